@@ -1,0 +1,32 @@
+using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Identity;
+
+namespace EvidenceHub.Hub.Cases;
+
+/// The rules for opening and closing cases, and the rule every change obeys: only the owning unit changes an open case.
+public static class CaseDecisions
+{
+    public static CaseOpened Open(Caller caller, Guid caseId, string reference, OffenceType offenceType, SharingPolicy policy) =>
+        new(caseId, caller.UnitId, caller.Country, reference, offenceType, policy);
+
+    public static IReadOnlyList<object> Close(CaseFile current, Caller caller, string reason)
+    {
+        EnsureOwnerMayChange(current, caller);
+        return [new CaseClosed(current.Id, reason)];
+    }
+
+    public static void EnsureOwnerMayChange(CaseFile current, Caller caller)
+    {
+        if (current.OwnerUnit != caller.UnitId)
+            throw Rejection.PermissionDenied("NOT_CASE_OWNER",
+                $"Only the owning unit ({current.OwnerUnit}) may change case {current.Id}.", current.Id.ToString());
+        EnsureOpen(current);
+    }
+
+    public static void EnsureOpen(CaseFile current)
+    {
+        if (current.Status == CaseStatus.Closed)
+            throw Rejection.FailedPrecondition("CASE_CLOSED", $"Case {current.Id} is closed and takes no more changes.",
+                ("case_id", current.Id.ToString()));
+    }
+}

@@ -1,0 +1,54 @@
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Handoffs;
+using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Victims;
+using Google.Protobuf.WellKnownTypes;
+
+namespace EvidenceHub.Hub.Cases;
+
+/// How much of a case a caller may see: victims' details never leave the owning unit (auditors excepted).
+public enum CaseView { None, WithoutVictims, Full }
+
+public static class CaseVisibility
+{
+    /// The owner and auditors see everything; the target of an open handoff sees the case without its victims, to decide.
+    public static CaseView Of(CaseFile file, Caller caller)
+    {
+        if (caller.Is(Roles.Auditor) || file.OwnerUnit == caller.UnitId) return CaseView.Full;
+        if (file.Handoffs.Any(h => h.TargetUnit == caller.UnitId && h.Status == HandoffStatus.Requested)) return CaseView.WithoutVictims;
+        return CaseView.None;
+    }
+}
+
+public static class CaseMapping
+{
+    public static Case ToProto(CaseFile file, bool withVictims)
+    {
+        var answer = new Case
+        {
+            CaseId = file.Id.ToString(),
+            OwnerUnit = file.OwnerUnit,
+            OpenedByUnit = file.OpenedByUnit,
+            Reference = file.Reference,
+            OffenceType = (Contracts.V1.OffenceType)(int)file.OffenceType,
+            Status = (Contracts.V1.CaseStatus)(int)file.Status,
+            SharingPolicy = new Contracts.V1.SharingPolicy
+            {
+                Tlp = (Contracts.V1.Tlp)(int)file.SharingPolicy.Tlp,
+                HandlingCode = (Contracts.V1.HandlingCode)(int)file.SharingPolicy.HandlingCode,
+                HandlingRestrictions = file.SharingPolicy.HandlingRestrictions ?? "",
+                PartnerUnits = { file.SharingPolicy.PartnerUnits },
+            },
+            Version = file.Version,
+            OpenedAt = Timestamp.FromDateTimeOffset(file.OpenedAt),
+            UpdatedAt = Timestamp.FromDateTimeOffset(file.UpdatedAt),
+            CloseReason = file.CloseReason ?? "",
+            VictimCount = file.Victims.Count,
+        };
+        answer.Identifiers.AddRange(file.Identifiers.Select(IdentifierRequests.ToProto));
+        answer.Handoffs.AddRange(file.Handoffs.Select(HandoffRequests.ToProto));
+        if (withVictims) answer.VictimLinks.AddRange(file.Victims.Select(VictimRequests.ToProto));
+        return answer;
+    }
+}

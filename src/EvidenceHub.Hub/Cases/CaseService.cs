@@ -1,0 +1,129 @@
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Audit;
+using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Handoffs;
+using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Telemetry;
+using EvidenceHub.Hub.Victims;
+using Grpc.Core;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+
+namespace EvidenceHub.Hub.Cases;
+
+/// The case API for national units; GetCase also serves auditors.
+public sealed class CaseService(
+    CaseCommandExecutor executor, UnitRegistry units, IQuerySession query, AccessLog accessLog, TimeProvider clock)
+    : Contracts.V1.CaseService.CaseServiceBase
+{
+    public const int MaxJustificationLength = 1000;
+
+    [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> OpenCase(OpenCaseRequest request, ServerCallContext context) =>
+        Run(context, caller => CaseRequests.Open(caller, request, units));
+
+    [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> AddSuspectIdentifier(AddSuspectIdentifierRequest request, ServerCallContext context) =>
+        Run(context, caller => IdentifierRequests.Add(caller, request));
+
+    [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> LinkVictim(LinkVictimRequest request, ServerCallContext context) =>
+        Run(context, caller => VictimRequests.Link(caller, request, clock));
+
+    [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> RequestHandoff(RequestHandoffRequest request, ServerCallContext context) =>
+        Run(context, caller => HandoffRequests.Request(caller, request, units));
+
+    [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> AcceptHandoff(AcceptHandoffRequest request, ServerCallContext context) =>
+        Run(context, caller => HandoffRequests.Accept(caller, request));
+
+    [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> DeclineHandoff(DeclineHandoffRequest request, ServerCallContext context) =>
+        Run(context, caller => HandoffRequests.Decline(caller, request));
+
+    [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> CloseCase(CloseCaseRequest request, ServerCallContext context) =>
+        Run(context, caller => CaseRequests.Close(caller, request));
+
+    /// One result per command, in order; a bad command fails alone and the stream goes on.
+    [Authorize(Roles = Roles.Unit)]
+    public override async Task Sync(IAsyncStreamReader<SyncCommand> requestStream, IServerStreamWriter<SyncResult> responseStream, ServerCallContext context)
+    {
+        var caller = Caller.From(context.GetHttpContext());
+        var correlationId = HubTelemetry.CorrelationIdOf(context);
+        long sequence = 0;
+        await foreach (var command in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            var result = new SyncResult { Sequence = sequence++, CommandId = CommandIdOf(command) };
+            try
+            {
+                result.Result = await executor.Execute(caller, ToCaseCommand(caller, command), correlationId, context.CancellationToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                result.Error = RpcStatusMapping.ToStatus(exception, context);
+            }
+            await responseStream.WriteAsync(result, context.CancellationToken);
+        }
+    }
+
+    [Authorize(Roles = $"{Roles.Unit},{Roles.Auditor}")]
+    public override async Task<Case> GetCase(GetCaseRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context.GetHttpContext());
+        var correlationId = HubTelemetry.CorrelationIdOf(context);
+        var caseId = Fields.CaseId(request.CaseId);
+        var justification = Fields.RequiredText(request.Justification, "justification", MaxJustificationLength);
+        var asked = $"case {caseId}";
+
+        var file = await query.LoadAsync<CaseFile>(caseId, context.CancellationToken);
+        var sees = file is null ? CaseView.None : CaseVisibility.Of(file, caller);
+        if (sees == CaseView.None)
+        {
+            await accessLog.Record(caller, nameof(GetCase), AccessOutcome.Refused, justification, asked, null, caseId, correlationId, context.CancellationToken);
+            throw file is null
+                ? Rejection.NotFound("case", caseId.ToString(), "case_id")
+                : Rejection.PermissionDenied("CASE_NOT_VISIBLE", $"Case {caseId} is not visible to {caller.UnitId}.", caseId.ToString());
+        }
+
+        var answer = CaseMapping.ToProto(file!, withVictims: sees == CaseView.Full);
+        var disclosed = $"case {caseId} v{file!.Version}: {answer.Identifiers.Count} identifiers, " +
+                        (sees == CaseView.Full ? $"{answer.VictimLinks.Count} victim links" : "victim links withheld") +
+                        $", {answer.Handoffs.Count} handoffs";
+        await accessLog.Record(caller, nameof(GetCase), AccessOutcome.Allowed, justification, asked, disclosed, caseId, correlationId, context.CancellationToken);
+        return answer;
+    }
+
+    private async Task<CommandResult> Run(ServerCallContext context, Func<Caller, CaseCommand> command)
+    {
+        var caller = Caller.From(context.GetHttpContext());
+        return await executor.Execute(caller, command(caller), HubTelemetry.CorrelationIdOf(context), context.CancellationToken);
+    }
+
+    private CaseCommand ToCaseCommand(Caller caller, SyncCommand command) => command.CommandCase switch
+    {
+        SyncCommand.CommandOneofCase.OpenCase => CaseRequests.Open(caller, command.OpenCase, units),
+        SyncCommand.CommandOneofCase.AddSuspectIdentifier => IdentifierRequests.Add(caller, command.AddSuspectIdentifier),
+        SyncCommand.CommandOneofCase.LinkVictim => VictimRequests.Link(caller, command.LinkVictim, clock),
+        SyncCommand.CommandOneofCase.RequestHandoff => HandoffRequests.Request(caller, command.RequestHandoff, units),
+        SyncCommand.CommandOneofCase.AcceptHandoff => HandoffRequests.Accept(caller, command.AcceptHandoff),
+        SyncCommand.CommandOneofCase.DeclineHandoff => HandoffRequests.Decline(caller, command.DeclineHandoff),
+        SyncCommand.CommandOneofCase.CloseCase => CaseRequests.Close(caller, command.CloseCase),
+        _ => throw Rejection.InvalidArgument("command", "is empty: set one of the commands"),
+    };
+
+    private static string CommandIdOf(SyncCommand command) => command.CommandCase switch
+    {
+        SyncCommand.CommandOneofCase.OpenCase => command.OpenCase.CommandId,
+        SyncCommand.CommandOneofCase.AddSuspectIdentifier => command.AddSuspectIdentifier.CommandId,
+        SyncCommand.CommandOneofCase.LinkVictim => command.LinkVictim.CommandId,
+        SyncCommand.CommandOneofCase.RequestHandoff => command.RequestHandoff.CommandId,
+        SyncCommand.CommandOneofCase.AcceptHandoff => command.AcceptHandoff.CommandId,
+        SyncCommand.CommandOneofCase.DeclineHandoff => command.DeclineHandoff.CommandId,
+        SyncCommand.CommandOneofCase.CloseCase => command.CloseCase.CommandId,
+        _ => "",
+    };
+}

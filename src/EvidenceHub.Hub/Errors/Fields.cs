@@ -1,0 +1,84 @@
+using System.Buffers;
+
+namespace EvidenceHub.Hub.Errors;
+
+/// Checks on request fields that every capability shares; each failure names the field.
+public static class Fields
+{
+    public const int MaxCommandIdLength = 128;
+    public const int MaxReferenceLength = 128;
+    public const int MaxReasonLength = 2000;
+
+    private static readonly SearchValues<char> CommandIdChars =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/");
+
+    public static string CommandId(string value)
+    {
+        if (string.IsNullOrEmpty(value)) throw Rejection.InvalidArgument("command_id", "is required: choose one per command and reuse it on retries");
+        if (value.Length > MaxCommandIdLength) throw Rejection.InvalidArgument("command_id", $"is longer than {MaxCommandIdLength} characters");
+        if (value.AsSpan().ContainsAnyExcept(CommandIdChars))
+            throw Rejection.InvalidArgument("command_id", "may hold only letters, digits and - _ . : /");
+        return value;
+    }
+
+    public static Guid CaseId(string value, string field = "case_id")
+    {
+        if (string.IsNullOrWhiteSpace(value)) throw Rejection.InvalidArgument(field, "is required");
+        if (!Guid.TryParse(value, out var id) || id == Guid.Empty) throw Rejection.InvalidArgument(field, "is not a UUID");
+        return id;
+    }
+
+    public static Guid Id(string value, string field)
+    {
+        if (string.IsNullOrWhiteSpace(value)) throw Rejection.InvalidArgument(field, "is required");
+        if (!Guid.TryParse(value, out var id) || id == Guid.Empty) throw Rejection.InvalidArgument(field, "is not a UUID");
+        return id;
+    }
+
+    /// Trimmed text without control characters; null when optional and empty.
+    public static string? Text(string value, string field, int maxLength, bool required)
+    {
+        var text = value.Trim();
+        if (text.Length == 0)
+            return required ? throw Rejection.InvalidArgument(field, "is required") : null;
+        if (text.Length > maxLength) throw Rejection.InvalidArgument(field, $"is longer than {maxLength} characters");
+        if (text.Any(c => char.IsControl(c) && c is not '\n' and not '\t'))
+            throw Rejection.InvalidArgument(field, "contains control characters");
+        return text;
+    }
+
+    public static string RequiredText(string value, string field, int maxLength) => Text(value, field, maxLength, required: true)!;
+
+    /// A proto enum mapped onto the domain enum of the same numbering; 0 (UNSPECIFIED) and unknown numbers are refused.
+    public static TDomain Enum<TDomain>(int value, string field) where TDomain : struct, System.Enum
+    {
+        if (value == 0) throw Rejection.InvalidArgument(field, "is required");
+        var domain = (TDomain)System.Enum.ToObject(typeof(TDomain), value);
+        if (!System.Enum.IsDefined(domain)) throw Rejection.InvalidArgument(field, $"{value} is not a known value");
+        return domain;
+    }
+
+    public static string Country(string value, string field)
+    {
+        var code = value.Trim().ToUpperInvariant();
+        if (code.Length == 0) throw Rejection.InvalidArgument(field, "is required");
+        if (!Countries.IsIso3166Alpha2(code)) throw Rejection.InvalidArgument(field, $"'{value}' is not an ISO 3166-1 alpha-2 country code");
+        return code;
+    }
+}
+
+public static class Countries
+{
+    // ISO 3166-1 alpha-2, officially assigned codes.
+    private static readonly HashSet<string> Codes = """
+        AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ
+        CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR
+        GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO
+        JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR
+        MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO
+        RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV
+        TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
+        """.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+
+    public static bool IsIso3166Alpha2(string code) => Codes.Contains(code);
+}

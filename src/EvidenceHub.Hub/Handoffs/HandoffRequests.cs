@@ -1,0 +1,54 @@
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Identity;
+using Google.Protobuf.WellKnownTypes;
+
+namespace EvidenceHub.Hub.Handoffs;
+
+public static class HandoffRequests
+{
+    public static CaseCommand Request(Caller caller, RequestHandoffRequest request, UnitRegistry units)
+    {
+        var (commandId, caseId) = (Fields.CommandId(request.CommandId), Fields.CaseId(request.CaseId));
+        var targetId = Fields.RequiredText(request.TargetUnit, "target_unit", 64);
+        var target = units.Find(targetId) ?? throw Rejection.NotFound("unit", targetId, "target_unit");
+        var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
+        var newHandoffId = Guid.CreateVersion7();
+        return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
+            Decide: current => HandoffDecisions.Request(CaseRequests.Existing(current, caseId), caller, target, reason, newHandoffId),
+            Describe: (_, _) => new CommandResult { HandoffId = newHandoffId.ToString() });
+    }
+
+    public static CaseCommand Accept(Caller caller, AcceptHandoffRequest request)
+    {
+        var (commandId, caseId) = (Fields.CommandId(request.CommandId), Fields.CaseId(request.CaseId));
+        var handoffId = Fields.Id(request.HandoffId, "handoff_id");
+        return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
+            Decide: current => HandoffDecisions.Accept(CaseRequests.Existing(current, caseId), caller, handoffId),
+            Describe: (_, _) => new CommandResult { HandoffId = handoffId.ToString() });
+    }
+
+    public static CaseCommand Decline(Caller caller, DeclineHandoffRequest request)
+    {
+        var (commandId, caseId) = (Fields.CommandId(request.CommandId), Fields.CaseId(request.CaseId));
+        var handoffId = Fields.Id(request.HandoffId, "handoff_id");
+        var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
+        return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
+            Decide: current => HandoffDecisions.Decline(CaseRequests.Existing(current, caseId), caller, handoffId, reason),
+            Describe: (_, _) => new CommandResult { HandoffId = handoffId.ToString() });
+    }
+
+    public static Handoff ToProto(CaseHandoff handoff) => new()
+    {
+        HandoffId = handoff.HandoffId.ToString(),
+        FromUnit = handoff.FromUnit,
+        TargetUnit = handoff.TargetUnit,
+        Reason = handoff.Reason,
+        Status = (Contracts.V1.HandoffStatus)(int)handoff.Status,
+        RequestedAt = Timestamp.FromDateTimeOffset(handoff.RequestedAt),
+        AnsweredAt = handoff.AnsweredAt is { } answered ? Timestamp.FromDateTimeOffset(answered) : null,
+        DeclineReason = handoff.DeclineReason ?? "",
+    };
+}

@@ -1,0 +1,12 @@
+namespace EvidenceHub.Hub.Identifiers;
+
+/// A suspect identifier was tied to a case: the canonical form it is matched on, and the raw form the unit sent.
+public sealed record SuspectIdentifierAdded(
+    Guid CaseId,
+    IdentifierKind Kind,
+    string CanonicalValue,
+    string? Qualifier,
+    string Key,
+    string RawValue,
+    string? RawPlatform,
+    DateTimeOffset? ObservedAt);

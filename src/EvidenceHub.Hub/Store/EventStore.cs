@@ -1,0 +1,45 @@
+using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Telemetry;
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using Weasel.Core;
+
+namespace EvidenceHub.Hub.Store;
+
+/// The Marten event store on PostgreSQL: one stream per case, an inline CaseFile snapshot per stream, and every
+/// event stamped with who appended it (unit/user), the call's correlation id and the command id that caused it.
+public static class EventStore
+{
+    public const string Schema = "evidencehub";
+
+    public static WebApplicationBuilder AddEventStore(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("Marten")
+            ?? throw new InvalidOperationException(
+                "ConnectionStrings:Marten is not set. Run the hub with ops/run-hub.sh, which provisions a local PostgreSQL, " +
+                "or set ConnectionStrings__Marten.");
+
+        builder.Services.AddMarten(options =>
+            {
+                options.Connection(connectionString);
+                options.DatabaseSchemaName = Schema;
+                options.UseSystemTextJsonForSerialization(EnumStorage.AsString);
+                options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+
+                options.Events.StreamIdentity = StreamIdentity.AsGuid;
+                options.Events.MetadataConfig.EnableAll();
+                options.Events.MetadataConfig.UserNameEnabled = true;
+                options.Projections.Snapshot<CaseFile>(SnapshotLifecycle.Inline);
+
+                options.Schema.For<CommandReceipt>();
+                options.Schema.For<CaseReferenceClaim>();
+                HubTelemetry.TrackMarten(options);
+            })
+            .UseLightweightSessions()
+            .ApplyAllDatabaseChangesOnStartup();
+        return builder;
+    }
+}

@@ -1,0 +1,56 @@
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Identity;
+using Google.Protobuf.WellKnownTypes;
+
+namespace EvidenceHub.Hub.Victims;
+
+public static class VictimRequests
+{
+    public const int MaxVictimReferenceLength = 64;
+
+    public static CaseCommand Link(Caller caller, LinkVictimRequest request, TimeProvider clock)
+    {
+        var (commandId, caseId) = (Fields.CommandId(request.CommandId), Fields.CaseId(request.CaseId));
+        var victim = new VictimToLink(
+            Fields.RequiredText(request.VictimReference, "victim_reference", MaxVictimReferenceLength),
+            Fields.Enum<AgeBand>((int)request.AgeBand, "age_band"),
+            Fields.Country(request.Country, "country"),
+            FirstContactDate(request.FirstContactDate, clock),
+            Fields.Text(request.ContactedBy, "contacted_by", 512, required: false));
+        var newLinkId = Guid.CreateVersion7();
+        return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
+            Decide: current => VictimDecisions.Link(CaseRequests.Existing(current, caseId), caller, victim, newLinkId),
+            Describe: (current, events) => new CommandResult
+            {
+                VictimLinkId = (events.Count > 0
+                    ? ((VictimLinked)events[0]).VictimLinkId
+                    : current!.Victims.First(v => v.VictimReference == victim.VictimReference).VictimLinkId).ToString(),
+            });
+    }
+
+    public static VictimLink ToProto(CaseVictim victim) => new()
+    {
+        VictimLinkId = victim.VictimLinkId.ToString(),
+        VictimReference = victim.VictimReference,
+        AgeBand = (Contracts.V1.AgeBand)(int)victim.AgeBand,
+        Country = victim.Country,
+        FirstContactDate = victim.FirstContactDate is { } date ? new Google.Type.Date { Year = date.Year, Month = date.Month, Day = date.Day } : null,
+        ContactedBy = victim.ContactedBy ?? "",
+        LinkedAt = Timestamp.FromDateTimeOffset(victim.LinkedAt),
+    };
+
+    private static DateOnly? FirstContactDate(Google.Type.Date? date, TimeProvider clock)
+    {
+        if (date is null || (date.Year == 0 && date.Month == 0 && date.Day == 0)) return null;
+        if (date.Year < 1990 || date.Month is < 1 or > 12 || date.Day < 1 || date.Day > DateTime.DaysInMonth(date.Year, date.Month))
+            throw Rejection.InvalidArgument("first_contact_date", $"{date.Year:D4}-{date.Month:D2}-{date.Day:D2} is not a valid date");
+        var first = new DateOnly(date.Year, date.Month, date.Day);
+        // A day of slack for time zones: the unit's today may be our tomorrow.
+        if (first > DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(1))
+            throw Rejection.InvalidArgument("first_contact_date", "lies in the future");
+        return first;
+    }
+}

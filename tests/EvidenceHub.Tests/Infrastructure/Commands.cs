@@ -1,0 +1,42 @@
+using EvidenceHub.Contracts.V1;
+using Google.Rpc;
+using Grpc.Core;
+
+namespace EvidenceHub.Tests.Infrastructure;
+
+/// Small builders for the requests the tests send, so each test states only what it is about.
+public static class Commands
+{
+    public static string NewId() => Guid.NewGuid().ToString();
+
+    public static OpenCaseRequest OpenCase(string? caseId = null, Tlp tlp = Tlp.Amber) => new()
+    {
+        CommandId = NewId(),
+        CaseId = caseId ?? NewId(),
+        Reference = "REF-" + Guid.NewGuid().ToString("N")[..10],
+        OffenceType = OffenceType.FinancialSextortion,
+        SharingPolicy = new SharingPolicy { Tlp = tlp, HandlingCode = HandlingCode.H0 },
+    };
+
+    public static AddSuspectIdentifierRequest AddIdentifier(string caseId, IdentifierKind kind, string value, string platform = "") => new()
+    {
+        CommandId = NewId(),
+        CaseId = caseId,
+        Identifier = new SuspectIdentifierInput { Kind = kind, Value = value, Platform = platform },
+    };
+
+    public static async Task<string> OpenedCase(this CaseService.CaseServiceClient cases, Tlp tlp = Tlp.Amber)
+    {
+        var result = await cases.OpenCaseAsync(OpenCase(tlp: tlp));
+        return result.CaseId;
+    }
+
+    /// The rich error of a failed call: its code, and the field named by a BadRequest detail if any.
+    public static async Task<(StatusCode Code, string? Field, Google.Rpc.Status Status)> Failure(Func<Task> call)
+    {
+        var failure = await Assert.ThrowsAsync<RpcException>(call);
+        var status = failure.GetRpcStatus();
+        var field = status?.GetDetail<BadRequest>()?.FieldViolations.FirstOrDefault()?.Field;
+        return (failure.StatusCode, field, status ?? new Google.Rpc.Status { Code = (int)failure.StatusCode });
+    }
+}
