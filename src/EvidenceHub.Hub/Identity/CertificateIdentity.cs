@@ -34,6 +34,14 @@ public static class CertificateIdentity
                     options.CustomTrustStore.ImportFromPemFile(trustedCaPath);
                 options.Events = new CertificateAuthenticationEvents
                 {
+                    // The handler's default challenge is 403 (a TLS client cannot re-authenticate on the same
+                    // connection); a caller without a valid unit certificate is unauthenticated, not forbidden.
+                    OnChallenge = context =>
+                    {
+                        context.HandleResponse();
+                        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                        return Task.CompletedTask;
+                    },
                     OnCertificateValidated = context =>
                     {
                         var certificate = context.ClientCertificate;
