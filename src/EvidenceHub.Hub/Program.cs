@@ -14,7 +14,7 @@ builder.Services.AddGrpc(grpc =>
     grpc.Interceptors.Add<RpcStatusInterceptor>();
     grpc.EnableDetailedErrors = false;
 });
-builder.Services.AddGrpcHealthChecks().AddCheck("postgresql", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("postgresql");
 builder.Services.AddGrpcReflection();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<CaseCommandExecutor>();

@@ -54,7 +54,7 @@ internal static class CryptoWalletCanonicalizer
         if (uriChain is not null && uriChain != chain)
         {
             if (uriChain == "ltc" && chain == "btc" && address!.StartsWith('3')) chain = "ltc";
-            else return Refuse.Value($"the URI scheme is for {uriChain} but the address is a {chain} address");
+            else return Refuse.Value($"the URI scheme is for the {uriChain} chain but the address is on the {chain} chain");
         }
         return CanonicalizationResult.Accepted(IdentifierKind.CryptoWallet, address!, chain);
     }
@@ -86,7 +86,7 @@ internal static class CryptoWalletCanonicalizer
         if (bytes is null || bytes.Length != 25 || !Base58Versions.TryGetValue(bytes[0], out var chain))
             return Refused("not a recognised wallet address; " + AcceptedFormats);
         if (Base58Check.DecodeChecked(text) is null)
-            return Refused($"the {chain} address checksum does not match: probably a mistyped character");
+            return Refused($"the address checksum ({chain}) does not match: probably a mistyped character");
         return (chain, text, null);
     }
 

@@ -43,7 +43,7 @@ internal static partial class IpAddressCanonicalizer
         }
 
         if (SharedRange(address) is { } range)
-            return Refuse.Value($"a {range} address is used by countless unrelated networks and would link unrelated cases");
+            return Refuse.Value($"addresses in the {range} range are shared by countless unrelated networks and would link unrelated cases");
         return CanonicalizationResult.Accepted(IdentifierKind.IpAddress, address.ToString());
     }
 

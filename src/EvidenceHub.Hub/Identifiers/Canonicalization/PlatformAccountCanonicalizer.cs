@@ -103,11 +103,11 @@ internal static partial class PlatformAccountCanonicalizer
         if (urlPlatform is null)
             return (null, "profile URLs are understood only for " + string.Join(", ", ProfileDomains.Select(d => d.Platform).Distinct()) + "; send the handle itself");
         if (urlPlatform != platform)
-            return (null, $"the URL is a {urlPlatform} profile but the platform is '{platform}'");
+            return (null, $"the URL is a profile on {urlPlatform}, but the platform is '{platform}'");
 
         var segments = uri.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
         var handle = segments.Length == 0 ? null : HandleFromPath(platform, segments, uri.Query);
-        return !string.IsNullOrEmpty(handle) ? (handle, null) : (null, $"the URL is not a {platform} profile URL (a post, group, invite or short link cannot be reduced to a handle)");
+        return !string.IsNullOrEmpty(handle) ? (handle, null) : (null, $"the URL is not a profile URL of {platform} (a post, group, invite or short link cannot be reduced to a handle)");
     }
 
     /// Each platform's profile paths; posts, groups, invite and short links are refused, since they name no account.
