@@ -56,6 +56,7 @@ public sealed class CaseFile
         OffenceType = e.Data.OffenceType,
         SharingPolicy = e.Data.SharingPolicy,
         Status = CaseStatus.Open,
+        Version = 1,
         OpenedAt = e.Timestamp,
         UpdatedAt = e.Timestamp,
     };
@@ -104,6 +105,38 @@ public sealed class CaseFile
         CloseReason = e.Data.Reason;
         UpdatedAt = e.Timestamp;
     }
+
+    /// The state after one more event, for deciding several commands of one batch before they are stored. Works on a
+    /// copy: the instance Marten fetched must stay as it was, because the inline projection applies the same events to it.
+    public static CaseFile? Advance(CaseFile? current, object @event, DateTimeOffset at)
+    {
+        if (@event is CaseOpened opened) return Create(Stamped(opened, at));
+        if (current is null) return null;
+        var next = current.Copy();
+        switch (@event)
+        {
+            case SuspectIdentifierAdded added: next.Apply(Stamped(added, at)); break;
+            case VictimLinked linked: next.Apply(Stamped(linked, at)); break;
+            case HandoffRequested requested: next.Apply(Stamped(requested, at)); break;
+            case HandoffAccepted accepted: next.Apply(Stamped(accepted, at)); break;
+            case HandoffDeclined declined: next.Apply(Stamped(declined, at)); break;
+            case CaseClosed closed: next.Apply(Stamped(closed, at)); break;
+            default: throw new ArgumentException($"CaseFile does not know event {@event.GetType().Name}");
+        }
+        next.Version++;
+        return next;
+    }
+
+    private CaseFile Copy()
+    {
+        var copy = (CaseFile)MemberwiseClone();
+        copy.Identifiers = [.. Identifiers];
+        copy.Victims = [.. Victims];
+        copy.Handoffs = [.. Handoffs];
+        return copy;
+    }
+
+    private static Event<T> Stamped<T>(T data, DateTimeOffset at) where T : notnull => new(data) { Timestamp = at };
 
     private void Answer(Guid handoffId, Func<CaseHandoff, CaseHandoff> answer)
     {

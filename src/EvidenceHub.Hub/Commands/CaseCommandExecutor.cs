@@ -6,37 +6,32 @@ using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Telemetry;
 using Google.Protobuf;
 using JasperFx;
+using JasperFx.Events;
 using Marten;
 
 namespace EvidenceHub.Hub.Commands;
 
-/// Runs case commands: idempotent by command id, optimistic on the case version, one transaction per command holding
-/// the events, their metadata (unit, user, correlation id) and the receipt that makes a retry harmless.
-public sealed class CaseCommandExecutor(IDocumentStore store)
+/// What became of one command: its result, or the rejection that explains why nothing was written.
+public readonly record struct CommandOutcome(CommandResult? Result, Exception? Failure);
+
+/// Runs case commands: idempotent by command id, optimistic on the case version, each command's events stored in one
+/// transaction with their metadata (unit, user, correlation id, command id) and the receipt that makes a retry harmless.
+public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock)
 {
     public async Task<CommandResult> Execute(Caller caller, CaseCommand command, string correlationId, CancellationToken cancellation)
     {
         var receiptId = CommandReceipt.IdFor(caller.UnitId, command.CommandId);
-        var fingerprint = Convert.ToHexStringLower(SHA256.HashData(command.Request.ToByteArray()));
+        var fingerprint = Fingerprint(command);
 
-        await using var session = store.LightweightSession();
-        session.CorrelationId = correlationId;
-        session.CausationId = command.CommandId;
-        session.LastModifiedBy = caller.Actor;
-        session.SetHeader("unit", caller.UnitId);
-        session.SetHeader("user", caller.User);
-        session.SetHeader("command_id", command.CommandId);
-
+        await using var session = OpenSession(caller, correlationId);
         var earlier = await session.LoadAsync<CommandReceipt>(receiptId, cancellation);
         if (earlier is not null) return Replay(earlier, fingerprint, command);
 
         var stream = await FetchForWriting(session, command, cancellation);
         var events = command.Decide(stream.Aggregate);
-        var result = command.Describe(stream.Aggregate, events);
-        result.CaseId = command.CaseId.ToString();
-        result.Version = stream.CurrentVersion.GetValueOrDefault() + events.Count;
+        var result = Completed(command, command.Describe(stream.Aggregate, events), stream.CurrentVersion.GetValueOrDefault() + events.Count);
 
-        if (events.Count > 0) stream.AppendMany(events);
+        Append(stream, events, command);
         foreach (var document in command.Documents) session.Insert(document);
         session.Insert(new CommandReceipt { Id = receiptId, Fingerprint = fingerprint, Result = result.ToByteArray(), CaseId = command.CaseId });
 
@@ -44,20 +39,14 @@ public sealed class CaseCommandExecutor(IDocumentStore store)
         {
             await session.SaveChangesAsync(cancellation);
         }
-        catch (DocumentAlreadyExistsException duplicate) when (duplicate.DocType == typeof(CommandReceipt))
+        catch (Exception exception) when (exception is ConcurrencyException or DocumentAlreadyExistsException)
         {
-            // The same command raced itself (a client retried before the first attempt answered): the winner's answer stands.
+            // A client that retried before the first attempt answered races itself: the winner's answer stands.
             await using var reader = store.QuerySession();
-            var winner = await reader.LoadAsync<CommandReceipt>(receiptId, cancellation);
-            return Replay(winner!, fingerprint, command);
-        }
-        catch (DocumentAlreadyExistsException duplicate) when (duplicate.DocType == typeof(CaseReferenceClaim))
-        {
-            throw Rejection.AlreadyExists("case reference", caller.UnitId + "/" + stream.Aggregate?.Reference, "reference",
-                "this unit already has a case with this reference");
-        }
-        catch (ConcurrencyException)
-        {
+            if (await reader.LoadAsync<CommandReceipt>(receiptId, cancellation) is { } winner)
+                return Replay(winner, fingerprint, command);
+            if (exception is DocumentAlreadyExistsException { DocType: var type } && type == typeof(CaseReferenceClaim))
+                throw Rejection.AlreadyExists("case reference", caller.UnitId, "reference", "this unit already has a case with this reference");
             throw await StaleVersion(command, cancellation);
         }
 
@@ -65,7 +54,120 @@ public sealed class CaseCommandExecutor(IDocumentStore store)
         return result;
     }
 
-    private async Task<JasperFx.Events.IEventStream<CaseFile>> FetchForWriting(IDocumentSession session, CaseCommand command, CancellationToken cancellation)
+    /// Runs a burst of commands (from Sync) in one round trip to read and one transaction to write, deciding each on
+    /// the state its predecessors in the burst left. If that transaction fails (another writer, a racing retry, a
+    /// duplicate reference) nothing of it stays, and every command runs again on its own to get its precise answer.
+    public async Task<IReadOnlyList<CommandOutcome>> ExecuteBurst(Caller caller, IReadOnlyList<CaseCommand> commands, string correlationId, CancellationToken cancellation)
+    {
+        var receiptIds = commands.Select(c => CommandReceipt.IdFor(caller.UnitId, c.CommandId)).ToArray();
+        if (commands.Count == 1 || receiptIds.Distinct().Count() != receiptIds.Length)
+            return await OneByOne(caller, commands, correlationId, cancellation);
+
+        await using var session = OpenSession(caller, correlationId);
+        var batch = session.CreateBatchQuery();
+        var earlierReceipts = batch.LoadMany<CommandReceipt>().ById(receiptIds);
+        var fetches = commands.Select(c => c.CaseId).Distinct().ToDictionary(id => id, id => batch.Events.FetchForWriting<CaseFile>(id));
+        await batch.Execute(cancellation);
+
+        var receipts = (await earlierReceipts).ToDictionary(r => r.Id);
+        var streams = new Dictionary<Guid, (IEventStream<CaseFile> Stream, CaseFile? State, long Version)>();
+        foreach (var (id, fetch) in fetches)
+        {
+            var stream = await fetch;
+            streams[id] = (stream, stream.Aggregate, stream.CurrentVersion.GetValueOrDefault());
+        }
+
+        var outcomes = new CommandOutcome[commands.Count];
+        var now = clock.GetUtcNow();
+        var appended = 0;
+        for (var i = 0; i < commands.Count; i++)
+        {
+            var command = commands[i];
+            var fingerprint = Fingerprint(command);
+            try
+            {
+                if (receipts.TryGetValue(receiptIds[i], out var earlier))
+                {
+                    outcomes[i] = new CommandOutcome(Replay(earlier, fingerprint, command), null);
+                    continue;
+                }
+                var (stream, state, version) = streams[command.CaseId];
+                if (command.ExpectedVersion is { } expected && expected != version)
+                    throw StaleVersion(command.CaseId, expected, version);
+
+                var events = command.Decide(state);
+                var result = Completed(command, command.Describe(state, events), version + events.Count);
+                foreach (var @event in events) state = CaseFile.Advance(state, @event, now);
+                Append(stream, events, command);
+                streams[command.CaseId] = (stream, state, version + events.Count);
+                appended += events.Count;
+
+                foreach (var document in command.Documents) session.Insert(document);
+                session.Insert(new CommandReceipt { Id = receiptIds[i], Fingerprint = fingerprint, Result = result.ToByteArray(), CaseId = command.CaseId });
+                outcomes[i] = new CommandOutcome(result, null);
+            }
+            catch (Rejection rejection)
+            {
+                outcomes[i] = new CommandOutcome(null, rejection);
+            }
+        }
+
+        try
+        {
+            await session.SaveChangesAsync(cancellation);
+        }
+        catch (Exception exception) when (exception is DocumentAlreadyExistsException or ConcurrencyException)
+        {
+            return await OneByOne(caller, commands, correlationId, cancellation);
+        }
+        HubTelemetry.EventsAppended.Add(appended);
+        return outcomes;
+    }
+
+    private async Task<IReadOnlyList<CommandOutcome>> OneByOne(Caller caller, IReadOnlyList<CaseCommand> commands, string correlationId, CancellationToken cancellation)
+    {
+        var outcomes = new List<CommandOutcome>(commands.Count);
+        foreach (var command in commands)
+        {
+            try { outcomes.Add(new CommandOutcome(await Execute(caller, command, correlationId, cancellation), null)); }
+            catch (Rejection rejection) { outcomes.Add(new CommandOutcome(null, rejection)); }
+        }
+        return outcomes;
+    }
+
+    private IDocumentSession OpenSession(Caller caller, string correlationId)
+    {
+        var session = store.LightweightSession();
+        session.CorrelationId = correlationId;
+        session.LastModifiedBy = caller.Actor;
+        session.SetHeader("unit", caller.UnitId);
+        session.SetHeader("user", caller.User);
+        return session;
+    }
+
+    /// Each event names the command that caused it, also when one transaction holds several commands.
+    private static void Append(IEventStream<CaseFile> stream, IReadOnlyList<object> events, CaseCommand command)
+    {
+        if (events.Count == 0) return;
+        stream.AppendMany(events);
+        foreach (var appended in stream.Events.Skip(stream.Events.Count - events.Count))
+        {
+            appended.CausationId = command.CommandId;
+            appended.SetHeader("command_id", command.CommandId);
+        }
+    }
+
+    private static string Fingerprint(CaseCommand command) =>
+        Convert.ToHexStringLower(SHA256.HashData(command.Request.ToByteArray()));
+
+    private static CommandResult Completed(CaseCommand command, CommandResult result, long version)
+    {
+        result.CaseId = command.CaseId.ToString();
+        result.Version = version;
+        return result;
+    }
+
+    private static async Task<IEventStream<CaseFile>> FetchForWriting(IDocumentSession session, CaseCommand command, CancellationToken cancellation)
     {
         try
         {
@@ -75,7 +177,9 @@ public sealed class CaseCommandExecutor(IDocumentStore store)
         }
         catch (ConcurrencyException)
         {
-            throw await StaleVersion(command, cancellation);
+            var state = await session.Events.FetchStreamStateAsync(command.CaseId, cancellation);
+            if (state is null) throw Rejection.NotFound("case", command.CaseId.ToString(), "case_id");
+            throw StaleVersion(command.CaseId, command.ExpectedVersion.GetValueOrDefault(), state.Version);
         }
     }
 
@@ -86,12 +190,15 @@ public sealed class CaseCommandExecutor(IDocumentStore store)
         await using var reader = store.QuerySession();
         var state = await reader.Events.FetchStreamStateAsync(command.CaseId, cancellation);
         if (state is null) return Rejection.NotFound("case", command.CaseId.ToString(), "case_id");
-        if (command.ExpectedVersion is { } expected)
-            return Rejection.FailedPrecondition("STALE_VERSION",
-                $"expected_version {expected} is stale: case {command.CaseId} is at version {state.Version}.",
-                ("current_version", state.Version.ToString()), ("case_id", command.CaseId.ToString()));
-        return Rejection.Aborted("CONCURRENT_CHANGE", $"Case {command.CaseId} changed while the command ran; retry it.");
+        return command.ExpectedVersion is { } expected
+            ? StaleVersion(command.CaseId, expected, state.Version)
+            : Rejection.Aborted("CONCURRENT_CHANGE", $"Case {command.CaseId} changed while the command ran; retry it.");
     }
+
+    private static Rejection StaleVersion(Guid caseId, long expected, long current) =>
+        Rejection.FailedPrecondition("STALE_VERSION",
+            $"expected_version {expected} is stale: case {caseId} is at version {current}.",
+            ("current_version", current.ToString()), ("case_id", caseId.ToString()));
 
     private static CommandResult Replay(CommandReceipt receipt, string fingerprint, CaseCommand command)
     {
