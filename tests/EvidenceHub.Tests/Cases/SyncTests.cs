@@ -119,6 +119,50 @@ public sealed class SyncTests(HubFixture hub)
     }
 
     [Fact]
+    public async Task Expected_versions_are_checked_command_by_command_within_a_burst()
+    {
+        var open = OpenCase();
+        var commands = new List<SyncCommand> { new() { OpenCase = open } };
+        for (var i = 0; i < 50; i++)
+        {
+            var add = AddIdentifier(open.CaseId, IdentifierKind.FileHashMd5, $"{i + 1:x32}");
+            add.ExpectedVersion = 1 + i;
+            commands.Add(new SyncCommand { AddSuspectIdentifier = add });
+        }
+        var stale = AddIdentifier(open.CaseId, IdentifierKind.FileHashMd5, new string('f', 32));
+        stale.ExpectedVersion = 3;
+        commands.Add(new SyncCommand { AddSuspectIdentifier = stale });
+
+        var results = await SendAll(nl, commands);
+
+        Assert.All(results.Take(51), r => Assert.Equal(SyncResult.OutcomeOneofCase.Result, r.OutcomeCase));
+        Assert.Equal(Enumerable.Range(1, 51).Select(v => (long)v), results.Take(51).Select(r => r.Result.Version));
+        Assert.Equal((int)StatusCode.FailedPrecondition, results[51].Error.Code);
+        Assert.Equal(51, await EventCount([open.CaseId]));
+    }
+
+    [Fact]
+    public async Task A_burst_that_collides_with_another_writer_still_answers_every_command()
+    {
+        var first = OpenCase();
+        await nl.OpenCaseAsync(first);
+        var duplicate = OpenCase();
+        duplicate.Reference = first.Reference; // fails the burst's transaction: every command reruns alone
+        var commands = new List<SyncCommand>
+        {
+            new() { AddSuspectIdentifier = AddIdentifier(first.CaseId, IdentifierKind.EmailAddress, "one@example.com") },
+            new() { OpenCase = duplicate },
+            new() { AddSuspectIdentifier = AddIdentifier(first.CaseId, IdentifierKind.EmailAddress, "two@example.com") },
+        };
+        var results = await SendAll(nl, commands);
+
+        Assert.Equal(2, results[0].Result.Version);
+        Assert.Equal((int)StatusCode.AlreadyExists, results[1].Error.Code);
+        Assert.Equal(3, results[2].Result.Version);
+        Assert.Equal(3, await EventCount([first.CaseId]));
+    }
+
+    [Fact]
     public async Task Partners_cannot_sync()
     {
         var partner = hub.Cases("US-HSI-C3");
