@@ -594,8 +594,10 @@ public class CanonicalizationTests
     [Fact]
     public void Wallet_violations_are_specific()
     {
-        Assert.Contains("checksum", ViolationOf(IdentifierKind.CryptoWallet, "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3").Description);
-        Assert.Contains("checksum", ViolationOf(IdentifierKind.CryptoWallet, "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdr").Description);
+        Assert.Contains("mistyped", ViolationOf(IdentifierKind.CryptoWallet, "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3").Description);
+        Assert.Contains("mistyped", ViolationOf(IdentifierKind.CryptoWallet, "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdr").Description);
+        Assert.Contains("mistyped", ViolationOf(IdentifierKind.CryptoWallet, "ltc1qxtm55gultqzhqzl2p3ks50hg2478y3hehuj6dy").Description);
+        Assert.Contains("Bech32 checksum", ViolationOf(IdentifierKind.CryptoWallet, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kemeawh").Description);
         Assert.Contains("Bech32m", ViolationOf(IdentifierKind.CryptoWallet, "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqh2y7hd").Description);
         Assert.Contains("mixed", ViolationOf(IdentifierKind.CryptoWallet, "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwF5mdq").Description);
         var unknown = ViolationOf(IdentifierKind.CryptoWallet, "hello").Description;

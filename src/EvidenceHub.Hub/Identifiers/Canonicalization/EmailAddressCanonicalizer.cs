@@ -9,7 +9,6 @@ internal static class EmailAddressCanonicalizer
 {
     private const int MaxLocalPartLength = 64;
     private const int MaxAddressLength = 254;
-    private static readonly IdnMapping Idn = new() { UseStd3AsciiRules = true };
 
     public static CanonicalizationResult Canonicalize(string value)
     {
@@ -39,7 +38,8 @@ internal static class EmailAddressCanonicalizer
         string asciiDomain;
         try
         {
-            asciiDomain = Idn.GetAscii(domain).ToLowerInvariant();
+            // A new mapping per call: IdnMapping is not documented as safe for concurrent use.
+            asciiDomain = new IdnMapping { UseStd3AsciiRules = true }.GetAscii(domain).ToLowerInvariant();
         }
         catch (ArgumentException)
         {

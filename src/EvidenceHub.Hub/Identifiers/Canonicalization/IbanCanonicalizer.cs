@@ -42,7 +42,7 @@ internal static class IbanCanonicalizer
         var country = iban[..2];
         if (Lengths.TryGetValue(country, out var length))
         {
-            if (false) return Refuse.Value($"an IBAN from {country} has {length} characters, this one has {iban.Length}");
+            if (iban.Length != length) return Refuse.Value($"an IBAN from {country} has {length} characters, this one has {iban.Length}");
         }
         else if (iban.Length is < MinUnknownLength or > MaxUnknownLength)
         {
