@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs the EvidenceHub gRPC hub in the foreground with mTLS on https://127.0.0.1:5443, against the checkout's private
+# PostgreSQL and the development certificates. Extra arguments go to the hub itself.
+#
+# Environment:
+#   ConnectionStrings__Marten  use this database instead of starting ops/postgres.sh
+#   EVIDENCEHUB_PORT           hub port (default 5443)
+#   EVIDENCEHUB_CERTS          certificate directory (default <repo>/.data/certs)
+#   plus those of ops/postgres.sh; any Kestrel__* / Identity__* / ASPNETCORE_ENVIRONMENT already set is kept.
+set -euo pipefail
+# shellcheck source=ops/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+require_dotnet
+
+if [ -z "${ConnectionStrings__Marten:-}" ]; then
+  bash "$OPS/postgres.sh" start
+  ConnectionStrings__Marten=$(bash "$OPS/postgres.sh" url)
+  export ConnectionStrings__Marten
+fi
+
+bash "$OPS/dev-certs.sh"
+CERTS="${EVIDENCEHUB_CERTS:-$REPO/.data/certs}"
+case $CERTS in /*) ;; *) CERTS="$PWD/$CERTS" ;; esac
+PORT="${EVIDENCEHUB_PORT:-5443}"
+
+# Only defaults: a value the caller set wins.
+export Identity__TrustedCaPath="${Identity__TrustedCaPath:-$CERTS/ca.crt}"
+export Kestrel__Endpoints__Grpc__Url="${Kestrel__Endpoints__Grpc__Url:-https://127.0.0.1:$PORT}"
+export Kestrel__Endpoints__Grpc__Protocols="${Kestrel__Endpoints__Grpc__Protocols:-Http2}"
+export Kestrel__Endpoints__Grpc__Certificate__Path="${Kestrel__Endpoints__Grpc__Certificate__Path:-$CERTS/server.crt}"
+export Kestrel__Endpoints__Grpc__Certificate__KeyPath="${Kestrel__Endpoints__Grpc__Certificate__KeyPath:-$CERTS/server.key}"
+export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+
+cd "$REPO"
+# Build, then exec the built hub rather than `exec dotnet run`: dotnet run passes neither SIGTERM nor SIGINT on to
+# the app it starts (only a terminal's Ctrl+C, which reaches both), so a supervisor, `timeout` or `kill` would leave
+# the hub running. Exec'd, the hub itself gets the signal and shuts down cleanly.
+log "building src/EvidenceHub.Hub (Release)"
+dotnet build src/EvidenceHub.Hub -c Release -nologo -v quiet >&2 || die "the hub does not build"
+HUB_DLL=$(dotnet msbuild src/EvidenceHub.Hub -nologo -p:Configuration=Release -getProperty:TargetPath)
+[ -f "$HUB_DLL" ] || die "built the hub but found no $HUB_DLL"
+
+# Relative paths in the "how to reach it" block when the certificates live in the checkout: shorter to copy.
+show=$CERTS
+case $CERTS in "$REPO"/*) show=${CERTS#"$REPO"/} ;; esac
+cat >&2 <<EOF
+
+EvidenceHub hub (gRPC over HTTP/2 with mutual TLS)
+  URL          ${Kestrel__Endpoints__Grpc__Url}
+  database     ${ConnectionStrings__Marten}
+  CA           $show/ca.crt   (trust this; it signs the server and the client certificates)
+  clients      one certificate per sample unit (PEM .crt/.key, and .pfx with an empty password for .NET):
+                 NL-TBKK        $show/NL-TBKK.crt  $show/NL-TBKK.key  $show/NL-TBKK.pfx
+                 CA-RCMP-NCECC  $show/CA-RCMP-NCECC.crt  $show/CA-RCMP-NCECC.key  $show/CA-RCMP-NCECC.pfx
+                 BE-FCCU        $show/BE-FCCU.crt  $show/BE-FCCU.key  $show/BE-FCCU.pfx
+                 US-HSI-C3      $show/US-HSI-C3.crt  $show/US-HSI-C3.key  $show/US-HSI-C3.pfx
+                 EU-AUDIT       $show/EU-AUDIT.crt  $show/EU-AUDIT.key  $show/EU-AUDIT.pfx   (auditor)
+  try it       grpcurl -cacert $show/ca.crt -cert $show/NL-TBKK.crt -key $show/NL-TBKK.key 127.0.0.1:$PORT list
+               (run from $REPO)
+
+EOF
+
+# Same working directory (and so content root, for appsettings*.json) as `dotnet run` would use.
+cd "$REPO/src/EvidenceHub.Hub"
+exec dotnet "$HUB_DLL" "$@"
