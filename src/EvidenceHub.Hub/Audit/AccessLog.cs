@@ -5,8 +5,23 @@ namespace EvidenceHub.Hub.Audit;
 
 public enum AccessOutcome { Allowed = 1, Refused = 2, Failed = 3 }
 
-/// One consultation or disclosure of case data (LED Art. 25, CJIS 5.4): who, when, why, what was asked, what was
-/// disclosed and to whom. Never holds victim details.
+/// One consultation or disclosure of case data (LED Art. 25, CJIS 5.4) as the caller describes it: who, why, what was
+/// asked, what was disclosed (a summary: which cases and fields, never victim details) and to which unit.
+public sealed record AccessEntry(
+    Caller Caller,
+    string Operation,
+    AccessOutcome Outcome,
+    string? Justification,
+    string Asked,
+    string? Disclosed,
+    Guid? CaseId,
+    string CorrelationId)
+{
+    /// The unit that received the disclosure: the caller, when anything was disclosed.
+    public string? RecipientUnit => Outcome == AccessOutcome.Allowed && Disclosed is not null ? Caller.UnitId : null;
+}
+
+/// An access record as stored.
 public sealed class AccessRecord
 {
     public Guid Id { get; set; }
@@ -27,26 +42,29 @@ public sealed class AccessRecord
 /// Writes access records durably before the answer leaves the hub.
 public sealed class AccessLog(IDocumentStore store, TimeProvider clock)
 {
-    public async Task Record(Caller caller, string operation, AccessOutcome outcome, string? justification, string asked,
-        string? disclosed, Guid? caseId, string correlationId, CancellationToken cancellation)
+    public Task Record(AccessEntry entry, CancellationToken cancellation) => Record([entry], cancellation);
+
+    public async Task Record(IReadOnlyList<AccessEntry> entries, CancellationToken cancellation)
     {
         await using var session = store.LightweightSession();
-        session.Store(new AccessRecord
-        {
-            Id = Guid.CreateVersion7(),
-            At = clock.GetUtcNow(),
-            Unit = caller.UnitId,
-            User = caller.User,
-            CertificateSubject = caller.CertificateSubject,
-            Operation = operation,
-            Outcome = outcome,
-            Justification = justification,
-            Asked = asked,
-            Disclosed = disclosed,
-            CaseId = caseId,
-            RecipientUnit = outcome == AccessOutcome.Allowed ? caller.UnitId : null,
-            CorrelationId = correlationId,
-        });
+        var at = clock.GetUtcNow();
+        foreach (var entry in entries)
+            session.Store(new AccessRecord
+            {
+                Id = Guid.CreateVersion7(),
+                At = at,
+                Unit = entry.Caller.UnitId,
+                User = entry.Caller.User,
+                CertificateSubject = entry.Caller.CertificateSubject,
+                Operation = entry.Operation,
+                Outcome = entry.Outcome,
+                Justification = entry.Justification,
+                Asked = entry.Asked,
+                Disclosed = entry.Disclosed,
+                CaseId = entry.CaseId,
+                RecipientUnit = entry.RecipientUnit,
+                CorrelationId = entry.CorrelationId,
+            });
         await session.SaveChangesAsync(cancellation);
     }
 }

@@ -112,7 +112,7 @@ public sealed class CaseService(
         var sees = file is null ? CaseView.None : CaseVisibility.Of(file, caller);
         if (sees == CaseView.None)
         {
-            await accessLog.Record(caller, nameof(GetCase), AccessOutcome.Refused, justification, asked, null, caseId, correlationId, context.CancellationToken);
+            await accessLog.Record(new AccessEntry(caller, nameof(GetCase), AccessOutcome.Refused, justification, asked, null, caseId, correlationId), context.CancellationToken);
             throw file is null
                 ? Rejection.NotFound("case", caseId.ToString(), "case_id")
                 : Rejection.PermissionDenied("CASE_NOT_VISIBLE", $"Case {caseId} is not visible to {caller.UnitId}.", caseId.ToString());
@@ -122,7 +122,7 @@ public sealed class CaseService(
         var disclosed = $"case {caseId} v{file!.Version}: {answer.Identifiers.Count} identifiers, " +
                         (sees == CaseView.Full ? $"{answer.VictimLinks.Count} victim links" : "victim links withheld") +
                         $", {answer.Handoffs.Count} handoffs";
-        await accessLog.Record(caller, nameof(GetCase), AccessOutcome.Allowed, justification, asked, disclosed, caseId, correlationId, context.CancellationToken);
+        await accessLog.Record(new AccessEntry(caller, nameof(GetCase), AccessOutcome.Allowed, justification, asked, disclosed, caseId, correlationId), context.CancellationToken);
         return answer;
     }
 

@@ -3,6 +3,7 @@ using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Telemetry;
 using JasperFx;
 using JasperFx.Events;
+using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten;
 using Weasel.Core;
@@ -11,6 +12,7 @@ namespace EvidenceHub.Hub.Store;
 
 /// The Marten event store on PostgreSQL: one stream per case, an inline CaseFile snapshot per stream, and every
 /// event stamped with who appended it (unit/user), the call's correlation id and the command id that caused it.
+/// Capabilities add their own documents and projections with services.ConfigureMarten(...).
 public static class EventStore
 {
     public const string Schema = "evidencehub";
@@ -39,7 +41,9 @@ public static class EventStore
                 HubTelemetry.TrackMarten(options);
             })
             .UseLightweightSessions()
-            .ApplyAllDatabaseChangesOnStartup();
+            .ApplyAllDatabaseChangesOnStartup()
+            // Asynchronous projections (the feed, the audit log) run on one hub instance at a time: the others stand by.
+            .AddAsyncDaemon(DaemonMode.HotCold);
         return builder;
     }
 }
