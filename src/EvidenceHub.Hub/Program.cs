@@ -1,14 +1,17 @@
 using EvidenceHub.Hub.Audit;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Feed;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Lookup;
 using EvidenceHub.Hub.Store;
 using EvidenceHub.Hub.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddUnitIdentity().AddEventStore().AddHubTelemetry();
+builder.AddUnitIdentity().AddEventStore().AddCorrelation().AddLookup().AddFeed().AddHubTelemetry();
 builder.Services.AddGrpc(grpc =>
 {
     grpc.Interceptors.Add<RpcStatusInterceptor>();
@@ -24,6 +27,8 @@ var app = builder.Build();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapGrpcService<CaseService>();
+app.MapGrpcService<LookupService>();
+app.MapGrpcService<FeedService>();
 app.MapGrpcHealthChecksService().AllowAnonymous();
 app.MapGrpcReflectionService().AllowAnonymous();
 app.Run();

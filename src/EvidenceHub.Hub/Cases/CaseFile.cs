@@ -11,7 +11,11 @@ public enum HandoffStatus { Requested = 1, Accepted = 2, Declined = 3 }
 
 public sealed record CaseIdentifier(
     IdentifierKind Kind, string CanonicalValue, string? Qualifier, string Key, string RawValue,
-    DateTimeOffset? ObservedAt, DateTimeOffset AddedAt, string AddedByUnit);
+    DateTimeOffset? ObservedAt, DateTimeOffset AddedAt, string AddedByUnit,
+    DateTimeOffset? RetractedAt = null, string? RetractionReason = null)
+{
+    public bool IsActive => RetractedAt is null;
+}
 
 public sealed record CaseVictim(
     Guid VictimLinkId, string VictimReference, AgeBand AgeBand, string Country, DateOnly? FirstContactDate,
@@ -44,7 +48,8 @@ public sealed class CaseFile
 
     public CaseHandoff? OpenHandoff => Handoffs.FirstOrDefault(h => h.Status == HandoffStatus.Requested);
 
-    public CaseIdentifier? FindIdentifier(string key) => Identifiers.FirstOrDefault(i => i.Key == key);
+    /// The identifier as the case holds it now; a retracted one no longer counts.
+    public CaseIdentifier? FindIdentifier(string key) => Identifiers.FirstOrDefault(i => i.Key == key && i.IsActive);
 
     public static CaseFile Create(IEvent<CaseOpened> e) => new()
     {
@@ -66,6 +71,13 @@ public sealed class CaseFile
         var added = e.Data;
         Identifiers.Add(new CaseIdentifier(added.Kind, added.CanonicalValue, added.Qualifier, added.Key, added.RawValue,
             added.ObservedAt, e.Timestamp, OwnerUnit));
+        UpdatedAt = e.Timestamp;
+    }
+
+    public void Apply(IEvent<SuspectIdentifierRetracted> e)
+    {
+        var index = Identifiers.FindIndex(i => i.Key == e.Data.Key && i.IsActive);
+        if (index >= 0) Identifiers[index] = Identifiers[index] with { RetractedAt = e.Timestamp, RetractionReason = e.Data.Reason };
         UpdatedAt = e.Timestamp;
     }
 
@@ -116,6 +128,7 @@ public sealed class CaseFile
         switch (@event)
         {
             case SuspectIdentifierAdded added: next.Apply(Stamped(added, at)); break;
+            case SuspectIdentifierRetracted retracted: next.Apply(Stamped(retracted, at)); break;
             case VictimLinked linked: next.Apply(Stamped(linked, at)); break;
             case HandoffRequested requested: next.Apply(Stamped(requested, at)); break;
             case HandoffAccepted accepted: next.Apply(Stamped(accepted, at)); break;

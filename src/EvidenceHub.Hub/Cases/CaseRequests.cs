@@ -17,10 +17,10 @@ public static class CaseRequests
         var policy = SharingPolicyOf(request.SharingPolicy, units);
 
         return new CaseCommand(commandId, caseId, null, request,
-            Decide: current => current is null
+            Decide: (current, _) => current is null
                 ? [CaseDecisions.Open(caller, caseId, reference, offenceType, policy)]
                 : throw Rejection.AlreadyExists("case", caseId.ToString(), "case_id", "a case with this id already exists"),
-            Describe: (_, _) => new CommandResult())
+            Describe: (_, _, _) => new CommandResult())
         {
             Documents = [new CaseReferenceClaim { Id = CaseReferenceClaim.IdFor(caller.UnitId, reference), CaseId = caseId }],
         };
@@ -31,8 +31,8 @@ public static class CaseRequests
         var (commandId, caseId) = (Fields.CommandId(request.CommandId), Fields.CaseId(request.CaseId));
         var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
         return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
-            Decide: current => CaseDecisions.Close(Existing(current, caseId), caller, reason),
-            Describe: (_, _) => new CommandResult());
+            Decide: (current, _) => CaseDecisions.Close(Existing(current, caseId), caller, reason),
+            Describe: (_, _, _) => new CommandResult());
     }
 
     /// Commands other than OpenCase need the case to exist.

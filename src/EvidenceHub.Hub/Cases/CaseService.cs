@@ -1,6 +1,7 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Audit;
 using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
@@ -9,14 +10,17 @@ using EvidenceHub.Hub.Telemetry;
 using EvidenceHub.Hub.Victims;
 using System.Threading.Channels;
 using Grpc.Core;
+using AccessOutcome = EvidenceHub.Hub.Audit.AccessOutcome;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 
 namespace EvidenceHub.Hub.Cases;
 
 /// The case API for national units; GetCase also serves auditors.
 public sealed class CaseService(
-    CaseCommandExecutor executor, UnitRegistry units, IQuerySession query, AccessLog accessLog, TimeProvider clock)
+    CaseCommandExecutor executor, UnitRegistry units, IQuerySession query, AccessLog accessLog, TimeProvider clock,
+    IOptions<CorrelationOptions> correlation, NotToCorrelateMarks notToCorrelate)
     : Contracts.V1.CaseService.CaseServiceBase
 {
     public const int MaxJustificationLength = 1000;
@@ -28,7 +32,15 @@ public sealed class CaseService(
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> AddSuspectIdentifier(AddSuspectIdentifierRequest request, ServerCallContext context) =>
-        Run(context, caller => IdentifierRequests.Add(caller, request));
+        Run(context, caller => IdentifierRequests.Add(caller, request, correlation.Value));
+
+    [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> RetractSuspectIdentifier(RetractSuspectIdentifierRequest request, ServerCallContext context) =>
+        Run(context, caller => IdentifierRequests.Retract(caller, request));
+
+    [Authorize(Roles = Roles.Unit)]
+    public override Task<MarkNotToCorrelateResult> MarkNotToCorrelate(MarkNotToCorrelateRequest request, ServerCallContext context) =>
+        notToCorrelate.Mark(Caller.From(context.GetHttpContext()), request, HubTelemetry.CorrelationIdOf(context), context.CancellationToken);
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> LinkVictim(LinkVictimRequest request, ServerCallContext context) =>
@@ -135,7 +147,8 @@ public sealed class CaseService(
     private CaseCommand ToCaseCommand(Caller caller, SyncCommand command) => command.CommandCase switch
     {
         SyncCommand.CommandOneofCase.OpenCase => CaseRequests.Open(caller, command.OpenCase, units),
-        SyncCommand.CommandOneofCase.AddSuspectIdentifier => IdentifierRequests.Add(caller, command.AddSuspectIdentifier),
+        SyncCommand.CommandOneofCase.AddSuspectIdentifier => IdentifierRequests.Add(caller, command.AddSuspectIdentifier, correlation.Value),
+        SyncCommand.CommandOneofCase.RetractSuspectIdentifier => IdentifierRequests.Retract(caller, command.RetractSuspectIdentifier),
         SyncCommand.CommandOneofCase.LinkVictim => VictimRequests.Link(caller, command.LinkVictim, clock),
         SyncCommand.CommandOneofCase.RequestHandoff => HandoffRequests.Request(caller, command.RequestHandoff, units),
         SyncCommand.CommandOneofCase.AcceptHandoff => HandoffRequests.Accept(caller, command.AcceptHandoff),
@@ -153,6 +166,7 @@ public sealed class CaseService(
         SyncCommand.CommandOneofCase.AcceptHandoff => command.AcceptHandoff.CommandId,
         SyncCommand.CommandOneofCase.DeclineHandoff => command.DeclineHandoff.CommandId,
         SyncCommand.CommandOneofCase.CloseCase => command.CloseCase.CommandId,
+        SyncCommand.CommandOneofCase.RetractSuspectIdentifier => command.RetractSuspectIdentifier.CommandId,
         _ => "",
     };
 }

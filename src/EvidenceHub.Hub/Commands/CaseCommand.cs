@@ -1,19 +1,24 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Correlation;
 using Google.Protobuf;
 
 namespace EvidenceHub.Hub.Commands;
 
 /// A validated command on one case: what to decide on the current state, and how to describe the outcome to the caller.
-/// Decide gets null when the case does not exist yet (only OpenCase accepts that).
+/// Decide gets null when the case does not exist yet (only OpenCase accepts that). Its events go to the case's stream,
+/// except identifier events (IIdentifierEvent), which go to their identifier's stream.
 public sealed record CaseCommand(
     string CommandId,
     Guid CaseId,
     long? ExpectedVersion,
     IMessage Request,
-    Func<CaseFile?, IReadOnlyList<object>> Decide,
-    Func<CaseFile?, IReadOnlyList<object>, CommandResult> Describe)
+    Func<CaseFile?, IdentifierIndex, IReadOnlyList<object>> Decide,
+    Func<CaseFile?, IdentifierIndex, IReadOnlyList<object>, CommandResult> Describe)
 {
     /// Extra documents written in the same transaction (e.g. the claim on a case reference).
     public IReadOnlyList<object> Documents { get; init; } = [];
+
+    /// The identifiers whose index entries the command decides on, given the case; they are locked and read first.
+    public Func<CaseFile?, IReadOnlyList<string>> IndexKeys { get; init; } = _ => [];
 }

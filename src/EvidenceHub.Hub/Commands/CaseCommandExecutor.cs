@@ -1,8 +1,9 @@
-using System.Security.Cryptography;
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Store;
 using EvidenceHub.Hub.Telemetry;
 using Google.Protobuf;
 using JasperFx;
@@ -23,15 +24,17 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         var receiptId = CommandReceipt.IdFor(caller.UnitId, command.CommandId);
         var fingerprint = Fingerprint(command);
 
-        await using var session = OpenSession(caller, correlationId);
+        await using var session = store.SessionFor(caller, correlationId);
         var earlier = await session.LoadAsync<CommandReceipt>(receiptId, cancellation);
         if (earlier is not null) return Replay(earlier, fingerprint, command);
 
         var stream = await FetchForWriting(session, command, cancellation);
-        var events = command.Decide(stream.Aggregate);
-        var result = Completed(command, command.Describe(stream.Aggregate, events), stream.CurrentVersion.GetValueOrDefault() + events.Count);
+        var index = await LockAndLoadIndex(session, command.IndexKeys(stream.Aggregate), cancellation);
+        var versionBefore = stream.CurrentVersion.GetValueOrDefault();
+        var events = command.Decide(stream.Aggregate, index);
+        var caseEvents = Append(session, stream, events, command);
+        var result = Completed(command, command.Describe(stream.Aggregate, index, events), versionBefore + caseEvents);
 
-        Append(stream, events, command);
         foreach (var document in command.Documents) session.Insert(document);
         session.Insert(new CommandReceipt { Id = receiptId, Fingerprint = fingerprint, Result = result.ToByteArray(), CaseId = command.CaseId });
 
@@ -54,6 +57,14 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         return result;
     }
 
+    /// Takes the identifiers' locks inside the transaction (they are released when it ends) and reads their index.
+    private static async Task<IdentifierIndex> LockAndLoadIndex(IDocumentSession session, IReadOnlyList<string> keys, CancellationToken cancellation)
+    {
+        if (keys.Count == 0) return IdentifierIndex.Empty;
+        await session.BeginTransactionAsync(cancellation);
+        return await IdentifierIndex.LockAndLoad(session, keys, cancellation);
+    }
+
     /// Runs a burst of commands (from Sync) in one round trip to read and one transaction to write, deciding each on
     /// the state its predecessors in the burst left. If that transaction fails (another writer, a racing retry, a
     /// duplicate reference) nothing of it stays, and every command runs again on its own to get its precise answer.
@@ -63,7 +74,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         if (commands.Count == 1 || receiptIds.Distinct().Count() != receiptIds.Length)
             return await OneByOne(caller, commands, correlationId, cancellation);
 
-        await using var session = OpenSession(caller, correlationId);
+        await using var session = store.SessionFor(caller, correlationId);
         var batch = session.CreateBatchQuery();
         var earlierReceipts = batch.LoadMany<CommandReceipt>().ById(receiptIds);
         var fetches = commands.Select(c => c.CaseId).Distinct().ToDictionary(id => id, id => batch.Events.FetchForWriting<CaseFile>(id));
@@ -76,6 +87,16 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
             var stream = await fetch;
             streams[id] = (stream, stream.Aggregate, stream.CurrentVersion.GetValueOrDefault());
         }
+
+        var keys = new List<string>();
+        foreach (var command in commands)
+        {
+            // A command that cannot name its keys yet (its case opens in this burst) names them when it decides;
+            // if they were not locked, the burst runs one by one.
+            try { keys.AddRange(command.IndexKeys(streams[command.CaseId].State)); }
+            catch (Rejection) { }
+        }
+        var index = await LockAndLoadIndex(session, keys, cancellation);
 
         var outcomes = new CommandOutcome[commands.Count];
         var now = clock.GetUtcNow();
@@ -95,11 +116,15 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
                 if (command.ExpectedVersion is { } expected && expected != version)
                     throw StaleVersion(command.CaseId, expected, version);
 
-                var events = command.Decide(state);
-                var result = Completed(command, command.Describe(state, events), version + events.Count);
-                foreach (var @event in events) state = CaseFile.Advance(state, @event, now);
-                Append(stream, events, command);
-                streams[command.CaseId] = (stream, state, version + events.Count);
+                var events = command.Decide(state, index);
+                var caseEvents = Append(session, stream, events, command);
+                var result = Completed(command, command.Describe(state, index, events), version + caseEvents);
+                foreach (var @event in events)
+                {
+                    if (@event is not IIdentifierEvent) state = CaseFile.Advance(state, @event, now);
+                    index.Record(@event, state);
+                }
+                streams[command.CaseId] = (stream, state, version + caseEvents);
                 appended += events.Count;
 
                 foreach (var document in command.Documents) session.Insert(document);
@@ -109,6 +134,11 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
             catch (Rejection rejection)
             {
                 outcomes[i] = new CommandOutcome(null, rejection);
+            }
+            catch (IdentifierIndex.KeyNotLoaded)
+            {
+                await session.DisposeAsync();
+                return await OneByOne(caller, commands, correlationId, cancellation);
             }
         }
 
@@ -135,30 +165,31 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         return outcomes;
     }
 
-    private IDocumentSession OpenSession(Caller caller, string correlationId)
+    /// Case events go to the case's stream, identifier events to their identifier's stream; each event names the
+    /// command that caused it, also when one transaction holds several commands. Returns how many joined the case.
+    private static int Append(IDocumentSession session, IEventStream<CaseFile> stream, IReadOnlyList<object> events, CaseCommand command)
     {
-        var session = store.LightweightSession();
-        session.CorrelationId = correlationId;
-        session.LastModifiedBy = caller.Actor;
-        session.SetHeader("unit", caller.UnitId);
-        session.SetHeader("user", caller.User);
-        return session;
+        var caseEvents = events.Where(e => e is not IIdentifierEvent).ToArray();
+        if (caseEvents.Length > 0)
+        {
+            stream.AppendMany(caseEvents);
+            Stamp(stream.Events.Skip(stream.Events.Count - caseEvents.Length), command);
+        }
+        foreach (var identifierEvent in events.OfType<IIdentifierEvent>())
+            Stamp(session.Events.Append(IdentifierCorrelations.StreamIdFor(identifierEvent.Key), identifierEvent).Events.TakeLast(1), command);
+        return caseEvents.Length;
     }
 
-    /// Each event names the command that caused it, also when one transaction holds several commands.
-    private static void Append(IEventStream<CaseFile> stream, IReadOnlyList<object> events, CaseCommand command)
+    private static void Stamp(IEnumerable<IEvent> events, CaseCommand command)
     {
-        if (events.Count == 0) return;
-        stream.AppendMany(events);
-        foreach (var appended in stream.Events.Skip(stream.Events.Count - events.Count))
+        foreach (var appended in events)
         {
             appended.CausationId = command.CommandId;
             appended.SetHeader("command_id", command.CommandId);
         }
     }
 
-    private static string Fingerprint(CaseCommand command) =>
-        Convert.ToHexStringLower(SHA256.HashData(command.Request.ToByteArray()));
+    private static string Fingerprint(CaseCommand command) => CommandReceipt.FingerprintOf(command.Request);
 
     private static CommandResult Completed(CaseCommand command, CommandResult result, long version)
     {
@@ -202,10 +233,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
 
     private static CommandResult Replay(CommandReceipt receipt, string fingerprint, CaseCommand command)
     {
-        if (receipt.Fingerprint != fingerprint)
-            throw Rejection.AlreadyExists("command", command.CommandId, "command_id",
-                "this command id was already used for a different command");
-        var result = CommandResult.Parser.ParseFrom(receipt.Result);
+        var result = receipt.Replay(CommandResult.Parser, fingerprint, command.CommandId);
         result.Replayed = true;
         return result;
     }

@@ -1,3 +1,7 @@
+using System.Security.Cryptography;
+using EvidenceHub.Hub.Errors;
+using Google.Protobuf;
+
 namespace EvidenceHub.Hub.Commands;
 
 /// The stored answer to a command, written in the same transaction as the command's events, so that a retry with the
@@ -8,9 +12,19 @@ public sealed class CommandReceipt
     public string Id { get; set; } = "";
     /// SHA-256 of the request as sent, to tell a retry from a different command that reuses the id.
     public string Fingerprint { get; set; } = "";
-    /// The serialized CommandResult.
+    /// The serialized answer.
     public byte[] Result { get; set; } = [];
     public Guid CaseId { get; set; }
 
     public static string IdFor(string unitId, string commandId) => $"{unitId}/{commandId}";
+
+    public static string FingerprintOf(IMessage request) => Convert.ToHexStringLower(SHA256.HashData(request.ToByteArray()));
+
+    /// The original answer, for a retry of the same command; a different command under a used id is refused.
+    public T Replay<T>(MessageParser<T> parser, string fingerprint, string commandId) where T : IMessage<T>
+    {
+        if (Fingerprint != fingerprint)
+            throw Rejection.AlreadyExists("command", commandId, "command_id", "this command id was already used for a different command");
+        return parser.ParseFrom(Result);
+    }
 }

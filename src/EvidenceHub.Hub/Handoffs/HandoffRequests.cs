@@ -17,8 +17,8 @@ public static class HandoffRequests
         var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
         var newHandoffId = Guid.CreateVersion7();
         return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
-            Decide: current => HandoffDecisions.Request(CaseRequests.Existing(current, caseId), caller, target, reason, newHandoffId),
-            Describe: (_, _) => new CommandResult { HandoffId = newHandoffId.ToString() });
+            Decide: (current, _) => HandoffDecisions.Request(CaseRequests.Existing(current, caseId), caller, target, reason, newHandoffId),
+            Describe: (_, _, _) => new CommandResult { HandoffId = newHandoffId.ToString() });
     }
 
     public static CaseCommand Accept(Caller caller, AcceptHandoffRequest request)
@@ -26,8 +26,8 @@ public static class HandoffRequests
         var (commandId, caseId) = (Fields.CommandId(request.CommandId), Fields.CaseId(request.CaseId));
         var handoffId = Fields.Id(request.HandoffId, "handoff_id");
         return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
-            Decide: current => HandoffDecisions.Accept(CaseRequests.Existing(current, caseId), caller, handoffId),
-            Describe: (_, _) => new CommandResult { HandoffId = handoffId.ToString() });
+            Decide: (current, _) => HandoffDecisions.Accept(CaseRequests.Existing(current, caseId), caller, handoffId),
+            Describe: (_, _, _) => new CommandResult { HandoffId = handoffId.ToString() });
     }
 
     public static CaseCommand Decline(Caller caller, DeclineHandoffRequest request)
@@ -36,8 +36,8 @@ public static class HandoffRequests
         var handoffId = Fields.Id(request.HandoffId, "handoff_id");
         var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
         return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
-            Decide: current => HandoffDecisions.Decline(CaseRequests.Existing(current, caseId), caller, handoffId, reason),
-            Describe: (_, _) => new CommandResult { HandoffId = handoffId.ToString() });
+            Decide: (current, _) => HandoffDecisions.Decline(CaseRequests.Existing(current, caseId), caller, handoffId, reason),
+            Describe: (_, _, _) => new CommandResult { HandoffId = handoffId.ToString() });
     }
 
     public static Handoff ToProto(CaseHandoff handoff) => new()

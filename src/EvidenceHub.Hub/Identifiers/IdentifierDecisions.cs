@@ -1,4 +1,6 @@
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 
 namespace EvidenceHub.Hub.Identifiers;
@@ -6,11 +8,25 @@ namespace EvidenceHub.Hub.Identifiers;
 public static class IdentifierDecisions
 {
     /// The same canonical identifier added twice to one case is one identifier: the second time nothing is appended.
-    public static IReadOnlyList<object> Add(CaseFile current, Caller caller, RawIdentifier raw, CanonicalIdentifier canonical)
+    /// A new identifier is correlated with every other case that holds it, unless it is common.
+    public static IReadOnlyList<object> Add(CaseFile current, Caller caller, RawIdentifier raw, CanonicalIdentifier canonical,
+        IdentifierIndex index, CorrelationOptions options)
     {
         CaseDecisions.EnsureOwnerMayChange(current, caller);
         if (current.FindIdentifier(canonical.Key) is not null) return [];
-        return [new SuspectIdentifierAdded(current.Id, canonical.Kind, canonical.Value, canonical.Qualifier, canonical.Key,
-            raw.Value, raw.Platform, raw.ObservedAt)];
+        var added = new SuspectIdentifierAdded(current.Id, canonical.Kind, canonical.Value, canonical.Qualifier, canonical.Key,
+            raw.Value, raw.Platform, raw.ObservedAt);
+        return [added, .. CorrelationDecisions.On(current, canonical, index, options)];
+    }
+
+    public static IReadOnlyList<object> Retract(CaseFile current, Caller caller, string key, string reason, IdentifierIndex index)
+    {
+        CaseDecisions.EnsureOwnerMayChange(current, caller);
+        if (current.FindIdentifier(key) is null)
+            throw Rejection.NotFound("identifier", key, "identifier_key");
+        var retraction = CorrelationDecisions.Retraction(current, key, reason, index);
+        return retraction is null
+            ? [new SuspectIdentifierRetracted(current.Id, key, reason)]
+            : [new SuspectIdentifierRetracted(current.Id, key, reason), retraction];
     }
 }

@@ -10,3 +10,6 @@ public sealed record SuspectIdentifierAdded(
     string RawValue,
     string? RawPlatform,
     DateTimeOffset? ObservedAt);
+
+/// The owning unit withdrew an identifier as wrong: it no longer matches, and correlations on it are retracted.
+public sealed record SuspectIdentifierRetracted(Guid CaseId, string Key, string Reason);

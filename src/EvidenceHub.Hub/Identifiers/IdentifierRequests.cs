@@ -1,6 +1,7 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 using Google.Protobuf.WellKnownTypes;
@@ -9,31 +10,50 @@ namespace EvidenceHub.Hub.Identifiers;
 
 public static class IdentifierRequests
 {
-    public static CaseCommand Add(Caller caller, AddSuspectIdentifierRequest request)
+    public static CaseCommand Add(Caller caller, AddSuspectIdentifierRequest request, CorrelationOptions options)
     {
         var (commandId, caseId) = (Fields.CommandId(request.CommandId), Fields.CaseId(request.CaseId));
         var raw = RawOf(request.Identifier);
+        // Canonicalised against the case's country: a national phone format means that country's numbers.
+        CanonicalIdentifier CanonicalFor(CaseFile file) => Canonicalize(raw, file.OwnerCountry);
         return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
-            Decide: current =>
+            Decide: (current, index) =>
             {
                 var file = CaseRequests.Existing(current, caseId);
-                // Canonicalised against the case's country: a national phone format means that country's numbers.
-                var canonical = Canonicalize(raw, file.OwnerCountry);
-                return IdentifierDecisions.Add(file, caller, raw, canonical);
+                return IdentifierDecisions.Add(file, caller, raw, CanonicalFor(file), index, options);
             },
-            Describe: (current, events) =>
+            Describe: (current, index, events) =>
             {
-                var canonical = Canonicalize(raw, current!.OwnerCountry);
-                var identifier = current.FindIdentifier(canonical.Key) is { } existing
-                    ? ToProto(existing)
-                    : ToProto((SuspectIdentifierAdded)events[0], current.OwnerUnit);
-                return new CommandResult { Identifier = identifier };
-            });
+                var canonical = CanonicalFor(current!);
+                var added = events.OfType<SuspectIdentifierAdded>().FirstOrDefault();
+                return new CommandResult
+                {
+                    Identifier = added is null ? ToProto(current!.FindIdentifier(canonical.Key)!) : ToProto(added, current!.OwnerUnit),
+                    Correlations = events.OfType<CorrelationFound>().Count(),
+                    Common = index.IsCommon(canonical.Key) || events.OfType<IdentifierFlaggedCommon>().Any(),
+                };
+            })
+        {
+            IndexKeys = current => current is null ? [] : [CanonicalFor(current).Key],
+        };
     }
 
-    public static RawIdentifier RawOf(SuspectIdentifierInput? input)
+    public static CaseCommand Retract(Caller caller, RetractSuspectIdentifierRequest request)
     {
-        if (input is null) throw Rejection.InvalidArgument("identifier", "is required");
+        var (commandId, caseId) = (Fields.CommandId(request.CommandId), Fields.CaseId(request.CaseId));
+        var key = Fields.RequiredText(request.IdentifierKey, "identifier_key", IdentifierCanonicalizer.MaxValueLength + 64);
+        var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
+        return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
+            Decide: (current, index) => IdentifierDecisions.Retract(CaseRequests.Existing(current, caseId), caller, key, reason, index),
+            Describe: (_, _, _) => new CommandResult())
+        {
+            IndexKeys = _ => [key],
+        };
+    }
+
+    public static RawIdentifier RawOf(SuspectIdentifierInput? input, string field = "identifier")
+    {
+        if (input is null) throw Rejection.InvalidArgument(field, "is required");
         var kind = input.Kind switch
         {
             Contracts.V1.IdentifierKind.PhoneNumber => IdentifierKind.PhoneNumber,
@@ -45,17 +65,17 @@ public static class IdentifierRequests
             Contracts.V1.IdentifierKind.FileHashSha256 => IdentifierKind.FileHashSha256,
             Contracts.V1.IdentifierKind.FileHashMd5 => IdentifierKind.FileHashMd5,
             Contracts.V1.IdentifierKind.PerceptualHash => IdentifierKind.PerceptualHash,
-            Contracts.V1.IdentifierKind.Unspecified => throw Rejection.InvalidArgument("identifier.kind", "is required"),
-            _ => throw Rejection.InvalidArgument("identifier.kind", $"{(int)input.Kind} is not a known identifier kind"),
+            Contracts.V1.IdentifierKind.Unspecified => throw Rejection.InvalidArgument(field + ".kind", "is required"),
+            _ => throw Rejection.InvalidArgument(field + ".kind", $"{(int)input.Kind} is not a known identifier kind"),
         };
         return new RawIdentifier(kind, input.Value, string.IsNullOrEmpty(input.Platform) ? null : input.Platform,
             input.ObservedAt?.ToDateTimeOffset());
     }
 
-    public static CanonicalIdentifier Canonicalize(RawIdentifier raw, string region)
+    public static CanonicalIdentifier Canonicalize(RawIdentifier raw, string region, string field = "identifier")
     {
         var result = IdentifierCanonicalizer.Canonicalize(raw, region);
-        return result.Identifier ?? throw Rejection.InvalidArgument("identifier." + result.Violation!.Field, result.Violation.Description);
+        return result.Identifier ?? throw Rejection.InvalidArgument(field + "." + result.Violation!.Field, result.Violation.Description);
     }
 
     public static Contracts.V1.IdentifierKind ToProto(IdentifierKind kind) => kind switch
@@ -82,6 +102,8 @@ public static class IdentifierRequests
         ObservedAt = identifier.ObservedAt is { } observed ? Timestamp.FromDateTimeOffset(observed) : null,
         AddedAt = Timestamp.FromDateTimeOffset(identifier.AddedAt),
         AddedByUnit = identifier.AddedByUnit,
+        RetractedAt = identifier.RetractedAt is { } retracted ? Timestamp.FromDateTimeOffset(retracted) : null,
+        RetractionReason = identifier.RetractionReason ?? "",
     };
 
     private static SuspectIdentifier ToProto(SuspectIdentifierAdded added, string ownerUnit) => new()

@@ -22,8 +22,8 @@ public static class VictimRequests
             Fields.Text(request.ContactedBy, "contacted_by", 512, required: false));
         var newLinkId = Guid.CreateVersion7();
         return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
-            Decide: current => VictimDecisions.Link(CaseRequests.Existing(current, caseId), caller, victim, newLinkId),
-            Describe: (current, events) => new CommandResult
+            Decide: (current, _) => VictimDecisions.Link(CaseRequests.Existing(current, caseId), caller, victim, newLinkId),
+            Describe: (current, _, events) => new CommandResult
             {
                 VictimLinkId = (events.Count > 0
                     ? ((VictimLinked)events[0]).VictimLinkId

@@ -22,6 +22,11 @@ public sealed class HubFixture : IAsyncLifetime
         ("EU-AUDIT", "BE", ["auditor"]),
     ];
 
+    /// Small, so that tests can reach it: an identifier held by this many cases is common.
+    public const int CommonThreshold = 5;
+    public static readonly byte[] BlindingKeyK1 = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+    public static readonly byte[] BlindingKeyK2 = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+
     public TestPki Pki { get; } = new();
     public TestDatabase Database { get; private set; } = null!;
     public WebApplicationFactory<Program> Factory { get; private set; } = null!;
@@ -42,6 +47,10 @@ public sealed class HubFixture : IAsyncLifetime
     {
         yield return ("ConnectionStrings:Marten", database.ConnectionString);
         yield return ("Identity:TrustedCaPath", pki.AuthorityPemPath);
+        yield return ("Correlation:CommonThreshold", CommonThreshold.ToString());
+        yield return ("Lookup:BlindingKeys:k1", Convert.ToBase64String(BlindingKeyK1));
+        yield return ("Lookup:BlindingKeys:k2", Convert.ToBase64String(BlindingKeyK2));
+        yield return ("Lookup:CurrentBlindingKey", "k2");
         foreach (var (id, country, roles) in Units)
         {
             yield return ($"Units:{id}:Country", country);
@@ -68,6 +77,10 @@ public sealed class HubFixture : IAsyncLifetime
 
     public CaseService.CaseServiceClient Cases(string unitId, string user = "analyst") =>
         new(Channel(CertificateOf(unitId), user));
+
+    public LookupService.LookupServiceClient Lookups(string unitId) => new(Channel(CertificateOf(unitId)));
+
+    public FeedService.FeedServiceClient Feed(string unitId) => new(Channel(CertificateOf(unitId)));
 
     public async Task DisposeAsync()
     {

@@ -1,0 +1,38 @@
+using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Sharing;
+
+namespace EvidenceHub.Hub.Correlation;
+
+/// When an identifier joins a case, which other cases it correlates with.
+public static class CorrelationDecisions
+{
+    /// Correlations with every other holder; none once the identifier is common (flagged the first time it is), and
+    /// none with or for a unit that marked the value not to correlate.
+    public static IReadOnlyList<IIdentifierEvent> On(CaseFile adding, CanonicalIdentifier identifier, IdentifierIndex index, CorrelationOptions options)
+    {
+        var others = index.HoldersOf(identifier.Key).Where(h => h.CaseId != adding.Id).ToList();
+        if (index.IsCommon(identifier.Key)) return [];
+        if (others.Count >= options.CommonThreshold) return [new IdentifierFlaggedCommon(identifier.Key, others.Count + 1)];
+
+        var declined = index.NotToCorrelateBy(identifier.Key);
+        if (declined.Contains(adding.OwnerUnit)) return [];
+        var me = CaseParty.Of(adding);
+        return others.Where(other => !declined.Contains(other.Unit))
+            .Select(other => new CorrelationFound(identifier.Key, identifier.Kind, me, other))
+            .ToList();
+    }
+
+    /// Everyone told of a correlation on the identifier through this case: the units of the other cases.
+    public static CorrelationRetracted? Retraction(CaseFile retracting, string key, string reason, IdentifierIndex index)
+    {
+        var recipients = index.CorrelationsOn(key)
+            .Where(p => p.AddingCase == retracting.Id || p.HoldingCase == retracting.Id)
+            .Select(p => p.AddingCase == retracting.Id
+                ? new CorrelationRetracted.Recipient(p.HoldingUnit, p.HoldingCase)
+                : new CorrelationRetracted.Recipient(p.AddingUnit, p.AddingCase))
+            .Distinct()
+            .ToList();
+        return recipients.Count == 0 ? null : new CorrelationRetracted(key, CaseParty.Of(retracting), reason, recipients);
+    }
+}

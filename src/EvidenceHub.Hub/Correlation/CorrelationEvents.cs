@@ -1,0 +1,26 @@
+using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Sharing;
+
+namespace EvidenceHub.Hub.Correlation;
+
+/// An event of an identifier's own stream (one per canonical key): the correlations recorded on it, their retractions,
+/// and the units that asked not to correlate on it. Kept apart from the case streams so that replaying a case never
+/// shows a unit another unit's case it may not see.
+public interface IIdentifierEvent
+{
+    string Key { get; }
+}
+
+/// Two cases hold the same identifier. Both owning units are told, each of the other case only what its policy allows.
+public sealed record CorrelationFound(string Key, IdentifierKind Kind, CaseParty Adding, CaseParty Holding) : IIdentifierEvent;
+
+/// The adding case withdrew the identifier: every unit told of a correlation on it learns that it was wrong.
+public sealed record CorrelationRetracted(string Key, CaseParty Retracting, string Reason, IReadOnlyList<CorrelationRetracted.Recipient> Recipients) : IIdentifierEvent
+{
+    public sealed record Recipient(string Unit, Guid CaseId);
+}
+
+public sealed record IdentifierMarkedNotToCorrelate(string Key, string Unit, string Reason) : IIdentifierEvent;
+
+/// So many cases hold the identifier that it is common: it generates no more correlations.
+public sealed record IdentifierFlaggedCommon(string Key, int Holders) : IIdentifierEvent;

@@ -1,0 +1,22 @@
+using EvidenceHub.Hub.Identifiers;
+using JasperFx.Events.Projections;
+using Marten;
+
+namespace EvidenceHub.Hub.Correlation;
+
+public static class CorrelationSetup
+{
+    /// The identifier index and the identifiers' own streams, both kept inline with the append.
+    public static WebApplicationBuilder AddCorrelation(this WebApplicationBuilder builder)
+    {
+        builder.Services.Configure<CorrelationOptions>(builder.Configuration.GetSection("Correlation"));
+        builder.Services.AddSingleton<NotToCorrelateMarks>();
+        builder.Services.ConfigureMarten(options =>
+        {
+            options.Projections.Add<IdentifierIndexProjection>(ProjectionLifecycle.Inline);
+            options.Schema.For<IdentifierHolding>().Index(h => h.Key).Index(h => h.CaseId);
+            options.Projections.Snapshot<IdentifierCorrelations>(SnapshotLifecycle.Inline);
+        });
+        return builder;
+    }
+}

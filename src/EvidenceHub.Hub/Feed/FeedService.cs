@@ -1,0 +1,54 @@
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Audit;
+using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Telemetry;
+using Grpc.Core;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using AccessOutcome = EvidenceHub.Hub.Audit.AccessOutcome;
+
+namespace EvidenceHub.Hub.Feed;
+
+/// Streams a unit's feed from its stored entries: each subscriber reads at its own pace from PostgreSQL, so a slow
+/// client slows nobody, and any hub instance serves any unit.
+public sealed class FeedService(IDocumentStore store, AccessLog accessLog) : Contracts.V1.FeedService.FeedServiceBase
+{
+    public const int PageSize = 500;
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+    [Authorize(Roles = Roles.Unit)]
+    public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<FeedItem> responseStream, ServerCallContext context)
+    {
+        var caller = Caller.From(context.GetHttpContext());
+        var cancellation = context.CancellationToken;
+        if (request.AfterPosition < 0) throw Rejection.InvalidArgument("after_position", "must not be negative");
+        var after = request.AfterPosition;
+
+        while (!cancellation.IsCancellationRequested)
+        {
+            IReadOnlyList<FeedEntry> page;
+            await using (var session = store.QuerySession())
+                page = await session.Query<FeedEntry>()
+                    .Where(e => e.Unit == caller.UnitId && e.Position > after)
+                    .OrderBy(e => e.Position).Take(PageSize).ToListAsync(cancellation);
+
+            if (page.Count == 0)
+            {
+                if (request.StopAtEnd) return;
+                await Task.Delay(PollInterval, cancellation);
+                continue;
+            }
+
+            var items = page.Select(e => FeedItem.Parser.ParseFrom(e.Item)).ToList();
+            // A delivery discloses case data: it is logged before it leaves.
+            await accessLog.Record(new AccessEntry(caller, nameof(Subscribe), AccessOutcome.Allowed, "feed delivery",
+                $"feed after position {after}",
+                $"{items.Count} items, positions {items[0].Position}..{items[^1].Position}: " +
+                string.Join(", ", items.Select(i => i.ItemCase.ToString().ToLowerInvariant()).CountBy(k => k).Select(c => $"{c.Value} {c.Key}")),
+                null, HubTelemetry.CorrelationIdOf(context)), cancellation);
+            foreach (var item in items) await responseStream.WriteAsync(item, cancellation);
+            after = items[^1].Position;
+        }
+    }
+}

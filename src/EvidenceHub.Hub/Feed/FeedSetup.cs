@@ -1,0 +1,17 @@
+using JasperFx.Events.Projections;
+using Marten;
+
+namespace EvidenceHub.Hub.Feed;
+
+public static class FeedSetup
+{
+    public static WebApplicationBuilder AddFeed(this WebApplicationBuilder builder)
+    {
+        builder.Services.ConfigureMarten(options =>
+        {
+            options.Projections.Add<FeedProjection>(ProjectionLifecycle.Async);
+            options.Schema.For<FeedEntry>().Index(e => new { e.Unit, e.Position });
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,107 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using EvidenceHub.Hub.Identifiers;
+using JasperFx.Events;
+using Marten;
+using Marten.Events.Projections;
+
+namespace EvidenceHub.Hub.Lookup;
+
+/// Blind tokens (EPRIS / FIU.net Ma3tch style): HMAC-SHA-256 of an identifier's canonical key under a hub key that
+/// partners may hold, written "<key id>.<base64url mac>", so that a partner can ask about a value without sending it.
+/// Several keys may be active at once (rotation): tokens are made under each, and the key id says which one a
+/// partner used. Keys come from configuration "Lookup:BlindingKeys:<key id>" (base64, at least 32 bytes), the key
+/// for new partners from "Lookup:CurrentBlindingKey".
+public sealed partial class BlindTokens
+{
+    private readonly Dictionary<string, byte[]> keys;
+
+    public string? CurrentKeyId { get; }
+
+    public BlindTokens(IReadOnlyDictionary<string, byte[]> keys, string? currentKeyId)
+    {
+        foreach (var (id, key) in keys)
+        {
+            if (!KeyIdPattern().IsMatch(id)) throw new InvalidOperationException($"Blinding key id '{id}' must match {KeyIdPattern()}.");
+            if (key.Length < 32) throw new InvalidOperationException($"Blinding key '{id}' is shorter than 32 bytes.");
+        }
+        if (currentKeyId is not null && !keys.ContainsKey(currentKeyId))
+            throw new InvalidOperationException($"Lookup:CurrentBlindingKey names '{currentKeyId}', which is not among Lookup:BlindingKeys.");
+        this.keys = keys.ToDictionary();
+        CurrentKeyId = currentKeyId ?? keys.Keys.Order(StringComparer.Ordinal).LastOrDefault();
+    }
+
+    public static BlindTokens FromConfiguration(IConfiguration configuration) => new(
+        configuration.GetSection("Lookup:BlindingKeys").GetChildren().ToDictionary(k => k.Key, k => Convert.FromBase64String(k.Value ?? "")),
+        configuration["Lookup:CurrentBlindingKey"]);
+
+    public IReadOnlyDictionary<string, byte[]> Keys => keys;
+
+    public IEnumerable<string> TokensFor(string identifierKey) => keys.Keys.Select(id => TokenFor(id, identifierKey));
+
+    public string TokenFor(string keyId, string identifierKey)
+    {
+        var mac = HMACSHA256.HashData(keys[keyId], Encoding.UTF8.GetBytes(identifierKey));
+        return $"{keyId}.{Convert.ToBase64String(mac).TrimEnd('=').Replace('+', '-').Replace('/', '_')}";
+    }
+
+    /// Null when the token is well formed under an active key; otherwise why it is not.
+    public string? Problem(string token)
+    {
+        var dot = token.IndexOf('.');
+        if (dot <= 0) return "is not of the form <key id>.<base64url mac>";
+        if (!keys.ContainsKey(token[..dot])) return $"names key id '{token[..dot]}', which is not an active blinding key";
+        return token.Length - dot - 1 == 43 && token[(dot + 1)..].All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+            ? null
+            : "does not carry a base64url HMAC-SHA-256 (43 characters)";
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9-]{1,32}$")]
+    private static partial Regex KeyIdPattern();
+}
+
+/// Which identifier a blind token stands for.
+public sealed class BlindToken
+{
+    public string Id { get; set; } = "";
+    public string Key { get; set; } = "";
+}
+
+/// Makes the tokens of an identifier in the same transaction that adds it.
+public sealed partial class BlindTokenProjection(BlindTokens tokens) : EventProjection
+{
+    public void Project(SuspectIdentifierAdded e, IDocumentOperations operations)
+    {
+        foreach (var token in tokens.TokensFor(e.Key))
+            operations.Store(new BlindToken { Id = token, Key = e.Key });
+    }
+}
+
+/// After a key is added (rotation), makes its tokens for the identifiers already held.
+public sealed class BlindTokenBackfill(IDocumentStore store, BlindTokens tokens, ILogger<BlindTokenBackfill> logger) : BackgroundService
+{
+    public sealed class Done
+    {
+        public string Id { get; set; } = "";
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        foreach (var keyId in tokens.Keys.Keys)
+        {
+            await using var session = store.LightweightSession();
+            if (await session.LoadAsync<Done>(keyId, stoppingToken) is not null) continue;
+            var identifierKeys = await session.Query<IdentifierHolding>().Select(h => h.Key).Distinct().ToListAsync(stoppingToken);
+            foreach (var chunk in identifierKeys.Chunk(1000))
+            {
+                await using var writer = store.LightweightSession();
+                foreach (var key in chunk) writer.Store(new BlindToken { Id = tokens.TokenFor(keyId, key), Key = key });
+                await writer.SaveChangesAsync(stoppingToken);
+            }
+            session.Store(new Done { Id = keyId });
+            await session.SaveChangesAsync(stoppingToken);
+            logger.LogInformation("Made blind tokens under key {KeyId} for {Count} identifiers", keyId, identifierKeys.Count);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Sharing;
+using Marten;
+
+namespace EvidenceHub.Hub.Lookup;
+
+/// A suspect network: the connected group of cases and identifiers reached from one identifier or case, walking
+/// case → its identifiers → the other cases holding them. Common identifiers are not walked (they would join
+/// everything), and a case the caller may not see is neither shown nor walked through, so that its links stay hidden.
+public sealed class SuspectNetworks(CorrelationOptions correlation)
+{
+    public const int MaxCases = 500;
+
+    public async Task<SuspectNetwork> AroundIdentifier(IQuerySession session, Hits.Question start, Caller caller, CancellationToken cancellation) =>
+        start.Key is null ? new SuspectNetwork() : await Walk(session, [start.Key], [], caller, cancellation);
+
+    public async Task<SuspectNetwork> AroundCase(IQuerySession session, Guid caseId, Caller caller, CancellationToken cancellation)
+    {
+        var file = await session.LoadAsync<CaseFile>(caseId, cancellation);
+        if (file is null || Level(file, caller) == DisclosureLevel.None)
+            throw Rejection.NotFound("case", caseId.ToString(), "case_id");
+        return await Walk(session, [], [caseId], caller, cancellation);
+    }
+
+    private async Task<SuspectNetwork> Walk(IQuerySession session, IEnumerable<string> startKeys, IEnumerable<Guid> startCases, Caller caller, CancellationToken cancellation)
+    {
+        var cases = new Dictionary<Guid, CaseFile>();
+        var holders = new Dictionary<string, HashSet<Guid>>();
+        var kinds = new Dictionary<string, Identifiers.IdentifierKind>();
+        var frontierKeys = startKeys.ToHashSet();
+        var frontierCases = startCases.ToHashSet();
+        var truncated = false;
+
+        while ((frontierKeys.Count > 0 || frontierCases.Count > 0) && !truncated)
+        {
+            if (frontierKeys.Count > 0)
+            {
+                var keys = frontierKeys.ToArray();
+                var holdings = await session.Query<IdentifierHolding>().Where(h => keys.Contains(h.Key)).ToListAsync(cancellation);
+                foreach (var group in holdings.GroupBy(h => h.Key))
+                {
+                    kinds[group.Key] = group.First().Kind;
+                    // A common identifier is shown, but its holders are not walked.
+                    if (group.Count() >= correlation.CommonThreshold) continue;
+                    foreach (var holding in group)
+                        if (!cases.ContainsKey(holding.CaseId)) frontierCases.Add(holding.CaseId);
+                }
+                frontierKeys.Clear();
+            }
+
+            var newCases = frontierCases.Where(id => !cases.ContainsKey(id)).ToArray();
+            frontierCases.Clear();
+            if (newCases.Length == 0) break;
+            foreach (var file in await session.LoadManyAsync<CaseFile>(cancellation, newCases))
+            {
+                if (Level(file, caller) == DisclosureLevel.None) continue;
+                if (cases.Count >= MaxCases) { truncated = true; break; }
+                cases[file.Id] = file;
+                foreach (var identifier in file.Identifiers.Where(i => i.IsActive))
+                {
+                    kinds[identifier.Key] = identifier.Kind;
+                    if (!holders.TryGetValue(identifier.Key, out var held)) holders[identifier.Key] = held = [];
+                    if (held.Count == 0) frontierKeys.Add(identifier.Key);
+                    held.Add(file.Id);
+                }
+            }
+        }
+
+        var network = new SuspectNetwork { Truncated = truncated };
+        network.Identifiers.AddRange(holders.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new NetworkIdentifier
+        {
+            Key = h.Key, Kind = IdentifierRequests.ToProto(kinds[h.Key]), CaseCount = h.Value.Count,
+        }));
+        network.Cases.AddRange(cases.Values.OrderBy(f => f.OwnerUnit).ThenBy(f => f.Reference).Select(f => new NetworkCase
+        {
+            CaseReference = f.Reference, OwnerUnit = f.OwnerUnit, OwnerCountry = f.OwnerCountry,
+            IdentifierKeys = { f.Identifiers.Where(i => i.IsActive).Select(i => i.Key).Order(StringComparer.Ordinal) },
+        }));
+        var victims = cases.Values.SelectMany(f => f.Victims).GroupBy(v => v.Country).OrderBy(g => g.Key);
+        network.VictimsByCountry.AddRange(victims.Select(g => new CountryVictims { Country = g.Key, Victims = g.Count() }));
+        network.Countries.AddRange(cases.Values.Select(f => f.OwnerCountry).Concat(victims.Select(g => g.Key)).Distinct().Order());
+        return network;
+    }
+
+    /// Auditors see every case; units see what correlation would tell them; partners what a lookup would.
+    private static DisclosureLevel Level(CaseFile file, Caller caller) =>
+        caller.Is(Roles.Auditor) ? DisclosureLevel.Summary
+        : caller.Is(Roles.Unit) ? DisclosureRules.ForCorrelation(CaseParty.Of(file), caller.UnitId)
+        : DisclosureRules.ForLookup(CaseParty.Of(file), caller.UnitId);
+}
