@@ -1,0 +1,98 @@
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Tests.Infrastructure;
+using Grpc.Core;
+using Grpc.Net.Client;
+using static EvidenceHub.Tests.Infrastructure.Commands;
+
+namespace EvidenceHub.Tests.Identity;
+
+/// Every RPC of the case, lookup and feed services, called as a unit, a partner, an auditor and an unknown party.
+[Collection(HubCollection.Name)]
+public sealed class AuthorizationMatrixTests(HubFixture hub)
+{
+    public enum As { Unit, Partner, Auditor, Unknown }
+
+    private GrpcChannel ChannelAs(As who) => who switch
+    {
+        As.Unit => hub.Channel(hub.CertificateOf("NL-TBKK")),
+        As.Partner => hub.Channel(hub.CertificateOf("US-HSI-C3")),
+        As.Auditor => hub.Channel(hub.CertificateOf("EU-AUDIT")),
+        _ => hub.Channel(TestPki.UntrustedClientCertificate("NL-TBKK")),
+    };
+
+    private static readonly Justification Why = new() { Purpose = "authorization matrix" };
+
+    private async Task<StatusCode> Call(string rpc, As who)
+    {
+        var channel = ChannelAs(who);
+        var cases = new CaseService.CaseServiceClient(channel);
+        var lookups = new LookupService.LookupServiceClient(channel);
+        var feed = new FeedService.FeedServiceClient(channel);
+        var nlCase = await hub.Cases("NL-TBKK").OpenedCase();
+        var query = new IdentifierQuery { Raw = new SuspectIdentifierInput { Kind = IdentifierKind.EmailAddress, Value = Unique.Email() } };
+        try
+        {
+            switch (rpc)
+            {
+                case "OpenCase": await cases.OpenCaseAsync(OpenCase()); break;
+                case "AddSuspectIdentifier": await cases.AddSuspectIdentifierAsync(AddIdentifier(nlCase, IdentifierKind.EmailAddress, Unique.Email())); break;
+                case "CloseCase": await cases.CloseCaseAsync(new CloseCaseRequest { CommandId = NewId(), CaseId = nlCase, Reason = "r" }); break;
+                case "GetCase": await cases.GetCaseAsync(new GetCaseRequest { CaseId = nlCase, Justification = "matrix" }); break;
+                case "MarkNotToCorrelate": await cases.MarkNotToCorrelateAsync(new MarkNotToCorrelateRequest { CommandId = NewId(), Identifier = query.Raw, Reason = "r" }); break;
+                case "Sync":
+                    using (var sync = cases.Sync())
+                    {
+                        await sync.RequestStream.WriteAsync(new SyncCommand { OpenCase = OpenCase() });
+                        await sync.RequestStream.CompleteAsync();
+                        await sync.ResponseStream.ReadAllAsync().ToListAsync();
+                    }
+                    break;
+                case "Lookup": await lookups.LookupAsync(new LookupRequest { Identifier = query, Justification = Why }); break;
+                case "BatchLookup":
+                    using (var batch = lookups.BatchLookup())
+                    {
+                        await batch.RequestStream.WriteAsync(new BatchLookupRequest { Identifier = query, Justification = Why });
+                        await batch.RequestStream.CompleteAsync();
+                        await batch.ResponseStream.ReadAllAsync().ToListAsync();
+                    }
+                    break;
+                case "GetNetwork": await lookups.GetNetworkAsync(new GetNetworkRequest { Identifier = query, Justification = Why }); break;
+                case "GetBlindingKeys": await lookups.GetBlindingKeysAsync(new GetBlindingKeysRequest()); break;
+                case "Subscribe":
+                    using (var subscription = feed.Subscribe(new SubscribeRequest { StopAtEnd = true }))
+                        await subscription.ResponseStream.ReadAllAsync().ToListAsync();
+                    break;
+                default: throw new ArgumentException(rpc);
+            }
+            return StatusCode.OK;
+        }
+        catch (RpcException failure) { return failure.StatusCode; }
+    }
+
+    private const StatusCode Ok = StatusCode.OK, Denied = StatusCode.PermissionDenied, Unauthenticated = StatusCode.Unauthenticated;
+
+    public static TheoryData<string, StatusCode, StatusCode, StatusCode> Matrix => new()
+    {
+        //                         unit     partner  auditor
+        { "OpenCase",              Ok,      Denied,  Denied },
+        { "AddSuspectIdentifier",  Ok,      Denied,  Denied },
+        { "CloseCase",             Ok,      Denied,  Denied },
+        { "GetCase",               Ok,      Denied,  Ok },
+        { "MarkNotToCorrelate",    Ok,      Denied,  Denied },
+        { "Sync",                  Ok,      Denied,  Denied },
+        { "Lookup",                Ok,      Ok,      Denied },
+        { "BatchLookup",           Ok,      Ok,      Denied },
+        { "GetNetwork",            Ok,      Ok,      Ok },
+        { "GetBlindingKeys",       Ok,      Ok,      Denied },
+        { "Subscribe",             Ok,      Denied,  Denied },
+    };
+
+    [Theory]
+    [MemberData(nameof(Matrix))]
+    public async Task Each_rpc_answers_each_kind_of_caller_as_expected(string rpc, StatusCode unit, StatusCode partner, StatusCode auditor)
+    {
+        Assert.Equal(
+            (unit, partner, auditor, Unauthenticated),
+            (await Call(rpc, As.Unit), await Call(rpc, As.Partner), await Call(rpc, As.Auditor), await Call(rpc, As.Unknown)));
+    }
+}
