@@ -9,6 +9,7 @@ using Google.Protobuf;
 using JasperFx;
 using JasperFx.Events;
 using Marten;
+using Microsoft.Extensions.Options;
 
 namespace EvidenceHub.Hub.Commands;
 
@@ -17,7 +18,7 @@ public readonly record struct CommandOutcome(CommandResult? Result, Exception? F
 
 /// Runs case commands: idempotent by command id, optimistic on the case version, each command's events stored in one
 /// transaction with their metadata (unit, user, correlation id, command id) and the receipt that makes a retry harmless.
-public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock)
+public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock, IOptions<CorrelationOptions> correlation)
 {
     public async Task<CommandResult> Execute(Caller caller, CaseCommand command, string correlationId, CancellationToken cancellation)
     {
@@ -58,11 +59,11 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
     }
 
     /// Takes the identifiers' locks inside the transaction (they are released when it ends) and reads their index.
-    private static async Task<IdentifierIndex> LockAndLoadIndex(IDocumentSession session, IReadOnlyList<string> keys, CancellationToken cancellation)
+    private async Task<IdentifierIndex> LockAndLoadIndex(IDocumentSession session, IReadOnlyList<string> keys, CancellationToken cancellation)
     {
         if (keys.Count == 0) return IdentifierIndex.Empty;
         await session.BeginTransactionAsync(cancellation);
-        return await IdentifierIndex.LockAndLoad(session, keys, cancellation);
+        return await IdentifierIndex.LockAndLoad(session, keys, correlation.Value, cancellation);
     }
 
     /// Runs a burst of commands (from Sync) in one round trip to read and one transaction to write, deciding each on

@@ -11,9 +11,10 @@ public static class CorrelationDecisions
     /// none with or for a unit that marked the value not to correlate.
     public static IReadOnlyList<IIdentifierEvent> On(CaseFile adding, CanonicalIdentifier identifier, IdentifierIndex index, CorrelationOptions options)
     {
-        var others = index.HoldersOf(identifier.Key).Where(h => h.CaseId != adding.Id).ToList();
         if (index.IsCommon(identifier.Key)) return [];
-        if (others.Count >= options.CommonThreshold) return [new IdentifierFlaggedCommon(identifier.Key, others.Count + 1)];
+        var holderCount = index.HolderCount(identifier.Key, otherThan: adding.Id);
+        if (holderCount >= options.CommonThreshold) return [new IdentifierFlaggedCommon(identifier.Key, holderCount + 1)];
+        var others = index.HoldersOf(identifier.Key).Where(h => h.CaseId != adding.Id).ToList();
 
         var declined = index.NotToCorrelateBy(identifier.Key);
         if (declined.Contains(adding.OwnerUnit)) return [];

@@ -17,19 +17,26 @@ public sealed class CorrelationOptions
 /// ends, so that two units adding the same identifier at once (on any hub instance) are serialised and see each other.
 public sealed class IdentifierIndex
 {
+    private readonly Dictionary<string, HashSet<Guid>> holdingCases;
     private readonly Dictionary<string, List<CaseParty>> holders;
     private readonly Dictionary<string, IdentifierCorrelations> correlations;
 
-    private IdentifierIndex(Dictionary<string, List<CaseParty>> holders, Dictionary<string, IdentifierCorrelations> correlations)
+    private IdentifierIndex(Dictionary<string, HashSet<Guid>> holdingCases, Dictionary<string, List<CaseParty>> holders,
+        Dictionary<string, IdentifierCorrelations> correlations)
     {
+        this.holdingCases = holdingCases;
         this.holders = holders;
         this.correlations = correlations;
     }
 
-    public static readonly IdentifierIndex Empty = new([], []);
+    public static IdentifierIndex Empty => new([], [], []);
 
-    public bool Covers(string key) => holders.ContainsKey(key);
+    /// How many cases other than the given one hold the identifier.
+    public int HolderCount(string key, Guid otherThan) => holdingCases.TryGetValue(key, out var cases)
+        ? cases.Count - (cases.Contains(otherThan) ? 1 : 0)
+        : throw new KeyNotLoaded(key);
 
+    /// The holders as other units may come to know them; empty for a common identifier, which correlates no more.
     public IReadOnlyList<CaseParty> HoldersOf(string key) => holders.TryGetValue(key, out var found)
         ? found
         : throw new KeyNotLoaded(key);
@@ -43,7 +50,8 @@ public sealed class IdentifierIndex
         correlations.TryGetValue(key, out var found) ? found.NotToCorrelateBy : [];
 
     /// Takes the locks (in key order, so two transactions never wait on each other in a circle) and reads the index.
-    public static async Task<IdentifierIndex> LockAndLoad(IDocumentSession session, IReadOnlyCollection<string> keys, CancellationToken cancellation)
+    /// The cases behind a common identifier are not read: nothing will be correlated with them.
+    public static async Task<IdentifierIndex> LockAndLoad(IDocumentSession session, IReadOnlyCollection<string> keys, CorrelationOptions options, CancellationToken cancellation)
     {
         if (keys.Count == 0) return Empty;
         var ordered = keys.Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -57,13 +65,21 @@ public sealed class IdentifierIndex
         await batch.Execute(cancellation);
 
         var held = await holdings;
-        var files = held.Count == 0
+        var streamsByKey = (await streams).ToDictionary(c => c.Key);
+        var casesByKey = ordered.ToDictionary(k => k, k => held.Where(h => h.Key == k).Select(h => h.CaseId).ToHashSet());
+        var correlating = casesByKey
+            .Where(k => !(streamsByKey.TryGetValue(k.Key, out var stream) && stream.Common) && k.Value.Count <= options.CommonThreshold)
+            .ToDictionary();
+        var caseIds = correlating.Values.SelectMany(ids => ids).Distinct().ToArray();
+        var parties = caseIds.Length == 0
             ? []
-            : await session.LoadManyAsync<CaseFile>(cancellation, held.Select(h => h.CaseId).Distinct().ToArray());
-        var parties = files.ToDictionary(f => f.Id, CaseParty.Of);
+            : (await session.LoadManyAsync<CaseFile>(cancellation, caseIds)).ToDictionary(f => f.Id, CaseParty.Of);
         return new IdentifierIndex(
-            ordered.ToDictionary(k => k, k => held.Where(h => h.Key == k && parties.ContainsKey(h.CaseId)).Select(h => parties[h.CaseId]).ToList()),
-            (await streams).ToDictionary(c => c.Key));
+            casesByKey,
+            ordered.ToDictionary(k => k, k => correlating.TryGetValue(k, out var ids)
+                ? ids.Where(parties.ContainsKey).Select(id => parties[id]).ToList()
+                : []),
+            streamsByKey);
     }
 
     /// Reflects a decided event, so that the next command of the same burst decides on it.
@@ -72,9 +88,11 @@ public sealed class IdentifierIndex
         switch (@event)
         {
             case SuspectIdentifierAdded added when caseAfter is not null && holders.TryGetValue(added.Key, out var list):
+                holdingCases[added.Key].Add(added.CaseId);
                 list.Add(CaseParty.Of(caseAfter));
                 break;
             case SuspectIdentifierRetracted retracted when holders.TryGetValue(retracted.Key, out var list):
+                holdingCases[retracted.Key].Remove(retracted.CaseId);
                 list.RemoveAll(p => p.CaseId == retracted.CaseId);
                 break;
             case IIdentifierEvent identifierEvent:

@@ -6,11 +6,12 @@ using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Store;
 using Google.Protobuf;
 using Marten;
+using Microsoft.Extensions.Options;
 
 namespace EvidenceHub.Hub.Correlation;
 
 /// A unit's list of values not to correlate on, kept as events of each identifier's stream.
-public sealed class NotToCorrelateMarks(IDocumentStore store)
+public sealed class NotToCorrelateMarks(IDocumentStore store, IOptions<CorrelationOptions> options)
 {
     public async Task<MarkNotToCorrelateResult> Mark(Caller caller, MarkNotToCorrelateRequest request, string correlationId, CancellationToken cancellation)
     {
@@ -24,7 +25,7 @@ public sealed class NotToCorrelateMarks(IDocumentStore store)
         session.CausationId = commandId;
         // Under the identifier's lock, so that racing retries of this command find each other's receipt.
         await session.BeginTransactionAsync(cancellation);
-        var index = await IdentifierIndex.LockAndLoad(session, [canonical.Key], cancellation);
+        var index = await IdentifierIndex.LockAndLoad(session, [canonical.Key], options.Value, cancellation);
         if (await session.LoadAsync<CommandReceipt>(receiptId, cancellation) is { } earlier)
         {
             var replayed = earlier.Replay(MarkNotToCorrelateResult.Parser, fingerprint, commandId);

@@ -65,12 +65,8 @@ public sealed partial class FeedProjection : EventProjection
     public async Task Project(IEvent<HandoffAccepted> e, IDocumentOperations operations) =>
         Store(operations, e, [(e.Data.FromUnit, await Handoff(operations, e.Data.CaseId, e.Data.HandoffId, HandoffStatus.Accepted, e.Data.FromUnit, e.Data.NewOwnerUnit, ""))]);
 
-    public async Task Project(IEvent<HandoffDeclined> e, IDocumentOperations operations)
-    {
-        var file = await operations.LoadAsync<CaseFile>(e.Data.CaseId);
-        var requester = file?.Handoffs.FirstOrDefault(h => h.HandoffId == e.Data.HandoffId)?.FromUnit ?? file?.OwnerUnit ?? "";
-        Store(operations, e, [(requester, await Handoff(operations, e.Data.CaseId, e.Data.HandoffId, HandoffStatus.Declined, requester, e.Data.TargetUnit, e.Data.Reason))]);
-    }
+    public async Task Project(IEvent<HandoffDeclined> e, IDocumentOperations operations) =>
+        Store(operations, e, [(e.Data.FromUnit, await Handoff(operations, e.Data.CaseId, e.Data.HandoffId, HandoffStatus.Declined, e.Data.FromUnit, e.Data.TargetUnit, e.Data.Reason))]);
 
     /// What the recipient's case learns of the other: nothing at all when the other case is RED.
     private static FeedItem? Notice(CorrelationFound found, CaseParty yours, CaseParty other)

@@ -29,7 +29,7 @@ public static class HandoffDecisions
     public static IReadOnlyList<object> Decline(CaseFile current, Caller caller, Guid handoffId, string reason)
     {
         var handoff = OpenHandoffForTarget(current, caller, handoffId);
-        return [new HandoffDeclined(current.Id, handoff.HandoffId, caller.UnitId, reason)];
+        return [new HandoffDeclined(current.Id, handoff.HandoffId, handoff.FromUnit, caller.UnitId, reason)];
     }
 
     private static CaseHandoff OpenHandoffForTarget(CaseFile current, Caller caller, Guid handoffId)

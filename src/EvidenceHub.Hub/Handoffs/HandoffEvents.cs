@@ -6,4 +6,4 @@ public sealed record HandoffRequested(Guid CaseId, Guid HandoffId, string FromUn
 /// The target unit took the case over: it is now the owner.
 public sealed record HandoffAccepted(Guid CaseId, Guid HandoffId, string FromUnit, string NewOwnerUnit, string NewOwnerCountry);
 
-public sealed record HandoffDeclined(Guid CaseId, Guid HandoffId, string TargetUnit, string Reason);
+public sealed record HandoffDeclined(Guid CaseId, Guid HandoffId, string FromUnit, string TargetUnit, string Reason);

@@ -15,7 +15,13 @@ public static class IdentifierRequests
         var (commandId, caseId) = (Fields.CommandId(request.CommandId), Fields.CaseId(request.CaseId));
         var raw = RawOf(request.Identifier);
         // Canonicalised against the case's country: a national phone format means that country's numbers.
-        CanonicalIdentifier CanonicalFor(CaseFile file) => Canonicalize(raw, file.OwnerCountry);
+        // Remembered, because the index keys, the decision and the answer all need it.
+        (string Country, CanonicalIdentifier Identifier)? canonical = null;
+        CanonicalIdentifier CanonicalFor(CaseFile file)
+        {
+            if (canonical?.Country != file.OwnerCountry) canonical = (file.OwnerCountry, Canonicalize(raw, file.OwnerCountry));
+            return canonical.Value.Identifier;
+        }
         return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
             Decide: (current, index) =>
             {
@@ -24,13 +30,13 @@ public static class IdentifierRequests
             },
             Describe: (current, index, events) =>
             {
-                var canonical = CanonicalFor(current!);
+                var key = CanonicalFor(current!).Key;
                 var added = events.OfType<SuspectIdentifierAdded>().FirstOrDefault();
                 return new CommandResult
                 {
-                    Identifier = added is null ? ToProto(current!.FindIdentifier(canonical.Key)!) : ToProto(added, current!.OwnerUnit),
+                    Identifier = added is null ? ToProto(current!.FindIdentifier(key)!) : ToProto(added, current!.OwnerUnit),
                     Correlations = events.OfType<CorrelationFound>().Count(),
-                    Common = index.IsCommon(canonical.Key) || events.OfType<IdentifierFlaggedCommon>().Any(),
+                    Common = index.IsCommon(key) || events.OfType<IdentifierFlaggedCommon>().Any(),
                 };
             })
         {
