@@ -99,6 +99,7 @@ public sealed class CaseService(
             }
             var ran = await executor.ExecuteBurst(caller, runnable.Select(r => r.Command).ToList(), correlationId, cancellation);
             for (var r = 0; r < runnable.Count; r++) outcomes[runnable[r].Index] = ran[r];
+            HubTelemetry.CountOutcomes(outcomes.Select(o => o.Result is not null));
 
             for (var i = 0; i < burst.Count; i++)
             {
@@ -141,7 +142,17 @@ public sealed class CaseService(
     private async Task<CommandResult> Run(ServerCallContext context, Func<Caller, CaseCommand> command)
     {
         var caller = Caller.From(context.GetHttpContext());
-        return await executor.Execute(caller, command(caller), HubTelemetry.CorrelationIdOf(context), context.CancellationToken);
+        try
+        {
+            var result = await executor.Execute(caller, command(caller), HubTelemetry.CorrelationIdOf(context), context.CancellationToken);
+            HubTelemetry.CountOutcomes([true]);
+            return result;
+        }
+        catch (Rejection)
+        {
+            HubTelemetry.CountOutcomes([false]);
+            throw;
+        }
     }
 
     private CaseCommand ToCaseCommand(Caller caller, SyncCommand command) => command.CommandCase switch

@@ -22,6 +22,10 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
 {
     public async Task<CommandResult> Execute(Caller caller, CaseCommand command, string correlationId, CancellationToken cancellation)
     {
+        using var activity = HubTelemetry.Source.StartActivity("case command");
+        activity?.SetTag("evidencehub.unit", caller.UnitId);
+        activity?.SetTag("evidencehub.command", command.Request.Descriptor.Name);
+        activity?.SetTag("evidencehub.case_id", command.CaseId);
         var receiptId = CommandReceipt.IdFor(caller.UnitId, command.CommandId);
         var fingerprint = Fingerprint(command);
 
@@ -71,6 +75,9 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
     /// duplicate reference) nothing of it stays, and every command runs again on its own to get its precise answer.
     public async Task<IReadOnlyList<CommandOutcome>> ExecuteBurst(Caller caller, IReadOnlyList<CaseCommand> commands, string correlationId, CancellationToken cancellation)
     {
+        using var activity = HubTelemetry.Source.StartActivity("case command burst");
+        activity?.SetTag("evidencehub.unit", caller.UnitId);
+        activity?.SetTag("evidencehub.commands", commands.Count);
         var receiptIds = commands.Select(c => CommandReceipt.IdFor(caller.UnitId, c.CommandId)).ToArray();
         if (commands.Count == 1 || receiptIds.Distinct().Count() != receiptIds.Length)
             return await OneByOne(caller, commands, correlationId, cancellation);

@@ -6,6 +6,7 @@ using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Sharing;
 using Google.Protobuf.WellKnownTypes;
+using EvidenceHub.Hub.Telemetry;
 using Marten;
 
 namespace EvidenceHub.Hub.Lookup;
@@ -43,6 +44,9 @@ public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation)
 
     public async Task<IReadOnlyList<LookupAnswer>> Answer(IQuerySession session, IReadOnlyList<Question> questions, Caller caller, CancellationToken cancellation)
     {
+        using var activity = HubTelemetry.Source.StartActivity("lookup");
+        activity?.SetTag("evidencehub.unit", caller.UnitId);
+        activity?.SetTag("evidencehub.identifiers", questions.Count);
         var keys = questions.Select(q => q.Key).OfType<string>().Distinct().ToArray();
         var holdings = keys.Length == 0 ? [] : await session.Query<IdentifierHolding>().Where(h => keys.Contains(h.Key)).ToListAsync(cancellation);
         var files = holdings.Count == 0
@@ -64,6 +68,7 @@ public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation)
             answer.Hit = answer.Disclosures.Count > 0;
             // Only with a hit: a flag on a no-hit would tell that someone holds the value.
             answer.Common = answer.Hit && held.Count >= correlation.CommonThreshold;
+            HubTelemetry.IdentifiersLookedUp.Add(1, new KeyValuePair<string, object?>("result", answer.Hit ? "hit" : "no-hit"));
             return answer;
         }).ToList();
     }

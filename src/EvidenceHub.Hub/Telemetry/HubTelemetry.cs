@@ -19,8 +19,16 @@ public static class HubTelemetry
     public static readonly ActivitySource Source = new(Name);
     private static readonly Meter Meter = new(Name);
 
-    public static readonly Counter<long> EventsAppended = Meter.CreateCounter<long>("evidencehub.events.appended", description: "Case events appended");
+    public static readonly Counter<long> EventsAppended = Meter.CreateCounter<long>("evidencehub.events.appended", description: "Events appended");
     public static readonly Counter<long> CommandsHandled = Meter.CreateCounter<long>("evidencehub.commands", description: "Case commands handled, by outcome");
+    public static readonly Counter<long> IdentifiersLookedUp = Meter.CreateCounter<long>("evidencehub.lookups", description: "Identifiers looked up, by hit or no-hit");
+
+    /// Counts what became of each command of a call: done (new or replayed) or rejected.
+    public static void CountOutcomes(IEnumerable<bool> succeeded)
+    {
+        foreach (var ok in succeeded)
+            CommandsHandled.Add(1, new KeyValuePair<string, object?>("outcome", ok ? "done" : "rejected"));
+    }
 
     /// The client's correlation id when it sends a sensible one, else the trace id, so every event can be tied to its call.
     public static string CorrelationIdOf(ServerCallContext context)
