@@ -15,6 +15,9 @@ public sealed record CaseIdentifier(
     DateTimeOffset? RetractedAt = null, string? RetractionReason = null)
 {
     public bool IsActive => RetractedAt is null;
+
+    public static CaseIdentifier From(SuspectIdentifierAdded added, DateTimeOffset at, string unit) =>
+        new(added.Kind, added.CanonicalValue, added.Qualifier, added.Key, added.RawValue, added.ObservedAt, at, unit);
 }
 
 public sealed record CaseVictim(
@@ -68,9 +71,7 @@ public sealed class CaseFile
 
     public void Apply(IEvent<SuspectIdentifierAdded> e)
     {
-        var added = e.Data;
-        Identifiers.Add(new CaseIdentifier(added.Kind, added.CanonicalValue, added.Qualifier, added.Key, added.RawValue,
-            added.ObservedAt, e.Timestamp, OwnerUnit));
+        Identifiers.Add(CaseIdentifier.From(e.Data, e.Timestamp, OwnerUnit));
         UpdatedAt = e.Timestamp;
     }
 

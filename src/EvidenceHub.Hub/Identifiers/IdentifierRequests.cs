@@ -34,7 +34,8 @@ public static class IdentifierRequests
                 var added = events.OfType<SuspectIdentifierAdded>().FirstOrDefault();
                 return new CommandResult
                 {
-                    Identifier = added is null ? ToProto(current!.FindIdentifier(key)!) : ToProto(added, current!.OwnerUnit),
+                    // A new identifier's time is the event's, set by the database on commit: GetCase shows it.
+                    Identifier = ToProto(added is null ? current!.FindIdentifier(key)! : CaseIdentifier.From(added, default, current!.OwnerUnit)),
                     Correlations = events.OfType<CorrelationFound>().Count(),
                     Common = index.IsCommon(key) || events.OfType<IdentifierFlaggedCommon>().Any(),
                 };
@@ -106,20 +107,9 @@ public static class IdentifierRequests
         Qualifier = identifier.Qualifier ?? "",
         Key = identifier.Key,
         ObservedAt = identifier.ObservedAt is { } observed ? Timestamp.FromDateTimeOffset(observed) : null,
-        AddedAt = Timestamp.FromDateTimeOffset(identifier.AddedAt),
+        AddedAt = identifier.AddedAt == default ? null : Timestamp.FromDateTimeOffset(identifier.AddedAt),
         AddedByUnit = identifier.AddedByUnit,
         RetractedAt = identifier.RetractedAt is { } retracted ? Timestamp.FromDateTimeOffset(retracted) : null,
         RetractionReason = identifier.RetractionReason ?? "",
-    };
-
-    private static SuspectIdentifier ToProto(SuspectIdentifierAdded added, string ownerUnit) => new()
-    {
-        Kind = ToProto(added.Kind),
-        CanonicalValue = added.CanonicalValue,
-        RawValue = added.RawValue,
-        Qualifier = added.Qualifier ?? "",
-        Key = added.Key,
-        ObservedAt = added.ObservedAt is { } observed ? Timestamp.FromDateTimeOffset(observed) : null,
-        AddedByUnit = ownerUnit,
     };
 }
