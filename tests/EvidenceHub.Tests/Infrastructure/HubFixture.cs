@@ -45,6 +45,8 @@ public sealed class HubFixture : IAsyncLifetime
 
     public static IEnumerable<(string Key, string Value)> HubSettings(TestDatabase database, TestPki pki)
     {
+        // Not "Development": the development unit registry and blinding key must not leak into the tests.
+        yield return (Microsoft.AspNetCore.Hosting.WebHostDefaults.EnvironmentKey, "Testing");
         yield return ("ConnectionStrings:Marten", database.ConnectionString);
         yield return ("Identity:TrustedCaPath", pki.AuthorityPemPath);
         yield return ("Correlation:CommonThreshold", CommonThreshold.ToString());
@@ -81,6 +83,7 @@ public sealed class HubFixture : IAsyncLifetime
     public LookupService.LookupServiceClient Lookups(string unitId) => new(Channel(CertificateOf(unitId)));
 
     public FeedService.FeedServiceClient Feed(string unitId) => new(Channel(CertificateOf(unitId)));
+
 
     public async Task DisposeAsync()
     {
