@@ -71,19 +71,45 @@ public sealed class FeedTests(HubFixture hub)
             .Where(i => About(i, caseIds)).ToList();
 
         // A second instance (as after a restart, or behind a load balancer) answers a resumed subscription identically.
-        await using var second = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
-        {
-            foreach (var (key, value) in HubFixture.HubSettings(hub.Database, hub.Pki)) host.UseSetting(key, value);
-            host.ConfigureServices(services => services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, TestClientCertificate>());
-        });
-        var channel = GrpcChannel.ForAddress(second.Server.BaseAddress, new GrpcChannelOptions
-        {
-            HttpHandler = new TestClientCertificate.Presenting(hub.CertificateOf("BE-FCCU"), "analyst", second.Server.CreateHandler()),
-        });
-        var there = (await new FeedService.FeedServiceClient(channel).ReadAll(here[0].Position))
+        await using var second = SecondInstance();
+        var there = (await new FeedService.FeedServiceClient(second.Channel("BE-FCCU")).ReadAll(here[0].Position))
             .Where(i => About(i, caseIds)).ToList();
         Assert.Equal(here.Skip(1).Select(i => i.ToString()), there.Select(i => i.ToString()));
     }
+
+    [Fact]
+    public async Task Units_adding_one_identifier_at_once_on_two_instances_are_correlated_once()
+    {
+        await using var second = SecondInstance();
+        var caOnSecond = new CaseService.CaseServiceClient(second.Channel("CA-RCMP-NCECC"));
+        var nl = hub.Cases("NL-TBKK");
+        for (var round = 0; round < 5; round++)
+        {
+            var email = Unique.Email();
+            var nlCase = await nl.OpenedCase();
+            var caCase = await caOnSecond.OpenedCase();
+            var both = await Task.WhenAll(
+                nl.AddSuspectIdentifierAsync(AddIdentifier(nlCase, IdentifierKind.EmailAddress, email)).ResponseAsync,
+                caOnSecond.AddSuspectIdentifierAsync(AddIdentifier(caCase, IdentifierKind.EmailAddress, email)).ResponseAsync);
+            Assert.Equal(1, both.Sum(r => r.Correlations));
+        }
+    }
+
+    private sealed class Instance(WebApplicationFactory<Program> factory, HubFixture hub) : IAsyncDisposable
+    {
+        public GrpcChannel Channel(string unit) => GrpcChannel.ForAddress(factory.Server.BaseAddress, new GrpcChannelOptions
+        {
+            HttpHandler = new TestClientCertificate.Presenting(hub.CertificateOf(unit), "analyst", factory.Server.CreateHandler()),
+        });
+
+        public ValueTask DisposeAsync() => factory.DisposeAsync();
+    }
+
+    private Instance SecondInstance() => new(new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+    {
+        foreach (var (key, value) in HubFixture.HubSettings(hub.Database, hub.Pki)) host.UseSetting(key, value);
+        host.ConfigureServices(services => services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, TestClientCertificate>());
+    }), hub);
 
     [Fact]
     public async Task A_following_subscriber_receives_new_items_as_they_happen()
