@@ -15,7 +15,7 @@ namespace EvidenceHub.Hub.Feed;
 public sealed class FeedService(IDocumentStore store, AccessLog accessLog) : Contracts.V1.FeedService.FeedServiceBase
 {
     public const int PageSize = 500;
-    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
     [Authorize(Roles = Roles.Unit)]
     public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<FeedItem> responseStream, ServerCallContext context)

@@ -68,7 +68,7 @@ public sealed class BlindToken
     public string Key { get; set; } = "";
 }
 
-/// Makes the tokens of an identifier in the same transaction that adds it.
+/// Makes the tokens of every identifier added, in the async daemon (see LookupSetup).
 public sealed partial class BlindTokenProjection(BlindTokens tokens) : EventProjection
 {
     public void Project(SuspectIdentifierAdded e, IDocumentOperations operations)

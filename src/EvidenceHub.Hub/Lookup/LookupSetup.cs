@@ -16,7 +16,9 @@ public static class LookupSetup
         builder.Services.AddHostedService<BlindTokenBackfill>();
         builder.Services.ConfigureMarten(options =>
         {
-            options.Projections.Add(new BlindTokenProjection(tokens), ProjectionLifecycle.Inline);
+            // Asynchronous: tokens under every active key cost as much as the rest of an append; made by the daemon
+            // in batches, they are ready for blind lookups within a second of the append.
+            options.Projections.Add(new BlindTokenProjection(tokens), ProjectionLifecycle.Async);
             options.Schema.For<BlindToken>();
             options.Schema.For<BlindTokenBackfill.Done>();
         });
