@@ -1,4 +1,5 @@
 using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Sharing;
 using JasperFx.Events.Projections;
 using Marten;
 
@@ -16,6 +17,7 @@ public static class CorrelationSetup
             options.Projections.Add<IdentifierIndexProjection>(ProjectionLifecycle.Inline);
             options.Schema.For<IdentifierHolding>().Index(h => h.Key).Index(h => h.CaseId);
             options.Projections.Snapshot<IdentifierCorrelations>(SnapshotLifecycle.Inline);
+            options.Projections.Snapshot<CaseSummary>(SnapshotLifecycle.Inline);
         });
         return builder;
     }

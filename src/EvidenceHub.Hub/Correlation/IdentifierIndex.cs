@@ -73,7 +73,7 @@ public sealed class IdentifierIndex
         var caseIds = correlating.Values.SelectMany(ids => ids).Distinct().ToArray();
         var parties = caseIds.Length == 0
             ? []
-            : (await session.LoadManyAsync<CaseFile>(cancellation, caseIds)).ToDictionary(f => f.Id, CaseParty.Of);
+            : (await session.LoadManyAsync<CaseSummary>(cancellation, caseIds)).ToDictionary(f => f.Id, f => f.Party);
         return new IdentifierIndex(
             casesByKey,
             ordered.ToDictionary(k => k, k => correlating.TryGetValue(k, out var ids)

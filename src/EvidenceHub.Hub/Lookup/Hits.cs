@@ -48,10 +48,11 @@ public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation)
         activity?.SetTag("evidencehub.unit", caller.UnitId);
         activity?.SetTag("evidencehub.identifiers", questions.Count);
         var keys = questions.Select(q => q.Key).OfType<string>().Distinct().ToArray();
-        var holdings = keys.Length == 0 ? [] : await session.Query<IdentifierHolding>().Where(h => keys.Contains(h.Key)).ToListAsync(cancellation);
-        var files = holdings.Count == 0
-            ? new Dictionary<Guid, CaseFile>()
-            : (await session.LoadManyAsync<CaseFile>(cancellation, holdings.Select(h => h.CaseId).Distinct().ToArray())).ToDictionary(f => f.Id);
+        // One round trip: the holdings and, joined to them, the summaries of the cases that hold them.
+        var files = new Dictionary<Guid, CaseSummary>();
+        var holdings = keys.Length == 0
+            ? []
+            : await session.Query<IdentifierHolding>().Include(h => h.CaseId, files).Where(h => keys.Contains(h.Key)).ToListAsync(cancellation);
         var byKey = holdings.ToLookup(h => h.Key);
 
         return questions.Select(question =>
@@ -62,7 +63,7 @@ public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation)
             foreach (var holding in held)
             {
                 var file = files[holding.CaseId];
-                var level = caller.Is(Roles.Auditor) ? DisclosureLevel.Summary : DisclosureRules.ForLookup(CaseParty.Of(file), caller.UnitId);
+                var level = caller.Is(Roles.Auditor) ? DisclosureLevel.Summary : DisclosureRules.ForLookup(file.Party, caller.UnitId);
                 if (level != DisclosureLevel.None) answer.Disclosures.Add(Disclose(file, holding, level));
             }
             answer.Hit = answer.Disclosures.Count > 0;
@@ -73,7 +74,7 @@ public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation)
         }).ToList();
     }
 
-    public static Disclosure Disclose(CaseFile file, IdentifierHolding holding, DisclosureLevel level)
+    public static Disclosure Disclose(CaseSummary file, IdentifierHolding holding, DisclosureLevel level)
     {
         var disclosure = new Disclosure
         {
@@ -88,8 +89,8 @@ public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation)
         {
             disclosure.Kind = IdentifierRequests.ToProto(holding.Kind);
             disclosure.FirstSeen = Timestamp.FromDateTimeOffset(holding.AddedAt);
-            disclosure.VictimCount = file.Victims.Count;
-            disclosure.VictimCountries.AddRange(file.Victims.Select(v => v.Country).Distinct().Order());
+            disclosure.VictimCount = file.VictimCount;
+            disclosure.VictimCountries.AddRange(file.VictimsByCountry.Keys.Order());
         }
         return disclosure;
     }

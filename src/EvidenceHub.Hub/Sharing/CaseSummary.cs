@@ -1,0 +1,35 @@
+using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Handoffs;
+using EvidenceHub.Hub.Victims;
+
+namespace EvidenceHub.Hub.Sharing;
+
+/// What the hub may disclose of a case to another unit or partner, kept small and inline so that lookups and
+/// correlation read it instead of the whole case file: owner, reference, sharing policy, victim counts by country.
+public sealed class CaseSummary
+{
+    public Guid Id { get; set; }
+    public string OwnerUnit { get; set; } = "";
+    public string OwnerCountry { get; set; } = "";
+    public string Reference { get; set; } = "";
+    public SharingPolicy SharingPolicy { get; set; } = new(Tlp.Red, HandlingCode.H0, null, []);
+    public Dictionary<string, int> VictimsByCountry { get; set; } = [];
+
+    public int VictimCount => VictimsByCountry.Values.Sum();
+
+    public CaseParty Party => new(Id, OwnerUnit, OwnerCountry, Reference, SharingPolicy.Tlp, SharingPolicy.HandlingCode,
+        SharingPolicy.HandlingRestrictions, SharingPolicy.PartnerUnits);
+
+    public static CaseSummary Create(CaseOpened e) => new()
+    {
+        Id = e.CaseId, OwnerUnit = e.OwnerUnit, OwnerCountry = e.OwnerCountry, Reference = e.Reference, SharingPolicy = e.SharingPolicy,
+    };
+
+    public void Apply(VictimLinked e) => VictimsByCountry[e.Country] = VictimsByCountry.GetValueOrDefault(e.Country) + 1;
+
+    public void Apply(HandoffAccepted e)
+    {
+        OwnerUnit = e.NewOwnerUnit;
+        OwnerCountry = e.NewOwnerCountry;
+    }
+}
