@@ -31,6 +31,8 @@ export Kestrel__Endpoints__Grpc__Protocols="${Kestrel__Endpoints__Grpc__Protocol
 export Kestrel__Endpoints__Grpc__Certificate__Path="${Kestrel__Endpoints__Grpc__Certificate__Path:-$CERTS/server.crt}"
 export Kestrel__Endpoints__Grpc__Certificate__KeyPath="${Kestrel__Endpoints__Grpc__Certificate__KeyPath:-$CERTS/server.key}"
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+# The key that signs the audit log's checkpoints: made by the hub on first start, kept across restarts.
+export Audit__SigningKeyPath="${Audit__SigningKeyPath:-$REPO/.data/audit/checkpoint-key.pem}"
 
 cd "$REPO"
 # Build, then exec the built hub rather than `exec dotnet run`: dotnet run passes neither SIGTERM nor SIGINT on to
@@ -56,6 +58,7 @@ EvidenceHub hub (gRPC over HTTP/2 with mutual TLS)
                  BE-FCCU        $show/BE-FCCU.crt  $show/BE-FCCU.key  $show/BE-FCCU.pfx
                  US-HSI-C3      $show/US-HSI-C3.crt  $show/US-HSI-C3.key  $show/US-HSI-C3.pfx
                  EU-AUDIT       $show/EU-AUDIT.crt  $show/EU-AUDIT.key  $show/EU-AUDIT.pfx   (auditor)
+                 and, for the demo (evidencehub demo load): NL-ON-ZEDEN, DE-BKA, DE-LKA-NW, GB-NCA-CEOP, FR-OFMIN
   try it       grpcurl -cacert $show/ca.crt -cert $show/NL-TBKK.crt -key $show/NL-TBKK.key 127.0.0.1:$PORT list
                (run from $REPO)
 

@@ -15,20 +15,23 @@ builder.AddUnitIdentity().AddEventStore().AddCorrelation().AddLookup().AddFeed()
 builder.Services.AddGrpc(grpc =>
 {
     grpc.Interceptors.Add<RpcStatusInterceptor>();
+    grpc.Interceptors.Add<AccessRecordingInterceptor>();
     grpc.EnableDetailedErrors = false;
 });
 builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("postgresql");
 builder.Services.AddGrpcReflection();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<CaseCommandExecutor>();
-builder.Services.AddSingleton<AccessLog>();
+builder.AddAudit();
 
 var app = builder.Build();
+app.UseRefusedCallRecording();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapGrpcService<CaseService>();
 app.MapGrpcService<LookupService>();
 app.MapGrpcService<FeedService>();
+app.MapGrpcService<AuditService>();
 app.MapGrpcHealthChecksService().AllowAnonymous();
 app.MapGrpcReflectionService().AllowAnonymous();
 app.Run();

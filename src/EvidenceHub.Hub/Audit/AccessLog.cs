@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using EvidenceHub.Hub.Identity;
 using Marten;
 
@@ -19,52 +20,132 @@ public sealed record AccessEntry(
 {
     /// The unit that received the disclosure: the caller, when anything was disclosed.
     public string? RecipientUnit => Outcome == AccessOutcome.Allowed && Disclosed is not null ? Caller.UnitId : null;
+
+    /// Canonical keys (e.g. "phone:+31612345678") of the identifiers asked about or disclosed, so that an auditor can
+    /// ask who looked up a given identifier.
+    public IReadOnlyList<string> IdentifierKeys { get; init; } = [];
 }
 
-/// An access record as stored.
-public sealed class AccessRecord
-{
-    public Guid Id { get; set; }
-    public DateTimeOffset At { get; set; }
-    public string Unit { get; set; } = "";
-    public string User { get; set; } = "";
-    public string CertificateSubject { get; set; } = "";
-    public string Operation { get; set; } = "";
-    public AccessOutcome Outcome { get; set; }
-    public string? Justification { get; set; }
-    public string Asked { get; set; } = "";
-    public string? Disclosed { get; set; }
-    public Guid? CaseId { get; set; }
-    public string? RecipientUnit { get; set; }
-    public string CorrelationId { get; set; } = "";
-}
+/// An access record as stored: an event, so that access records and case events share one global order and one
+/// tamper-evident log.
+public sealed record AccessRecorded(
+    DateTimeOffset At,
+    string Unit,
+    string User,
+    string CertificateSubject,
+    string Operation,
+    AccessOutcome Outcome,
+    string? Justification,
+    string Asked,
+    string? Disclosed,
+    string? RecipientUnit,
+    Guid? CaseId,
+    IReadOnlyList<string> IdentifierKeys,
+    string CorrelationId);
 
-/// Writes access records durably before the answer leaves the hub.
-public sealed class AccessLog(IDocumentStore store, TimeProvider clock)
+/// Writes access records durably before the answer leaves the hub: Record returns once the records are committed.
+/// Records that arrive while a commit runs go together in the next one (group commit), each commit being one new
+/// stream of AccessRecorded events plus their rows in the access index, so the cost per record falls as load rises.
+public sealed class AccessLog : IAsyncDisposable
 {
+    public const int MaxBatch = 1000;
+
+    private sealed record Pending(IReadOnlyList<AccessEntry> Entries, DateTimeOffset At, TaskCompletionSource Done);
+
+    private readonly IDocumentStore store;
+    private readonly TimeProvider clock;
+    private readonly LogWriter log;
+    private readonly ILogger<AccessLog> logger;
+    private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task writing;
+
+    public AccessLog(IDocumentStore store, TimeProvider clock, LogWriter log, ILogger<AccessLog> logger)
+    {
+        this.store = store;
+        this.clock = clock;
+        this.log = log;
+        this.logger = logger;
+        writing = Task.Run(Write);
+    }
+
     public Task Record(AccessEntry entry, CancellationToken cancellation) => Record([entry], cancellation);
 
     public async Task Record(IReadOnlyList<AccessEntry> entries, CancellationToken cancellation)
     {
-        await using var session = store.LightweightSession();
-        var at = clock.GetUtcNow();
-        foreach (var entry in entries)
-            session.Store(new AccessRecord
+        if (entries.Count == 0) return;
+        var pending = new Pending(entries, clock.GetUtcNow(), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!queue.Writer.TryWrite(pending)) throw new InvalidOperationException("The access log is shut down.");
+        // The records are committed even if this caller gives up waiting: the answer it abandons was asked for.
+        await pending.Done.Task.WaitAsync(cancellation);
+        CallAccessRecording.MarkRecorded();
+    }
+
+    private async Task Write()
+    {
+        var batch = new List<Pending>();
+        while (await queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            var count = 0;
+            while (count < MaxBatch && queue.Reader.TryRead(out var pending))
             {
-                Id = Guid.CreateVersion7(),
-                At = at,
-                Unit = entry.Caller.UnitId,
-                User = entry.Caller.User,
-                CertificateSubject = entry.Caller.CertificateSubject,
-                Operation = entry.Operation,
-                Outcome = entry.Outcome,
-                Justification = entry.Justification,
-                Asked = entry.Asked,
-                Disclosed = entry.Disclosed,
-                CaseId = entry.CaseId,
-                RecipientUnit = entry.RecipientUnit,
-                CorrelationId = entry.CorrelationId,
-            });
-        await session.SaveChangesAsync(cancellation);
+                batch.Add(pending);
+                count += pending.Entries.Count;
+            }
+            try
+            {
+                await Commit(batch);
+                foreach (var pending in batch) pending.Done.TrySetResult();
+                AuditTelemetry.AccessBatch.Record(count);
+                log.Nudge();
+            }
+            catch (Exception exception)
+            {
+                logger.LogError(exception, "Writing {Count} access records failed", count);
+                foreach (var pending in batch) pending.Done.TrySetException(exception);
+            }
+        }
+    }
+
+    private async Task Commit(List<Pending> batch)
+    {
+        await using var session = store.LightweightSession();
+        var records = batch.SelectMany(p => p.Entries.Select(e => (Entry: e, p.At))).ToList();
+        var streamId = Guid.CreateVersion7();
+        var action = session.Events.StartStream(streamId, records.Select(r => (object)ToEvent(r.Entry, r.At)).ToArray());
+        for (var i = 0; i < records.Count; i++)
+        {
+            var (entry, _) = records[i];
+            var stored = action.Events[i];
+            stored.UserName = entry.Caller.Actor;
+            stored.CorrelationId = entry.CorrelationId;
+            stored.SetHeader("unit", entry.Caller.UnitId);
+            stored.SetHeader("user", entry.Caller.User);
+        }
+        session.QueueSqlCommand(
+            $"""
+            INSERT INTO {AuditSchema.AccessIndex} (stream_id, version, at, unit, case_id, identifier_keys)
+            SELECT ?, t.version, t.at, t.unit, t.case_id, coalesce(string_to_array(t.keys, E'\n'), ARRAY[]::text[])
+            FROM unnest(?::bigint[], ?::timestamptz[], ?::text[], ?::uuid[], ?::text[]) AS t(version, at, unit, case_id, keys)
+            """,
+            streamId,
+            records.Select((_, i) => (long)i + 1).ToArray(),
+            records.Select(r => r.At).ToArray(),
+            records.Select(r => r.Entry.Caller.UnitId).ToArray(),
+            records.Select(r => r.Entry.CaseId).ToArray(),
+            records.Select(r => r.Entry.IdentifierKeys.Count == 0 ? null : string.Join('\n', r.Entry.IdentifierKeys)).ToArray());
+        await session.SaveChangesAsync(CancellationToken.None);
+        foreach (var (entry, _) in records)
+            AuditTelemetry.AccessRecords.Add(1, new KeyValuePair<string, object?>("outcome", entry.Outcome.ToString()));
+    }
+
+    private static AccessRecorded ToEvent(AccessEntry entry, DateTimeOffset at) => new(
+        at, entry.Caller.UnitId, entry.Caller.User, entry.Caller.CertificateSubject, entry.Operation, entry.Outcome,
+        entry.Justification, entry.Asked, entry.Disclosed, entry.RecipientUnit, entry.CaseId, entry.IdentifierKeys, entry.CorrelationId);
+
+    public async ValueTask DisposeAsync()
+    {
+        queue.Writer.TryComplete();
+        await writing;
     }
 }

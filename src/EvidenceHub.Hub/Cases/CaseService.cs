@@ -135,7 +135,10 @@ public sealed class CaseService(
         var disclosed = $"case {caseId} v{file!.Version}: {answer.Identifiers.Count} identifiers, " +
                         (sees == CaseView.Full ? $"{answer.VictimLinks.Count} victim links" : "victim links withheld") +
                         $", {answer.Handoffs.Count} handoffs";
-        await accessLog.Record(new AccessEntry(caller, nameof(GetCase), AccessOutcome.Allowed, justification, asked, disclosed, caseId, correlationId), context.CancellationToken);
+        await accessLog.Record(new AccessEntry(caller, nameof(GetCase), AccessOutcome.Allowed, justification, asked, disclosed, caseId, correlationId)
+        {
+            IdentifierKeys = answer.Identifiers.Select(i => i.Key).ToArray(),
+        }, context.CancellationToken);
         return answer;
     }
 

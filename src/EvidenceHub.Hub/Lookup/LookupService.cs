@@ -89,7 +89,10 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
         await accessLog.Record(new AccessEntry(caller, nameof(GetNetwork), AccessOutcome.Allowed, justification,
             request.StartCase == GetNetworkRequest.StartOneofCase.CaseId ? $"network around case {request.CaseId}" : "network around an identifier",
             $"{network.Cases.Count} cases ({string.Join(", ", network.Cases.Select(c => $"{c.OwnerUnit} {c.CaseReference}"))}), {network.Identifiers.Count} identifiers, victim counts by country",
-            null, HubTelemetry.CorrelationIdOf(context)), context.CancellationToken);
+            null, HubTelemetry.CorrelationIdOf(context))
+        {
+            IdentifierKeys = network.Identifiers.Select(i => i.Key).ToArray(),
+        }, context.CancellationToken);
         return network;
     }
 
@@ -112,5 +115,8 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
     }
 
     private static AccessEntry Entry(Caller caller, string operation, string? justification, Hits.Question question, LookupAnswer answer, ServerCallContext context) =>
-        new(caller, operation, AccessOutcome.Allowed, justification, question.Asked, Hits.Disclosed(answer), null, HubTelemetry.CorrelationIdOf(context));
+        new(caller, operation, AccessOutcome.Allowed, justification, question.Asked, Hits.Disclosed(answer), null, HubTelemetry.CorrelationIdOf(context))
+        {
+            IdentifierKeys = question.Key is null ? [] : [question.Key],
+        };
 }

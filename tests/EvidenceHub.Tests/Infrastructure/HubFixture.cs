@@ -84,6 +84,7 @@ public sealed class HubFixture : IAsyncLifetime
 
     public FeedService.FeedServiceClient Feed(string unitId) => new(Channel(CertificateOf(unitId)));
 
+    public AuditService.AuditServiceClient Audit(string unitId, string user = "supervisor") => new(Channel(CertificateOf(unitId), user));
 
     public async Task DisposeAsync()
     {

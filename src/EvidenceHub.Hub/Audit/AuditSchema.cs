@@ -1,0 +1,78 @@
+using EvidenceHub.Hub.Store;
+using Npgsql;
+using Weasel.Postgresql.Tables;
+
+namespace EvidenceHub.Hub.Audit;
+
+/// The audit tables, created and migrated by Marten with the rest of the store. The log's tables are append-only by
+/// convention only: what makes them trustworthy is the signed checkpoints, not the database's permissions.
+public static class AuditSchema
+{
+    public const string Events = EventStore.Schema + ".mt_events";
+    public const string Entries = EventStore.Schema + ".audit_log_entries";
+    public const string Nodes = EventStore.Schema + ".audit_log_nodes";
+    public const string Checkpoints = EventStore.Schema + ".audit_log_checkpoints";
+    public const string Keys = EventStore.Schema + ".audit_log_keys";
+    public const string AccessIndex = EventStore.Schema + ".audit_access_index";
+
+    public static IEnumerable<Table> Tables()
+    {
+        // One leaf per stored event, at a dense position; the sequence ties it to the event it commits to. Both are
+        // unique (the primary key, the unique index), so that the log can never hold an event twice or two leaves at one
+        // position: a round that would store either fails and is rolled back whole.
+        var entries = new Table($"{EventStore.Schema}.audit_log_entries");
+        entries.AddColumn<long>("position").AsPrimaryKey();
+        entries.AddColumn<long>("sequence").NotNull();
+        entries.AddColumn("leaf_hash", "bytea").NotNull();
+        entries.Indexes.Add(new IndexDefinition("ix_audit_log_entries_sequence") { Columns = ["sequence"], IsUnique = true });
+        yield return entries;
+
+        // Perfect subtrees of level 1 and above (leaves are in entries): what proofs are computed from.
+        var nodes = new Table($"{EventStore.Schema}.audit_log_nodes");
+        nodes.AddColumn<int>("level").AsPrimaryKey();
+        nodes.AddColumn<long>("index").AsPrimaryKey();
+        nodes.AddColumn("hash", "bytea").NotNull();
+        yield return nodes;
+
+        var checkpoints = new Table($"{EventStore.Schema}.audit_log_checkpoints");
+        checkpoints.AddColumn<long>("tree_size").AsPrimaryKey();
+        checkpoints.AddColumn("root_hash", "bytea").NotNull();
+        checkpoints.AddColumn("signed_at", "timestamptz").NotNull();
+        checkpoints.AddColumn("tree_head", "bytea").NotNull();
+        checkpoints.AddColumn("signature", "bytea").NotNull();
+        checkpoints.AddColumn("key_id", "bytea").NotNull();
+        yield return checkpoints;
+
+        // Every key that ever signed, so that old checkpoints stay verifiable after a key change.
+        var keys = new Table($"{EventStore.Schema}.audit_log_keys");
+        keys.AddColumn("key_id", "bytea").AsPrimaryKey();
+        keys.AddColumn("public_key", "bytea").NotNull();
+        keys.AddColumn("first_used", "timestamptz").NotNull();
+        yield return keys;
+
+        // Where to find access records by time, unit, case and identifier; their content is read from the events.
+        var access = new Table($"{EventStore.Schema}.audit_access_index");
+        access.AddColumn<Guid>("stream_id").AsPrimaryKey();
+        access.AddColumn<long>("version").AsPrimaryKey();
+        access.AddColumn("at", "timestamptz").NotNull();
+        access.AddColumn<string>("unit").NotNull();
+        access.AddColumn<Guid>("case_id");
+        access.AddColumn("identifier_keys", "text[]").NotNull();
+        access.Indexes.Add(new IndexDefinition("ix_audit_access_at") { Columns = ["at"] });
+        access.Indexes.Add(new IndexDefinition("ix_audit_access_unit_at") { Columns = ["unit", "at"] });
+        access.Indexes.Add(new IndexDefinition("ix_audit_access_case_at") { Columns = ["case_id", "at"] });
+        access.Indexes.Add(new IndexDefinition("ix_audit_access_identifiers") { Columns = ["identifier_keys"], Method = IndexMethod.gin });
+        yield return access;
+    }
+}
+
+/// The connections the audit capability reads and writes the log with (plain SQL: the log must see the events'
+/// stored bytes, not their deserialised form).
+public sealed class AuditDatabase(NpgsqlDataSource dataSource) : IAsyncDisposable
+{
+    public NpgsqlDataSource DataSource { get; } = dataSource;
+
+    public ValueTask<NpgsqlConnection> Open(CancellationToken cancellation) => DataSource.OpenConnectionAsync(cancellation);
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+}

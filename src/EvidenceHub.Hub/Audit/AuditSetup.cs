@@ -1,0 +1,27 @@
+using Marten;
+using Npgsql;
+
+namespace EvidenceHub.Hub.Audit;
+
+public static class AuditSetup
+{
+    /// The access log, the tamper-evident log (its writer runs in the background) and the audit service.
+    public static WebApplicationBuilder AddAudit(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("Marten")
+            ?? throw new InvalidOperationException("ConnectionStrings:Marten is not set.");
+        builder.Services.AddSingleton(_ => new AuditDatabase(NpgsqlDataSource.Create(connectionString)));
+        builder.Services.ConfigureMarten(options =>
+        {
+            options.Events.AddEventType<AccessRecorded>();
+            foreach (var table in AuditSchema.Tables()) options.Storage.ExtendedSchemaObjects.Add(table);
+        });
+        builder.Services.AddSingleton<CheckpointSigner>();
+        builder.Services.AddSingleton<LogWriter>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<LogWriter>());
+        builder.Services.AddSingleton<LogReader>();
+        builder.Services.AddSingleton<AccessLog>();
+        builder.Services.AddSingleton<AccessRecordingInterceptor>();
+        return builder;
+    }
+}
