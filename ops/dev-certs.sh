@@ -15,7 +15,8 @@ CERTS="${EVIDENCEHUB_CERTS:-$REPO/.data/certs}"
 case $CERTS in /*) ;; *) CERTS="$PWD/$CERTS" ;; esac
 ORG="EvidenceHub dev"
 # unit id -> country. EU-AUDIT is the auditor, seated in Brussels.
-UNITS=("NL-TBKK:NL" "CA-RCMP-NCECC:CA" "BE-FCCU:BE" "US-HSI-C3:US" "EU-AUDIT:BE")
+UNITS=("NL-TBKK:NL" "CA-RCMP-NCECC:CA" "BE-FCCU:BE" "US-HSI-C3:US" "EU-AUDIT:BE"
+       "NL-ON-ZEDEN:NL" "DE-BKA:DE" "DE-LKA-NW:DE" "GB-NCA-CEOP:GB" "FR-OFMIN:FR")
 
 command -v openssl >/dev/null 2>&1 || die "openssl not found (apt-get install -y openssl)"
 

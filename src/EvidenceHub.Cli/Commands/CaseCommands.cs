@@ -1,0 +1,265 @@
+using System.CommandLine;
+using EvidenceHub.Cli.Rendering;
+using EvidenceHub.Contracts.V1;
+
+namespace EvidenceHub.Cli.Commands;
+
+/// `evidencehub cases ...`: every CaseService command, one call each, as the calling unit.
+public static class CaseCommands
+{
+    public static Command Build(CliApp app)
+    {
+        var cases = new Command("cases", "Open and change your unit's cases, and read a case");
+        cases.Add(Open(app));
+        cases.Add(Show(app));
+        cases.Add(AddIdentifier(app));
+        cases.Add(LinkVictim(app));
+        cases.Add(RequestHandoff(app));
+        cases.Add(AnswerHandoff(app, accept: true));
+        cases.Add(AnswerHandoff(app, accept: false));
+        cases.Add(RetractIdentifier(app));
+        cases.Add(Close(app));
+        cases.Add(NotToCorrelate(app));
+        return cases;
+    }
+
+    private static Command Open(CliApp app)
+    {
+        var reference = new Option<string>("--reference", "-r") { Description = "The case's reference in your own system (unique per unit)", Required = true };
+        var offence = new Option<string>("--offence") { Description = "Offence type: " + Vocabulary.OneOf(Vocabulary.OffenceWords), Required = true };
+        var tlp = new Option<string>("--tlp") { Description = "Sharing: TLP 2.0, " + Vocabulary.OneOf(Vocabulary.TlpWords), Required = true };
+        var handling = new Option<string>("--handling") { Description = "Handling code: " + Vocabulary.OneOf(Vocabulary.HandlingWords), DefaultValueFactory = _ => "h0" };
+        var restrictions = new Option<string?>("--restrictions") { Description = "H3: the restrictions, in words" };
+        var partners = new Option<string[]>("--partner") { Description = "A partner unit that may see an AMBER hit (repeat for more)", AllowMultipleArgumentsPerToken = false };
+        var caseId = new Option<string?>("--case-id") { Description = "The case id to use (default: derived from your unit and the reference)" };
+        var commandId = Common.CommandIdOption();
+        var command = new Command("open", "Open a case owned by your unit") { reference, offence, tlp, handling, restrictions, partners, caseId, commandId };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            var request = new OpenCaseRequest
+            {
+                Reference = run.Get(reference)!,
+                OffenceType = Vocabulary.Required(Vocabulary.ParseOffence(run.Get(offence)), "--offence", run.Get(offence)!, Vocabulary.OffenceWords),
+                SharingPolicy = Policy(run.Get(tlp)!, run.Get(handling)!, run.Get(restrictions), run.Get(partners) ?? []),
+            };
+            using var hub = run.Connect();
+            request.CaseId = run.Get(caseId) ?? Ids.CaseId(hub.Unit, request.Reference).ToString();
+            request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            var result = await hub.Cases.OpenCaseAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            Report(run, result, $"Opened case {result.CaseId} for {hub.Unit} (reference {request.Reference}, {Vocabulary.Word(request.SharingPolicy.Tlp)}).");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static SharingPolicy Policy(string tlp, string handling, string? restrictions, IEnumerable<string> partners)
+    {
+        var policy = new SharingPolicy
+        {
+            Tlp = Vocabulary.Required(Vocabulary.ParseTlp(tlp), "--tlp", tlp, Vocabulary.TlpWords),
+            HandlingCode = Vocabulary.Required(Vocabulary.ParseHandling(handling), "--handling", handling, Vocabulary.HandlingWords),
+            HandlingRestrictions = restrictions ?? "",
+        };
+        policy.PartnerUnits.AddRange(partners.SelectMany(p => p.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+        return policy;
+    }
+
+    private static Command Show(CliApp app)
+    {
+        var caseArgument = Common.CaseArgument();
+        var why = Common.Why();
+        var command = new Command("show", "Show a case: identifiers, victim links (owner and auditors only) and handoffs") { caseArgument, why };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            using var hub = run.Connect();
+            var file = await hub.Cases.GetCaseAsync(new GetCaseRequest { CaseId = Common.CaseId(run.Get(caseArgument), hub.Unit), Justification = run.Get(why)! },
+                deadline: hub.Deadline, cancellationToken: cancellation);
+            CaseView.Render(run.Output, file);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command AddIdentifier(CliApp app)
+    {
+        var caseArgument = Common.CaseArgument();
+        var (kind, value, platform, observedAt, key) = (Common.Kind(), Common.Value(), Common.Platform(), Common.ObservedAt(), Common.IdentifierKey());
+        var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
+        var command = new Command("add-identifier", "Add a suspect identifier to a case; prints its canonical key and any new correlations")
+            { caseArgument, kind, value, platform, observedAt, key, expected, commandId };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            var identifier = Common.Identifier(run, kind, value, platform, observedAt, key);
+            using var hub = run.Connect();
+            var request = new AddSuspectIdentifierRequest { CaseId = Common.CaseId(run.Get(caseArgument), hub.Unit), Identifier = identifier };
+            if (run.Get(expected) is { } version) request.ExpectedVersion = version;
+            request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            var result = await hub.Cases.AddSuspectIdentifierAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            var correlated = result.Correlations switch
+            {
+                0 => "no other case holds it yet",
+                1 => "correlated with 1 other case: see `evidencehub feed`",
+                var n => $"correlated with {n} other cases: see `evidencehub feed`",
+            };
+            Report(run, result, $"Added {result.Identifier?.Key} to case {result.CaseId} (version {result.Version}); " + correlated
+                + (result.Common ? "; it is flagged common (held by so many cases that it no longer correlates)" : "") + ".");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command LinkVictim(CliApp app)
+    {
+        var caseArgument = Common.CaseArgument();
+        var victim = new Option<string>("--victim") { Description = "The victim's pseudonymous reference in your system (never a name)", Required = true };
+        var ageBand = new Option<string>("--age-band") { Description = "Age band: " + Vocabulary.OneOf(Vocabulary.AgeBandWords), Required = true };
+        var country = new Option<string>("--country") { Description = "The victim's country (ISO 3166-1 alpha-2, e.g. NL)", Required = true };
+        var firstContact = new Option<string?>("--first-contact") { Description = "Date of first contact (YYYY-MM-DD)" };
+        var contactedBy = new Option<string?>("--contacted-by") { Description = "The key of the case's identifier that made contact, e.g. account:snapchat:some_handle" };
+        var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
+        var command = new Command("link-victim", "Link a victim (pseudonymous reference, age band, country) to a case")
+            { caseArgument, victim, ageBand, country, firstContact, contactedBy, expected, commandId };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            var request = new LinkVictimRequest
+            {
+                VictimReference = run.Get(victim)!,
+                AgeBand = Vocabulary.Required(Vocabulary.ParseAgeBand(run.Get(ageBand)), "--age-band", run.Get(ageBand)!, Vocabulary.AgeBandWords),
+                Country = run.Get(country)!,
+                FirstContactDate = Common.Date(run.Get(firstContact), "--first-contact"),
+                ContactedBy = run.Get(contactedBy) ?? "",
+            };
+            using var hub = run.Connect();
+            request.CaseId = Common.CaseId(run.Get(caseArgument), hub.Unit);
+            if (run.Get(expected) is { } version) request.ExpectedVersion = version;
+            request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            var result = await hub.Cases.LinkVictimAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            Report(run, result, $"Linked victim {request.VictimReference} to case {result.CaseId} (version {result.Version}).");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command RequestHandoff(CliApp app)
+    {
+        var caseArgument = Common.CaseArgument();
+        var target = new Option<string>("--to") { Description = "The unit asked to take the case over", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why (e.g. the suspect lives in their country)", Required = true };
+        var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
+        var command = new Command("request-handoff", "Ask another unit to take over the lead of a case") { caseArgument, target, reason, expected, commandId };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            using var hub = run.Connect();
+            var request = new RequestHandoffRequest { CaseId = Common.CaseId(run.Get(caseArgument), hub.Unit), TargetUnit = run.Get(target)!, Reason = run.Get(reason)! };
+            if (run.Get(expected) is { } version) request.ExpectedVersion = version;
+            request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            var result = await hub.Cases.RequestHandoffAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            Report(run, result, $"Requested handoff {result.HandoffId} of case {result.CaseId} to {request.TargetUnit}; they answer with " +
+                                $"`evidencehub cases accept-handoff {result.CaseId} {result.HandoffId}`.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command AnswerHandoff(CliApp app, bool accept)
+    {
+        var caseArgument = Common.CaseArgument();
+        var handoff = new Argument<string>("handoff") { Description = "The handoff id (from the request, or your feed)" };
+        var reason = new Option<string>("--reason") { Description = "Why you decline", Required = !accept };
+        var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
+        var command = accept
+            ? new Command("accept-handoff", "Accept a handoff addressed to your unit: you become the lead") { caseArgument, handoff, expected, commandId }
+            : new Command("decline-handoff", "Decline a handoff addressed to your unit") { caseArgument, handoff, reason, expected, commandId };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            using var hub = run.Connect();
+            var caseId = Common.CaseId(run.Get(caseArgument), hub.Unit);
+            CommandResult result;
+            if (accept)
+            {
+                var request = new AcceptHandoffRequest { CaseId = caseId, HandoffId = run.Get(handoff) };
+                if (run.Get(expected) is { } version) request.ExpectedVersion = version;
+                request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+                result = await hub.Cases.AcceptHandoffAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            }
+            else
+            {
+                var request = new DeclineHandoffRequest { CaseId = caseId, HandoffId = run.Get(handoff), Reason = run.Get(reason)! };
+                if (run.Get(expected) is { } version) request.ExpectedVersion = version;
+                request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+                result = await hub.Cases.DeclineHandoffAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            }
+            Report(run, result, accept
+                ? $"Accepted handoff {run.Get(handoff)}: {hub.Unit} now leads case {result.CaseId} (version {result.Version})."
+                : $"Declined handoff {run.Get(handoff)} of case {result.CaseId} (version {result.Version}).");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command RetractIdentifier(CliApp app)
+    {
+        var caseArgument = Common.CaseArgument();
+        var key = new Argument<string>("key") { Description = "The identifier's key, as `cases show` prints it" };
+        var reason = new Option<string>("--reason") { Description = "Why it was wrong (told to every unit that learnt of it)", Required = true };
+        var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
+        var command = new Command("retract-identifier", "Withdraw an identifier added by mistake; units told of a correlation on it are told of the retraction")
+            { caseArgument, key, reason, expected, commandId };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            using var hub = run.Connect();
+            var request = new RetractSuspectIdentifierRequest { CaseId = Common.CaseId(run.Get(caseArgument), hub.Unit), IdentifierKey = run.Get(key), Reason = run.Get(reason)! };
+            if (run.Get(expected) is { } version) request.ExpectedVersion = version;
+            request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            var result = await hub.Cases.RetractSuspectIdentifierAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            Report(run, result, $"Retracted {request.IdentifierKey} from case {result.CaseId} (version {result.Version}).");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Close(CliApp app)
+    {
+        var caseArgument = Common.CaseArgument();
+        var reason = new Option<string>("--reason") { Description = "Why the case is closed", Required = true };
+        var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
+        var command = new Command("close", "Close a case; a closed case takes no more changes") { caseArgument, reason, expected, commandId };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            using var hub = run.Connect();
+            var request = new CloseCaseRequest { CaseId = Common.CaseId(run.Get(caseArgument), hub.Unit), Reason = run.Get(reason)! };
+            if (run.Get(expected) is { } version) request.ExpectedVersion = version;
+            request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            var result = await hub.Cases.CloseCaseAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            Report(run, result, $"Closed case {result.CaseId} (version {result.Version}).");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command NotToCorrelate(CliApp app)
+    {
+        var (kind, value, platform, observedAt, key) = (Common.Kind(), Common.Value(), Common.Platform(), Common.ObservedAt(), Common.IdentifierKey());
+        var reason = new Option<string>("--reason") { Description = "Why the value means nothing for correlation (a decoy, a police number, a support address)", Required = true };
+        var commandId = Common.CommandIdOption();
+        var command = new Command("not-to-correlate", "Mark a value your unit knows to be meaningless: your cases no longer correlate on it")
+            { kind, value, platform, observedAt, key, reason, commandId };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            var request = new MarkNotToCorrelateRequest { Identifier = Common.Identifier(run, kind, value, platform, observedAt, key), Reason = run.Get(reason)! };
+            using var hub = run.Connect();
+            request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            var result = await hub.Cases.MarkNotToCorrelateAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            if (run.Output.Json) run.Output.Message(result);
+            else run.Output.Line($"{hub.Unit} no longer correlates on {result.IdentifierKey}{(result.Replayed ? " (already marked: replayed)" : "")}.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static void Report(Invocation run, CommandResult result, string sentence)
+    {
+        if (run.Output.Json) { run.Output.Message(result); return; }
+        run.Output.Line(sentence + (result.Replayed ? " (replayed: this command id was already applied; nothing changed)" : ""));
+    }
+}

@@ -1,0 +1,104 @@
+using System.CommandLine;
+using System.Globalization;
+using EvidenceHub.Cli.Rendering;
+using EvidenceHub.Contracts.V1;
+using Grpc.Core;
+
+namespace EvidenceHub.Cli.Commands;
+
+/// `evidencehub feed`: what the hub has for your unit (correlations, retractions, handoffs). Remembers the last
+/// position in a state file, so each run shows only what is new; --follow keeps the stream open like `tail -f`.
+public static class FeedCommand
+{
+    public static Command Build(CliApp app)
+    {
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep following new items until interrupted (Ctrl+C), reconnecting if the hub goes away" };
+        var from = new Option<long?>("--from") { Description = "Start after this position instead of the remembered one (0: from the beginning)" };
+        var state = new Option<string?>("--state") { Description = "The file that remembers the last position (default ~/.local/state/evidencehub/feed-<unit>.position)" };
+        var noState = new Option<bool>("--no-state") { Description = "Neither read nor write the state file" };
+        var command = new Command("feed", "Show your unit's feed: correlations with other units' cases, retractions, handoff requests and answers")
+            { follow, from, state, noState };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            using var hub = run.Connect();
+            var statePath = run.Get(noState) ? null : run.Get(state) ?? Path.Combine(Terminal.StateDirectory(run.Terminal), $"feed-{hub.Unit}.position");
+            var after = run.Get(from) ?? (statePath is not null ? ReadPosition(statePath) : 0);
+            if (after < 0) throw new UsageException("--from: a position is 0 or more");
+            var following = run.Get(follow);
+            var shown = 0;
+            var retry = TimeSpan.FromSeconds(1);
+            while (true)
+            {
+                try
+                {
+                    using var call = hub.Feed.Subscribe(new SubscribeRequest { AfterPosition = after, StopAtEnd = !following },
+                        deadline: following ? null : hub.Deadline, cancellationToken: cancellation);
+                    await foreach (var item in call.ResponseStream.ReadAllAsync(cancellation))
+                    {
+                        if (run.Output.Json) run.Output.Message(item);
+                        else run.Output.Line(Describe(item));
+                        after = item.Position;
+                        shown++;
+                        if (statePath is not null) WritePosition(statePath, after);
+                        retry = TimeSpan.FromSeconds(1);
+                    }
+                    break;
+                }
+                catch (RpcException e) when (following && e.StatusCode == StatusCode.Unavailable && !cancellation.IsCancellationRequested)
+                {
+                    run.Output.Note($"evidencehub: the feed connection was lost ({e.Status.Detail}); reconnecting after position {after} in {retry.TotalSeconds:0}s");
+                    try { await Task.Delay(retry, cancellation); } catch (OperationCanceledException) { break; }
+                    retry = TimeSpan.FromSeconds(Math.Min(retry.TotalSeconds * 2, 30));
+                }
+                catch (Exception e) when (following && cancellation.IsCancellationRequested && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+                {
+                    // Ctrl+C ends a follow normally: the position is saved.
+                    break;
+                }
+            }
+            if (!run.Output.Json && !following)
+                run.Output.Note(shown == 0 ? $"Nothing new for {hub.Unit} after position {after}." : $"{shown} item(s); last position {after}" + (statePath is null ? "." : $", remembered in {statePath}."));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static string Describe(FeedItem item)
+    {
+        var head = $"#{item.Position} {Output.Time(item.At)}";
+        return item.ItemCase switch
+        {
+            FeedItem.ItemOneofCase.Correlation => $"{head} CORRELATION {item.Correlation.IdentifierKey}: your case {item.Correlation.YourCaseReference} ({item.Correlation.YourCaseId}) " +
+                                                  $"shares it with {Other(item.Correlation.OtherCase)}",
+            FeedItem.ItemOneofCase.Retraction => $"{head} RETRACTION {item.Retraction.IdentifierKey}: {item.Retraction.RetractingUnit} case {item.Retraction.RetractingCaseReference} " +
+                                                 $"withdrew it ({item.Retraction.Reason}); it concerned your case {item.Retraction.YourCaseId}",
+            FeedItem.ItemOneofCase.Handoff => $"{head} HANDOFF {Vocabulary.Word(item.Handoff.Status).ToUpperInvariant()} case {item.Handoff.CaseReference} ({item.Handoff.CaseId}): " +
+                                              $"{item.Handoff.FromUnit} → {item.Handoff.TargetUnit}" + (item.Handoff.Reason.Length > 0 ? $", \"{item.Handoff.Reason}\"" : "") +
+                                              (item.Handoff.Status == HandoffStatus.Requested ? $"; handoff id {item.Handoff.HandoffId}" : ""),
+            _ => $"{head} (an item this client does not know)",
+        };
+    }
+
+    private static string Other(Disclosure d) =>
+        $"{d.OwnerUnit} ({d.OwnerCountry}) case {d.CaseReference} [{Vocabulary.Word(d.Tlp)} {Vocabulary.Word(d.HandlingCode)}]" +
+        // Victim counts only when the hub sent them (feed notices carry whom to contact, not the other case's summary).
+        (d.VictimCount == 0 ? "" : $", {d.VictimCount} victim(s) in {string.Join(" ", d.VictimCountries)}");
+
+    public static long ReadPosition(string path)
+    {
+        if (!File.Exists(path)) return 0;
+        var text = File.ReadAllText(path).Trim();
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var position)
+            ? position
+            : throw new UsageException($"the feed state file {path} holds '{text}', not a position; fix it, or pass --from");
+    }
+
+    /// Written beside and renamed over, so an interruption never leaves half a number.
+    public static void WritePosition(string path, long position)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, position.ToString(CultureInfo.InvariantCulture) + "\n");
+        File.Move(temporary, path, overwrite: true);
+    }
+}

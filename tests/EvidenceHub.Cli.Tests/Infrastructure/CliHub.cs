@@ -1,0 +1,177 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using EvidenceHub.Cli;
+using EvidenceHub.Cli.Demo;
+using EvidenceHub.Cli.Hub;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+
+namespace EvidenceHub.Cli.Tests.Infrastructure;
+
+/// The real hub on real Kestrel with mutual TLS, over its own fresh PostgreSQL database, and a certificate directory
+/// laid out as ops/dev-certs.sh lays it out (ca.crt, <unit>.crt, <unit>.key), so that the CLI runs exactly as a
+/// person runs it: same option parsing, same certificate loading, same TLS handshake. Only the terminal is captured.
+public sealed class CliHub : IAsyncLifetime
+{
+    public const string ServerVariable = "EVIDENCEHUB_TEST_DB";
+    public const string Auditor = "EU-AUDIT";
+
+    /// The demo's eight reporting units, the US partner and the auditor.
+    public static readonly (string Id, string Country, string[] Roles)[] Units =
+    [
+        .. DemoScenario.ReportingUnits.Select(u => (u.Id, u.Country, u.Id == "CA-RCMP-NCECC" ? new[] { "unit", "partner" } : ["unit"])),
+        (DemoScenario.Partner, "US", ["partner"]),
+        (Auditor, "BE", ["auditor"]),
+    ];
+
+    public static readonly byte[] BlindingKey = RandomNumberGenerator.GetBytes(32);
+
+    private string serverConnectionString = "";
+    private string databaseName = "";
+    private WebApplicationFactory<global::Program>? factory;
+
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), $"evidencehub-cli-tests-{Guid.NewGuid():N}");
+    public string Certificates => Path.Combine(Root, "certs");
+    public Uri Address { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        serverConnectionString = Environment.GetEnvironmentVariable(ServerVariable)
+            ?? throw new InvalidOperationException($"{ServerVariable} is not set. Run the tests with ops/test.sh, which starts a private PostgreSQL and sets it.");
+        databaseName = $"evidencehub_cli_test_{Guid.NewGuid():N}";
+        await using (var connection = new NpgsqlConnection(serverConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{databaseName}\"", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        Directory.CreateDirectory(Certificates);
+        using var authorityKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var authorityRequest = new CertificateRequest("CN=EvidenceHub CLI test CA", authorityKey, HashAlgorithmName.SHA256);
+        authorityRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        authorityRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        authorityRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(authorityRequest.PublicKey, false));
+        using var authority = authorityRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+        File.WriteAllText(Path.Combine(Certificates, "ca.crt"), authority.ExportCertificatePem());
+        foreach (var (id, country, _) in Units)
+        {
+            var (certificate, key) = Issue(authority, $"CN={id}, C={country}, O=EvidenceHub CLI test", server: false);
+            File.WriteAllText(Path.Combine(Certificates, id + ".crt"), certificate.ExportCertificatePem());
+            File.WriteAllText(Path.Combine(Certificates, id + ".key"), key.ExportPkcs8PrivateKeyPem());
+        }
+        var (serverCertificate, serverKey) = Issue(authority, "CN=localhost", server: true);
+        var serverIdentity = X509CertificateLoader.LoadPkcs12(serverCertificate.CopyWithPrivateKey(serverKey).Export(X509ContentType.Pkcs12), null);
+
+        var port = FreePort();
+        factory = new WebApplicationFactory<global::Program>().WithWebHostBuilder(host =>
+        {
+            host.UseSetting("ConnectionStrings:Marten", new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = databaseName }.ConnectionString);
+            host.UseSetting("Identity:TrustedCaPath", Path.Combine(Certificates, "ca.crt"));
+            host.UseSetting("Lookup:BlindingKeys:t1", Convert.ToBase64String(BlindingKey));
+            host.UseSetting("Lookup:CurrentBlindingKey", "t1");
+            foreach (var (id, country, roles) in Units)
+            {
+                host.UseSetting($"Units:{id}:Country", country);
+                for (var i = 0; i < roles.Length; i++) host.UseSetting($"Units:{id}:Roles:{i}", roles[i]);
+            }
+        });
+        factory!.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen =>
+        {
+            listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2;
+            listen.UseHttps(serverIdentity);
+        }));
+        factory.StartServer();
+        Address = new Uri($"https://localhost:{port}");
+    }
+
+    private static (X509Certificate2 Certificate, ECDsa Key) Issue(X509Certificate2 issuer, string subject, bool server)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
+        if (server)
+        {
+            var names = new SubjectAlternativeNameBuilder();
+            names.AddDnsName("localhost");
+            names.AddIpAddress(IPAddress.Loopback);
+            request.CertificateExtensions.Add(names.Build());
+        }
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7f;
+        return (request.Create(issuer, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), serial), key);
+    }
+
+    /// The environment a person would have set: the hub, the certificates, a home of its own for state files.
+    public Dictionary<string, string> Variables(string? unit) => new()
+    {
+        ["EVIDENCEHUB_URL"] = Address.ToString(),
+        ["EVIDENCEHUB_CERTS"] = Certificates,
+        ["EVIDENCEHUB_UNIT"] = unit ?? "",
+        ["EVIDENCEHUB_USER"] = "test.analyst",
+        ["HOME"] = Root,
+    };
+
+    /// Runs `evidencehub <args>` as the given unit, in process, and returns its exit code and what it printed.
+    public async Task<CliRun> Run(string? unit, string[] args, CancellationToken cancellation = default, IDictionary<string, string>? environment = null)
+    {
+        var variables = Variables(unit);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) variables[name] = value;
+        var (output, error) = (new StringWriter(), new StringWriter());
+        var code = await CliApp.RunAsync(args, new Terminal(output, error, name => variables.GetValueOrDefault(name), interactive: false), cancellation);
+        return new CliRun(code, output.ToString(), error.ToString());
+    }
+
+    public Task<CliRun> Run(string? unit, params string[] args) => Run(unit, args, CancellationToken.None);
+
+    /// A direct connection as a unit, for tests that check the hub's state behind the CLI's back.
+    public HubConnection Connect(string unit) =>
+        HubConnection.Open(new HubSettings(Address, unit, Certificates, null, null, null, null, "test", null, null));
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (factory is not null) await factory.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        if (databaseName.Length > 0)
+        await using (var connection = new NpgsqlConnection(serverConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{databaseName}\" WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+    }
+}
+
+public sealed record CliRun(int Code, string Out, string Error)
+{
+    public override string ToString() => $"exit {Code}\n--- stdout\n{Out}\n--- stderr\n{Error}";
+
+    /// The JSON lines of a --json run.
+    public List<System.Text.Json.JsonElement> Json() =>
+        Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.Clone()).ToList();
+}
+
+[CollectionDefinition(Name)]
+public sealed class CliHubCollection : ICollectionFixture<CliHub>
+{
+    public const string Name = "cli hub";
+}
+
+public static class Unique
+{
+    public static string Reference(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
+    public static string Handle() => "t_" + Guid.NewGuid().ToString("N")[..12];
+}

@@ -1,0 +1,94 @@
+using System.Xml.Linq;
+using EvidenceHub.Cli.Tests.Infrastructure;
+
+namespace EvidenceHub.Cli.Tests;
+
+[Collection(CliHubCollection.Name)]
+public sealed class LookupAndNetworkTests(CliHub hub)
+{
+    private async Task<(string NlReference, string BeReference, string Shared, string Iban)> TwoCasesSharingAHandle(string tlp = "green")
+    {
+        var (nl, be, shared) = (Unique.Reference("NL"), Unique.Reference("BE"), Unique.Handle());
+        var iban = new Demo.Synthetic(Random.Shared.Next()).Iban("NL");
+        await hub.Run("NL-TBKK", "cases", "open", "--reference", nl, "--offence", "financial-sextortion", "--tlp", tlp);
+        await hub.Run("NL-TBKK", "cases", "add-identifier", nl, "--kind", "account", "--platform", "tiktok", "--value", shared);
+        await hub.Run("NL-TBKK", "cases", "add-identifier", nl, "--kind", "iban", "--value", iban);
+        await hub.Run("BE-FCCU", "cases", "open", "--reference", be, "--offence", "sextortion", "--tlp", "green");
+        await hub.Run("BE-FCCU", "cases", "add-identifier", be, "--kind", "account", "--platform", "TikTok", "--value", "@" + shared);
+        return (nl, be, shared, iban);
+    }
+
+    [Fact]
+    public async Task A_partner_gets_a_hit_raw_and_blind_and_a_no_hit_exits_1()
+    {
+        var (nl, _, shared, iban) = await TwoCasesSharingAHandle();
+        var raw = await hub.Run("US-HSI-C3", "lookup", "--kind", "account", "--platform", "tiktok", "--value", "@" + shared.ToUpperInvariant(), "--why", "CyberTip 1");
+        Assert.True(raw.Code == ExitCodes.Ok, raw.ToString());
+        Assert.Contains("HIT", raw.Out);
+        Assert.Contains(nl, raw.Out);
+
+        var blind = await hub.Run("US-HSI-C3", "--json", "lookup", "--blind", "--key", $"iban:{iban}", "--why", "CyberTip 2");
+        Assert.True(blind.Code == ExitCodes.Ok, blind.ToString());
+        Assert.Equal(nl, blind.Json()[0].GetProperty("disclosures")[0].GetProperty("caseReference").GetString());
+
+        var none = await hub.Run("US-HSI-C3", "lookup", "--key", $"account:tiktok:{Unique.Handle()}", "--why", "CyberTip 3");
+        Assert.Equal(ExitCodes.Negative, none.Code);
+        Assert.Contains("No hit", none.Out);
+
+        var notCanonical = await hub.Run("US-HSI-C3", "lookup", "--blind", "--key", "phone:06-12345678", "--why", "CyberTip 4");
+        Assert.Equal(ExitCodes.Usage, notCanonical.Code);
+        Assert.Contains("E.164", notCanonical.Error);
+
+        var noWhy = await hub.Run("US-HSI-C3", "lookup", "--key", $"iban:{iban}");
+        Assert.Equal(ExitCodes.Usage, noWhy.Code);
+    }
+
+    [Fact]
+    public async Task A_batch_lookup_from_a_file_answers_each_item_and_names_bad_ones()
+    {
+        var (_, be, shared, iban) = await TwoCasesSharingAHandle();
+        var keys = Path.Combine(hub.Root, $"{Guid.NewGuid():N}.txt");
+        File.WriteAllLines(keys, ["# identifiers from the tip line", $"account:tiktok:{shared}", $"iban:{iban}", $"email:{Unique.Handle()}@example.org", "phone:12"]);
+        var batch = await hub.Run("US-HSI-C3", "lookup", "--file", keys, "--why", "batch check");
+        Assert.True(batch.Code == ExitCodes.Partial, batch.ToString());
+        Assert.Contains("4 asked: 2 hit, 1 no hit, 1 could not be answered", batch.Out);
+        Assert.Contains(be, batch.Out);
+
+        var csv = Path.Combine(hub.Root, $"{Guid.NewGuid():N}.csv");
+        File.WriteAllLines(csv, ["item,key", $"tip-1,account:tiktok:{shared}", $"tip-2,iban:{iban}"]);
+        var blind = await hub.Run("US-HSI-C3", "--json", "lookup", "--file", csv, "--blind", "--why", "blind batch");
+        Assert.True(blind.Code == ExitCodes.Ok, blind.ToString());
+        var answers = blind.Json();
+        Assert.Equal(["tip-1", "tip-2"], answers.Select(a => a.GetProperty("itemId").GetString()));
+        Assert.All(answers, a => Assert.True(a.GetProperty("hit").GetBoolean()));
+    }
+
+    [Fact]
+    public async Task The_network_is_shown_as_table_tree_dot_and_svg()
+    {
+        var (nl, be, shared, _) = await TwoCasesSharingAHandle();
+        var table = await hub.Run("NL-TBKK", "network", "--case", nl, "--why", "analysis");
+        Assert.True(table.Code == ExitCodes.Ok, table.ToString());
+        Assert.Contains(be, table.Out);
+        Assert.Contains($"account:tiktok:{shared}", table.Out);
+
+        var tree = await hub.Run("NL-TBKK", "network", "--key", $"account:tiktok:{shared}", "--why", "analysis", "--format", "tree");
+        Assert.Contains("shared by 2 cases", tree.Out);
+        Assert.Contains("BE-FCCU", tree.Out);
+
+        var dot = await hub.Run("NL-TBKK", "network", "--case", nl, "--why", "analysis", "--format", "dot");
+        Assert.StartsWith("graph suspect_network {", dot.Out);
+        Assert.Contains($"\"case:BE-FCCU/{be}\" -- \"id:account:tiktok:{shared}\"", dot.Out);
+
+        var svgPath = Path.Combine(hub.Root, $"{Guid.NewGuid():N}.svg");
+        var svg = await hub.Run("NL-TBKK", "network", "--case", nl, "--why", "analysis", "--format", "svg", "--built-in-layout", "-o", svgPath);
+        Assert.True(svg.Code == ExitCodes.Ok, svg.ToString());
+        var document = XDocument.Load(svgPath);
+        Assert.Equal("svg", document.Root!.Name.LocalName);
+        Assert.Contains(document.Descendants().Where(e => e.Name.LocalName == "text"), t => t.Value.Contains(be));
+
+        var graphviz = await hub.Run("NL-TBKK", "network", "--case", nl, "--why", "analysis", "--format", "svg");
+        Assert.True(graphviz.Code == ExitCodes.Ok, graphviz.ToString());
+        Assert.Contains("<svg", graphviz.Out);
+    }
+}
