@@ -21,6 +21,7 @@ public sealed class LogWriter(AuditDatabase database, CheckpointSigner signer, T
     public const long AdvisoryLockKey = 0x45_48_41_55_44_49_54; // "EHAUDIT"
 
     private static readonly TimeSpan Idle = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan RoundSpacing = TimeSpan.FromMilliseconds(200);
     private readonly SemaphoreSlim nudge = new(0);
     private long lastSeenHighest = -1;
     private int quietRounds;
@@ -63,7 +64,12 @@ public sealed class LogWriter(AuditDatabase database, CheckpointSigner signer, T
                 await Task.Delay(TimeSpan.FromSeconds(1), clock, stopping).ContinueWith(_ => { }, CancellationToken.None);
             }
             if (appended < PageSize)
+            {
+                // Under a trickle of records (every lookup writes one) a round per nudge would spend more than the
+                // lookups themselves, on hashing, storing and signing: let the entries gather for a moment.
+                if (appended > 0) await Task.Delay(RoundSpacing, clock, stopping).ContinueWith(_ => { }, CancellationToken.None);
                 await nudge.WaitAsync(Idle, stopping).ContinueWith(_ => { }, CancellationToken.None);
+            }
         }
     }
 
