@@ -1,0 +1,37 @@
+using System.Security.Cryptography;
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Identifiers;
+
+namespace EvidenceHub.Benchmarks.Harness;
+
+/// Suspect identifiers numbered 0, 1, 2, ...: a mix of phone numbers, e-mail addresses, platform accounts and file
+/// hashes, each number a different canonical identifier. Scenarios reserve ranges of numbers, so that no two of them
+/// share an identifier (which would correlate their cases and change what is measured).
+public static class SampleIdentifiers
+{
+    private static long next;
+
+    /// The first number of a fresh range of count numbers.
+    public static long Reserve(long count) => Interlocked.Add(ref next, count) - count;
+
+    public static SuspectIdentifierInput Raw(long n) => (n % 4) switch
+    {
+        0 => new SuspectIdentifierInput { Kind = Contracts.V1.IdentifierKind.PhoneNumber, Value = $"+31 6 1{n / 4 % 10_000_000:D7}" },
+        1 => new SuspectIdentifierInput { Kind = Contracts.V1.IdentifierKind.EmailAddress, Value = $"Offender.{n}@Example.org" },
+        2 => new SuspectIdentifierInput { Kind = Contracts.V1.IdentifierKind.PlatformAccount, Platform = "snapchat", Value = $"@snap_{n}" },
+        _ => new SuspectIdentifierInput { Kind = Contracts.V1.IdentifierKind.FileHashSha256, Value = Convert.ToHexString(SHA256.HashData(BitConverter.GetBytes(n))) },
+    };
+
+    /// The canonical form the hub stores for number n, canonicalised by the hub's own rules.
+    public static CanonicalIdentifier Canonical(long n, string region = "NL") =>
+        IdentifierRequests.Canonicalize(IdentifierRequests.RawOf(Raw(n)), region);
+
+    /// The event the hub appends when a case of a unit in region adds identifier n.
+    public static SuspectIdentifierAdded Added(Guid caseId, long n, string region = "NL")
+    {
+        var raw = IdentifierRequests.RawOf(Raw(n));
+        var canonical = IdentifierRequests.Canonicalize(raw, region);
+        return new SuspectIdentifierAdded(caseId, canonical.Kind, canonical.Value, canonical.Qualifier, canonical.Key,
+            raw.Value, raw.Platform, raw.ObservedAt);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace EvidenceHub.Benchmarks.Harness;
+
+/// A certificate authority made in memory for one benchmark run: the hub trusts it, the server and every unit get a
+/// certificate from it, and nothing outlives the run.
+public sealed class ThrowawayPki : IDisposable
+{
+    public X509Certificate2 Authority { get; }
+    public string AuthorityPemPath { get; }
+
+    public ThrowawayPki()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=EvidenceHub benchmark CA", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        Authority = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        AuthorityPemPath = Path.Combine(Path.GetTempPath(), $"evidencehub-bench-ca-{Guid.NewGuid():N}.crt");
+        File.WriteAllText(AuthorityPemPath, Authority.ExportCertificatePem());
+    }
+
+    /// A unit's client certificate: its common name is the unit id.
+    public X509Certificate2 ClientCertificate(string unitId) => Issue($"CN={unitId}, O=EvidenceHub benchmark", clientAuth: true);
+
+    public X509Certificate2 ServerCertificate() => Issue("CN=localhost", clientAuth: false);
+
+    /// Whether a server certificate chains to this CA, as a unit that trusts only the hub's CA checks it.
+    public bool Issued(X509Certificate? certificate)
+    {
+        if (certificate is null) return false;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(Authority);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+    }
+
+    private X509Certificate2 Issue(string subject, bool clientAuth)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+            [new Oid(clientAuth ? "1.3.6.1.5.5.7.3.2" : "1.3.6.1.5.5.7.3.1")], false));
+        if (!clientAuth)
+        {
+            var names = new SubjectAlternativeNameBuilder();
+            names.AddDnsName("localhost");
+            names.AddIpAddress(IPAddress.Loopback);
+            request.CertificateExtensions.Add(names.Build());
+        }
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7f;
+        using var issued = request.Create(Authority, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7), serial);
+        // Through PKCS#12, so that SslStream on Linux can use the private key.
+        return X509CertificateLoader.LoadPkcs12(issued.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
+    }
+
+    public void Dispose()
+    {
+        File.Delete(AuthorityPemPath);
+        Authority.Dispose();
+    }
+}
