@@ -154,13 +154,21 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         {
             await session.SaveChangesAsync(cancellation);
         }
-        catch (Exception exception) when (exception is DocumentAlreadyExistsException or ConcurrencyException)
+        catch (Exception exception) when (IsCollision(exception))
         {
             return await OneByOne(caller, commands, correlationId, cancellation);
         }
         HubTelemetry.EventsAppended.Add(appended);
         return outcomes;
     }
+
+    /// Another writer, a racing retry or a duplicate reference; Marten reports several at once as an AggregateException.
+    private static bool IsCollision(Exception exception) => exception switch
+    {
+        DocumentAlreadyExistsException or ConcurrencyException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.All(IsCollision),
+        _ => false,
+    };
 
     private async Task<IReadOnlyList<CommandOutcome>> OneByOne(Caller caller, IReadOnlyList<CaseCommand> commands, string correlationId, CancellationToken cancellation)
     {

@@ -163,6 +163,23 @@ public sealed class SyncTests(HubFixture hub)
     }
 
     [Fact]
+    public async Task Several_cases_opened_under_one_reference_in_one_burst_open_once()
+    {
+        var first = OpenCase();
+        var commands = new List<SyncCommand> { new() { OpenCase = first } };
+        for (var i = 0; i < 3; i++)
+        {
+            var again = OpenCase();
+            again.Reference = first.Reference;
+            commands.Add(new SyncCommand { OpenCase = again });
+        }
+        var results = await SendAll(nl, commands);
+
+        Assert.Equal(SyncResult.OutcomeOneofCase.Result, results[0].OutcomeCase);
+        Assert.All(results.Skip(1), r => Assert.Equal((int)StatusCode.AlreadyExists, r.Error.Code));
+    }
+
+    [Fact]
     public async Task Partners_cannot_sync()
     {
         var partner = hub.Cases("US-HSI-C3");
