@@ -415,7 +415,7 @@ public sealed record AccessFilter(
             var region = string.IsNullOrWhiteSpace(request.IdentifierRegion) ? caller.Country : Fields.Country(request.IdentifierRegion, "identifier_region");
             key = IdentifierRequests.Canonicalize(IdentifierRequests.RawOf(request.Identifier), region).Key;
         }
-        else key = Fields.Text(request.IdentifierKey, "identifier_key", IdentifierCanonicalizer.MaxValueLength + 64, required: false);
+        else key = Fields.Text(request.IdentifierKey, "identifier_key", Fields.MaxIdentifierKeyLength, required: false);
         if (request.MaxRecords is < 0 or > AuditService.MaxAccessRecords)
             throw Rejection.InvalidArgument("max_records", $"must be between 1 and {AuditService.MaxAccessRecords} (0 for all)");
         return new AccessFilter(from, to, unit, caseId, key, request.MaxRecords == 0 ? AuditService.MaxAccessRecords : request.MaxRecords);

@@ -8,6 +8,8 @@ public static class Fields
     public const int MaxCommandIdLength = 128;
     public const int MaxReferenceLength = 128;
     public const int MaxReasonLength = 2000;
+    /// An identifier's matching key: a kind prefix, a qualifier and a canonical value of at most 256 characters.
+    public const int MaxIdentifierKeyLength = 320;
 
     private static readonly SearchValues<char> CommandIdChars =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/");
@@ -21,12 +23,7 @@ public static class Fields
         return value;
     }
 
-    public static Guid CaseId(string value, string field = "case_id")
-    {
-        if (string.IsNullOrWhiteSpace(value)) throw Rejection.InvalidArgument(field, "is required");
-        if (!Guid.TryParse(value, out var id) || id == Guid.Empty) throw Rejection.InvalidArgument(field, "is not a UUID");
-        return id;
-    }
+    public static Guid CaseId(string value) => Id(value, "case_id");
 
     public static Guid Id(string value, string field)
     {

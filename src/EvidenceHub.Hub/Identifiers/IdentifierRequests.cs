@@ -48,7 +48,7 @@ public static class IdentifierRequests
     public static CaseCommand Retract(Caller caller, RetractSuspectIdentifierRequest request)
     {
         var (commandId, caseId) = (Fields.CommandId(request.CommandId), Fields.CaseId(request.CaseId));
-        var key = Fields.RequiredText(request.IdentifierKey, "identifier_key", IdentifierCanonicalizer.MaxValueLength + 64);
+        var key = Fields.RequiredText(request.IdentifierKey, "identifier_key", Fields.MaxIdentifierKeyLength);
         var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
         return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
             Decide: (current, index) => IdentifierDecisions.Retract(CaseRequests.Existing(current, caseId), caller, key, reason, index),
