@@ -108,16 +108,17 @@ public sealed class AuditService(
         if (asOfVersion > current)
             throw OutOfRange("version", $"case {caseId} has {current} versions");
 
-        var file = asOfVersion is { } version
-            ? await query.Events.AggregateStreamAsync<CaseFile>(caseId, version: version, token: cancellation)
-            : await query.Events.AggregateStreamAsync<CaseFile>(caseId, timestamp: asOfTime, token: cancellation);
+        var events = asOfVersion is { } version
+            ? await query.Events.FetchStreamAsync(caseId, version: version, token: cancellation)
+            : await query.Events.FetchStreamAsync(caseId, timestamp: asOfTime, token: cancellation);
+        var (file, identifiers, revision) = CaseFile.Replay(events);
         if (file is null)
             throw Rejection.NotFound("case", caseId.ToString(), "as_of_time");
 
-        var answer = CaseMapping.ToProto(file, withVictims: true);
+        var answer = CaseMapping.ToProto(file, identifiers, revision, withVictims: true);
         await accessLog.Record(new AccessEntry(caller, nameof(GetCaseAsOf), AccessOutcome.Allowed, justification,
             asOfVersion is { } v ? $"case {caseId} as of version {v}" : $"case {caseId} as of {asOfTime:O}",
-            $"case {caseId} v{file.Version}: {answer.Identifiers.Count} identifiers, {answer.VictimLinks.Count} victim links, {answer.Handoffs.Count} handoffs",
+            $"case {caseId} v{answer.Version}: {answer.Identifiers.Count} identifiers, {answer.VictimLinks.Count} victim links, {answer.Handoffs.Count} handoffs",
             caseId, HubTelemetry.CorrelationIdOf(context))
         {
             IdentifierKeys = answer.Identifiers.Select(i => i.Key).ToList(),

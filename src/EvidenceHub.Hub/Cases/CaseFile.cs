@@ -14,11 +14,17 @@ public sealed record CaseIdentifier(
     DateTimeOffset? ObservedAt, DateTimeOffset AddedAt, string AddedByUnit,
     DateTimeOffset? RetractedAt = null, string? RetractionReason = null)
 {
+    /// The case version at which it was added: a case lists its identifiers in the order they were added.
+    public long AddedAtVersion { get; init; }
+
     public bool IsActive => RetractedAt is null;
 
-    public static CaseIdentifier From(SuspectIdentifierAdded added, DateTimeOffset at, string unit) =>
-        new(added.Kind, added.CanonicalValue, added.Qualifier, added.Key, added.RawValue, added.ObservedAt, at, unit);
+    public static CaseIdentifier From(SuspectIdentifierAdded added, DateTimeOffset at, string unit, long version = 0) =>
+        new(added.Kind, added.CanonicalValue, added.Qualifier, added.Key, added.RawValue, added.ObservedAt, at, unit) { AddedAtVersion = version };
 }
+
+/// Where a case's stream stands: its version and the time of its last event (any event, identifiers included).
+public readonly record struct CaseRevision(long Version, DateTimeOffset UpdatedAt);
 
 public sealed record CaseVictim(
     Guid VictimLinkId, string VictimReference, AgeBand AgeBand, string Country, DateOnly? FirstContactDate,
@@ -30,11 +36,14 @@ public sealed record CaseHandoff(
 
 /// A case as its events built it: the inline snapshot that GetCase reads and FetchForWriting decides on.
 /// Only Marten's projection mutates it (through the public Apply methods, called by its source generator);
-/// deciders read it and return new events.
+/// deciders read it and return new events. Its active identifiers are not here but in the identifier index
+/// (IdentifierHolding, written in the same transaction), and adding one does not touch the file at all: Marten skips
+/// a snapshot whose events it does not apply, so bulk ingest writes one small holding per identifier instead of
+/// rewriting a case file per case per transaction (which, carrying every identifier, cost tens of kilobytes each).
+/// For the same reason the file keeps no version: that is the stream's (CaseRevision).
 public sealed class CaseFile
 {
     public Guid Id { get; set; }
-    public long Version { get; set; }
     public string OwnerUnit { get; set; } = "";
     public string OwnerCountry { get; set; } = "";
     public string OpenedByUnit { get; set; } = "";
@@ -42,17 +51,16 @@ public sealed class CaseFile
     public OffenceType OffenceType { get; set; }
     public CaseStatus Status { get; set; }
     public SharingPolicy SharingPolicy { get; set; } = new(Tlp.Red, HandlingCode.H0, null, []);
-    public List<CaseIdentifier> Identifiers { get; set; } = [];
+    /// Retracted identifiers, kept to be shown marked (retractions are rare, so this stays small).
+    public List<CaseIdentifier> RetractedIdentifiers { get; set; } = [];
     public List<CaseVictim> Victims { get; set; } = [];
     public List<CaseHandoff> Handoffs { get; set; } = [];
     public DateTimeOffset OpenedAt { get; set; }
+    /// The last change to the file itself; a case's last change overall may be a later identifier (CaseRevision).
     public DateTimeOffset UpdatedAt { get; set; }
     public string? CloseReason { get; set; }
 
     public CaseHandoff? OpenHandoff => Handoffs.FirstOrDefault(h => h.Status == HandoffStatus.Requested);
-
-    /// The identifier as the case holds it now; a retracted one no longer counts.
-    public CaseIdentifier? FindIdentifier(string key) => Identifiers.FirstOrDefault(i => i.Key == key && i.IsActive);
 
     public static CaseFile Create(IEvent<CaseOpened> e) => new()
     {
@@ -64,21 +72,14 @@ public sealed class CaseFile
         OffenceType = e.Data.OffenceType,
         SharingPolicy = e.Data.SharingPolicy,
         Status = CaseStatus.Open,
-        Version = 1,
         OpenedAt = e.Timestamp,
         UpdatedAt = e.Timestamp,
     };
 
-    public void Apply(IEvent<SuspectIdentifierAdded> e)
-    {
-        Identifiers.Add(CaseIdentifier.From(e.Data, e.Timestamp, OwnerUnit));
-        UpdatedAt = e.Timestamp;
-    }
-
     public void Apply(IEvent<SuspectIdentifierRetracted> e)
     {
-        var index = Identifiers.FindIndex(i => i.Key == e.Data.Key && i.IsActive);
-        if (index >= 0) Identifiers[index] = Identifiers[index] with { RetractedAt = e.Timestamp, RetractionReason = e.Data.Reason };
+        if (e.Data.Identifier is { } retracted)
+            RetractedIdentifiers.Add(retracted with { RetractedAt = e.Timestamp, RetractionReason = e.Data.Reason });
         UpdatedAt = e.Timestamp;
     }
 
@@ -124,11 +125,10 @@ public sealed class CaseFile
     public static CaseFile? Advance(CaseFile? current, object @event, DateTimeOffset at)
     {
         if (@event is CaseOpened opened) return Create(Stamped(opened, at));
-        if (current is null) return null;
+        if (current is null || @event is SuspectIdentifierAdded) return current;
         var next = current.Copy();
         switch (@event)
         {
-            case SuspectIdentifierAdded added: next.Apply(Stamped(added, at)); break;
             case SuspectIdentifierRetracted retracted: next.Apply(Stamped(retracted, at)); break;
             case VictimLinked linked: next.Apply(Stamped(linked, at)); break;
             case HandoffRequested requested: next.Apply(Stamped(requested, at)); break;
@@ -137,14 +137,38 @@ public sealed class CaseFile
             case CaseClosed closed: next.Apply(Stamped(closed, at)); break;
             default: throw new ArgumentException($"CaseFile does not know event {@event.GetType().Name}");
         }
-        next.Version++;
         return next;
+    }
+
+    /// The case as it stood after the given events (its first ones, in order), identifiers included: what
+    /// GetCaseAsOf shows. Identifiers are folded here because the snapshot does not keep them.
+    public static (CaseFile? File, IReadOnlyList<CaseIdentifier> Identifiers, CaseRevision Revision) Replay(IEnumerable<IEvent> events)
+    {
+        CaseFile? file = null;
+        var identifiers = new List<CaseIdentifier>();
+        var revision = default(CaseRevision);
+        foreach (var e in events)
+        {
+            revision = new CaseRevision(e.Version, e.Timestamp);
+            switch (e.Data)
+            {
+                case SuspectIdentifierAdded added when file is not null:
+                    identifiers.Add(CaseIdentifier.From(added, e.Timestamp, file.OwnerUnit, e.Version));
+                    break;
+                case SuspectIdentifierRetracted retracted:
+                    var index = identifiers.FindIndex(i => i.Key == retracted.Key && i.IsActive);
+                    if (index >= 0) identifiers[index] = identifiers[index] with { RetractedAt = e.Timestamp, RetractionReason = retracted.Reason };
+                    break;
+            }
+            file = Advance(file, e.Data, e.Timestamp);
+        }
+        return (file, identifiers, revision);
     }
 
     private CaseFile Copy()
     {
         var copy = (CaseFile)MemberwiseClone();
-        copy.Identifiers = [.. Identifiers];
+        copy.RetractedIdentifiers = [.. RetractedIdentifiers];
         copy.Victims = [.. Victims];
         copy.Handoffs = [.. Handoffs];
         return copy;

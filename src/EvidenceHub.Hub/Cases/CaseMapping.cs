@@ -23,7 +23,8 @@ public static class CaseVisibility
 
 public static class CaseMapping
 {
-    public static Case ToProto(CaseFile file, bool withVictims)
+    /// The case with the given identifiers (active and retracted), listed in the order they were added.
+    public static Case ToProto(CaseFile file, IEnumerable<CaseIdentifier> identifiers, CaseRevision revision, bool withVictims)
     {
         var answer = new Case
         {
@@ -40,13 +41,13 @@ public static class CaseMapping
                 HandlingRestrictions = file.SharingPolicy.HandlingRestrictions ?? "",
                 PartnerUnits = { file.SharingPolicy.PartnerUnits },
             },
-            Version = file.Version,
+            Version = revision.Version,
             OpenedAt = Timestamp.FromDateTimeOffset(file.OpenedAt),
-            UpdatedAt = Timestamp.FromDateTimeOffset(file.UpdatedAt),
+            UpdatedAt = Timestamp.FromDateTimeOffset(revision.UpdatedAt),
             CloseReason = file.CloseReason ?? "",
             VictimCount = file.Victims.Count,
         };
-        answer.Identifiers.AddRange(file.Identifiers.Select(IdentifierRequests.ToProto));
+        answer.Identifiers.AddRange(identifiers.OrderBy(i => i.AddedAtVersion).Select(IdentifierRequests.ToProto));
         answer.Handoffs.AddRange(file.Handoffs.Select(HandoffRequests.ToProto));
         if (withVictims) answer.VictimLinks.AddRange(file.Victims.Select(VictimRequests.ToProto));
         return answer;

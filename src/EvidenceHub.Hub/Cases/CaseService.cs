@@ -121,7 +121,13 @@ public sealed class CaseService(
         var justification = Fields.RequiredText(request.Justification, "justification", MaxJustificationLength);
         var asked = $"case {caseId}";
 
-        var file = await query.LoadAsync<CaseFile>(caseId, context.CancellationToken);
+        // The case file, its identifiers (kept in the identifier index) and its stream's version in one round trip.
+        var batch = query.CreateBatchQuery();
+        var loadingFile = batch.Load<CaseFile>(caseId);
+        var loadingStream = batch.Events.FetchStreamState(caseId);
+        var loadingHoldings = batch.Query<IdentifierHolding>().Where(h => h.CaseId == caseId).ToList();
+        await batch.Execute(context.CancellationToken);
+        var file = await loadingFile;
         var sees = file is null ? CaseView.None : CaseVisibility.Of(file, caller);
         if (sees == CaseView.None)
         {
@@ -131,8 +137,13 @@ public sealed class CaseService(
                 : Rejection.PermissionDenied("CASE_NOT_VISIBLE", $"Case {caseId} is not visible to {caller.UnitId}.", caseId.ToString());
         }
 
-        var answer = CaseMapping.ToProto(file!, withVictims: sees == CaseView.Full);
-        var disclosed = $"case {caseId} v{file!.Version}: {answer.Identifiers.Count} identifiers, " +
+        var holdings = await loadingHoldings;
+        var identifiers = holdings.Select(h => h.ToCaseIdentifier()).Concat(file!.RetractedIdentifiers);
+        // The last change is the file's, or a later identifier's (adding one leaves the file as it was).
+        var updatedAt = holdings.Select(h => h.AddedAt).Append(file.UpdatedAt).Max();
+        var revision = new CaseRevision((await loadingStream)!.Version, updatedAt);
+        var answer = CaseMapping.ToProto(file, identifiers, revision, withVictims: sees == CaseView.Full);
+        var disclosed = $"case {caseId} v{answer.Version}: {answer.Identifiers.Count} identifiers, " +
                         (sees == CaseView.Full ? $"{answer.VictimLinks.Count} victim links" : "victim links withheld") +
                         $", {answer.Handoffs.Count} handoffs";
         await accessLog.Record(new AccessEntry(caller, nameof(GetCase), AccessOutcome.Allowed, justification, asked, disclosed, caseId, correlationId)

@@ -127,10 +127,15 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
                 var events = command.Decide(state, index);
                 var caseEvents = Append(session, stream, events, command);
                 var result = Completed(command, command.Describe(state, index, events), version + caseEvents);
+                var eventVersion = version;
                 foreach (var @event in events)
                 {
-                    if (@event is not IIdentifierEvent) state = CaseFile.Advance(state, @event, now);
-                    index.Record(@event, state);
+                    if (@event is not IIdentifierEvent)
+                    {
+                        state = CaseFile.Advance(state, @event, now);
+                        eventVersion++;
+                    }
+                    index.Record(@event, state, new CaseRevision(eventVersion, now));
                 }
                 streams[command.CaseId] = (stream, state, version + caseEvents);
                 appended += events.Count;

@@ -12,19 +12,20 @@ public sealed class CorrelationOptions
     public int CommonThreshold { get; set; } = 100;
 }
 
-/// What the hub knows of some identifiers while a command decides on them: the cases that hold them and the
-/// correlations already recorded. Loaded under a PostgreSQL advisory lock per identifier, held until the transaction
+/// What the hub knows of some identifiers while a command decides on them: the cases that hold them (the deciding
+/// case included: whether it already holds an identifier is read here, not from its case file) and the correlations
+/// already recorded. Loaded under a PostgreSQL advisory lock per identifier, held until the transaction
 /// ends, so that two units adding the same identifier at once (on any hub instance) are serialised and see each other.
 public sealed class IdentifierIndex
 {
-    private readonly Dictionary<string, HashSet<Guid>> holdingCases;
+    private readonly Dictionary<string, Dictionary<Guid, IdentifierHolding>> holdings;
     private readonly Dictionary<string, List<CaseParty>> holders;
     private readonly Dictionary<string, IdentifierCorrelations> correlations;
 
-    private IdentifierIndex(Dictionary<string, HashSet<Guid>> holdingCases, Dictionary<string, List<CaseParty>> holders,
+    private IdentifierIndex(Dictionary<string, Dictionary<Guid, IdentifierHolding>> holdings, Dictionary<string, List<CaseParty>> holders,
         Dictionary<string, IdentifierCorrelations> correlations)
     {
-        this.holdingCases = holdingCases;
+        this.holdings = holdings;
         this.holders = holders;
         this.correlations = correlations;
     }
@@ -32,9 +33,17 @@ public sealed class IdentifierIndex
     public static IdentifierIndex Empty => new([], [], []);
 
     /// How many cases other than the given one hold the identifier.
-    public int HolderCount(string key, Guid otherThan) => holdingCases.TryGetValue(key, out var cases)
-        ? cases.Count - (cases.Contains(otherThan) ? 1 : 0)
-        : throw new KeyNotLoaded(key);
+    public int HolderCount(string key, Guid otherThan)
+    {
+        var cases = HoldingsOf(key);
+        return cases.Count - (cases.ContainsKey(otherThan) ? 1 : 0);
+    }
+
+    /// The case's holding of the identifier, if it holds it (retracted identifiers are held no more).
+    public IdentifierHolding? HoldingOf(Guid caseId, string key) => HoldingsOf(key).GetValueOrDefault(caseId);
+
+    private Dictionary<Guid, IdentifierHolding> HoldingsOf(string key) =>
+        holdings.TryGetValue(key, out var cases) ? cases : throw new KeyNotLoaded(key);
 
     /// The holders as other units may come to know them; empty for a common identifier, which correlates no more.
     public IReadOnlyList<CaseParty> HoldersOf(string key) => holders.TryGetValue(key, out var found)
@@ -64,12 +73,12 @@ public sealed class IdentifierIndex
         var streams = batch.LoadMany<IdentifierCorrelations>().ById(ordered.Select(IdentifierCorrelations.StreamIdFor).ToArray());
         await batch.Execute(cancellation);
 
-        var held = await holdings;
+        var held = (await holdings).ToLookup(h => h.Key);
         var streamsByKey = (await streams).ToDictionary(c => c.Key);
-        var casesByKey = ordered.ToDictionary(k => k, k => held.Where(h => h.Key == k).Select(h => h.CaseId).ToHashSet());
+        var casesByKey = ordered.ToDictionary(k => k, k => held[k].ToDictionary(h => h.CaseId));
         var correlating = casesByKey
             .Where(k => !(streamsByKey.TryGetValue(k.Key, out var stream) && stream.Common) && k.Value.Count <= options.CommonThreshold)
-            .ToDictionary();
+            .ToDictionary(k => k.Key, k => k.Value.Keys);
         var caseIds = correlating.Values.SelectMany(ids => ids).Distinct().ToArray();
         var parties = caseIds.Length == 0
             ? []
@@ -83,16 +92,16 @@ public sealed class IdentifierIndex
     }
 
     /// Reflects a decided event, so that the next command of the same burst decides on it.
-    public void Record(object @event, CaseFile? caseAfter)
+    public void Record(object @event, CaseFile? caseAfter, CaseRevision revision)
     {
         switch (@event)
         {
             case SuspectIdentifierAdded added when caseAfter is not null && holders.TryGetValue(added.Key, out var list):
-                holdingCases[added.Key].Add(added.CaseId);
+                holdings[added.Key][added.CaseId] = IdentifierHolding.From(added, revision.UpdatedAt, caseAfter.OwnerUnit, revision.Version);
                 list.Add(CaseParty.Of(caseAfter));
                 break;
             case SuspectIdentifierRetracted retracted when holders.TryGetValue(retracted.Key, out var list):
-                holdingCases[retracted.Key].Remove(retracted.CaseId);
+                holdings[retracted.Key].Remove(retracted.CaseId);
                 list.RemoveAll(p => p.CaseId == retracted.CaseId);
                 break;
             case IIdentifierEvent identifierEvent:

@@ -13,7 +13,7 @@ public static class IdentifierDecisions
         IdentifierIndex index, CorrelationOptions options)
     {
         CaseDecisions.EnsureOwnerMayChange(current, caller);
-        if (current.FindIdentifier(canonical.Key) is not null) return [];
+        if (index.HoldingOf(current.Id, canonical.Key) is not null) return [];
         var added = new SuspectIdentifierAdded(current.Id, canonical.Kind, canonical.Value, canonical.Qualifier, canonical.Key,
             raw.Value, raw.Platform, raw.ObservedAt);
         return [added, .. CorrelationDecisions.On(current, canonical, index, options)];
@@ -22,11 +22,9 @@ public static class IdentifierDecisions
     public static IReadOnlyList<object> Retract(CaseFile current, Caller caller, string key, string reason, IdentifierIndex index)
     {
         CaseDecisions.EnsureOwnerMayChange(current, caller);
-        if (current.FindIdentifier(key) is null)
-            throw Rejection.NotFound("identifier", key, "identifier_key");
+        var held = index.HoldingOf(current.Id, key) ?? throw Rejection.NotFound("identifier", key, "identifier_key");
+        var retracted = new SuspectIdentifierRetracted(current.Id, key, reason, held.ToCaseIdentifier());
         var retraction = CorrelationDecisions.Retraction(current, key, reason, index);
-        return retraction is null
-            ? [new SuspectIdentifierRetracted(current.Id, key, reason)]
-            : [new SuspectIdentifierRetracted(current.Id, key, reason), retraction];
+        return retraction is null ? [retracted] : [retracted, retraction];
     }
 }

@@ -1,3 +1,5 @@
+using EvidenceHub.Hub.Cases;
+
 namespace EvidenceHub.Hub.Identifiers;
 
 /// A suspect identifier was tied to a case: the canonical form it is matched on, and the raw form the unit sent.
@@ -12,4 +14,6 @@ public sealed record SuspectIdentifierAdded(
     DateTimeOffset? ObservedAt);
 
 /// The owning unit withdrew an identifier as wrong: it no longer matches, and correlations on it are retracted.
-public sealed record SuspectIdentifierRetracted(Guid CaseId, string Key, string Reason);
+/// Names the identifier as the case held it, so that the case file can keep showing it, marked, without keeping
+/// every active identifier.
+public sealed record SuspectIdentifierRetracted(Guid CaseId, string Key, string Reason, CaseIdentifier? Identifier = null);

@@ -1,12 +1,15 @@
+using EvidenceHub.Hub.Cases;
 using JasperFx.Events;
 using Marten;
 using Marten.Events.Projections;
 
 namespace EvidenceHub.Hub.Identifiers;
 
-/// One case holding one canonical identifier: a row of the identifier index, on which lookups and correlation match.
+/// One case holding one canonical identifier: a row of the identifier index, on which lookups and correlation match,
+/// and the case's own record of the identifier (GetCase reads a case's identifiers here, not from the case file, so
+/// that adding an identifier writes one small row instead of rewriting a case file that grows with every identifier).
 /// A row per holding (not a document per identifier) so that two transactions adding the same identifier never
-/// overwrite each other's holding.
+/// overwrite each other's holding. Only active identifiers have a row: a retraction deletes it.
 public sealed class IdentifierHolding
 {
     public string Id { get; set; } = "";
@@ -14,21 +17,41 @@ public sealed class IdentifierHolding
     public IdentifierKind Kind { get; set; }
     public Guid CaseId { get; set; }
     public DateTimeOffset AddedAt { get; set; }
+    public string CanonicalValue { get; set; } = "";
+    public string? Qualifier { get; set; }
+    public string RawValue { get; set; } = "";
+    public DateTimeOffset? ObservedAt { get; set; }
+    public string AddedByUnit { get; set; } = "";
+    /// The case version at which it was added: a case lists its identifiers in the order they were added.
+    public long AddedAtVersion { get; set; }
 
     public static string IdFor(Guid caseId, string key) => $"{caseId:N}|{key}";
+
+    public static IdentifierHolding From(SuspectIdentifierAdded added, DateTimeOffset at, string unit, long version) => new()
+    {
+        Id = IdFor(added.CaseId, added.Key),
+        Key = added.Key,
+        Kind = added.Kind,
+        CaseId = added.CaseId,
+        AddedAt = at,
+        CanonicalValue = added.CanonicalValue,
+        Qualifier = added.Qualifier,
+        RawValue = added.RawValue,
+        ObservedAt = added.ObservedAt,
+        AddedByUnit = unit,
+        AddedAtVersion = version,
+    };
+
+    public CaseIdentifier ToCaseIdentifier() =>
+        new(Kind, CanonicalValue, Qualifier, Key, RawValue, ObservedAt, AddedAt, AddedByUnit) { AddedAtVersion = AddedAtVersion };
 }
 
 /// Keeps the identifier index inline with the append: the holding is in the same transaction as the event.
 public sealed partial class IdentifierIndexProjection : EventProjection
 {
-    public IdentifierHolding Create(IEvent<SuspectIdentifierAdded> e) => new()
-    {
-        Id = IdentifierHolding.IdFor(e.Data.CaseId, e.Data.Key),
-        Key = e.Data.Key,
-        Kind = e.Data.Kind,
-        CaseId = e.Data.CaseId,
-        AddedAt = e.Timestamp,
-    };
+    // Only the owning unit adds identifiers, and every event names the unit that appended it.
+    public IdentifierHolding Create(IEvent<SuspectIdentifierAdded> e) =>
+        IdentifierHolding.From(e.Data, e.Timestamp, e.GetHeader("unit")?.ToString() ?? "", e.Version);
 
     public void Project(SuspectIdentifierRetracted e, IDocumentOperations operations) =>
         operations.Delete<IdentifierHolding>(IdentifierHolding.IdFor(e.CaseId, e.Key));

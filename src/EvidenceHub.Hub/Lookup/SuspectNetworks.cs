@@ -21,7 +21,7 @@ public sealed class SuspectNetworks(CorrelationOptions correlation)
 
     public async Task<SuspectNetwork> AroundCase(IQuerySession session, Guid caseId, Caller caller, CancellationToken cancellation)
     {
-        var file = await session.LoadAsync<CaseFile>(caseId, cancellation);
+        var file = await session.LoadAsync<CaseSummary>(caseId, cancellation);
         if (file is null || Level(file, caller) == DisclosureLevel.None)
             throw Rejection.NotFound("case", caseId.ToString(), "case_id");
         return await Walk(session, [], [caseId], caller, cancellation);
@@ -29,7 +29,7 @@ public sealed class SuspectNetworks(CorrelationOptions correlation)
 
     private async Task<SuspectNetwork> Walk(IQuerySession session, IEnumerable<string> startKeys, IEnumerable<Guid> startCases, Caller caller, CancellationToken cancellation)
     {
-        var cases = new Dictionary<Guid, CaseFile>();
+        var cases = new Dictionary<Guid, (CaseSummary Summary, List<string> Keys)>();
         var holders = new Dictionary<string, HashSet<Guid>>();
         var kinds = new Dictionary<string, Identifiers.IdentifierKind>();
         var frontierKeys = startKeys.ToHashSet();
@@ -56,12 +56,18 @@ public sealed class SuspectNetworks(CorrelationOptions correlation)
             var newCases = frontierCases.Where(id => !cases.ContainsKey(id)).ToArray();
             frontierCases.Clear();
             if (newCases.Length == 0) break;
-            foreach (var file in await session.LoadManyAsync<CaseFile>(cancellation, newCases))
+            // The new cases' summaries and their identifiers (from the index) in one round trip.
+            var batch = session.CreateBatchQuery();
+            var loadingSummaries = batch.LoadMany<CaseSummary>().ById(newCases);
+            var loadingHoldings = batch.Query<IdentifierHolding>().Where(h => newCases.Contains(h.CaseId)).ToList();
+            await batch.Execute(cancellation);
+            var identifiersByCase = (await loadingHoldings).ToLookup(h => h.CaseId);
+            foreach (var file in await loadingSummaries)
             {
                 if (Level(file, caller) == DisclosureLevel.None) continue;
                 if (cases.Count >= MaxCases) { truncated = true; break; }
-                cases[file.Id] = file;
-                foreach (var identifier in file.Identifiers.Where(i => i.IsActive))
+                cases[file.Id] = (file, identifiersByCase[file.Id].Select(h => h.Key).ToList());
+                foreach (var identifier in identifiersByCase[file.Id])
                 {
                     kinds[identifier.Key] = identifier.Kind;
                     if (!holders.TryGetValue(identifier.Key, out var held)) holders[identifier.Key] = held = [];
@@ -76,20 +82,21 @@ public sealed class SuspectNetworks(CorrelationOptions correlation)
         {
             Key = h.Key, Kind = IdentifierRequests.ToProto(kinds[h.Key]), CaseCount = h.Value.Count,
         }));
-        network.Cases.AddRange(cases.Values.OrderBy(f => f.OwnerUnit).ThenBy(f => f.Reference).Select(f => new NetworkCase
+        network.Cases.AddRange(cases.Values.OrderBy(c => c.Summary.OwnerUnit).ThenBy(c => c.Summary.Reference).Select(c => new NetworkCase
         {
-            CaseReference = f.Reference, OwnerUnit = f.OwnerUnit, OwnerCountry = f.OwnerCountry,
-            IdentifierKeys = { f.Identifiers.Where(i => i.IsActive).Select(i => i.Key).Order(StringComparer.Ordinal) },
+            CaseReference = c.Summary.Reference, OwnerUnit = c.Summary.OwnerUnit, OwnerCountry = c.Summary.OwnerCountry,
+            IdentifierKeys = { c.Keys.Order(StringComparer.Ordinal) },
         }));
-        var victims = cases.Values.SelectMany(f => f.Victims).GroupBy(v => v.Country).OrderBy(g => g.Key);
-        network.VictimsByCountry.AddRange(victims.Select(g => new CountryVictims { Country = g.Key, Victims = g.Count() }));
-        network.Countries.AddRange(cases.Values.Select(f => f.OwnerCountry).Concat(victims.Select(g => g.Key)).Distinct().Order());
+        var victims = cases.Values.SelectMany(c => c.Summary.VictimsByCountry)
+            .GroupBy(v => v.Key, v => v.Value).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        network.VictimsByCountry.AddRange(victims.Select(g => new CountryVictims { Country = g.Key, Victims = g.Sum() }));
+        network.Countries.AddRange(cases.Values.Select(c => c.Summary.OwnerCountry).Concat(victims.Select(g => g.Key)).Distinct().Order());
         return network;
     }
 
     /// Auditors see every case; units see what correlation would tell them; partners what a lookup would.
-    private static DisclosureLevel Level(CaseFile file, Caller caller) =>
+    private static DisclosureLevel Level(CaseSummary file, Caller caller) =>
         caller.Is(Roles.Auditor) ? DisclosureLevel.Summary
-        : caller.Is(Roles.Unit) ? DisclosureRules.ForCorrelation(CaseParty.Of(file), caller.UnitId)
-        : DisclosureRules.ForLookup(CaseParty.Of(file), caller.UnitId);
+        : caller.Is(Roles.Unit) ? DisclosureRules.ForCorrelation(file.Party, caller.UnitId)
+        : DisclosureRules.ForLookup(file.Party, caller.UnitId);
 }

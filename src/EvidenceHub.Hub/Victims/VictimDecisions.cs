@@ -1,4 +1,5 @@
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 
@@ -9,10 +10,10 @@ public sealed record VictimToLink(string VictimReference, AgeBand AgeBand, strin
 public static class VictimDecisions
 {
     /// A victim reference already linked to the case is the same victim: linking it again appends nothing.
-    public static IReadOnlyList<object> Link(CaseFile current, Caller caller, VictimToLink victim, Guid newLinkId)
+    public static IReadOnlyList<object> Link(CaseFile current, Caller caller, VictimToLink victim, Guid newLinkId, IdentifierIndex index)
     {
         CaseDecisions.EnsureOwnerMayChange(current, caller);
-        if (victim.ContactedBy is { } key && current.FindIdentifier(key) is null)
+        if (victim.ContactedBy is { } key && index.HoldingOf(current.Id, key) is null)
             throw Rejection.InvalidArgument("contacted_by", $"case {current.Id} holds no identifier with key '{key}'");
         if (current.Victims.Any(v => v.VictimReference == victim.VictimReference)) return [];
         return [new VictimLinked(current.Id, newLinkId, victim.VictimReference, victim.AgeBand, victim.Country,

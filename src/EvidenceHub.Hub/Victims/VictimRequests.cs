@@ -22,13 +22,17 @@ public static class VictimRequests
             Fields.Text(request.ContactedBy, "contacted_by", 512, required: false));
         var newLinkId = Guid.CreateVersion7();
         return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
-            Decide: (current, _) => VictimDecisions.Link(CaseRequests.Existing(current, caseId), caller, victim, newLinkId),
+            Decide: (current, index) => VictimDecisions.Link(CaseRequests.Existing(current, caseId), caller, victim, newLinkId, index),
             Describe: (current, _, events) => new CommandResult
             {
                 VictimLinkId = (events.Count > 0
                     ? ((VictimLinked)events[0]).VictimLinkId
                     : current!.Victims.First(v => v.VictimReference == victim.VictimReference).VictimLinkId).ToString(),
-            });
+            })
+        {
+            // The identifier the victim was contacted by must be the case's: read (and locked) in the index.
+            IndexKeys = _ => victim.ContactedBy is { } key ? [key] : [],
+        };
     }
 
     public static VictimLink ToProto(CaseVictim victim) => new()

@@ -110,6 +110,45 @@ public sealed class CaseLifecycleTests(HubFixture hub)
     }
 
     [Fact]
+    public async Task A_retracted_identifier_stays_on_the_case_marked_and_can_be_added_again()
+    {
+        var caseId = await nl.OpenedCase();
+        var phone = await nl.AddSuspectIdentifierAsync(AddIdentifier(caseId, IdentifierKind.PhoneNumber, "06-12345678"));
+        await nl.AddSuspectIdentifierAsync(AddIdentifier(caseId, IdentifierKind.EmailAddress, Unique.Email()));
+        var retracted = await nl.RetractSuspectIdentifierAsync(new RetractSuspectIdentifierRequest
+        {
+            CommandId = NewId(), CaseId = caseId, IdentifierKey = phone.Identifier.Key, Reason = "Wrong number",
+        });
+        // Retracted, the identifier is no longer the case's: a victim cannot be tied to it.
+        var (code, field, _) = await Failure(() => nl.LinkVictimAsync(new LinkVictimRequest
+        {
+            CommandId = NewId(), CaseId = caseId, VictimReference = "V-1", AgeBand = AgeBand._13To15, Country = "NL",
+            ContactedBy = phone.Identifier.Key,
+        }).ResponseAsync);
+        Assert.Equal((StatusCode.InvalidArgument, "contacted_by"), (code, field));
+        var again = await nl.AddSuspectIdentifierAsync(AddIdentifier(caseId, IdentifierKind.PhoneNumber, "+31 6 1234 5678"));
+        Assert.Equal(retracted.Version + 1, again.Version);
+
+        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "test" });
+        Assert.Equal([(phone.Identifier.Key, "06-12345678", "Wrong number"), (phone.Identifier.Key, "+31 6 1234 5678", "")],
+            file.Identifiers.Where(i => i.Key == phone.Identifier.Key).Select(i => (i.Key, i.RawValue, i.RetractionReason)));
+        Assert.Equal(3, file.Identifiers.Count);
+
+        // As it stood before the retraction, from the events alone: both identifiers active.
+        var before = await hub.Audit("NL-TBKK").GetCaseAsOfAsync(new GetCaseAsOfRequest
+        {
+            CaseId = caseId, Justification = "own case review", Version = retracted.Version - 1,
+        });
+        Assert.Equal(2, before.Identifiers.Count);
+        Assert.All(before.Identifiers, i => Assert.Null(i.RetractedAt));
+        var now = await hub.Audit("NL-TBKK").GetCaseAsOfAsync(new GetCaseAsOfRequest
+        {
+            CaseId = caseId, Justification = "own case review", Version = again.Version,
+        });
+        Assert.Equal(file.Identifiers.Select(i => (i.Key, i.RawValue, i.RetractionReason)), now.Identifiers.Select(i => (i.Key, i.RawValue, i.RetractionReason)));
+    }
+
+    [Fact]
     public async Task A_declined_handoff_leaves_the_lead_and_frees_the_case_for_another_request()
     {
         var caseId = await nl.OpenedCase();
