@@ -162,7 +162,7 @@ public sealed class IngestScenario(BenchContext bench)
             ("CaseFile snapshot", Order.CaseByCase, o => o.Projections.Snapshot<CaseFile>(SnapshotLifecycle.Inline)),
             ("identifier holdings", Order.Interleaved, o =>
             {
-                o.Projections.Add<IdentifierIndexProjection>(ProjectionLifecycle.Inline);
+                o.Projections.Add(new IdentifierIndexProjection(), ProjectionLifecycle.Inline);
                 o.Schema.For<IdentifierHolding>().Index(h => h.Key).Index(h => h.CaseId);
             }),
         };

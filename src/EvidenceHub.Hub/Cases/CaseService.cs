@@ -25,6 +25,7 @@ public sealed class CaseService(
 {
     public const int MaxJustificationLength = 1000;
     public const int MaxSyncBurst = 100;
+    private static readonly WriteOptions BufferedWrite = new(WriteFlags.BufferHint);
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> OpenCase(OpenCaseRequest request, ServerCallContext context) =>
@@ -106,6 +107,8 @@ public sealed class CaseService(
                 var result = new SyncResult { Sequence = sequence++, CommandId = CommandIdOf(burst[i]) };
                 if (outcomes[i].Result is { } done) result.Result = done;
                 else result.Error = RpcStatusMapping.ToStatus(outcomes[i].Failure!, context);
+                // A burst's results leave in one flush rather than one network write each.
+                responseStream.WriteOptions = i < burst.Count - 1 ? BufferedWrite : null;
                 await responseStream.WriteAsync(result, cancellation);
             }
         }

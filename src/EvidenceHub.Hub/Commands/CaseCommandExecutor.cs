@@ -10,6 +10,7 @@ using JasperFx;
 using JasperFx.Events;
 using Marten;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace EvidenceHub.Hub.Commands;
 
@@ -107,6 +108,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         var index = await LockAndLoadIndex(session, keys, cancellation);
 
         var outcomes = new CommandOutcome[commands.Count];
+        var newReceipts = new List<(string, CommandReceipt)>(commands.Count);
         var now = clock.GetUtcNow();
         var appended = 0;
         for (var i = 0; i < commands.Count; i++)
@@ -141,7 +143,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
                 appended += events.Count;
 
                 foreach (var document in command.Documents) session.Insert(document);
-                session.Insert(new CommandReceipt { Id = receiptIds[i], Fingerprint = fingerprint, Result = result.ToByteArray(), CaseId = command.CaseId });
+                newReceipts.Add((receiptIds[i], new CommandReceipt { Id = receiptIds[i], Fingerprint = fingerprint, Result = result.ToByteArray(), CaseId = command.CaseId }));
                 outcomes[i] = new CommandOutcome(result, null);
             }
             catch (Rejection rejection)
@@ -155,6 +157,8 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
             }
         }
 
+        // All receipts in one statement; a receipt already stored (a racing retry) fails it like any collision.
+        BulkDocuments.Insert(session, newReceipts);
         try
         {
             await session.SaveChangesAsync(cancellation);
@@ -167,11 +171,14 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         return outcomes;
     }
 
-    /// Another writer, a racing retry or a duplicate reference; Marten reports several at once as an AggregateException.
+    /// Another writer, a racing retry or a duplicate reference; Marten reports several at once as an AggregateException,
+    /// and a duplicate among bulk-inserted receipts as PostgreSQL's unique violation.
     private static bool IsCollision(Exception exception) => exception switch
     {
         DocumentAlreadyExistsException or ConcurrencyException => true,
+        PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } => true,
         AggregateException aggregate => aggregate.InnerExceptions.All(IsCollision),
+        { InnerException: { } inner } => IsCollision(inner),
         _ => false,
     };
 

@@ -14,7 +14,7 @@ public static class CorrelationSetup
         builder.Services.AddSingleton<NotToCorrelateMarks>();
         builder.Services.ConfigureMarten(options =>
         {
-            options.Projections.Add<IdentifierIndexProjection>(ProjectionLifecycle.Inline);
+            options.Projections.Add(new IdentifierIndexProjection(), ProjectionLifecycle.Inline);
             options.Schema.For<IdentifierHolding>().Index(h => h.Key).Index(h => h.CaseId);
             options.Projections.Snapshot<IdentifierCorrelations>(SnapshotLifecycle.Inline);
             options.Projections.Snapshot<CaseSummary>(SnapshotLifecycle.Inline);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Store;
 using JasperFx.Events;
 using Marten;
 using Marten.Events.Projections;
@@ -68,13 +69,18 @@ public sealed class BlindToken
     public string Key { get; set; } = "";
 }
 
-/// Makes the tokens of every identifier added, in the async daemon (see LookupSetup).
-public sealed partial class BlindTokenProjection(BlindTokens tokens) : EventProjection
+/// Makes the tokens of every identifier added, in the async daemon (see LookupSetup): a page of events' tokens in one
+/// statement, since a statement per token made the daemon's writes compete with ingest.
+public sealed class BlindTokenProjection(BlindTokens tokens) : IProjection
 {
-    public void Project(SuspectIdentifierAdded e, IDocumentOperations operations)
+    public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
-        foreach (var token in tokens.TokensFor(e.Key))
-            operations.Store(new BlindToken { Id = token, Key = e.Key });
+        var made = events.Select(e => e.Data).OfType<SuspectIdentifierAdded>()
+            .SelectMany(added => tokens.TokensFor(added.Key).Select(token => (token, new BlindToken { Id = token, Key = added.Key })))
+            .DistinctBy(t => t.token)
+            .ToList();
+        BulkDocuments.Insert(operations, made, replace: true);
+        return Task.CompletedTask;
     }
 }
 
