@@ -24,7 +24,7 @@ public sealed class CaseService(
     : Contracts.V1.CaseService.CaseServiceBase
 {
     public const int MaxJustificationLength = 1000;
-    public const int MaxSyncBurst = 100;
+    public const int MaxSyncBurst = 500;
     private static readonly WriteOptions BufferedWrite = new(WriteFlags.BufferHint);
 
     [Authorize(Roles = Roles.Unit)]
