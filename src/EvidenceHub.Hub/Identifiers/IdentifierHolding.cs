@@ -1,7 +1,7 @@
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Store;
 using JasperFx.Events;
 using Marten;
-using EvidenceHub.Hub.Store;
 using Marten.Events.Projections;
 
 namespace EvidenceHub.Hub.Identifiers;

@@ -77,7 +77,6 @@ public sealed class BlindTokenProjection(BlindTokens tokens) : IProjection
     {
         var made = events.Select(e => e.Data).OfType<SuspectIdentifierAdded>()
             .SelectMany(added => tokens.TokensFor(added.Key).Select(token => (token, new BlindToken { Id = token, Key = added.Key })))
-            .DistinctBy(t => t.token)
             .ToList();
         BulkDocuments.Insert(operations, made, replace: true);
         return Task.CompletedTask;

@@ -12,6 +12,8 @@ public static class BulkDocuments
     public static void Insert<T>(IDocumentOperations operations, IReadOnlyCollection<(string Id, T Document)> documents, bool replace = false)
     {
         if (documents.Count == 0) return;
+        // One statement cannot write a row twice: with replace, the last document for an id wins.
+        if (replace) documents = documents.Reverse().DistinctBy(d => d.Id).Reverse().ToList();
         var serializer = operations.DocumentStore.Options.Serializer();
         var onConflict = replace ? " ON CONFLICT (id) DO UPDATE SET data = excluded.data, mt_last_modified = transaction_timestamp()" : "";
         operations.QueueSqlCommand(
