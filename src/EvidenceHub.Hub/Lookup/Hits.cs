@@ -50,17 +50,19 @@ public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation)
 
     private string? sql;
 
-    /// Resolves the blind tokens, finds the holdings and reads the summaries of their cases: one round trip.
+    /// Resolves the blind tokens, finds the holdings and reads the summaries of their cases: one round trip. The
+    /// summary is a subquery, so that it is always read by its key: as a join, with statistics not yet gathered,
+    /// PostgreSQL hashed every case summary for a single lookup.
     private string Sql(IQuerySession session)
     {
         string Table<T>() => session.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
         return sql ??= $"""
-            SELECT jsonb_build_object('Token', w.token, 'Key', w.key, 'Holding', h.data, 'Case', s.data)
+            SELECT jsonb_build_object('Token', w.token, 'Key', w.key, 'Holding', h.data,
+                'Case', (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid)))
             FROM (SELECT NULL::text, k FROM unnest(?::text[]) AS k
                   UNION ALL
                   SELECT t.id, t.data ->> 'Key' FROM {Table<BlindToken>()} t WHERE t.id = ANY(?::text[])) AS w(token, key)
-            LEFT JOIN ({Table<IdentifierHolding>()} h JOIN {Table<CaseSummary>()} s ON s.id = CAST(h.data ->> 'CaseId' AS uuid))
-              ON h.data ->> 'Key' = w.key
+            LEFT JOIN {Table<IdentifierHolding>()} h ON h.data ->> 'Key' = w.key
             """;
     }
 
@@ -73,7 +75,7 @@ public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation)
         var tokenIds = questions.Where(q => q.Key is null).Select(q => q.Asked["token ".Length..]).Distinct().ToArray();
         var found = keys.Length + tokenIds.Length == 0 ? [] : await session.QueryAsync<Found>(Sql(session), cancellation, keys, tokenIds);
         var tokenKeys = found.Where(f => f.Token is not null && f.Key is not null).DistinctBy(f => f.Token).ToDictionary(f => f.Token!, f => f.Key!);
-        var byKey = found.Where(f => f.Holding is not null).DistinctBy(f => f.Holding!.Id).ToLookup(f => f.Key!);
+        var byKey = found.Where(f => f.Holding is not null && f.Case is not null).DistinctBy(f => f.Holding!.Id).ToLookup(f => f.Key!);
 
         return questions.Select(question =>
         {
