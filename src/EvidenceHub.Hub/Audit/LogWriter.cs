@@ -25,6 +25,11 @@ public sealed class LogWriter(AuditDatabase database, CheckpointSigner signer, T
     private readonly SemaphoreSlim nudge = new(0);
     private long lastSeenHighest = -1;
     private int quietRounds;
+    /// The sequences within the late-commit window that the log does not hold, as of the log having skippedAsOf
+    /// entries: a round looks only at those and above the highest logged, instead of probing the whole window. Read
+    /// afresh from the log when it changed otherwise (another writer, a restart, a failed round).
+    private SortedSet<long> skipped = [];
+    private long skippedAsOf = -1;
 
     /// Wakes the writer: something was just stored.
     public void Nudge()
@@ -88,16 +93,18 @@ public sealed class LogWriter(AuditDatabase database, CheckpointSigner signer, T
         var size = await Scalar(connection, transaction, $"SELECT coalesce(max(position) + 1, 0) FROM {AuditSchema.Entries}", cancellation);
         var loggedUpTo = await Scalar(connection, transaction, $"SELECT coalesce(max(sequence), 0) FROM {AuditSchema.Entries}", cancellation);
 
+        if (skippedAsOf != size) skipped = await Unlogged(connection, transaction, Math.Max(0, loggedUpTo - LateCommitWindow), loggedUpTo, cancellation);
+        skippedAsOf = -1; // until this round commits
         var pending = new List<StoredEvent>();
         await using (var select = new NpgsqlCommand(
             $"""
             SELECT {StoredEvent.Columns} FROM {AuditSchema.Events} e
-            WHERE e.seq_id > @floor
-              AND NOT EXISTS (SELECT 1 FROM {AuditSchema.Entries} l WHERE l.sequence = e.seq_id)
+            WHERE e.seq_id > @logged OR e.seq_id = ANY(@skipped)
             ORDER BY e.seq_id LIMIT @page
             """, connection, transaction))
         {
-            select.Parameters.AddWithValue("floor", Math.Max(0, loggedUpTo - LateCommitWindow));
+            select.Parameters.AddWithValue("logged", loggedUpTo);
+            select.Parameters.AddWithValue("skipped", skipped.ToArray());
             select.Parameters.AddWithValue("page", PageSize);
             await using var rows = await select.ExecuteReaderAsync(cancellation);
             while (await rows.ReadAsync(cancellation)) pending.Add(StoredEvent.Read(rows));
@@ -105,6 +112,7 @@ public sealed class LogWriter(AuditDatabase database, CheckpointSigner signer, T
         if (pending.Count == 0)
         {
             lastSeenHighest = highest;
+            skippedAsOf = size;
             await transaction.RollbackAsync(cancellation);
             return 0;
         }
@@ -152,9 +160,31 @@ public sealed class LogWriter(AuditDatabase database, CheckpointSigner signer, T
         await batch.ExecuteNonQueryAsync(cancellation);
         await transaction.CommitAsync(cancellation);
 
+        // What this round passed over below its highest sequence is what the next one looks at again.
+        var nowLoggedUpTo = Math.Max(loggedUpTo, sequences[^1]);
+        var nowFloor = nowLoggedUpTo - LateCommitWindow;
+        for (var sequence = Math.Max(loggedUpTo, nowFloor) + 1; sequence < nowLoggedUpTo; sequence++) skipped.Add(sequence);
+        skipped.ExceptWith(sequences);
+        skipped.RemoveWhere(sequence => sequence <= nowFloor);
+        skippedAsOf = frontier.Size;
+
         AuditTelemetry.EntriesLogged.Add(pending.Count);
         AuditTelemetry.AppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return pending.Count;
+    }
+
+    /// The sequences in (floor, loggedUpTo] that the log does not hold: rolled-back appends, and commits still to come.
+    private static async Task<SortedSet<long>> Unlogged(NpgsqlConnection connection, NpgsqlTransaction transaction, long floor, long loggedUpTo, CancellationToken cancellation)
+    {
+        await using var command = new NpgsqlCommand(
+            $"SELECT s FROM generate_series(@floor + 1, @logged) s WHERE NOT EXISTS (SELECT 1 FROM {AuditSchema.Entries} l WHERE l.sequence = s)",
+            connection, transaction);
+        command.Parameters.AddWithValue("floor", floor);
+        command.Parameters.AddWithValue("logged", loggedUpTo);
+        var unlogged = new SortedSet<long>();
+        await using var rows = await command.ExecuteReaderAsync(cancellation);
+        while (await rows.ReadAsync(cancellation)) unlogged.Add(rows.GetInt64(0));
+        return unlogged;
     }
 
     /// Never sign on top of a tampered edge: the stored hashes the new entries build on must still give the root of

@@ -11,7 +11,7 @@ using Marten;
 
 namespace EvidenceHub.Hub.Lookup;
 
-/// Answers hit / no-hit for many identifiers at once: one query for the holdings, one for the cases.
+/// Answers hit / no-hit for many identifiers at once, in one query.
 public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation)
 {
     /// An identifier asked about, resolved to its canonical key; Key is null for a blind token nobody holds.
@@ -42,38 +42,58 @@ public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation)
         return questions.Select(q => q.Key is null ? q with { Key = found.GetValueOrDefault(q.Asked["token ".Length..]) } : q).ToList();
     }
 
-    public async Task<IReadOnlyList<LookupAnswer>> Answer(IQuerySession session, IReadOnlyList<Question> questions, Caller caller, CancellationToken cancellation)
+    /// A question with its token resolved, and the answer to it.
+    public sealed record Answered(Question Question, LookupAnswer Answer);
+
+    /// One row of the lookup query: a key asked about (with the token that named it, if any) and one case holding it.
+    private sealed record Found(string? Token, string? Key, IdentifierHolding? Holding, CaseSummary? Case);
+
+    private string? sql;
+
+    /// Resolves the blind tokens, finds the holdings and reads the summaries of their cases: one round trip. The
+    /// summary is a subquery, so that it is always read by its key: as a join, with statistics not yet gathered,
+    /// PostgreSQL hashed every case summary for a single lookup.
+    private string Sql(IQuerySession session)
+    {
+        string Table<T>() => session.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
+        return sql ??= $"""
+            SELECT jsonb_build_object('Token', w.token, 'Key', w.key, 'Holding', h.data,
+                'Case', (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid)))
+            FROM (SELECT NULL::text, k FROM unnest(?::text[]) AS k
+                  UNION ALL
+                  SELECT t.id, t.data ->> 'Key' FROM {Table<BlindToken>()} t WHERE t.id = ANY(?::text[])) AS w(token, key)
+            LEFT JOIN {Table<IdentifierHolding>()} h ON h.data ->> 'Key' = w.key
+            """;
+    }
+
+    public async Task<IReadOnlyList<Answered>> Answer(IQuerySession session, IReadOnlyList<Question> questions, Caller caller, CancellationToken cancellation)
     {
         using var activity = HubTelemetry.Source.StartActivity("lookup");
         activity?.SetTag("evidencehub.unit", caller.UnitId);
         activity?.SetTag("evidencehub.identifiers", questions.Count);
         var keys = questions.Select(q => q.Key).OfType<string>().Distinct().ToArray();
-        // The holdings, then the small summaries of the cases that hold them. Two plain queries: Marten's Include
-        // would do it in one, but through a temporary table created on every call, which measured slower.
-        var holdings = keys.Length == 0
-            ? []
-            : await session.Query<IdentifierHolding>().Where(h => keys.Contains(h.Key)).ToListAsync(cancellation);
-        var files = holdings.Count == 0
-            ? new Dictionary<Guid, CaseSummary>()
-            : (await session.LoadManyAsync<CaseSummary>(cancellation, holdings.Select(h => h.CaseId).Distinct().ToArray())).ToDictionary(f => f.Id);
-        var byKey = holdings.ToLookup(h => h.Key);
+        var tokenIds = questions.Where(q => q.Key is null).Select(q => q.Asked["token ".Length..]).Distinct().ToArray();
+        var found = keys.Length + tokenIds.Length == 0 ? [] : await session.QueryAsync<Found>(Sql(session), cancellation, keys, tokenIds);
+        var tokenKeys = found.Where(f => f.Token is not null && f.Key is not null).DistinctBy(f => f.Token).ToDictionary(f => f.Token!, f => f.Key!);
+        var byKey = found.Where(f => f.Holding is not null && f.Case is not null).DistinctBy(f => f.Holding!.Id).ToLookup(f => f.Key!);
 
         return questions.Select(question =>
         {
+            // A token nobody holds stays without a key: a no-hit.
+            if (question.Key is null) question = question with { Key = tokenKeys.GetValueOrDefault(question.Asked["token ".Length..]) };
             var answer = new LookupAnswer();
-            if (question.Key is null) return answer;
-            var held = byKey[question.Key].Where(h => files.ContainsKey(h.CaseId)).ToList();
-            foreach (var holding in held)
+            if (question.Key is null) return new Answered(question, answer);
+            var held = byKey[question.Key].ToList();
+            foreach (var (_, _, holding, file) in held)
             {
-                var file = files[holding.CaseId];
-                var level = caller.Is(Roles.Auditor) ? DisclosureLevel.Summary : DisclosureRules.ForLookup(file.Party, caller.UnitId);
-                if (level != DisclosureLevel.None) answer.Disclosures.Add(Disclose(file, holding, level));
+                var level = caller.Is(Roles.Auditor) ? DisclosureLevel.Summary : DisclosureRules.ForLookup(file!.Party, caller.UnitId);
+                if (level != DisclosureLevel.None) answer.Disclosures.Add(Disclose(file!, holding!, level));
             }
             answer.Hit = answer.Disclosures.Count > 0;
             // Only with a hit: a flag on a no-hit would tell that someone holds the value.
             answer.Common = answer.Hit && held.Count >= correlation.CommonThreshold;
             HubTelemetry.IdentifiersLookedUp.Add(1, new KeyValuePair<string, object?>("result", answer.Hit ? "hit" : "no-hit"));
-            return answer;
+            return new Answered(question, answer);
         }).ToList();
     }
 

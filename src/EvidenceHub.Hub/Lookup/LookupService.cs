@@ -22,14 +22,12 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
     {
         var caller = Caller.From(context.GetHttpContext());
         var justification = Justified(request.Justification);
-        var question = hits.Resolve(request.Identifier, caller);
-        var resolved = await Hits.ResolveTokens(query, [question], context.CancellationToken);
-        var answer = (await hits.Answer(query, resolved, caller, context.CancellationToken))[0];
-        await accessLog.Record(Entry(caller, nameof(Lookup), justification, resolved[0], answer, context), context.CancellationToken);
+        var (question, answer) = (await hits.Answer(query, [hits.Resolve(request.Identifier, caller)], caller, context.CancellationToken))[0];
+        await accessLog.Record(Entry(caller, nameof(Lookup), justification, question, answer, context), context.CancellationToken);
         return answer;
     }
 
-    /// Answers in chunks as the identifiers arrive: each chunk costs two queries and one access-log write, and its
+    /// Answers in chunks as the identifiers arrive: each chunk costs one query and one access-log write, and its
     /// answers leave only once the chunk's access records are stored.
     [Authorize(Roles = $"{Roles.Partner},{Roles.Unit}")]
     public override async Task BatchLookup(IAsyncStreamReader<BatchLookupRequest> requestStream, IServerStreamWriter<LookupAnswer> responseStream, ServerCallContext context)
@@ -41,16 +39,15 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
 
         async Task Flush()
         {
-            var questions = await Hits.ResolveTokens(query, pending.Where(p => p.Question is not null).Select(p => p.Question!).ToList(), cancellation);
-            var answers = new Queue<LookupAnswer>(await hits.Answer(query, questions, caller, cancellation));
-            var resolved = new Queue<Hits.Question>(questions);
+            var answers = new Queue<Hits.Answered>(await hits.Answer(query, pending.Where(p => p.Question is not null).Select(p => p.Question!).ToList(), caller, cancellation));
             var entries = new List<AccessEntry>();
             var replies = new List<LookupAnswer>();
-            foreach (var (request, question, error) in pending)
+            foreach (var (request, _, error) in pending)
             {
-                var answer = error is null ? answers.Dequeue() : new LookupAnswer { Error = error };
+                var answered = error is null ? answers.Dequeue() : null;
+                var answer = answered?.Answer ?? new LookupAnswer { Error = error };
                 answer.ItemId = request.ItemId;
-                if (error is null) entries.Add(Entry(caller, nameof(BatchLookup), justification, resolved.Dequeue(), answer, context));
+                if (answered is not null) entries.Add(Entry(caller, nameof(BatchLookup), justification, answered.Question, answer, context));
                 replies.Add(answer);
             }
             await accessLog.Record(entries, cancellation);

@@ -36,7 +36,8 @@ public static class EventStore
                 options.Events.MetadataConfig.UserNameEnabled = true;
                 options.Projections.Snapshot<CaseFile>(SnapshotLifecycle.Inline);
                 // Asynchronous projections (the feed) wake on PostgreSQL NOTIFY when events are appended instead of
-                // waiting for the next poll (1 s when idle), which keeps feed delivery well under a second.
+                // waiting for the next poll (1 s when idle), which keeps feed delivery well under a second. Access
+                // records are appended outside Marten's sessions (see AccessLog), so lookups do not wake it.
                 options.Events.UseListenNotifyForEventAppends = true;
                 options.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(250);
 
