@@ -16,6 +16,7 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
     : Contracts.V1.LookupService.LookupServiceBase
 {
     public const int MaxBatchChunk = 500;
+    private static readonly WriteOptions BufferedWrite = new(WriteFlags.BufferHint);
 
     [Authorize(Roles = $"{Roles.Partner},{Roles.Unit}")]
     public override async Task<LookupAnswer> Lookup(LookupRequest request, ServerCallContext context)
@@ -28,7 +29,8 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
     }
 
     /// Answers in chunks as the identifiers arrive: each chunk costs one query and one access-log write, and its
-    /// answers leave only once the chunk's access records are stored.
+    /// answers leave only once the chunk's access records are stored. Chunks overlap: while one chunk's records are
+    /// committed and its answers sent, the next chunk is read and queried; answers still leave in order.
     [Authorize(Roles = $"{Roles.Partner},{Roles.Unit}")]
     public override async Task BatchLookup(IAsyncStreamReader<BatchLookupRequest> requestStream, IServerStreamWriter<LookupAnswer> responseStream, ServerCallContext context)
     {
@@ -36,6 +38,7 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
         var cancellation = context.CancellationToken;
         string? justification = null;
         var pending = new List<(BatchLookupRequest Request, Hits.Question? Question, Google.Rpc.Status? Error)>();
+        var sending = Task.CompletedTask;
 
         async Task Flush()
         {
@@ -50,25 +53,44 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
                 if (answered is not null) entries.Add(Entry(caller, nameof(BatchLookup), justification, answered.Question, answer, context));
                 replies.Add(answer);
             }
-            await accessLog.Record(entries, cancellation);
-            foreach (var reply in replies) await responseStream.WriteAsync(reply, cancellation);
             pending.Clear();
+            sending = Send(sending, accessLog.Record(entries, cancellation), replies);
         }
 
-        var reading = requestStream.MoveNext(cancellation);
-        while (await reading)
+        async Task Send(Task previous, Task recorded, List<LookupAnswer> replies)
         {
-            var request = requestStream.Current;
-            if (request.Justification is not null) justification = Justified(request.Justification);
-            justification ??= Justified(null);
-            try { pending.Add((request, hits.Resolve(request.Identifier, caller), null)); }
-            catch (Rejection rejection) { pending.Add((request, null, rejection.Status)); }
-
-            reading = requestStream.MoveNext(cancellation);
-            // Answer what has arrived whenever the client pauses, or a chunk is full.
-            if (pending.Count >= MaxBatchChunk || !reading.IsCompleted) await Flush();
+            await previous;
+            await recorded;
+            for (var i = 0; i < replies.Count; i++)
+            {
+                // A chunk's answers leave in one flush rather than one network write each.
+                responseStream.WriteOptions = i < replies.Count - 1 ? BufferedWrite : null;
+                await responseStream.WriteAsync(replies[i], cancellation);
+            }
         }
-        if (pending.Count > 0) await Flush();
+
+        try
+        {
+            var reading = requestStream.MoveNext(cancellation);
+            while (await reading)
+            {
+                var request = requestStream.Current;
+                if (request.Justification is not null) justification = Justified(request.Justification);
+                justification ??= Justified(null);
+                try { pending.Add((request, hits.Resolve(request.Identifier, caller), null)); }
+                catch (Rejection rejection) { pending.Add((request, null, rejection.Status)); }
+
+                reading = requestStream.MoveNext(cancellation);
+                // Answer what has arrived whenever the client pauses, or a chunk is full.
+                if (pending.Count >= MaxBatchChunk || !reading.IsCompleted) await Flush();
+            }
+            if (pending.Count > 0) await Flush();
+        }
+        finally
+        {
+            // Whatever ends the stream, what was answered leaves (or fails) before the call completes.
+            await sending;
+        }
     }
 
     [Authorize(Roles = $"{Roles.Unit},{Roles.Auditor},{Roles.Partner}")]
