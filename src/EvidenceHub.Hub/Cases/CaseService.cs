@@ -64,7 +64,8 @@ public sealed class CaseService(
         Run(context, caller => CaseRequests.Close(caller, request));
 
     /// One result per command, in order; a bad command fails alone and the stream goes on. Commands that arrive
-    /// together run as one burst (one read round trip, one transaction), which is what makes bulk sync fast.
+    /// together run as one burst (two read round trips, one transaction), which is what makes bulk sync fast; a
+    /// burst's results are sent while the next burst runs.
     [Authorize(Roles = Roles.Unit)]
     public override async Task Sync(IAsyncStreamReader<SyncCommand> requestStream, IServerStreamWriter<SyncResult> responseStream, ServerCallContext context)
     {
@@ -86,33 +87,52 @@ public sealed class CaseService(
 
         long sequence = 0;
         var burst = new List<SyncCommand>(MaxSyncBurst);
-        while (await inbox.Reader.WaitToReadAsync(cancellation))
+        var sending = Task.CompletedTask;
+        try
         {
-            burst.Clear();
-            while (burst.Count < MaxSyncBurst && inbox.Reader.TryRead(out var command)) burst.Add(command);
-
-            var outcomes = new CommandOutcome[burst.Count];
-            var runnable = new List<(int Index, CaseCommand Command)>(burst.Count);
-            for (var i = 0; i < burst.Count; i++)
+            while (await inbox.Reader.WaitToReadAsync(cancellation))
             {
-                try { runnable.Add((i, ToCaseCommand(caller, burst[i]))); }
-                catch (Rejection rejection) { outcomes[i] = new CommandOutcome(null, rejection); }
-            }
-            var ran = await executor.ExecuteBurst(caller, runnable.Select(r => r.Command).ToList(), correlationId, cancellation);
-            for (var r = 0; r < runnable.Count; r++) outcomes[runnable[r].Index] = ran[r];
-            HubTelemetry.CountOutcomes(outcomes.Select(o => o.Result is not null));
+                burst.Clear();
+                while (burst.Count < MaxSyncBurst && inbox.Reader.TryRead(out var command)) burst.Add(command);
 
-            for (var i = 0; i < burst.Count; i++)
-            {
-                var result = new SyncResult { Sequence = sequence++, CommandId = CommandIdOf(burst[i]) };
-                if (outcomes[i].Result is { } done) result.Result = done;
-                else result.Error = RpcStatusMapping.ToStatus(outcomes[i].Failure!, context);
-                // A burst's results leave in one flush rather than one network write each.
-                responseStream.WriteOptions = i < burst.Count - 1 ? BufferedWrite : null;
-                await responseStream.WriteAsync(result, cancellation);
+                var outcomes = new CommandOutcome[burst.Count];
+                var runnable = new List<(int Index, CaseCommand Command)>(burst.Count);
+                for (var i = 0; i < burst.Count; i++)
+                {
+                    try { runnable.Add((i, ToCaseCommand(caller, burst[i]))); }
+                    catch (Rejection rejection) { outcomes[i] = new CommandOutcome(null, rejection); }
+                }
+                var ran = await executor.ExecuteBurst(caller, runnable.Select(r => r.Command).ToList(), correlationId, cancellation);
+                for (var r = 0; r < runnable.Count; r++) outcomes[runnable[r].Index] = ran[r];
+                HubTelemetry.CountOutcomes(outcomes.Select(o => o.Result is not null));
+
+                var results = new List<SyncResult>(burst.Count);
+                for (var i = 0; i < burst.Count; i++)
+                {
+                    var result = new SyncResult { Sequence = sequence++, CommandId = CommandIdOf(burst[i]) };
+                    if (outcomes[i].Result is { } done) result.Result = done;
+                    else result.Error = RpcStatusMapping.ToStatus(outcomes[i].Failure!, context);
+                    results.Add(result);
+                }
+                sending = Send(sending, results);
             }
         }
+        finally
+        {
+            await sending;
+        }
         await receiving;
+
+        async Task Send(Task previous, List<SyncResult> results)
+        {
+            await previous;
+            for (var i = 0; i < results.Count; i++)
+            {
+                // A burst's results leave in one flush rather than one network write each.
+                responseStream.WriteOptions = i < results.Count - 1 ? BufferedWrite : null;
+                await responseStream.WriteAsync(results[i], cancellation);
+            }
+        }
     }
 
     [Authorize(Roles = $"{Roles.Unit},{Roles.Auditor}")]
