@@ -19,7 +19,7 @@ public sealed record CaseIdentifier(
 
     public bool IsActive => RetractedAt is null;
 
-    public static CaseIdentifier From(SuspectIdentifierAdded added, DateTimeOffset at, string unit, long version = 0) =>
+    public static CaseIdentifier From(SuspectIdentifierAdded added, DateTimeOffset at, string unit, long version) =>
         new(added.Kind, added.CanonicalValue, added.Qualifier, added.Key, added.RawValue, added.ObservedAt, at, unit) { AddedAtVersion = version };
 }
 

@@ -64,8 +64,8 @@ public sealed class CaseService(
         Run(context, caller => CaseRequests.Close(caller, request));
 
     /// One result per command, in order; a bad command fails alone and the stream goes on. Commands that arrive
-    /// together run as one burst (two read round trips, one transaction), which is what makes bulk sync fast; a
-    /// burst's results are sent while the next burst runs.
+    /// together run as one burst (a handful of round trips and one transaction for up to 500 commands), which is what
+    /// makes bulk sync fast; a burst's results are sent while the next burst runs.
     [Authorize(Roles = Roles.Unit)]
     public override async Task Sync(IAsyncStreamReader<SyncCommand> requestStream, IServerStreamWriter<SyncResult> responseStream, ServerCallContext context)
     {
@@ -114,18 +114,22 @@ public sealed class CaseService(
                     else result.Error = RpcStatusMapping.ToStatus(outcomes[i].Failure!, context);
                     results.Add(result);
                 }
-                sending = Send(sending, results);
+                // One burst's results in flight at most: a client that stops reading holds the hub back, not its memory.
+                await sending;
+                sending = Send(results);
             }
         }
-        finally
+        catch
         {
-            await sending;
+            // The stream's own failure is what the caller learns; the results being sent end first either way.
+            await sending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
         }
+        await sending;
         await receiving;
 
-        async Task Send(Task previous, List<SyncResult> results)
+        async Task Send(List<SyncResult> results)
         {
-            await previous;
             for (var i = 0; i < results.Count; i++)
             {
                 // A burst's results leave in one flush rather than one network write each.
@@ -144,10 +148,11 @@ public sealed class CaseService(
         var justification = Fields.RequiredText(request.Justification, "justification", MaxJustificationLength);
         var asked = $"case {caseId}";
 
-        // The case file, its identifiers (kept in the identifier index) and its stream's version in one round trip.
+        // The stream's version, the case file and its identifiers (kept in the identifier index) in one round trip; the
+        // version first, so that a change in between can only make it stale (refused if sent back), never too new.
         var batch = query.CreateBatchQuery();
-        var loadingFile = batch.Load<CaseFile>(caseId);
         var loadingStream = batch.Events.FetchStreamState(caseId);
+        var loadingFile = batch.Load<CaseFile>(caseId);
         var loadingHoldings = batch.Query<IdentifierHolding>().Where(h => h.CaseId == caseId).ToList();
         await batch.Execute(context.CancellationToken);
         var file = await loadingFile;

@@ -75,8 +75,8 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         return await IdentifierIndex.LockAndLoad(session, keys, correlation.Value, cancellation);
     }
 
-    /// Runs a burst of commands (from Sync) in two round trips to read and one transaction to write, deciding each on
-    /// the state its predecessors in the burst left. If that transaction fails (another writer, a racing retry, a
+    /// Runs a burst of commands (from Sync) with a fixed handful of round trips (cases, receipts, identifier index) and
+    /// one transaction, deciding each on the state its predecessors in the burst left. If that transaction fails (another writer, a racing retry, a
     /// duplicate reference) nothing of it stays, and every command runs again on its own to get its precise answer.
     public async Task<IReadOnlyList<CommandOutcome>> ExecuteBurst(Caller caller, IReadOnlyList<CaseCommand> commands, string correlationId, CancellationToken cancellation)
     {

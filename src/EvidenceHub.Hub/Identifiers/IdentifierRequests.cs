@@ -35,7 +35,7 @@ public static class IdentifierRequests
                 return new CommandResult
                 {
                     // A new identifier's time is the event's, set by the database on commit: GetCase shows it.
-                    Identifier = ToProto(added is null ? index.HoldingOf(current!.Id, key)!.ToCaseIdentifier() : CaseIdentifier.From(added, default, current!.OwnerUnit)),
+                    Identifier = ToProto(added is null ? index.HoldingOf(current!.Id, key)!.ToCaseIdentifier() : CaseIdentifier.From(added, default, current!.OwnerUnit, version: 0)),
                     Correlations = events.OfType<CorrelationFound>().Count(),
                     Common = index.IsCommon(key) || events.OfType<IdentifierFlaggedCommon>().Any(),
                 };

@@ -54,12 +54,14 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
                 replies.Add(answer);
             }
             pending.Clear();
-            sending = Send(sending, accessLog.Record(entries, cancellation), replies);
+            var recorded = accessLog.Record(entries, cancellation);
+            // One chunk in flight at most: a client that stops reading holds the hub back, not its memory.
+            await sending;
+            sending = Send(recorded, replies);
         }
 
-        async Task Send(Task previous, Task recorded, List<LookupAnswer> replies)
+        async Task Send(Task recorded, List<LookupAnswer> replies)
         {
-            await previous;
             await recorded;
             for (var i = 0; i < replies.Count; i++)
             {
@@ -86,11 +88,13 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
             }
             if (pending.Count > 0) await Flush();
         }
-        finally
+        catch
         {
-            // Whatever ends the stream, what was answered leaves (or fails) before the call completes.
-            await sending;
+            // The stream's own failure is what the caller learns; the chunk being sent ends first either way.
+            await sending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
         }
+        await sending;
     }
 
     [Authorize(Roles = $"{Roles.Unit},{Roles.Auditor},{Roles.Partner}")]

@@ -3,8 +3,8 @@ using Marten;
 namespace EvidenceHub.Hub.Store;
 
 /// Writes many Marten documents of one type with one SQL statement, queued in the session's transaction. Marten writes
-/// a statement per document, which made a Sync burst of 100 identifiers cost 200 statements (a holding and a receipt
-/// each) beside a single one for the 100 events. The rows are Marten's own (same table, same JSON), so Marten reads
+/// a statement per document, which made a Sync burst of N identifiers cost 2N statements (a holding and a receipt
+/// each) beside a single one for its events. The rows are Marten's own (same table, same JSON), so Marten reads
 /// them back as usual.
 public static class BulkDocuments
 {
@@ -28,5 +28,5 @@ public static class BulkDocuments
         operations.QueueSqlCommand($"DELETE FROM {TableOf<T>(operations)} WHERE id = ?", id);
 
     private static string TableOf<T>(IDocumentOperations operations) =>
-        $"{operations.DocumentStore.Options.DatabaseSchemaName}.mt_doc_{typeof(T).Name.ToLowerInvariant()}";
+        operations.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
 }
