@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EvidenceHub.Benchmarks.Harness;
 using EvidenceHub.Benchmarks.Scenarios;
+using EvidenceHub.Testing;
 
 namespace EvidenceHub.Benchmarks;
 
@@ -37,7 +38,7 @@ public static class BenchmarkRun
         var report = new Report(sizes.Mode, Machine.Describe(await database.ServerVersion()));
         Progress.Say($"{sizes.Mode} run on database {database.Name}");
         HubSignals.Listen();
-        using var pki = new ThrowawayPki();
+        using var pki = new ThrowawayPki("EvidenceHub benchmark");
         await using var rawSql = database.OpenDataSource();
         var failures = 0;
         await using (var hub = RunningHub.Start(database.ConnectionString, pki))

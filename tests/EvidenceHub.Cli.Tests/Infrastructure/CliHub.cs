@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using EvidenceHub.Cli;
 using EvidenceHub.Cli.Demo;
 using EvidenceHub.Cli.Hub;
+using EvidenceHub.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
@@ -32,6 +33,7 @@ public sealed class CliHub : IAsyncLifetime
     private string serverConnectionString = "";
     private string databaseName = "";
     private WebApplicationFactory<global::Program>? factory;
+    private readonly ThrowawayPki pki = new("EvidenceHub CLI test");
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), $"evidencehub-cli-tests-{Guid.NewGuid():N}");
     public string Certificates => Path.Combine(Root, "certs");
@@ -50,21 +52,14 @@ public sealed class CliHub : IAsyncLifetime
         }
 
         Directory.CreateDirectory(Certificates);
-        using var authorityKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var authorityRequest = new CertificateRequest("CN=EvidenceHub CLI test CA", authorityKey, HashAlgorithmName.SHA256);
-        authorityRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        authorityRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        authorityRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(authorityRequest.PublicKey, false));
-        using var authority = authorityRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
-        File.WriteAllText(Path.Combine(Certificates, "ca.crt"), authority.ExportCertificatePem());
+        File.Copy(pki.AuthorityPemPath, Path.Combine(Certificates, "ca.crt"));
         foreach (var (id, country, _) in Units)
         {
-            var (certificate, key) = Issue(authority, $"CN={id}, C={country}, O=EvidenceHub CLI test", server: false);
+            using var certificate = pki.ClientCertificate(id, country);
             File.WriteAllText(Path.Combine(Certificates, id + ".crt"), certificate.ExportCertificatePem());
-            File.WriteAllText(Path.Combine(Certificates, id + ".key"), key.ExportPkcs8PrivateKeyPem());
+            File.WriteAllText(Path.Combine(Certificates, id + ".key"), certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
         }
-        var (serverCertificate, serverKey) = Issue(authority, "CN=localhost", server: true);
-        var serverIdentity = X509CertificateLoader.LoadPkcs12(serverCertificate.CopyWithPrivateKey(serverKey).Export(X509ContentType.Pkcs12), null);
+        var serverIdentity = pki.ServerCertificate();
 
         var port = FreePort();
         factory = new WebApplicationFactory<global::Program>().WithWebHostBuilder(host =>
@@ -86,25 +81,6 @@ public sealed class CliHub : IAsyncLifetime
         }));
         factory.StartServer();
         Address = new Uri($"https://localhost:{port}");
-    }
-
-    private static (X509Certificate2 Certificate, ECDsa Key) Issue(X509Certificate2 issuer, string subject, bool server)
-    {
-        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
-        if (server)
-        {
-            var names = new SubjectAlternativeNameBuilder();
-            names.AddDnsName("localhost");
-            names.AddIpAddress(IPAddress.Loopback);
-            request.CertificateExtensions.Add(names.Build());
-        }
-        var serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] &= 0x7f;
-        return (request.Create(issuer, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), serial), key);
     }
 
     /// The environment a person would have set: the hub, the certificates, a home of its own for state files.
@@ -143,6 +119,7 @@ public sealed class CliHub : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (factory is not null) await factory.DisposeAsync();
+        pki.Dispose();
         NpgsqlConnection.ClearAllPools();
         if (databaseName.Length > 0)
         await using (var connection = new NpgsqlConnection(serverConnectionString))

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using EvidenceHub.Contracts.V1;
+using EvidenceHub.Testing;
 using EvidenceHub.Tests.Infrastructure;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -236,7 +237,7 @@ public sealed class AuditServiceTests(HubFixture hub)
         var from = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(-1));
         var anonymous = new CaseService.CaseServiceClient(hub.Channel(certificate: null, user: "mallory"));
         Assert.Equal(StatusCode.Unauthenticated, (await Failure(() => anonymous.GetCaseAsync(new GetCaseRequest { CaseId = NewId(), Justification = "x" }).ResponseAsync)).Code);
-        var forged = new CaseService.CaseServiceClient(hub.Channel(TestPki.UntrustedClientCertificate("NL-TBKK"), user: "mallory"));
+        var forged = new CaseService.CaseServiceClient(hub.Channel(ThrowawayPki.UntrustedClientCertificate("NL-TBKK"), user: "mallory"));
         Assert.Equal(StatusCode.Unauthenticated, (await Failure(() => forged.GetCaseAsync(new GetCaseRequest { CaseId = NewId(), Justification = "x" }).ResponseAsync)).Code);
         var partner = hub.Audit("US-HSI-C3", user: "agent.smith");
         Assert.Equal(StatusCode.PermissionDenied, (await Failure(() => partner.VerifyLogAsync(new VerifyLogRequest { Justification = "x" }).ResponseAsync)).Code);

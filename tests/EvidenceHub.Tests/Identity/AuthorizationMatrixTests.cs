@@ -1,4 +1,5 @@
 using EvidenceHub.Contracts.V1;
+using EvidenceHub.Testing;
 using EvidenceHub.Tests.Infrastructure;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -17,7 +18,7 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         As.Unit => hub.Channel(hub.CertificateOf("NL-TBKK")),
         As.Partner => hub.Channel(hub.CertificateOf("US-HSI-C3")),
         As.Auditor => hub.Channel(hub.CertificateOf("EU-AUDIT")),
-        _ => hub.Channel(TestPki.UntrustedClientCertificate("NL-TBKK")),
+        _ => hub.Channel(ThrowawayPki.UntrustedClientCertificate("NL-TBKK")),
     };
 
     private static readonly Justification Why = new() { Purpose = "authorization matrix" };

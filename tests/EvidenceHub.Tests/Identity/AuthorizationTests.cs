@@ -1,4 +1,5 @@
 using EvidenceHub.Contracts.V1;
+using EvidenceHub.Testing;
 using EvidenceHub.Tests.Infrastructure;
 using Grpc.Core;
 using static EvidenceHub.Tests.Infrastructure.Commands;
@@ -22,7 +23,7 @@ public sealed class AuthorizationTests(HubFixture hub)
     [Fact]
     public async Task A_certificate_from_an_untrusted_authority_is_unauthenticated()
     {
-        var forged = new CaseService.CaseServiceClient(hub.Channel(TestPki.UntrustedClientCertificate("NL-TBKK")));
+        var forged = new CaseService.CaseServiceClient(hub.Channel(ThrowawayPki.UntrustedClientCertificate("NL-TBKK")));
         var failure = await Failure(() => forged.OpenCaseAsync(OpenCase()).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, failure.Code);
     }

@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using EvidenceHub.Contracts.V1;
+using EvidenceHub.Testing;
 using EvidenceHub.Tests.Infrastructure;
 using Grpc.Core;
 using Grpc.Health.V1;
@@ -16,7 +17,7 @@ namespace EvidenceHub.Tests.Identity;
 /// The security path over real Kestrel and real TLS: no test middleware, the certificate travels in the handshake.
 public sealed class MutualTlsTests : IAsyncLifetime
 {
-    private readonly TestPki pki = new();
+    private readonly ThrowawayPki pki = new();
     private TestDatabase database = null!;
     private WebApplicationFactory<Program> factory = null!;
     private Uri address = null!;
@@ -79,7 +80,7 @@ public sealed class MutualTlsTests : IAsyncLifetime
     [Fact]
     public async Task An_unknown_certificate_is_refused()
     {
-        var forged = new CaseService.CaseServiceClient(Channel(TestPki.UntrustedClientCertificate("NL-TBKK")));
+        var forged = new CaseService.CaseServiceClient(Channel(ThrowawayPki.UntrustedClientCertificate("NL-TBKK")));
         Assert.Equal(StatusCode.Unauthenticated, (await Failure(() => forged.OpenCaseAsync(OpenCase()).ResponseAsync)).Code);
         var unregistered = new CaseService.CaseServiceClient(Channel(pki.ClientCertificate("XX-ROGUE")));
         Assert.Equal(StatusCode.Unauthenticated, (await Failure(() => unregistered.OpenCaseAsync(OpenCase()).ResponseAsync)).Code);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using EvidenceHub.Contracts.V1;
+using EvidenceHub.Testing;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -27,7 +28,7 @@ public sealed class HubFixture : IAsyncLifetime
     public static readonly byte[] BlindingKeyK1 = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
     public static readonly byte[] BlindingKeyK2 = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
 
-    public TestPki Pki { get; } = new();
+    public ThrowawayPki Pki { get; } = new();
     public TestDatabase Database { get; private set; } = null!;
     public WebApplicationFactory<Program> Factory { get; private set; } = null!;
     private readonly Dictionary<string, X509Certificate2> certificates = new();
@@ -43,7 +44,7 @@ public sealed class HubFixture : IAsyncLifetime
         _ = Factory.Server; // start now, so schema creation is not charged to the first test
     }
 
-    public static IEnumerable<(string Key, string Value)> HubSettings(TestDatabase database, TestPki pki)
+    public static IEnumerable<(string Key, string Value)> HubSettings(TestDatabase database, ThrowawayPki pki)
     {
         // Not "Development": the development unit registry and blinding key must not leak into the tests.
         yield return (Microsoft.AspNetCore.Hosting.WebHostDefaults.EnvironmentKey, "Testing");

@@ -2,31 +2,43 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace EvidenceHub.Benchmarks.Harness;
+namespace EvidenceHub.Testing;
 
-/// A certificate authority made in memory for one benchmark run: the hub trusts it, the server and every unit get a
-/// certificate from it, and nothing outlives the run.
+/// A certificate authority made in memory for one run: the hub trusts it (its PEM is written to a temporary file for
+/// Identity:TrustedCaPath), the server and every unit get a certificate from it, and nothing outlives the run.
+/// One source for the hub's tests, the client's tests and the benchmarks (each project links this file).
 public sealed class ThrowawayPki : IDisposable
 {
+    private readonly string organization;
+
     public X509Certificate2 Authority { get; }
     public string AuthorityPemPath { get; }
 
-    public ThrowawayPki()
+    public ThrowawayPki(string organization = "EvidenceHub test")
     {
+        this.organization = organization;
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=EvidenceHub benchmark CA", key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest($"CN={organization} CA", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        Authority = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        AuthorityPemPath = Path.Combine(Path.GetTempPath(), $"evidencehub-bench-ca-{Guid.NewGuid():N}.crt");
+        Authority = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+        AuthorityPemPath = Path.Combine(Path.GetTempPath(), $"evidencehub-ca-{Guid.NewGuid():N}.crt");
         File.WriteAllText(AuthorityPemPath, Authority.ExportCertificatePem());
     }
 
-    /// A unit's client certificate: its common name is the unit id.
-    public X509Certificate2 ClientCertificate(string unitId) => Issue($"CN={unitId}, O=EvidenceHub benchmark", clientAuth: true);
+    /// A unit's client certificate, with its private key: the common name is the unit id.
+    public X509Certificate2 ClientCertificate(string unitId, string? country = null) =>
+        Issue(Authority, $"CN={unitId}{(country is null ? "" : $", C={country}")}, O={organization}", clientAuth: true);
 
-    public X509Certificate2 ServerCertificate() => Issue("CN=localhost", clientAuth: false);
+    public X509Certificate2 ServerCertificate() => Issue(Authority, "CN=localhost", clientAuth: false);
+
+    /// A certificate for the given unit id signed by a CA that the hub does not trust.
+    public static X509Certificate2 UntrustedClientCertificate(string unitId)
+    {
+        using var stranger = new ThrowawayPki("EvidenceHub stranger");
+        return stranger.ClientCertificate(unitId);
+    }
 
     /// Whether a server certificate chains to this CA, as a unit that trusts only the hub's CA checks it.
     public bool Issued(X509Certificate? certificate)
@@ -39,7 +51,7 @@ public sealed class ThrowawayPki : IDisposable
         return chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
     }
 
-    private X509Certificate2 Issue(string subject, bool clientAuth)
+    private static X509Certificate2 Issue(X509Certificate2 issuer, string subject, bool clientAuth)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
@@ -56,9 +68,9 @@ public sealed class ThrowawayPki : IDisposable
         }
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7f;
-        using var issued = request.Create(Authority, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7), serial);
-        // Through PKCS#12, so that SslStream on Linux can use the private key.
-        return X509CertificateLoader.LoadPkcs12(issued.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null);
+        using var issued = request.Create(issuer, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), serial);
+        // Through PKCS#12, so that SslStream on Linux can use the private key (and the client's tests can export it).
+        return X509CertificateLoader.LoadPkcs12(issued.CopyWithPrivateKey(key).Export(X509ContentType.Pkcs12), null, X509KeyStorageFlags.Exportable);
     }
 
     public void Dispose()
