@@ -44,6 +44,29 @@ public sealed class LookupAndNetworkTests(CliHub hub)
     }
 
     [Fact]
+    public async Task Blind_mode_uses_the_OPRF_and_the_hub_sees_only_blinded_elements_while_hmac_keeps_the_old_tokens()
+    {
+        var (nl, _, _, iban) = await TwoCasesSharingAHandle();
+        var (oprfWhy, hmacWhy) = ($"oprf {Guid.NewGuid():N}", $"hmac {Guid.NewGuid():N}");
+        var oprf = await hub.Run("US-HSI-C3", "--json", "lookup", "--blind", "--key", $"iban:{iban}", "--why", oprfWhy);
+        Assert.True(oprf.Code == ExitCodes.Ok, oprf.ToString());
+        var hmac = await hub.Run("US-HSI-C3", "--json", "lookup", "--blind", "--hmac", "--key", $"iban:{iban}", "--why", hmacWhy);
+        Assert.True(hmac.Code == ExitCodes.Ok, hmac.ToString());
+        Assert.Equal(nl, hmac.Json()[0].GetProperty("disclosures")[0].GetProperty("caseReference").GetString());
+        Assert.Equal(ExitCodes.Usage, (await hub.Run("US-HSI-C3", "lookup", "--hmac", "--key", $"iban:{iban}", "--why", "x")).Code);
+
+        using var auditor = hub.Connect(CliHub.Auditor);
+        using var call = auditor.Audit.QueryAccessLog(new Contracts.V1.QueryAccessLogRequest { Justification = "test", Unit = "US-HSI-C3" });
+        var records = new List<Contracts.V1.AccessRecord>();
+        while (await call.ResponseStream.MoveNext(CancellationToken.None)) records.Add(call.ResponseStream.Current);
+        var viaOprf = records.Where(r => r.Justification.StartsWith(oprfWhy)).ToList();
+        Assert.Equal(["EvaluateBlinded", "Lookup"], viaOprf.Select(r => r.Operation));
+        Assert.DoesNotContain(iban, viaOprf[0].ToString());
+        Assert.StartsWith("token oprf1:o1:", viaOprf[1].Asked);
+        Assert.StartsWith("token t1.", Assert.Single(records, r => r.Justification.StartsWith(hmacWhy)).Asked);
+    }
+
+    [Fact]
     public async Task A_batch_lookup_from_a_file_answers_each_item_and_names_bad_ones()
     {
         var (_, be, shared, iban) = await TwoCasesSharingAHandle();

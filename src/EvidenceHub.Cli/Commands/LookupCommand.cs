@@ -17,17 +17,19 @@ public static class LookupCommand
     {
         var (kind, value, platform, observedAt, key) = (Common.Kind(), Common.Value(), Common.Platform(), Common.ObservedAt(), Common.IdentifierKey());
         var file = new Option<string?>("--file", "-f") { Description = "Many identifiers through BatchLookup: one key per line, or a CSV with a header of key or kind,value,platform[,observed_at][,item]" };
-        var blind = new Option<bool>("--blind") { Description = "Send HMAC blind tokens instead of values (the raw value never leaves this machine). Needs canonical keys (--key or a key column)" };
+        var blind = new Option<bool>("--blind") { Description = "Send blind tokens instead of values (OPRF: the value never leaves this machine and the hub never sees it). Needs canonical keys (--key or a key column)" };
+        var hmac = new Option<bool>("--hmac") { Description = "With --blind: the deprecated HMAC tokens under a key the hub hands every participant (for hubs without an OPRF key)" };
         var why = Common.Why();
         var caseReference = new Option<string?>("--case-ref") { Description = "Your own case reference, recorded with the justification" };
         var command = new Command("lookup", """
             Is this identifier known at the hub? A hit tells whom to contact (unit, country, case reference) and, as the
             case's sharing policy allows, more; never victims' data. Exit code 0 on a hit, 1 on no hit.
             Raw mode sends the value and the hub canonicalises it (a national phone number is read in your unit's country).
-            Blind mode (--blind) sends HMAC-SHA-256(hub key, canonical key) instead: the key must then be exactly canonical,
-            as the hub prints it: phone:+31612345678 (E.164), email:name@example.com (lower case), account:snapchat:handle
+            Blind mode (--blind) blinds each canonical key here, has the hub evaluate it with its OPRF key (RFC 9497), and
+            sends the resulting token instead: the hub learns neither the value nor a hit unless it holds it, and you never
+            hold its key (--hmac: the older HMAC tokens instead). The key must then be exactly canonical, as the hub prints it: phone:+31612345678 (E.164), email:name@example.com (lower case), account:snapchat:handle
             (lower case, no @), iban:NL91ABNA0417164300 (no spaces), wallet:btc:<address> (eth: lower case).
-            """) { kind, value, platform, observedAt, key, file, blind, why, caseReference };
+            """) { kind, value, platform, observedAt, key, file, blind, hmac, why, caseReference };
 
         app.Handle(command, async (run, cancellation) =>
         {
@@ -35,7 +37,15 @@ public static class LookupCommand
             var observed = Common.Moment(run.Get(observedAt), "--observed-at");
             using var hub = run.Connect();
             Func<string, IdentifierQuery>? blindFor = null;
-            if (run.Get(blind))
+            if (run.Get(hmac) && !run.Get(blind)) throw new UsageException("--hmac goes with --blind");
+            if (run.Get(blind) && !run.Get(hmac))
+            {
+                // The canonical key stands in the query until the hub has evaluated all of them at once (Oprf below).
+                blindFor = k => IdentifierKeys.CanonicalProblem(k) is { } problem
+                    ? throw new UsageException($"'{k}' is not canonical, so its blind token would never match: {problem}")
+                    : new IdentifierQuery { BlindToken = k.Trim() };
+            }
+            else if (run.Get(blind))
             {
                 var keys = await hub.Lookups.GetBlindingKeysAsync(new GetBlindingKeysRequest(), deadline: hub.Deadline, cancellationToken: cancellation);
                 var current = IdentifierKeys.CurrentKey(keys);
@@ -49,6 +59,7 @@ public static class LookupCommand
                 if (run.Get(kind) is not null || run.Get(value) is not null || run.Get(key) is not null)
                     throw new UsageException("give either --file or one identifier, not both");
                 var items = ReadItems(path, blindFor, observed);
+                if (run.Get(blind) && !run.Get(hmac)) await Oprf(hub, items, justification, cancellation);
                 return await Batch(run, hub, items, justification, cancellation);
             }
 
@@ -57,6 +68,7 @@ public static class LookupCommand
             {
                 var keyText = run.Get(key) ?? throw new UsageException("--blind needs --key with the canonical key, e.g. --key phone:+31612345678");
                 item = new Item("1", keyText, blindFor(keyText));
+                if (!run.Get(hmac)) await Oprf(hub, [item], justification, cancellation);
             }
             else
             {
@@ -71,6 +83,13 @@ public static class LookupCommand
             return answer.Hit ? ExitCodes.Ok : ExitCodes.Negative;
         });
         return command;
+    }
+
+    /// Replaces each item's canonical key with its OPRF token.
+    private static async Task Oprf(HubConnection hub, List<Item> items, Justification justification, CancellationToken cancellation)
+    {
+        var tokens = await OprfBlinding.Tokens(hub, items.Select(i => i.Query.BlindToken).ToList(), justification, cancellation);
+        for (var i = 0; i < items.Count; i++) items[i].Query.BlindToken = tokens[i];
     }
 
     private static List<Item> ReadItems(string path, Func<string, IdentifierQuery>? blindFor, DateTimeOffset? observed)

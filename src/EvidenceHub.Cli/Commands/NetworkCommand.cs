@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EvidenceHub.Cli.Hub;
 using EvidenceHub.Cli.Network;
 using EvidenceHub.Cli.Rendering;
 using EvidenceHub.Contracts.V1;
@@ -13,7 +14,7 @@ public static class NetworkCommand
     {
         var caseOption = new Option<string?>("--case", "-c") { Description = "Start from this case (id, or your own reference)" };
         var (kind, value, platform, observedAt, key) = (Common.Kind(), Common.Value(), Common.Platform(), Common.ObservedAt(), Common.IdentifierKey());
-        var blind = new Option<bool>("--blind") { Description = "Start from --key sent as a blind token (the key must be canonical)" };
+        var blind = new Option<bool>("--blind") { Description = "Start from --key sent as an OPRF blind token (the key must be canonical)" };
         var why = Common.Why();
         var format = new Option<string>("--format") { Description = "table, tree, dot (Graphviz) or svg", DefaultValueFactory = _ => "table" };
         var output = new Option<string?>("--output", "-o") { Description = "Write the DOT or SVG to this file instead of stdout" };
@@ -35,8 +36,7 @@ public static class NetworkCommand
             {
                 var keyText = run.Get(key) ?? throw new UsageException("--blind needs --key");
                 if (IdentifierKeys.CanonicalProblem(keyText) is { } problem) throw new UsageException($"--key: not canonical, so its blind token would never match: {problem}");
-                var current = IdentifierKeys.CurrentKey(await hub.Lookups.GetBlindingKeysAsync(new GetBlindingKeysRequest(), deadline: hub.Deadline, cancellationToken: cancellation));
-                request.Identifier = new IdentifierQuery { BlindToken = IdentifierKeys.BlindToken(current.KeyId, current.Key.ToByteArray(), keyText.Trim()) };
+                request.Identifier = new IdentifierQuery { BlindToken = (await OprfBlinding.Tokens(hub, [keyText.Trim()], request.Justification, cancellation))[0] };
             }
             else
             {

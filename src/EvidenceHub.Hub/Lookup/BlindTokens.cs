@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Store;
+using EvidenceHub.Oprf;
 using JasperFx.Events;
 using Marten;
 using Marten.Events.Projections;
@@ -14,13 +15,17 @@ namespace EvidenceHub.Hub.Lookup;
 /// Several keys may be active at once (rotation): tokens are made under each, and the key id says which one a
 /// partner used. Keys come from configuration "Lookup:BlindingKeys:<key id>" (base64, at least 32 bytes), the key
 /// for new partners from "Lookup:CurrentBlindingKey".
+/// Deprecated, since every participant holds the key: OPRF tokens (OprfKeys) are made beside them and live in the
+/// same table, so that a lookup by token finds either kind.
 public sealed partial class BlindTokens
 {
     private readonly Dictionary<string, byte[]> keys;
 
     public string? CurrentKeyId { get; }
 
-    public BlindTokens(IReadOnlyDictionary<string, byte[]> keys, string? currentKeyId)
+    public OprfKeys Oprf { get; }
+
+    public BlindTokens(IReadOnlyDictionary<string, byte[]> keys, string? currentKeyId, OprfKeys? oprf = null)
     {
         foreach (var (id, key) in keys)
         {
@@ -31,15 +36,17 @@ public sealed partial class BlindTokens
             throw new InvalidOperationException($"Lookup:CurrentBlindingKey names '{currentKeyId}', which is not among Lookup:BlindingKeys.");
         this.keys = keys.ToDictionary();
         CurrentKeyId = currentKeyId ?? keys.Keys.Order(StringComparer.Ordinal).LastOrDefault();
+        Oprf = oprf ?? new OprfKeys(new Dictionary<string, byte[]>(), null, new OprfOptions());
     }
 
     public static BlindTokens FromConfiguration(IConfiguration configuration) => new(
         configuration.GetSection("Lookup:BlindingKeys").GetChildren().ToDictionary(k => k.Key, k => Convert.FromBase64String(k.Value ?? "")),
-        configuration["Lookup:CurrentBlindingKey"]);
+        configuration["Lookup:CurrentBlindingKey"],
+        OprfKeys.FromConfiguration(configuration));
 
     public IReadOnlyDictionary<string, byte[]> Keys => keys;
 
-    public IEnumerable<string> TokensFor(string identifierKey) => keys.Keys.Select(id => TokenFor(id, identifierKey));
+    public IEnumerable<string> TokensFor(string identifierKey) => keys.Keys.Select(id => TokenFor(id, identifierKey)).Concat(Oprf.TokensFor(identifierKey));
 
     public string TokenFor(string keyId, string identifierKey)
     {
@@ -50,6 +57,7 @@ public sealed partial class BlindTokens
     /// Null when the token is well formed under an active key; otherwise why it is not.
     public string? Problem(string token)
     {
+        if (token.StartsWith(OprfToken.Prefix, StringComparison.Ordinal)) return Oprf.Problem(token);
         var dot = token.IndexOf('.');
         if (dot <= 0) return "is not of the form <key id>.<base64url mac>";
         if (!keys.ContainsKey(token[..dot])) return $"names key id '{token[..dot]}', which is not an active blinding key";
@@ -59,7 +67,7 @@ public sealed partial class BlindTokens
     }
 
     [GeneratedRegex("^[A-Za-z0-9-]{1,32}$")]
-    private static partial Regex KeyIdPattern();
+    internal static partial Regex KeyIdPattern();
 }
 
 /// Which identifier a blind token stands for.
@@ -93,7 +101,10 @@ public sealed class BlindTokenBackfill(IDocumentStore store, BlindTokens tokens,
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        foreach (var keyId in tokens.Keys.Keys)
+        // An OPRF key's marker is its token prefix: HMAC key ids hold no ':', so the two never collide.
+        var makers = tokens.Keys.Keys.Select(id => (Marker: id, Make: (Func<string, string>)(key => tokens.TokenFor(id, key))))
+            .Concat(tokens.Oprf.KeyIds.Select(id => (Marker: $"{OprfToken.Prefix}{id}", Make: (Func<string, string>)(key => tokens.Oprf.TokenFor(id, key)))));
+        foreach (var (keyId, make) in makers)
         {
             await using var session = store.LightweightSession();
             if (await session.LoadAsync<Done>(keyId, stoppingToken) is not null) continue;
@@ -101,7 +112,7 @@ public sealed class BlindTokenBackfill(IDocumentStore store, BlindTokens tokens,
             foreach (var chunk in identifierKeys.Chunk(1000))
             {
                 await using var writer = store.LightweightSession();
-                foreach (var key in chunk) writer.Store(new BlindToken { Id = tokens.TokenFor(keyId, key), Key = key });
+                foreach (var key in chunk) writer.Store(new BlindToken { Id = make(key), Key = key });
                 await writer.SaveChangesAsync(stoppingToken);
             }
             session.Store(new Done { Id = keyId });

@@ -130,6 +130,21 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
         return keys;
     }
 
+    /// The hub's half of an OPRF blind lookup. The access record says who asked, how many elements and under which
+    /// key: the hub cannot say which identifiers, since it never sees them.
+    [Authorize(Roles = $"{Roles.Partner},{Roles.Unit}")]
+    public override async Task<EvaluateBlindedReply> EvaluateBlinded(EvaluateBlindedRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context.GetHttpContext());
+        var justification = Justified(request.Justification);
+        var (keyId, evaluated) = tokens.Oprf.Evaluate(request.BlindedElements);
+        await accessLog.Record(new AccessEntry(caller, nameof(EvaluateBlinded), AccessOutcome.Allowed, justification,
+            $"{evaluated.Count} blinded elements", $"{evaluated.Count} OPRF evaluations under key {keyId}", null, HubTelemetry.CorrelationIdOf(context)), context.CancellationToken);
+        var reply = new EvaluateBlindedReply { KeyId = keyId };
+        reply.EvaluatedElements.AddRange(evaluated);
+        return reply;
+    }
+
     public static string Justified(Justification? justification)
     {
         var purpose = Fields.RequiredText(justification?.Purpose ?? "", "justification.purpose", 1000);

@@ -29,6 +29,7 @@ public sealed class CliHub : IAsyncLifetime
     ];
 
     public static readonly byte[] BlindingKey = RandomNumberGenerator.GetBytes(32);
+    public static readonly byte[] OprfSeed = RandomNumberGenerator.GetBytes(32);
 
     private string serverConnectionString = "";
     private string databaseName = "";
@@ -68,6 +69,8 @@ public sealed class CliHub : IAsyncLifetime
             host.UseSetting("Identity:TrustedCaPath", Path.Combine(Certificates, "ca.crt"));
             host.UseSetting("Lookup:BlindingKeys:t1", Convert.ToBase64String(BlindingKey));
             host.UseSetting("Lookup:CurrentBlindingKey", "t1");
+            host.UseSetting("Lookup:OprfKeys:o1", Convert.ToBase64String(OprfSeed));
+            host.UseSetting("Lookup:CurrentOprfKey", "o1");
             foreach (var (id, country, roles) in Units)
             {
                 host.UseSetting($"Units:{id}:Country", country);

@@ -59,6 +59,9 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                     break;
                 case "GetNetwork": await lookups.GetNetworkAsync(new GetNetworkRequest { Identifier = query, Justification = Why }); break;
                 case "GetBlindingKeys": await lookups.GetBlindingKeysAsync(new GetBlindingKeysRequest()); break;
+                case "EvaluateBlinded":
+                    await lookups.EvaluateBlindedAsync(new EvaluateBlindedRequest { BlindedElements = { Google.Protobuf.ByteString.CopyFrom(EvidenceHub.Oprf.Ristretto255Oprf.Blind("x"u8).Element) }, Justification = Why });
+                    break;
                 case "Subscribe":
                     using (var subscription = feed.Subscribe(new SubscribeRequest { StopAtEnd = true }))
                         await subscription.ResponseStream.ReadAllAsync().ToListAsync();
@@ -85,6 +88,7 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "BatchLookup",           Ok,      Ok,      Denied },
         { "GetNetwork",            Ok,      Ok,      Ok },
         { "GetBlindingKeys",       Ok,      Ok,      Denied },
+        { "EvaluateBlinded",       Ok,      Ok,      Denied },
         { "Subscribe",             Ok,      Denied,  Denied },
     };
 

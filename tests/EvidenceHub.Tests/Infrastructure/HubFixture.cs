@@ -27,6 +27,11 @@ public sealed class HubFixture : IAsyncLifetime
     public const int CommonThreshold = 5;
     public static readonly byte[] BlindingKeyK1 = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
     public static readonly byte[] BlindingKeyK2 = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+    /// OPRF key seeds: o2 is current, o1 an older key whose tokens still resolve.
+    public static readonly byte[] OprfSeedO1 = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+    public static readonly byte[] OprfSeedO2 = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+    /// Small, so that tests can reach it.
+    public const int MaxBlindedElementsPerCall = 16;
 
     public ThrowawayPki Pki { get; } = new();
     public TestDatabase Database { get; private set; } = null!;
@@ -54,6 +59,10 @@ public sealed class HubFixture : IAsyncLifetime
         yield return ("Lookup:BlindingKeys:k1", Convert.ToBase64String(BlindingKeyK1));
         yield return ("Lookup:BlindingKeys:k2", Convert.ToBase64String(BlindingKeyK2));
         yield return ("Lookup:CurrentBlindingKey", "k2");
+        yield return ("Lookup:OprfKeys:o1", Convert.ToBase64String(OprfSeedO1));
+        yield return ("Lookup:OprfKeys:o2", Convert.ToBase64String(OprfSeedO2));
+        yield return ("Lookup:CurrentOprfKey", "o2");
+        yield return ("Lookup:MaxBlindedElementsPerCall", MaxBlindedElementsPerCall.ToString());
         foreach (var (id, country, roles) in Units)
         {
             yield return ($"Units:{id}:Country", country);
