@@ -199,7 +199,7 @@ public sealed class BadInputTests(HubFixture hub)
         Assert.Equal("CASE_CLOSED", afterClose.Status.GetDetail<Google.Rpc.ErrorInfo>().Reason);
         var closeAgain = await Failure(() => nl.CloseCaseAsync(new CloseCaseRequest { CommandId = NewId(), CaseId = caseId, Reason = "again" }).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, closeAgain.Code);
-        Assert.Equal(2, await VersionOf(caseId));
+        Assert.Equal(3, await VersionOf(caseId)); // opened, handoff requested, closed
     }
 
     [Fact]
