@@ -255,6 +255,10 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
             return;
         }
         if (Visible(state, caller) is null) throw command.Target.NotFound();
+        // A reference names the case the caller's unit opened under it (in a Sync burst, one opened earlier in it):
+        // should that open have failed, the reference names no case rather than the one its id collided with.
+        if (command.CaseReference is { } reference && (state!.OpenedByUnit != caller.UnitId || state.Reference != reference))
+            throw command.Target.NotFound();
     }
 
     private static CaseFile? Visible(CaseFile? state, Caller caller) =>

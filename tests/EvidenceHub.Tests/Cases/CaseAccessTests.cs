@@ -253,6 +253,23 @@ public sealed class CaseAccessTests(HubFixture hub)
     }
 
     [Fact]
+    public async Task A_reference_whose_open_failed_in_the_burst_names_no_case_not_the_one_its_id_collided_with()
+    {
+        var existing = OpenCase(caseId: Guid.NewGuid().ToString());
+        await nl.OpenCaseAsync(existing);
+        var reused = OpenByReference(Reference());
+        reused.CaseId = existing.CaseId;
+        var results = await SyncAll(nl,
+        [
+            new SyncCommand { OpenCase = reused },
+            new SyncCommand { CloseCase = new CloseCaseRequest { CommandId = NewId(), CaseReference = reused.Reference, Reason = "wrong case" } },
+        ]);
+        Assert.Equal(((int)StatusCode.AlreadyExists, (int)StatusCode.NotFound), (results[0].Error.Code, results[1].Error.Code));
+        Assert.Equal("case_reference", results[1].Error.GetDetail<Google.Rpc.BadRequest>().FieldViolations[0].Field);
+        Assert.Equal(CaseStatus.Open, (await nl.GetCaseAsync(new GetCaseRequest { CaseId = existing.CaseId, Justification = "check" })).Status);
+    }
+
+    [Fact]
     public async Task Every_refused_command_inside_Sync_and_outside_is_in_the_access_log()
     {
         var from = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(-1));
