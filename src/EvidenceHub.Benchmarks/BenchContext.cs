@@ -54,7 +54,7 @@ public sealed class BenchContext(RunningHub hub, BenchDatabase database, NpgsqlD
     /// Opens cases for a unit through Sync (the hub's own path: CaseFile snapshot, reference claim, receipt).
     public async Task<IReadOnlyList<Guid>> OpenCases(string unitId, int count, Tlp tlp = Tlp.Green)
     {
-        var ids = Enumerable.Range(0, count).Select(_ => Guid.CreateVersion7()).ToList();
+        var ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).ToList();
         var outcome = await SyncStream.Run(Hub.Cases(unitId), ids.Select(id => SyncStream.OpenCase(id, tlp)).ToList());
         if (outcome.Failed > 0) throw new InvalidOperationException($"Opening {count} cases failed: {outcome.Failures}");
         return ids;

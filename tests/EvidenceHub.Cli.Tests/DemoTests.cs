@@ -1,6 +1,7 @@
 using EvidenceHub.Cli.Demo;
 using EvidenceHub.Cli.Tests.Infrastructure;
 using EvidenceHub.Contracts.V1;
+using Grpc.Core;
 
 namespace EvidenceHub.Cli.Tests;
 
@@ -30,16 +31,26 @@ public sealed class DemoTests(CliHub hub)
         {
             var network = await auditor.Lookups.GetNetworkAsync(new GetNetworkRequest
             {
-                CaseId = Ids.CaseId("NL-TBKK", DemoScenario.Generate(7).Cases[0].Reference).ToString(), Justification = new Justification { Purpose = "demo test" },
+                CaseId = await hub.CaseIdOf("NL-TBKK", DemoScenario.Generate(7).Cases[0].Reference), Justification = new Justification { Purpose = "demo test" },
             });
             Assert.Equal(10, network.Cases.Count);
             Assert.Equal(120, network.VictimsByCountry.Sum(v => v.Victims));
             Assert.Equal(["BE", "CA", "DE", "FR", "GB", "NL"], network.VictimsByCountry.Select(v => v.Country));
             Assert.Equal(41 + 3 + 3 + 2, network.Identifiers.Count);
         }
-        using (var be = hub.Connect("NL-TBKK"))
+        using (var nl = hub.Connect("NL-TBKK"))
         {
-            var handedOver = await be.Cases.GetCaseAsync(new GetCaseRequest { CaseId = Ids.CaseId("BE-FCCU", DemoScenario.Generate(7).Handoff.Reference).ToString(), Justification = "demo test" });
+            // The new lead learns the case id from its feed, as a unit does.
+            var reference = DemoScenario.Generate(7).Handoff.Reference;
+            string? caseId = null;
+            for (var deadline = DateTime.UtcNow.AddSeconds(30); caseId is null && DateTime.UtcNow < deadline; await Task.Delay(200))
+            {
+                using var feed = nl.Feed.Subscribe(new SubscribeRequest { StopAtEnd = true });
+                var items = await feed.ResponseStream.ReadAllAsync().ToListAsync();
+                caseId = items.LastOrDefault(i => i.ItemCase == FeedItem.ItemOneofCase.Handoff && i.Handoff.CaseReference == reference)?.Handoff.CaseId;
+            }
+            Assert.NotNull(caseId);
+            var handedOver = await nl.Cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "demo test" });
             Assert.Equal("NL-TBKK", handedOver.OwnerUnit);
         }
 

@@ -78,7 +78,7 @@ public sealed class FeedAndAuditTests(CliHub hub)
     public async Task An_auditor_replays_a_case_sees_it_as_of_a_version_and_reads_the_access_log()
     {
         var (nl, _, key) = await Correlated();
-        var caseId = Ids.CaseId("NL-TBKK", nl).ToString();
+        var caseId = await hub.CaseIdOf("NL-TBKK", nl);
         await hub.Run("NL-TBKK", "cases", "show", nl, "--why", "preparing the CLI audit test");
 
         var replay = await hub.Run(CliHub.Auditor, "audit", "replay", caseId, "--why", "supervision");
@@ -114,7 +114,7 @@ public sealed class FeedAndAuditTests(CliHub hub)
     public async Task An_auditor_checks_a_checkpoint_the_log_and_an_inclusion_proof_locally()
     {
         var (nl, _, _) = await Correlated();
-        var caseId = Ids.CaseId("NL-TBKK", nl).ToString();
+        var caseId = await hub.CaseIdOf("NL-TBKK", nl);
         var key = Path.Combine(hub.Root, $"{Guid.NewGuid():N}.pem");
 
         // The log trails the store by a moment: wait until the case's second event has a position and is signed.

@@ -28,7 +28,7 @@ public sealed class ImportTests(CliHub hub)
     private async Task<Case> CaseOf(string unit, string reference)
     {
         using var connection = hub.Connect(unit);
-        return await connection.Cases.GetCaseAsync(new GetCaseRequest { CaseId = Ids.CaseId(unit, reference).ToString(), Justification = "test check" });
+        return await connection.Cases.GetCaseAsync(new GetCaseRequest { CaseReference = reference, Justification = "test check" });
     }
 
     [Fact]
@@ -103,7 +103,6 @@ public sealed class ImportTests(CliHub hub)
     {
         var reference = Unique.Reference("IMP");
         var path = File("big.csv", Rows(reference, identifiers: 1500, victims: 1500));
-        var caseId = Ids.CaseId("NL-TBKK", reference).ToString();
 
         // Interrupt the first run (as Ctrl+C would) once the hub has applied part of it.
         using var interrupt = new CancellationTokenSource();
@@ -114,7 +113,7 @@ public sealed class ImportTests(CliHub hub)
             {
                 try
                 {
-                    var file = await connection.Cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "watching the import" });
+                    var file = await connection.Cases.GetCaseAsync(new GetCaseRequest { CaseReference = reference, Justification = "watching the import" });
                     if (file.Version > 200) { interrupt.Cancel(); return; }
                 }
                 catch (Grpc.Core.RpcException) { }

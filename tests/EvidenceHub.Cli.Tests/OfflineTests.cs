@@ -137,11 +137,29 @@ public sealed class OfflineTests
     }
 
     [Fact]
-    public void Case_ids_and_command_ids_are_derived_not_invented()
+    public void An_import_opens_its_cases_without_a_case_id_and_names_them_by_reference()
     {
-        Assert.Equal(Ids.CaseId("NL-TBKK", "TBKK-1"), Ids.CaseId("NL-TBKK", " TBKK-1 "));
-        Assert.NotEqual(Ids.CaseId("NL-TBKK", "TBKK-1"), Ids.CaseId("BE-FCCU", "TBKK-1"));
-        Assert.Equal(5, (Ids.CaseId("NL-TBKK", "TBKK-1").ToByteArray(bigEndian: true)[6] >> 4));
+        ImportRow Row(int line, string caseKey, string value) =>
+            new(line, [caseKey, value], new Dictionary<string, string> { ["case"] = caseKey, ["kind"] = "email", ["value"] = value });
+        var existing = Guid.NewGuid().ToString();
+        var plan = ImportPlan.Build([Row(2, "TBKK-1", "a@example.com"), Row(3, "TBKK-1", "b@example.com"), Row(4, existing, "c@example.com")], "NL-TBKK",
+            _ => new CaseSpec(Contracts.V1.OffenceType.Sextortion, new Contracts.V1.SharingPolicy { Tlp = Contracts.V1.Tlp.Green, HandlingCode = Contracts.V1.HandlingCode.H0 }));
+
+        // One open, without an id: the hub assigns a random one, so no other unit can predict it and take it first.
+        var open = Assert.Single(plan.Commands, c => c.Command.CommandCase == Contracts.V1.SyncCommand.CommandOneofCase.OpenCase).Command.OpenCase;
+        Assert.Equal(("", "TBKK-1"), (open.CaseId, open.Reference));
+        var adds = plan.Commands.Where(c => c.Command.CommandCase == Contracts.V1.SyncCommand.CommandOneofCase.AddSuspectIdentifier)
+            .Select(c => c.Command.AddSuspectIdentifier).ToList();
+        Assert.Equal([("", "TBKK-1"), ("", "TBKK-1"), (existing, "")], adds.Select(a => (a.CaseId, a.CaseReference)));
+        // The same rows plan the same command ids (a re-run is answered as replays).
+        var again = ImportPlan.Build([Row(2, "TBKK-1", "a@example.com")], "NL-TBKK", _ => new CaseSpec(Contracts.V1.OffenceType.Sextortion, new Contracts.V1.SharingPolicy()));
+        Assert.Equal(plan.Commands[0].Command.OpenCase.CommandId, again.Commands[0].Command.OpenCase.CommandId);
+        Assert.Equal(adds[0].CommandId, again.Commands[1].Command.AddSuspectIdentifier.CommandId);
+    }
+
+    [Fact]
+    public void Command_ids_are_derived_not_invented()
+    {
         Assert.Equal(Ids.CommandId("add", "a", "b"), Ids.CommandId("add", "a", "b"));
         Assert.NotEqual(Ids.CommandId("add", "a", "b"), Ids.CommandId("add", "ab", ""));
         Assert.Matches("^[A-Za-z0-9_.:/-]{1,128}$", Ids.CommandId("add", "x"));

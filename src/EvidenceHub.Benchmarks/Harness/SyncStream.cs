@@ -56,6 +56,7 @@ public static class SyncStream
         return new SyncOutcome(succeeded, failed, latencies, elapsed, results);
     }
 
+    /// caseId: a random UUID version 4 (Guid.NewGuid()); the hub refuses any other client-chosen case id.
     public static SyncCommand OpenCase(Guid caseId, Tlp tlp = Tlp.Green) => new()
     {
         OpenCase = new OpenCaseRequest

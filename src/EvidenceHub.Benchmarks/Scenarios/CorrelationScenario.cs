@@ -18,8 +18,8 @@ public sealed class CorrelationScenario(BenchContext bench)
     {
         var unitA = bench.Hub.Cases(RunningHub.UnitA);
         var unitB = bench.Hub.Cases(RunningHub.UnitB);
-        var caseA = (await unitA.OpenCaseAsync(SyncStream.OpenCase(Guid.CreateVersion7()).OpenCase)).CaseId;
-        var caseB = (await unitB.OpenCaseAsync(SyncStream.OpenCase(Guid.CreateVersion7()).OpenCase)).CaseId;
+        var caseA = (await unitA.OpenCaseAsync(SyncStream.OpenCase(Guid.NewGuid()).OpenCase)).CaseId;
+        var caseB = (await unitB.OpenCaseAsync(SyncStream.OpenCase(Guid.NewGuid()).OpenCase)).CaseId;
 
         var feed = bench.Hub.Feed(RunningHub.UnitA);
         long after = 0;

@@ -36,9 +36,10 @@ public static class AuditCommands
         app.Handle(command, async (run, cancellation) =>
         {
             using var hub = run.Connect();
+            var caseId = await Common.CaseId(hub, run.Get(caseArgument), run.Get(why)!, cancellation);
             using var call = hub.Audit.ReplayCase(new ReplayCaseRequest
             {
-                CaseId = Common.CaseId(run.Get(caseArgument), hub.Unit), Justification = run.Get(why)!, AfterVersion = run.Get(after),
+                CaseId = caseId, Justification = run.Get(why)!, AfterVersion = run.Get(after),
             }, deadline: hub.Deadline, cancellationToken: cancellation);
             var table = Output.Table("v", "time (UTC)", "unit / user", "event", "what", "log");
             var count = 0;
@@ -52,7 +53,7 @@ public static class AuditCommands
             }
             if (!run.Output.Json)
             {
-                run.Output.Render(table.Title($"case {Common.CaseId(run.Get(caseArgument), hub.Unit)}: {count} events"));
+                run.Output.Render(table.Title($"case {caseId}: {count} events"));
                 run.Output.Note("The log column is the event's position in the tamper-evident log; check one with `evidencehub audit prove --case <case> --version <v>`.");
             }
             return ExitCodes.Ok;
@@ -124,7 +125,7 @@ public static class AuditCommands
             }
             else request.Version = run.Get(version) ?? throw new UsageException("give --at <moment> or --version <n>");
             using var hub = run.Connect();
-            request.CaseId = Common.CaseId(run.Get(caseArgument), hub.Unit);
+            request.CaseId = await Common.CaseId(hub, run.Get(caseArgument), request.Justification, cancellation);
             var file = await hub.Audit.GetCaseAsOfAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
             CaseView.Render(run.Output, file, request.AsOfCase == GetCaseAsOfRequest.AsOfOneofCase.AsOfTime
                 ? $"Case {file.CaseId} as it stood at {Output.Time(request.AsOfTime)}:" : $"Case {file.CaseId} as of version {request.Version}:");
@@ -153,7 +154,7 @@ public static class AuditCommands
             if (run.Get(key) is { } keyText) request.IdentifierKey = keyText;
             else if (run.Get(kind) is not null) request.Identifier = Common.Identifier(run, kind, value, platform, observedAt);
             using var hub = run.Connect();
-            if (run.Get(caseOption) is { } caseText) request.CaseId = Common.CaseId(caseText, hub.Unit);
+            if (run.Get(caseOption) is { } caseText) request.CaseId = await Common.CaseId(hub, caseText, request.Justification, cancellation);
             using var call = hub.Audit.QueryAccessLog(request, deadline: hub.Deadline, cancellationToken: cancellation);
             var table = Output.Table("time (UTC)", "unit / user", "call", "outcome", "why", "asked", "disclosed");
             var count = 0;
@@ -253,7 +254,8 @@ public static class AuditCommands
             {
                 var v = run.Get(version) ?? throw new UsageException("--case needs --version (the event's case version, as `audit replay` shows it)");
                 if (v < 1) throw new UsageException("--version: case versions start at 1");
-                using var call = hub.Audit.ReplayCase(new ReplayCaseRequest { CaseId = Common.CaseId(caseText, hub.Unit), Justification = justification, AfterVersion = v - 1 },
+                var caseId = await Common.CaseId(hub, caseText, justification, cancellation);
+                using var call = hub.Audit.ReplayCase(new ReplayCaseRequest { CaseId = caseId, Justification = justification, AfterVersion = v - 1 },
                     deadline: hub.Deadline, cancellationToken: cancellation);
                 await foreach (var e in call.ResponseStream.ReadAllAsync(cancellation)) { replayed = e; break; }
                 if (replayed is null || replayed.Version != v) throw new RpcException(new Grpc.Core.Status(StatusCode.NotFound, $"case {caseText} has no version {v}"));

@@ -31,7 +31,7 @@ public static class CaseCommands
         var handling = new Option<string>("--handling") { Description = "Handling code: " + Vocabulary.OneOf(Vocabulary.HandlingWords), DefaultValueFactory = _ => "h0" };
         var restrictions = new Option<string?>("--restrictions") { Description = "H3: the restrictions, in words" };
         var partners = new Option<string[]>("--partner") { Description = "A partner unit that may see an AMBER hit (repeat for more)", AllowMultipleArgumentsPerToken = false };
-        var caseId = new Option<string?>("--case-id") { Description = "The case id to use (default: derived from your unit and the reference)" };
+        var caseId = new Option<string?>("--case-id") { Description = "The case id to use, a random UUID version 4 (default: the hub assigns one; later commands can name the case by its reference)" };
         var commandId = Common.CommandIdOption();
         var command = new Command("open", "Open a case owned by your unit") { reference, offence, tlp, handling, restrictions, partners, caseId, commandId };
         app.Handle(command, async (run, cancellation) =>
@@ -43,7 +43,7 @@ public static class CaseCommands
                 SharingPolicy = Policy(run.Get(tlp)!, run.Get(handling)!, run.Get(restrictions), run.Get(partners) ?? []),
             };
             using var hub = run.Connect();
-            request.CaseId = run.Get(caseId) ?? Ids.CaseId(hub.Unit, request.Reference).ToString();
+            request.CaseId = run.Get(caseId) ?? "";
             request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
             var result = await hub.Cases.OpenCaseAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
             Report(run, result, $"Opened case {result.CaseId} for {hub.Unit} (reference {request.Reference}, {Vocabulary.Word(request.SharingPolicy.Tlp)}).");
@@ -72,8 +72,9 @@ public static class CaseCommands
         app.Handle(command, async (run, cancellation) =>
         {
             using var hub = run.Connect();
-            var file = await hub.Cases.GetCaseAsync(new GetCaseRequest { CaseId = Common.CaseId(run.Get(caseArgument), hub.Unit), Justification = run.Get(why)! },
-                deadline: hub.Deadline, cancellationToken: cancellation);
+            var request = new GetCaseRequest { Justification = run.Get(why)! };
+            (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
+            var file = await hub.Cases.GetCaseAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
             CaseView.Render(run.Output, file);
             return ExitCodes.Ok;
         });
@@ -91,7 +92,8 @@ public static class CaseCommands
         {
             var identifier = Common.Identifier(run, kind, value, platform, observedAt, key);
             using var hub = run.Connect();
-            var request = new AddSuspectIdentifierRequest { CaseId = Common.CaseId(run.Get(caseArgument), hub.Unit), Identifier = identifier };
+            var request = new AddSuspectIdentifierRequest { Identifier = identifier };
+            (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
             if (run.Get(expected) is { } version) request.ExpectedVersion = version;
             request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
             var result = await hub.Cases.AddSuspectIdentifierAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
@@ -130,7 +132,7 @@ public static class CaseCommands
                 ContactedBy = run.Get(contactedBy) ?? "",
             };
             using var hub = run.Connect();
-            request.CaseId = Common.CaseId(run.Get(caseArgument), hub.Unit);
+            (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
             if (run.Get(expected) is { } version) request.ExpectedVersion = version;
             request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
             var result = await hub.Cases.LinkVictimAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
@@ -150,7 +152,8 @@ public static class CaseCommands
         app.Handle(command, async (run, cancellation) =>
         {
             using var hub = run.Connect();
-            var request = new RequestHandoffRequest { CaseId = Common.CaseId(run.Get(caseArgument), hub.Unit), TargetUnit = run.Get(target)!, Reason = run.Get(reason)! };
+            var request = new RequestHandoffRequest { TargetUnit = run.Get(target)!, Reason = run.Get(reason)! };
+            (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
             if (run.Get(expected) is { } version) request.ExpectedVersion = version;
             request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
             var result = await hub.Cases.RequestHandoffAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
@@ -173,18 +176,18 @@ public static class CaseCommands
         app.Handle(command, async (run, cancellation) =>
         {
             using var hub = run.Connect();
-            var caseId = Common.CaseId(run.Get(caseArgument), hub.Unit);
+            var (caseId, caseReference) = Common.Case(run.Get(caseArgument));
             CommandResult result;
             if (accept)
             {
-                var request = new AcceptHandoffRequest { CaseId = caseId, HandoffId = run.Get(handoff) };
+                var request = new AcceptHandoffRequest { CaseId = caseId, CaseReference = caseReference, HandoffId = run.Get(handoff) };
                 if (run.Get(expected) is { } version) request.ExpectedVersion = version;
                 request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
                 result = await hub.Cases.AcceptHandoffAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
             }
             else
             {
-                var request = new DeclineHandoffRequest { CaseId = caseId, HandoffId = run.Get(handoff), Reason = run.Get(reason)! };
+                var request = new DeclineHandoffRequest { CaseId = caseId, CaseReference = caseReference, HandoffId = run.Get(handoff), Reason = run.Get(reason)! };
                 if (run.Get(expected) is { } version) request.ExpectedVersion = version;
                 request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
                 result = await hub.Cases.DeclineHandoffAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
@@ -208,7 +211,8 @@ public static class CaseCommands
         app.Handle(command, async (run, cancellation) =>
         {
             using var hub = run.Connect();
-            var request = new RetractSuspectIdentifierRequest { CaseId = Common.CaseId(run.Get(caseArgument), hub.Unit), IdentifierKey = run.Get(key), Reason = run.Get(reason)! };
+            var request = new RetractSuspectIdentifierRequest { IdentifierKey = run.Get(key), Reason = run.Get(reason)! };
+            (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
             if (run.Get(expected) is { } version) request.ExpectedVersion = version;
             request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
             var result = await hub.Cases.RetractSuspectIdentifierAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
@@ -227,7 +231,8 @@ public static class CaseCommands
         app.Handle(command, async (run, cancellation) =>
         {
             using var hub = run.Connect();
-            var request = new CloseCaseRequest { CaseId = Common.CaseId(run.Get(caseArgument), hub.Unit), Reason = run.Get(reason)! };
+            var request = new CloseCaseRequest { Reason = run.Get(reason)! };
+            (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
             if (run.Get(expected) is { } version) request.ExpectedVersion = version;
             request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
             var result = await hub.Cases.CloseCaseAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using EvidenceHub.Cli.Hub;
 using EvidenceHub.Contracts.V1;
 using Google.Protobuf.WellKnownTypes;
 
@@ -35,12 +36,23 @@ public static class Common
     public static Option<string?> ObservedAt() => new("--observed-at") { Description = "IP addresses: when it was seen (ISO 8601, e.g. 2024-05-01T21:14:00Z)" };
     public static Option<string?> IdentifierKey() => new("--key") { Description = "A canonical identifier key as the hub prints it, e.g. phone:+31612345678 or account:snapchat:some_handle" };
 
-    /// The case id for an argument that is either a UUID or the caller's own reference.
-    public static string CaseId(string text, string unit)
+    /// A case argument, either a case id or the caller's own reference: the request's case_id or case_reference.
+    public static (string CaseId, string CaseReference) Case(string text)
     {
         var trimmed = text.Trim();
         if (trimmed.Length == 0) throw new UsageException("case: give a case id or your case reference");
-        return Guid.TryParse(trimmed, out var id) ? id.ToString() : Ids.CaseId(unit, trimmed).ToString();
+        return Guid.TryParse(trimmed, out var id) ? (id.ToString(), "") : ("", trimmed);
+    }
+
+    /// The case id for calls that take only an id: a reference (one of the caller's own cases) is looked up first,
+    /// with GetCase, which the hub records as a consultation with the same justification.
+    public static async Task<string> CaseId(HubConnection hub, string text, string justification, CancellationToken cancellation)
+    {
+        var (caseId, reference) = Case(text);
+        if (reference.Length == 0) return caseId;
+        var found = await hub.Cases.GetCaseAsync(new GetCaseRequest { CaseReference = reference, Justification = justification },
+            deadline: hub.Deadline, cancellationToken: cancellation);
+        return found.CaseId;
     }
 
     /// The identifier from --kind/--value/--platform/--observed-at, or from --key.

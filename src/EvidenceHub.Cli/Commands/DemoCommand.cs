@@ -118,14 +118,14 @@ public static class DemoCommand
         var (from, reference, target, reason) = scenario.Handoff;
         if (!connected.TryGetValue(from, out var requester) || !connected.TryGetValue(target, out var lead))
             return $"not made ({from} and {target} must both be loaded)";
-        var caseId = Ids.CaseId(from, reference).ToString();
+        // The requester names its case by its reference; the target learns the case id from the request.
         var requested = await requester.Cases.RequestHandoffAsync(new RequestHandoffRequest
         {
-            CommandId = Ids.CommandId("demo-handoff", from, caseId, target), CaseId = caseId, TargetUnit = target, Reason = reason,
+            CommandId = Ids.CommandId("demo-handoff", from, "reference/" + reference, target), CaseReference = reference, TargetUnit = target, Reason = reason,
         }, cancellationToken: cancellation);
         await lead.Cases.AcceptHandoffAsync(new AcceptHandoffRequest
         {
-            CommandId = Ids.CommandId("demo-accept", target, caseId, requested.HandoffId), CaseId = caseId, HandoffId = requested.HandoffId,
+            CommandId = Ids.CommandId("demo-accept", target, requested.CaseId, requested.HandoffId), CaseId = requested.CaseId, HandoffId = requested.HandoffId,
         }, cancellationToken: cancellation);
         return $"{from} handed case {reference} to {target} (handoff {requested.HandoffId}, accepted); {target} now leads it";
     }

@@ -30,7 +30,7 @@ public static class NetworkCommand
             if (run.Get(caseOption) is { } caseText)
             {
                 if (run.Get(kind) is not null || run.Get(key) is not null) throw new UsageException("start from either --case or an identifier, not both");
-                request.CaseId = Common.CaseId(caseText, hub.Unit);
+                request.CaseId = await Common.CaseId(hub, caseText, request.Justification.Purpose, cancellation);
             }
             else if (run.Get(blind))
             {

@@ -15,9 +15,11 @@ public sealed record CaseSpec(OffenceType Offence, SharingPolicy Policy);
 /// A command for the Sync stream, and the row it came from (none for the OpenCase of a referenced case).
 public sealed record PlannedCommand(SyncCommand Command, ImportRow? Row, string CaseKey);
 
-/// The rows of an import turned into Sync commands. Every id is derived from the content (unit, case, row fields),
-/// never from the line number or the clock, so a re-run after an interruption, or of a file with rows added or
+/// The rows of an import turned into Sync commands. Every command id is derived from the content (unit, case, row
+/// fields), never from the line number or the clock, so a re-run after an interruption, or of a file with rows added or
 /// reordered, sends the same commands for the same rows and the hub answers those as replays: nothing is duplicated.
+/// A case named by a reference is opened without a case id (the hub assigns a random one, which nobody can guess or
+/// claim first) and every command names it by that reference; a case named by its id is addressed by the id.
 public sealed class ImportPlan
 {
     public static readonly string[] Columns =
@@ -27,8 +29,8 @@ public sealed class ImportPlan
     public List<PlannedCommand> Commands { get; } = [];
     /// Rows refused before sending, with the reason.
     public Dictionary<ImportRow, string> Refused { get; } = [];
-    /// Cases the plan opens: case key (reference) → case id.
-    public Dictionary<string, string> Opened { get; } = [];
+    /// The references of the cases the plan opens (if the unit has no case with that reference yet).
+    public HashSet<string> Opened { get; } = [];
 
     public static ImportPlan Build(IEnumerable<ImportRow> rows, string unit, Func<string, CaseSpec> specFor)
     {
@@ -54,18 +56,17 @@ public sealed class ImportPlan
         var identifier = hasIdentifier ? Identifier(row) : null;
         var victim = hasVictim ? Victim(row) : null;
 
-        string caseId;
-        if (Guid.TryParse(caseKey, out var id)) caseId = id.ToString();
-        else if (!Opened.TryGetValue(caseKey, out caseId!))
+        // The case as the commands name it: its id, or the unit's reference (which also scopes the command ids).
+        var (caseId, caseReference) = Guid.TryParse(caseKey, out var id) ? (id.ToString(), "") : ("", caseKey);
+        var caseName = caseId.Length > 0 ? caseId : "reference/" + caseReference;
+        if (caseReference.Length > 0 && Opened.Add(caseReference))
         {
-            caseId = Ids.CaseId(unit, caseKey).ToString();
             var spec = specFor(caseKey);
-            Opened[caseKey] = caseId;
             Commands.Add(new PlannedCommand(new SyncCommand
             {
                 OpenCase = new OpenCaseRequest
                 {
-                    CommandId = Ids.CommandId("open", unit, caseKey), CaseId = caseId, Reference = caseKey,
+                    CommandId = Ids.CommandId("open", unit, caseKey), Reference = caseKey,
                     OffenceType = spec.Offence, SharingPolicy = spec.Policy,
                 },
             }, null, caseKey));
@@ -77,15 +78,15 @@ public sealed class ImportPlan
             {
                 AddSuspectIdentifier = new AddSuspectIdentifierRequest
                 {
-                    CommandId = Ids.CommandId("add", unit, caseId, row.Get("kind").ToLowerInvariant(), row.Get("value"), row.Get("platform"), row.Get("observed_at")),
-                    CaseId = caseId, Identifier = identifier,
+                    CommandId = Ids.CommandId("add", unit, caseName, row.Get("kind").ToLowerInvariant(), row.Get("value"), row.Get("platform"), row.Get("observed_at")),
+                    CaseId = caseId, CaseReference = caseReference, Identifier = identifier,
                 },
             }, row, caseKey));
         }
         if (victim is not null)
         {
-            victim.CaseId = caseId;
-            victim.CommandId = Ids.CommandId("victim", unit, caseId, row.Get("victim"), row.Get("age_band").ToLowerInvariant(), row.Get("country").ToUpperInvariant(),
+            (victim.CaseId, victim.CaseReference) = (caseId, caseReference);
+            victim.CommandId = Ids.CommandId("victim", unit, caseName, row.Get("victim"), row.Get("age_band").ToLowerInvariant(), row.Get("country").ToUpperInvariant(),
                 row.Get("first_contact"), row.Get("contacted_by"));
             Commands.Add(new PlannedCommand(new SyncCommand { LinkVictim = victim }, row, caseKey));
         }

@@ -27,8 +27,9 @@ public sealed class ImportReport
             if (planned.Row is null)
             {
                 if (outcome.Error is null) { if (outcome.Result!.Replayed) report.CasesKept++; else report.CasesOpened++; }
-                // The case exists under this id already (opened by another run or by `cases open`): its rows go on.
-                else if (outcome.Error.Code == (int)StatusCode.AlreadyExists && HubErrors.Field(outcome.Error) == "case_id") report.CasesKept++;
+                // The unit has a case with this reference already (opened by another run or by `cases open`): its
+                // rows go on, addressed by the reference.
+                else if (outcome.Error.Code == (int)StatusCode.AlreadyExists && HubErrors.Field(outcome.Error) is "reference" or "case_id") report.CasesKept++;
                 else caseProblems[planned.CaseKey] = HubErrors.Describe(outcome.Error);
                 continue;
             }

@@ -270,11 +270,13 @@ public sealed class AuditService(
     }
 
     /// Auditors may see every case; a unit only the cases it owns now.
+    /// Only case streams are served (a case stream is the one with a case file), and a case the caller may not see
+    /// answers exactly as one that does not exist; one it sees (a handoff's target) but may not replay is refused.
     private async Task Authorize(Caller caller, Guid caseId, CancellationToken cancellation)
     {
-        var owner = await query.Query<CaseFile>().Where(f => f.Id == caseId).Select(f => f.OwnerUnit).SingleOrDefaultAsync(cancellation);
-        if (owner is null) throw Rejection.NotFound("case", caseId.ToString(), "case_id");
-        if (!caller.Is(Roles.Auditor) && owner != caller.UnitId)
+        var file = await query.LoadAsync<CaseFile>(caseId, cancellation);
+        if (file is null || CaseVisibility.Of(file, caller) == CaseView.None) throw Rejection.NotFound("case", caseId.ToString(), "case_id");
+        if (!caller.Is(Roles.Auditor) && file.OwnerUnit != caller.UnitId)
             throw Rejection.PermissionDenied("CASE_NOT_OWNED", $"Only auditors and the owning unit may replay case {caseId}.", caseId.ToString());
     }
 

@@ -19,7 +19,7 @@ public static class CaseDecisions
     {
         if (current.OwnerUnit != caller.UnitId)
             throw Rejection.PermissionDenied("NOT_CASE_OWNER",
-                $"Only the owning unit ({current.OwnerUnit}) may change case {current.Id}.", current.Id.ToString());
+                $"Only the owning unit may change case {current.Id}.", current.Id.ToString());
         EnsureOpen(current);
     }
 

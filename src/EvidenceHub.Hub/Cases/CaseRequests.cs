@@ -11,7 +11,7 @@ public static class CaseRequests
     public static CaseCommand Open(Caller caller, OpenCaseRequest request, UnitRegistry units)
     {
         var commandId = Fields.CommandId(request.CommandId);
-        var caseId = string.IsNullOrEmpty(request.CaseId) ? Guid.CreateVersion7() : Fields.CaseId(request.CaseId);
+        var caseId = Fields.NewCaseId(request.CaseId);
         var reference = Fields.RequiredText(request.Reference, "reference", Fields.MaxReferenceLength);
         var offenceType = Fields.Enum<OffenceType>((int)request.OffenceType, "offence_type");
         var policy = SharingPolicyOf(request.SharingPolicy, units);
@@ -23,12 +23,13 @@ public static class CaseRequests
             Describe: (_, _, _) => new CommandResult())
         {
             Documents = [new CaseReferenceClaim { Id = CaseReferenceClaim.IdFor(caller.UnitId, reference), CaseId = caseId }],
+            OpensCase = true,
         };
     }
 
-    public static CaseCommand Close(Caller caller, CloseCaseRequest request)
+    public static CaseCommand Close(Caller caller, CloseCaseRequest request, Guid caseId)
     {
-        var (commandId, caseId) = (Fields.CommandId(request.CommandId), Fields.CaseId(request.CaseId));
+        var commandId = Fields.CommandId(request.CommandId);
         var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
         return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
             Decide: (current, _) => CaseDecisions.Close(Existing(current, caseId), caller, reason),

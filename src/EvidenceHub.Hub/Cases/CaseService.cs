@@ -9,6 +9,8 @@ using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Telemetry;
 using EvidenceHub.Hub.Victims;
 using System.Threading.Channels;
+using Google.Protobuf;
+using Google.Rpc;
 using Grpc.Core;
 using AccessOutcome = EvidenceHub.Hub.Audit.AccessOutcome;
 using Marten;
@@ -29,15 +31,17 @@ public sealed class CaseService(
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> OpenCase(OpenCaseRequest request, ServerCallContext context) =>
-        Run(context, caller => CaseRequests.Open(caller, request, units));
+        Run(context, request, (caller, _) => CaseRequests.Open(caller, request, units));
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> AddSuspectIdentifier(AddSuspectIdentifierRequest request, ServerCallContext context) =>
-        Run(context, caller => IdentifierRequests.Add(caller, request, correlation.Value));
+        Run(context, request, (caller, references) => On(request.CaseId, request.CaseReference, references,
+            caseId => IdentifierRequests.Add(caller, request, caseId, correlation.Value)));
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> RetractSuspectIdentifier(RetractSuspectIdentifierRequest request, ServerCallContext context) =>
-        Run(context, caller => IdentifierRequests.Retract(caller, request));
+        Run(context, request, (caller, references) => On(request.CaseId, request.CaseReference, references,
+            caseId => IdentifierRequests.Retract(caller, request, caseId)));
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<MarkNotToCorrelateResult> MarkNotToCorrelate(MarkNotToCorrelateRequest request, ServerCallContext context) =>
@@ -45,23 +49,28 @@ public sealed class CaseService(
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> LinkVictim(LinkVictimRequest request, ServerCallContext context) =>
-        Run(context, caller => VictimRequests.Link(caller, request, clock));
+        Run(context, request, (caller, references) => On(request.CaseId, request.CaseReference, references,
+            caseId => VictimRequests.Link(caller, request, caseId, clock)));
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> RequestHandoff(RequestHandoffRequest request, ServerCallContext context) =>
-        Run(context, caller => HandoffRequests.Request(caller, request, units));
+        Run(context, request, (caller, references) => On(request.CaseId, request.CaseReference, references,
+            caseId => HandoffRequests.Request(caller, request, caseId, units)));
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> AcceptHandoff(AcceptHandoffRequest request, ServerCallContext context) =>
-        Run(context, caller => HandoffRequests.Accept(caller, request));
+        Run(context, request, (caller, references) => On(request.CaseId, request.CaseReference, references,
+            caseId => HandoffRequests.Accept(caller, request, caseId)));
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> DeclineHandoff(DeclineHandoffRequest request, ServerCallContext context) =>
-        Run(context, caller => HandoffRequests.Decline(caller, request));
+        Run(context, request, (caller, references) => On(request.CaseId, request.CaseReference, references,
+            caseId => HandoffRequests.Decline(caller, request, caseId)));
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> CloseCase(CloseCaseRequest request, ServerCallContext context) =>
-        Run(context, caller => CaseRequests.Close(caller, request));
+        Run(context, request, (caller, references) => On(request.CaseId, request.CaseReference, references,
+            caseId => CaseRequests.Close(caller, request, caseId)));
 
     /// One result per command, in order; a bad command fails alone and the stream goes on. Commands that arrive
     /// together run as one burst (a handful of round trips and one transaction for up to 500 commands), which is what
@@ -96,15 +105,32 @@ public sealed class CaseService(
                 while (burst.Count < MaxSyncBurst && inbox.Reader.TryRead(out var command)) burst.Add(command);
 
                 var outcomes = new CommandOutcome[burst.Count];
+                var commands = new CaseCommand?[burst.Count];
                 var runnable = new List<(int Index, CaseCommand Command)>(burst.Count);
+                // The references the burst names, in one query; a case the burst opens is named by its reference from
+                // then on (unless the unit already holds that reference: then the open fails and the old case it is).
+                var references = await CaseAddress.References(query, caller.UnitId,
+                    burst.Select(c => StringField(RequestOf(c), "case_reference")), cancellation);
                 for (var i = 0; i < burst.Count; i++)
                 {
-                    try { runnable.Add((i, ToCaseCommand(caller, burst[i]))); }
+                    try
+                    {
+                        var command = commands[i] = ToCaseCommand(caller, burst[i], references);
+                        if (command.OpensCase) references.TryAdd(burst[i].OpenCase.Reference.Trim(), command.CaseId);
+                        runnable.Add((i, command));
+                    }
                     catch (Rejection rejection) { outcomes[i] = new CommandOutcome(null, rejection); }
                 }
                 var ran = await executor.ExecuteBurst(caller, runnable.Select(r => r.Command).ToList(), correlationId, cancellation);
                 for (var r = 0; r < runnable.Count; r++) outcomes[runnable[r].Index] = ran[r];
                 HubTelemetry.CountOutcomes(outcomes.Select(o => o.Result is not null));
+
+                // Every refused command is in the access log before its answer leaves.
+                var refusals = new List<AccessEntry>();
+                for (var i = 0; i < burst.Count; i++)
+                    if (outcomes[i].Failure is Rejection refused)
+                        refusals.Add(Refusal(caller, RequestOf(burst[i]), commands[i], refused, correlationId, inSync: true));
+                await RecordApart(refusals, cancellation);
 
                 var results = new List<SyncResult>(burst.Count);
                 for (var i = 0; i < burst.Count; i++)
@@ -144,8 +170,18 @@ public sealed class CaseService(
     {
         var caller = Caller.From(context.GetHttpContext());
         var correlationId = HubTelemetry.CorrelationIdOf(context);
-        var caseId = Fields.CaseId(request.CaseId);
+        var address = CaseAddress.Of(request.CaseId, request.CaseReference);
         var justification = Fields.RequiredText(request.Justification, "justification", MaxJustificationLength);
+        var references = await CaseAddress.References(query, caller.UnitId, address.Reference is { } named ? [named] : [], context.CancellationToken);
+        CaseTarget target;
+        try { target = address.Resolve(references); }
+        catch (Rejection)
+        {
+            await accessLog.Record(new AccessEntry(caller, nameof(GetCase), AccessOutcome.Refused, justification,
+                $"case reference {address.Reference}", null, null, correlationId), context.CancellationToken);
+            throw;
+        }
+        var caseId = target.Id;
         var asked = $"case {caseId}";
 
         // The stream's version, the case file and its identifiers (kept in the identifier index) in one round trip; the
@@ -155,14 +191,13 @@ public sealed class CaseService(
         var loadingFile = batch.Load<CaseFile>(caseId);
         var loadingHoldings = batch.Query<IdentifierHolding>().Where(h => h.CaseId == caseId).ToList();
         await batch.Execute(context.CancellationToken);
+        // Only a case stream has a case file. A case the caller may not see answers exactly as one that does not exist.
         var file = await loadingFile;
         var sees = file is null ? CaseView.None : CaseVisibility.Of(file, caller);
         if (sees == CaseView.None)
         {
             await accessLog.Record(new AccessEntry(caller, nameof(GetCase), AccessOutcome.Refused, justification, asked, null, caseId, correlationId), context.CancellationToken);
-            throw file is null
-                ? Rejection.NotFound("case", caseId.ToString(), "case_id")
-                : Rejection.PermissionDenied("CASE_NOT_VISIBLE", $"Case {caseId} is not visible to {caller.UnitId}.", caseId.ToString());
+            throw target.NotFound();
         }
 
         var holdings = await loadingHoldings;
@@ -181,34 +216,97 @@ public sealed class CaseService(
         return answer;
     }
 
-    private async Task<CommandResult> Run(ServerCallContext context, Func<Caller, CaseCommand> command)
+    /// One command: its case named by id or by the caller's reference (resolved here), executed, and if refused, the
+    /// refusal recorded before it is answered.
+    private async Task<CommandResult> Run(ServerCallContext context, IMessage request, Func<Caller, IReadOnlyDictionary<string, Guid>, CaseCommand> build)
     {
         var caller = Caller.From(context.GetHttpContext());
+        var correlationId = HubTelemetry.CorrelationIdOf(context);
+        CaseCommand? command = null;
         try
         {
-            var result = await executor.Execute(caller, command(caller), HubTelemetry.CorrelationIdOf(context), context.CancellationToken);
+            var references = await CaseAddress.References(query, caller.UnitId, [StringField(request, "case_reference")], context.CancellationToken);
+            command = build(caller, references);
+            var result = await executor.Execute(caller, command, correlationId, context.CancellationToken);
             HubTelemetry.CountOutcomes([true]);
             return result;
         }
-        catch (Rejection)
+        catch (Rejection rejection)
         {
             HubTelemetry.CountOutcomes([false]);
+            await accessLog.Record(Refusal(caller, request, command, rejection, correlationId, inSync: false), context.CancellationToken);
             throw;
         }
     }
 
-    private CaseCommand ToCaseCommand(Caller caller, SyncCommand command) => command.CommandCase switch
+    /// Records a Sync burst's refusals outside the call's own flow: they are records of single commands, and do not
+    /// stand for the stream, whose own failure (if any) AccessRecording must still record.
+    private Task RecordApart(IReadOnlyList<AccessEntry> entries, CancellationToken cancellation)
+    {
+        if (entries.Count == 0) return Task.CompletedTask;
+        using (ExecutionContext.SuppressFlow()) return Task.Run(() => accessLog.Record(entries, cancellation), cancellation);
+    }
+
+    /// A command on an existing case, named by case_id or case_reference.
+    private static CaseCommand On(string caseId, string caseReference, IReadOnlyDictionary<string, Guid> references, Func<Guid, CaseCommand> build)
+    {
+        var target = CaseAddress.Of(caseId, caseReference).Resolve(references);
+        return build(target.Id) with { CaseReference = target.Reference };
+    }
+
+    private CaseCommand ToCaseCommand(Caller caller, SyncCommand command, IReadOnlyDictionary<string, Guid> references) => command.CommandCase switch
     {
         SyncCommand.CommandOneofCase.OpenCase => CaseRequests.Open(caller, command.OpenCase, units),
-        SyncCommand.CommandOneofCase.AddSuspectIdentifier => IdentifierRequests.Add(caller, command.AddSuspectIdentifier, correlation.Value),
-        SyncCommand.CommandOneofCase.RetractSuspectIdentifier => IdentifierRequests.Retract(caller, command.RetractSuspectIdentifier),
-        SyncCommand.CommandOneofCase.LinkVictim => VictimRequests.Link(caller, command.LinkVictim, clock),
-        SyncCommand.CommandOneofCase.RequestHandoff => HandoffRequests.Request(caller, command.RequestHandoff, units),
-        SyncCommand.CommandOneofCase.AcceptHandoff => HandoffRequests.Accept(caller, command.AcceptHandoff),
-        SyncCommand.CommandOneofCase.DeclineHandoff => HandoffRequests.Decline(caller, command.DeclineHandoff),
-        SyncCommand.CommandOneofCase.CloseCase => CaseRequests.Close(caller, command.CloseCase),
+        SyncCommand.CommandOneofCase.AddSuspectIdentifier => On(command.AddSuspectIdentifier.CaseId, command.AddSuspectIdentifier.CaseReference, references,
+            caseId => IdentifierRequests.Add(caller, command.AddSuspectIdentifier, caseId, correlation.Value)),
+        SyncCommand.CommandOneofCase.RetractSuspectIdentifier => On(command.RetractSuspectIdentifier.CaseId, command.RetractSuspectIdentifier.CaseReference, references,
+            caseId => IdentifierRequests.Retract(caller, command.RetractSuspectIdentifier, caseId)),
+        SyncCommand.CommandOneofCase.LinkVictim => On(command.LinkVictim.CaseId, command.LinkVictim.CaseReference, references,
+            caseId => VictimRequests.Link(caller, command.LinkVictim, caseId, clock)),
+        SyncCommand.CommandOneofCase.RequestHandoff => On(command.RequestHandoff.CaseId, command.RequestHandoff.CaseReference, references,
+            caseId => HandoffRequests.Request(caller, command.RequestHandoff, caseId, units)),
+        SyncCommand.CommandOneofCase.AcceptHandoff => On(command.AcceptHandoff.CaseId, command.AcceptHandoff.CaseReference, references,
+            caseId => HandoffRequests.Accept(caller, command.AcceptHandoff, caseId)),
+        SyncCommand.CommandOneofCase.DeclineHandoff => On(command.DeclineHandoff.CaseId, command.DeclineHandoff.CaseReference, references,
+            caseId => HandoffRequests.Decline(caller, command.DeclineHandoff, caseId)),
+        SyncCommand.CommandOneofCase.CloseCase => On(command.CloseCase.CaseId, command.CloseCase.CaseReference, references,
+            caseId => CaseRequests.Close(caller, command.CloseCase, caseId)),
         _ => throw Rejection.InvalidArgument("command", "is empty: set one of the commands"),
     };
+
+    /// The access record of a refused command: the operation, the case asked for (by id, or by the caller's
+    /// reference) and what was refused. The case id is recorded even when no such case exists or the caller may not
+    /// see it, so that an auditor finds probes of a case among its records.
+    private static AccessEntry Refusal(Caller caller, IMessage? request, CaseCommand? command, Rejection rejection, string correlationId, bool inSync)
+    {
+        var operation = request?.Descriptor.Name is { } name ? (name.EndsWith("Request", StringComparison.Ordinal) ? name[..^"Request".Length] : name) : nameof(Sync);
+        Guid? caseId = Guid.TryParse(StringField(request, "case_id"), out var asked) ? asked
+            : command is { OpensCase: false } ? command.CaseId : null;
+        var reference = StringField(request, "case_reference").Trim();
+        if (reference.Length > Fields.MaxReferenceLength) reference = reference[..Fields.MaxReferenceLength];
+        var what = operation + (caseId is { } id ? $" on case {id}" : "") + (reference.Length > 0 ? $" (case reference {reference})" : "") + (inSync ? " in Sync" : "");
+        var status = rejection.Status;
+        var why = status.GetDetail<Google.Rpc.ErrorInfo>()?.Reason
+                  ?? string.Join(", ", status.GetDetail<Google.Rpc.BadRequest>()?.FieldViolations.Select(v => v.Field) ?? []);
+        var code = ((StatusCode)status.Code).ToString();
+        return new AccessEntry(caller, operation, AccessOutcome.Refused, null, what, $"nothing (refused: {code}{(why.Length > 0 ? " " + why : "")})", caseId, correlationId);
+    }
+
+    private static IMessage? RequestOf(SyncCommand command) => command.CommandCase switch
+    {
+        SyncCommand.CommandOneofCase.OpenCase => command.OpenCase,
+        SyncCommand.CommandOneofCase.AddSuspectIdentifier => command.AddSuspectIdentifier,
+        SyncCommand.CommandOneofCase.LinkVictim => command.LinkVictim,
+        SyncCommand.CommandOneofCase.RequestHandoff => command.RequestHandoff,
+        SyncCommand.CommandOneofCase.AcceptHandoff => command.AcceptHandoff,
+        SyncCommand.CommandOneofCase.DeclineHandoff => command.DeclineHandoff,
+        SyncCommand.CommandOneofCase.CloseCase => command.CloseCase,
+        SyncCommand.CommandOneofCase.RetractSuspectIdentifier => command.RetractSuspectIdentifier,
+        _ => null,
+    };
+
+    private static string StringField(IMessage? message, string field) =>
+        message?.Descriptor.FindFieldByName(field)?.Accessor.GetValue(message) as string ?? "";
 
     private static string CommandIdOf(SyncCommand command) => command.CommandCase switch
     {

@@ -21,4 +21,12 @@ public sealed record CaseCommand(
 
     /// The identifiers whose index entries the command decides on, given the case; they are locked and read first.
     public Func<CaseFile?, IReadOnlyList<string>> IndexKeys { get; init; } = _ => [];
+
+    /// OpenCase: the only command that needs its case not to exist yet.
+    public bool OpensCase { get; init; }
+
+    /// The caller's reference for the case, when the request named the case by it (its errors then name it too).
+    public string? CaseReference { get; init; }
+
+    public CaseTarget Target => new(CaseId, CaseReference);
 }

@@ -34,9 +34,13 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         var earlier = await session.LoadAsync<CommandReceipt>(receiptId, cancellation);
         if (earlier is not null) return Replay(earlier, fingerprint, command);
 
-        var stream = await FetchForWriting(session, command, cancellation);
-        var index = await LockAndLoadIndex(session, command.IndexKeys(stream.Aggregate), cancellation);
+        // Checked at commit: the case is still where it was read.
+        var stream = await session.Events.FetchForWriting<CaseFile>(command.CaseId, cancellation);
         var versionBefore = stream.CurrentVersion.GetValueOrDefault();
+        EnsureAddressable(caller, command, stream.Aggregate, versionBefore);
+        if (command.ExpectedVersion is { } expected && expected != versionBefore)
+            throw StaleVersion(command.CaseId, expected, versionBefore);
+        var index = await LockAndLoadIndex(session, command.IndexKeys(stream.Aggregate), cancellation);
         var events = command.Decide(stream.Aggregate, index);
         var caseEvents = Append(session, events, command, toCase =>
         {
@@ -60,7 +64,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
                 return Replay(winner, fingerprint, command);
             if (exception is DocumentAlreadyExistsException { DocType: var type } && type == typeof(CaseReferenceClaim))
                 throw Rejection.AlreadyExists("case reference", caller.UnitId, "reference", "this unit already has a case with this reference");
-            throw await StaleVersion(command, cancellation);
+            throw await StaleVersion(caller, command, cancellation);
         }
 
         HubTelemetry.EventsAppended.Add(events.Count);
@@ -108,7 +112,8 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         {
             // A command that cannot name its keys yet (its case opens in this burst) names them when it decides;
             // if they were not locked, the burst runs one by one.
-            try { keys.AddRange(command.IndexKeys(streams[command.CaseId].State)); }
+            // A case the caller may not see costs what a missing one does.
+            try { keys.AddRange(command.IndexKeys(Visible(streams[command.CaseId].State, caller))); }
             catch (Rejection) { }
         }
         var index = await LockAndLoadIndex(session, keys, cancellation);
@@ -129,6 +134,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
                     continue;
                 }
                 var (state, version) = streams[command.CaseId];
+                EnsureAddressable(caller, command, state, version);
                 if (command.ExpectedVersion is { } expected && expected != version)
                     throw StaleVersion(command.CaseId, expected, version);
 
@@ -237,29 +243,38 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         return result;
     }
 
-    private static async Task<IEventStream<CaseFile>> FetchForWriting(IDocumentSession session, CaseCommand command, CancellationToken cancellation)
+    /// The first check on every command, before versions, duplicates and the case's state: a stream that is no case
+    /// (none at all, or one of the hub's own, such as an identifier's) and a case the caller may not see answer exactly
+    /// as a case that does not exist, so that no answer tells them apart, names an owner or gives a version away.
+    private static void EnsureAddressable(Caller caller, CaseCommand command, CaseFile? state, long version)
     {
-        try
+        if (command.OpensCase)
         {
-            return command.ExpectedVersion is { } expected
-                ? await session.Events.FetchForWriting<CaseFile>(command.CaseId, expected, cancellation)
-                : await session.Events.FetchForWriting<CaseFile>(command.CaseId, cancellation);
+            if (state is not null || version > 0)
+                throw Rejection.AlreadyExists("case", command.CaseId.ToString(), "case_id", "a case with this id already exists");
+            return;
         }
-        catch (ConcurrencyException)
-        {
-            var state = await session.Events.FetchStreamStateAsync(command.CaseId, cancellation);
-            if (state is null) throw Rejection.NotFound("case", command.CaseId.ToString(), "case_id");
-            throw StaleVersion(command.CaseId, command.ExpectedVersion.GetValueOrDefault(), state.Version);
-        }
+        if (Visible(state, caller) is null) throw command.Target.NotFound();
+        // A reference names the case the caller's unit opened under it (in a Sync burst, one opened earlier in it):
+        // should that open have failed, the reference names no case rather than the one its id collided with.
+        if (command.CaseReference is { } reference && (state!.OpenedByUnit != caller.UnitId || state.Reference != reference))
+            throw command.Target.NotFound();
     }
 
-    /// Someone else appended first: a client that stated the version it saw learns the current one; a client that
-    /// did not may simply retry.
-    private async Task<Rejection> StaleVersion(CaseCommand command, CancellationToken cancellation)
+    private static CaseFile? Visible(CaseFile? state, Caller caller) =>
+        state is not null && CaseVisibility.Of(state, caller) != CaseView.None ? state : null;
+
+    /// Someone else appended first: a client that stated the version it saw learns the current one (if it may still
+    /// see the case); a client that did not may simply retry.
+    private async Task<Rejection> StaleVersion(Caller caller, CaseCommand command, CancellationToken cancellation)
     {
         await using var reader = store.QuerySession();
-        var state = await reader.Events.FetchStreamStateAsync(command.CaseId, cancellation);
-        if (state is null) return Rejection.NotFound("case", command.CaseId.ToString(), "case_id");
+        var batch = reader.CreateBatchQuery();
+        var loadingState = batch.Events.FetchStreamState(command.CaseId);
+        var loadingFile = batch.Load<CaseFile>(command.CaseId);
+        await batch.Execute(cancellation);
+        var (state, file) = (await loadingState, await loadingFile);
+        if (state is null || Visible(file, caller) is null) return command.Target.NotFound();
         return command.ExpectedVersion is { } expected
             ? StaleVersion(command.CaseId, expected, state.Version)
             : Rejection.Aborted("CONCURRENT_CHANGE", $"Case {command.CaseId} changed while the command ran; retry it.");

@@ -25,6 +25,20 @@ public static class Fields
 
     public static Guid CaseId(string value) => Id(value, "case_id");
 
+    /// The id of a case to open: a random UUID version 4 (RFC 9562), or the hub's own when empty. The hub's internal
+    /// streams are named by version 7 (access records) and version 8 (identifiers) ids, so an id a client chooses can
+    /// never name one of them, and a random id cannot be guessed from a unit and a reference to squat it.
+    public static Guid NewCaseId(string value)
+    {
+        if (string.IsNullOrEmpty(value)) return Guid.NewGuid();
+        const string description = "case ids must be random UUIDv4 (RFC 9562 version 4) or left empty for the hub to assign one";
+        if (!Guid.TryParse(value, out var id)) throw Rejection.InvalidArgument("case_id", description);
+        Span<byte> bytes = stackalloc byte[16];
+        id.TryWriteBytes(bytes, bigEndian: true, out _);
+        if (bytes[6] >> 4 != 4 || (bytes[8] & 0xC0) != 0x80) throw Rejection.InvalidArgument("case_id", description);
+        return id;
+    }
+
     public static Guid Id(string value, string field)
     {
         if (string.IsNullOrWhiteSpace(value)) throw Rejection.InvalidArgument(field, "is required");

@@ -9,9 +9,9 @@ namespace EvidenceHub.Hub.Handoffs;
 
 public static class HandoffRequests
 {
-    public static CaseCommand Request(Caller caller, RequestHandoffRequest request, UnitRegistry units)
+    public static CaseCommand Request(Caller caller, RequestHandoffRequest request, Guid caseId, UnitRegistry units)
     {
-        var (commandId, caseId) = (Fields.CommandId(request.CommandId), Fields.CaseId(request.CaseId));
+        var commandId = Fields.CommandId(request.CommandId);
         var targetId = Fields.RequiredText(request.TargetUnit, "target_unit", 64);
         var target = units.Find(targetId) ?? throw Rejection.NotFound("unit", targetId, "target_unit");
         var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
@@ -21,18 +21,18 @@ public static class HandoffRequests
             Describe: (_, _, _) => new CommandResult { HandoffId = newHandoffId.ToString() });
     }
 
-    public static CaseCommand Accept(Caller caller, AcceptHandoffRequest request)
+    public static CaseCommand Accept(Caller caller, AcceptHandoffRequest request, Guid caseId)
     {
-        var (commandId, caseId) = (Fields.CommandId(request.CommandId), Fields.CaseId(request.CaseId));
+        var commandId = Fields.CommandId(request.CommandId);
         var handoffId = Fields.Id(request.HandoffId, "handoff_id");
         return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
             Decide: (current, _) => HandoffDecisions.Accept(CaseRequests.Existing(current, caseId), caller, handoffId),
             Describe: (_, _, _) => new CommandResult { HandoffId = handoffId.ToString() });
     }
 
-    public static CaseCommand Decline(Caller caller, DeclineHandoffRequest request)
+    public static CaseCommand Decline(Caller caller, DeclineHandoffRequest request, Guid caseId)
     {
-        var (commandId, caseId) = (Fields.CommandId(request.CommandId), Fields.CaseId(request.CaseId));
+        var commandId = Fields.CommandId(request.CommandId);
         var handoffId = Fields.Id(request.HandoffId, "handoff_id");
         var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
         return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,

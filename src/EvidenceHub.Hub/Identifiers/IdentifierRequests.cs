@@ -10,9 +10,9 @@ namespace EvidenceHub.Hub.Identifiers;
 
 public static class IdentifierRequests
 {
-    public static CaseCommand Add(Caller caller, AddSuspectIdentifierRequest request, CorrelationOptions options)
+    public static CaseCommand Add(Caller caller, AddSuspectIdentifierRequest request, Guid caseId, CorrelationOptions options)
     {
-        var (commandId, caseId) = (Fields.CommandId(request.CommandId), Fields.CaseId(request.CaseId));
+        var commandId = Fields.CommandId(request.CommandId);
         var raw = RawOf(request.Identifier);
         // Canonicalised against the case's country: a national phone format means that country's numbers.
         // Remembered, because the index keys, the decision and the answer all need it.
@@ -45,9 +45,9 @@ public static class IdentifierRequests
         };
     }
 
-    public static CaseCommand Retract(Caller caller, RetractSuspectIdentifierRequest request)
+    public static CaseCommand Retract(Caller caller, RetractSuspectIdentifierRequest request, Guid caseId)
     {
-        var (commandId, caseId) = (Fields.CommandId(request.CommandId), Fields.CaseId(request.CaseId));
+        var commandId = Fields.CommandId(request.CommandId);
         var key = Fields.RequiredText(request.IdentifierKey, "identifier_key", Fields.MaxIdentifierKeyLength);
         var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
         return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,

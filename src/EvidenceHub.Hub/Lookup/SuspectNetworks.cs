@@ -21,6 +21,7 @@ public sealed class SuspectNetworks(CorrelationOptions correlation)
 
     public async Task<SuspectNetwork> AroundCase(IQuerySession session, Guid caseId, Caller caller, CancellationToken cancellation)
     {
+        // Only a case stream has a summary; a case the caller may not see answers exactly as one that does not exist.
         var file = await session.LoadAsync<CaseSummary>(caseId, cancellation);
         if (file is null || Level(file, caller) == DisclosureLevel.None)
             throw Rejection.NotFound("case", caseId.ToString(), "case_id");

@@ -11,9 +11,9 @@ public static class VictimRequests
 {
     public const int MaxVictimReferenceLength = 64;
 
-    public static CaseCommand Link(Caller caller, LinkVictimRequest request, TimeProvider clock)
+    public static CaseCommand Link(Caller caller, LinkVictimRequest request, Guid caseId, TimeProvider clock)
     {
-        var (commandId, caseId) = (Fields.CommandId(request.CommandId), Fields.CaseId(request.CaseId));
+        var commandId = Fields.CommandId(request.CommandId);
         var victim = new VictimToLink(
             Fields.RequiredText(request.VictimReference, "victim_reference", MaxVictimReferenceLength),
             Fields.Enum<AgeBand>((int)request.AgeBand, "age_band"),

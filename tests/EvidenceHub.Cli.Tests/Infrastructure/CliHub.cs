@@ -112,6 +112,14 @@ public sealed class CliHub : IAsyncLifetime
     public HubConnection Connect(string unit) =>
         HubConnection.Open(new HubSettings(Address, unit, Certificates, null, null, null, null, "test", null, null));
 
+    /// The id the hub gave a unit's case, found as the unit finds it: by the case's reference.
+    public async Task<string> CaseIdOf(string unit, string reference)
+    {
+        using var connection = Connect(unit);
+        var file = await connection.Cases.GetCaseAsync(new Contracts.V1.GetCaseRequest { CaseReference = reference, Justification = "test check" });
+        return file.CaseId;
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -167,14 +167,16 @@ public sealed class BadInputTests(HubFixture hub)
         var handoff = await nl.RequestHandoffAsync(new RequestHandoffRequest { CommandId = NewId(), CaseId = caseId, TargetUnit = "BE-FCCU", Reason = "r" });
         var unknownHandoff = await Failure(() => hub.Cases("BE-FCCU").AcceptHandoffAsync(new AcceptHandoffRequest { CommandId = NewId(), CaseId = caseId, HandoffId = NewId() }).ResponseAsync);
         Assert.Equal((StatusCode.NotFound, "handoff_id"), (unknownHandoff.Code, unknownHandoff.Field));
+        // A unit that is not the target does not see the case: it answers as a missing one.
         var notTarget = await Failure(() => hub.Cases("CA-RCMP-NCECC").AcceptHandoffAsync(new AcceptHandoffRequest { CommandId = NewId(), CaseId = caseId, HandoffId = handoff.HandoffId }).ResponseAsync);
-        Assert.Equal(StatusCode.PermissionDenied, notTarget.Code);
+        Assert.Equal((StatusCode.NotFound, "case_id"), (notTarget.Code, notTarget.Field));
         var ownerAccepts = await Failure(() => nl.AcceptHandoffAsync(new AcceptHandoffRequest { CommandId = NewId(), CaseId = caseId, HandoffId = handoff.HandoffId }).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, ownerAccepts.Code);
 
         await hub.Cases("BE-FCCU").DeclineHandoffAsync(new DeclineHandoffRequest { CommandId = NewId(), CaseId = caseId, HandoffId = handoff.HandoffId, Reason = "no" });
+        // Once declined, the case is hidden from BE again: a second answer finds no case.
         var answeredTwice = await Failure(() => hub.Cases("BE-FCCU").AcceptHandoffAsync(new AcceptHandoffRequest { CommandId = NewId(), CaseId = caseId, HandoffId = handoff.HandoffId }).ResponseAsync);
-        Assert.Equal(StatusCode.FailedPrecondition, answeredTwice.Code);
+        Assert.Equal((StatusCode.NotFound, "case_id"), (answeredTwice.Code, answeredTwice.Field));
         Assert.Equal(3, await VersionOf(caseId));
     }
 
@@ -182,9 +184,14 @@ public sealed class BadInputTests(HubFixture hub)
     public async Task Only_the_owner_changes_a_case_and_a_closed_case_takes_no_more_changes()
     {
         var caseId = await nl.OpenedCase();
+        // A unit that may not see the case finds none; one that sees it (a handoff's target) may still not change it.
         var stranger = await Failure(() => hub.Cases("BE-FCCU").AddSuspectIdentifierAsync(AddIdentifier(caseId, IdentifierKind.EmailAddress, "a@example.com")).ResponseAsync);
-        Assert.Equal(StatusCode.PermissionDenied, stranger.Code);
-        Assert.Equal("NOT_CASE_OWNER", stranger.Status.GetDetail<Google.Rpc.ErrorInfo>().Reason);
+        Assert.Equal((StatusCode.NotFound, "case_id"), (stranger.Code, stranger.Field));
+        await nl.RequestHandoffAsync(new RequestHandoffRequest { CommandId = NewId(), CaseId = caseId, TargetUnit = "BE-FCCU", Reason = "r" });
+        var target = await Failure(() => hub.Cases("BE-FCCU").AddSuspectIdentifierAsync(AddIdentifier(caseId, IdentifierKind.EmailAddress, "a@example.com")).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, target.Code);
+        Assert.Equal("NOT_CASE_OWNER", target.Status.GetDetail<Google.Rpc.ErrorInfo>().Reason);
+        Assert.DoesNotContain("NL-TBKK", target.Status.ToString());
 
         await nl.CloseCaseAsync(new CloseCaseRequest { CommandId = NewId(), CaseId = caseId, Reason = "done" });
         var afterClose = await Failure(() => nl.AddSuspectIdentifierAsync(AddIdentifier(caseId, IdentifierKind.EmailAddress, "a@example.com")).ResponseAsync);
@@ -192,7 +199,7 @@ public sealed class BadInputTests(HubFixture hub)
         Assert.Equal("CASE_CLOSED", afterClose.Status.GetDetail<Google.Rpc.ErrorInfo>().Reason);
         var closeAgain = await Failure(() => nl.CloseCaseAsync(new CloseCaseRequest { CommandId = NewId(), CaseId = caseId, Reason = "again" }).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, closeAgain.Code);
-        Assert.Equal(2, await VersionOf(caseId));
+        Assert.Equal(3, await VersionOf(caseId)); // opened, handoff requested, closed
     }
 
     [Fact]

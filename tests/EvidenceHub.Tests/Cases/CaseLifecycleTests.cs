@@ -90,9 +90,9 @@ public sealed class CaseLifecycleTests(HubFixture hub)
         Assert.NotNull(answered.AnsweredAt);
         Assert.Equal(7, file.Version);
 
-        // The former lead no longer sees the case.
+        // The former lead no longer sees the case: to it, the case is not there.
         var (code, _, _) = await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "test" }).ResponseAsync);
-        Assert.Equal(StatusCode.PermissionDenied, code);
+        Assert.Equal(StatusCode.NotFound, code);
     }
 
     [Fact]
