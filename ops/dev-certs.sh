@@ -5,7 +5,8 @@
 #
 #   ops/dev-certs.sh            writes into <repo>/.data/certs (override with EVIDENCEHUB_CERTS)
 #
-# Files: ca.crt ca.key, server.crt server.key, and <unit>.crt <unit>.key <unit>.pfx (empty password) per unit.
+# Files: ca.crt ca.key, ca.crl (the CA's revocation list, empty, valid 30 days, remade when due within 7), server.crt
+# server.key, and <unit>.crt <unit>.key <unit>.pfx (empty password) per sample unit (SAMPLE_UNITS in ops/lib.sh).
 # Development only: the keys are unencrypted and nothing here belongs in production.
 set -euo pipefail
 # shellcheck source=ops/lib.sh
@@ -14,9 +15,6 @@ set -euo pipefail
 CERTS="${EVIDENCEHUB_CERTS:-$REPO/.data/certs}"
 case $CERTS in /*) ;; *) CERTS="$PWD/$CERTS" ;; esac
 ORG="EvidenceHub dev"
-# unit id -> country. EU-AUDIT is the auditor, seated in Brussels.
-UNITS=("NL-TBKK:NL" "CA-RCMP-NCECC:CA" "BE-FCCU:BE" "US-HSI-C3:US" "EU-AUDIT:BE"
-       "NL-ON-ZEDEN:NL" "DE-BKA:DE" "DE-LKA-NW:DE" "GB-NCA-CEOP:GB" "FR-OFMIN:FR")
 
 command -v openssl >/dev/null 2>&1 || die "openssl not found (apt-get install -y openssl)"
 
@@ -83,8 +81,9 @@ authorityKeyIdentifier=keyid"
   made=$((made + 1))
 fi
 
-for entry in "${UNITS[@]}"; do
-  unit=${entry%%:*} country=${entry##*:}
+for entry in "${SAMPLE_UNITS[@]}"; do
+  unit=${entry%%:*} rest=${entry#*:}
+  country=${rest%%:*}
   if ! usable "$CERTS/$unit"; then
     log "creating client certificate $unit.crt / $unit.key (CN=$unit, O=$ORG, C=$country)"
     new_key "$TMP/$unit.key"
@@ -106,6 +105,35 @@ authorityKeyIdentifier=keyid"
     made=$((made + 1))
   fi
 done
+
+# The CA's certificate revocation list, which the hub checks (Identity:CrlPath). Empty: revoke a development
+# certificate by deleting it (this script then issues a new one) or, to try revocation, with openssl ca -revoke.
+crl_fresh() {
+  local next
+  [ -s "$CERTS/ca.crl" ] && [ "$CERTS/ca.crl" -nt "$CERTS/ca.crt" ] || return 1
+  openssl crl -in "$CERTS/ca.crl" -CAfile "$CERTS/ca.crt" -noout >/dev/null 2>&1 || return 1
+  next=$(openssl crl -in "$CERTS/ca.crl" -noout -nextupdate 2>/dev/null | sed 's/^nextUpdate=//')
+  [ -n "$next" ] && [ $(( $(date -d "$next" +%s) - $(date +%s) )) -gt $((7 * 24 * 3600)) ]
+}
+if ! crl_fresh; then
+  log "creating the CA's revocation list ca.crl (empty, valid for 30 days)"
+  : >"$TMP/index.txt"
+  printf '%X\n' "$(date +%s)" >"$TMP/crlnumber"
+  cat >"$TMP/crl.cnf" <<EOF
+[ ca ]
+default_ca = dev
+[ dev ]
+database = $TMP/index.txt
+crlnumber = $TMP/crlnumber
+default_md = sha256
+default_crl_days = 30
+EOF
+  openssl ca -config "$TMP/crl.cnf" -gencrl -keyfile "$CERTS/ca.key" -cert "$CERTS/ca.crt" -out "$TMP/ca.crl" 2>/dev/null \
+    || die "openssl could not make the revocation list"
+  mv -f "$TMP/ca.crl" "$CERTS/ca.crl"
+  chmod 644 "$CERTS/ca.crl"
+  made=$((made + 1))
+fi
 
 if [ "$made" -eq 0 ]; then
   log "development certificates are up to date in $CERTS"

@@ -6,6 +6,21 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 OPS="$REPO/ops"   # used by the scripts that source this file
 SCRIPT_NAME="ops/$(basename "${BASH_SOURCE[1]:-$0}")"
 
+# The sample units of a development checkout, as id:country:roles (roles comma-separated). ops/dev-certs.sh makes a
+# client certificate for each; ops/run-hub.sh registers them with the hub. EU-AUDIT is the auditor, seated in Brussels.
+SAMPLE_UNITS=("NL-TBKK:NL:unit" "CA-RCMP-NCECC:CA:unit,partner" "BE-FCCU:BE:unit" "US-HSI-C3:US:partner" "EU-AUDIT:BE:auditor"
+              "NL-ON-ZEDEN:NL:unit" "DE-BKA:DE:unit" "DE-LKA-NW:DE:unit" "GB-NCA-CEOP:GB:unit" "FR-OFMIN:FR:unit")
+
+# Writes a development secret (the output of the command after the path) to a new file readable by its owner only,
+# unless the file is already there. Created under umask 077 and moved into place, so it is never readable by others,
+# not even for a moment, and never half-written.
+ensure_secret() {
+  local file=$1; shift
+  [ -s "$file" ] && return 0
+  (umask 077 && mkdir -p "$(dirname "$file")" && "$@" >"$file.tmp.$$" && mv -f "$file.tmp.$$" "$file") || die "could not create $file"
+  log "created the development secret $file"
+}
+
 # Messages go to stderr so stdout stays clean for values other scripts capture (e.g. `postgres.sh url`).
 log() { printf '%s: %s\n' "$SCRIPT_NAME" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -5,6 +5,7 @@
 #   ops/postgres.sh stop         fast shutdown
 #   ops/postgres.sh status       exit 0 when running, 3 when not
 #   ops/postgres.sh url [DB]     print an Npgsql connection string; creates DB (default evidencehub) if missing
+#   ops/postgres.sh hub-url [DB] the same for the hub's own role (evidencehub_hub, no superuser, password over TCP)
 #
 # Environment:
 #   EVIDENCEHUB_PG_DATA   data directory (default: <repo>/.data/postgres)
@@ -23,7 +24,7 @@ BIN=""        # directory holding initdb, pg_ctl, postgres
 DATA=""       # data directory
 RUN_AS=""     # OS user that runs the server; empty = the current user
 
-usage() { sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 if ! [[ "$PORT" =~ ^[0-9]+$ ]] || [ "$PORT" -lt 1 ] || [ "$PORT" -gt 65535 ]; then
   die "EVIDENCEHUB_PG_PORT=$PORT is not a port number"
@@ -289,10 +290,68 @@ cmd_url() {
   echo "Host=127.0.0.1;Port=$(server_port);Username=postgres;Database=$db"
 }
 
+# The hub's own database role: no superuser, no CREATEDB or CREATEROLE; it may connect to and create schemas in its
+# database only, because Marten creates and updates the hub's schema (evidencehub) at start-up, and it owns that
+# schema. It signs in with a generated password (in a pgpass file under .data/secrets, never in the connection
+# string), required by a pg_hba rule placed before initdb's development-only trust rules. Objects that an older run
+# made as the superuser are handed over to it.
+HUB_ROLE=evidencehub_hub
+HUB_SCHEMA=evidencehub
+
+psql_in() {
+  local port=$1 db=$2; shift 2
+  "$(psql_bin)" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$db" -tA "$@"
+}
+
+cmd_hub_url() {
+  local db=${1:-$DEFAULT_DB} port pgpass password hba rule
+  find_bindir || die "PostgreSQL is not installed; run: ops/postgres.sh start"
+  resolve_datadir
+  server_pid >/dev/null || die "the server is not running (data $DATA); run: ops/postgres.sh start"
+  ensure_db "$db"
+  port=$(server_port)
+  take_lock "$DATA.role-lock"
+  pgpass="$REPO/.data/secrets/postgres-hub.pgpass"
+  ensure_secret "$pgpass" sh -c "printf '127.0.0.1:*:*:$HUB_ROLE:%s\n' \"\$(openssl rand -hex 24)\""
+  password=$(cut -d: -f5 "$pgpass")
+
+  psql_in "$port" postgres -v role="$HUB_ROLE" -v password="$password" >/dev/null <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
+ALTER ROLE :"role" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'password';
+SQL
+  psql_in "$port" "$db" -v role="$HUB_ROLE" -v db="$db" -v schema="$HUB_SCHEMA" >/dev/null <<'SQL'
+REVOKE ALL ON DATABASE :"db" FROM PUBLIC;
+GRANT CONNECT, CREATE, TEMPORARY ON DATABASE :"db" TO :"role";
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+SELECT format('ALTER SCHEMA %I OWNER TO %I', nspname, :'role') FROM pg_namespace
+ WHERE nspname = :'schema' AND pg_get_userbyid(nspowner) <> :'role' \gexec
+SELECT format('ALTER TABLE %s OWNER TO %I', c.oid::regclass, :'role') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = :'schema' AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND pg_get_userbyid(c.relowner) <> :'role' \gexec
+SELECT format('ALTER SEQUENCE %s OWNER TO %I', c.oid::regclass, :'role') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = :'schema' AND c.relkind = 'S' AND pg_get_userbyid(c.relowner) <> :'role'
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')) \gexec
+SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, :'role') FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname = :'schema' AND pg_get_userbyid(p.proowner) <> :'role' \gexec
+SQL
+
+  hba="$DATA/pg_hba.conf"
+  rule="host    all    $HUB_ROLE    127.0.0.1/32    scram-sha-256"
+  if ! grep -qF "$rule" "$hba"; then
+    { printf '# ops/postgres.sh: the hub'"'"'s role signs in with its password, never by trust\n%s\n' "$rule"; cat "$hba"; } >"$hba.new"
+    chown --reference="$hba" "$hba.new"
+    chmod --reference="$hba" "$hba.new"
+    mv -f "$hba.new" "$hba"
+    psql_admin "$port" -c "SELECT pg_reload_conf()" >/dev/null
+    log "pg_hba.conf: $HUB_ROLE needs its password (scram-sha-256) on 127.0.0.1"
+  fi
+  echo "Host=127.0.0.1;Port=$port;Username=$HUB_ROLE;Database=$db;Passfile=$pgpass"
+}
+
 case "${1:-}" in
   start)  [ $# -eq 1 ] || usage; cmd_start ;;
   stop)   [ $# -eq 1 ] || usage; cmd_stop ;;
   status) [ $# -eq 1 ] || usage; cmd_status ;;
   url)    [ $# -le 2 ] || usage; cmd_url "${2:-}" ;;
+  hub-url) [ $# -le 2 ] || usage; cmd_hub_url "${2:-}" ;;
   *)      usage ;;
 esac

@@ -4,12 +4,14 @@ using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Feed;
+using EvidenceHub.Hub.Hosting;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Lookup;
 using EvidenceHub.Hub.Store;
 using EvidenceHub.Hub.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.RequireProductionReadiness();
 
 builder.AddUnitIdentity().AddEventStore().AddCorrelation().AddLookup().AddFeed().AddHubTelemetry();
 builder.Services.AddGrpc(grpc =>

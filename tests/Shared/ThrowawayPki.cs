@@ -33,6 +33,35 @@ public sealed class ThrowawayPki : IDisposable
 
     public X509Certificate2 ServerCertificate() => Issue(Authority, "CN=localhost", clientAuth: false);
 
+    /// A client certificate of any shape, for tests of what the hub refuses: the given subject, basic constraints,
+    /// key usage and extended key usages (none when empty), issued by this CA.
+    public X509Certificate2 ShapedClientCertificate(X500DistinguishedName subject, bool certificateAuthority = false,
+        X509KeyUsageFlags keyUsage = X509KeyUsageFlags.DigitalSignature, params string[] extendedKeyUsages)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(keyUsage, true));
+        if (extendedKeyUsages.Length > 0)
+        {
+            var purposes = new OidCollection();
+            foreach (var purpose in extendedKeyUsages) purposes.Add(new Oid(purpose));
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(purposes, false));
+        }
+        return Finish(request, key, Authority);
+    }
+
+    /// A CRL of this CA, PEM-encoded, revoking the given certificates.
+    public string RevocationListPem(IEnumerable<X509Certificate2> revoked, long number, DateTimeOffset? nextUpdate = null)
+    {
+        var builder = new CertificateRevocationListBuilder();
+        foreach (var certificate in revoked)
+            builder.AddEntry(certificate, DateTimeOffset.UtcNow.AddMinutes(-1), X509RevocationReason.KeyCompromise);
+        var der = builder.Build(Authority, number, nextUpdate ?? DateTimeOffset.UtcNow.AddDays(7), HashAlgorithmName.SHA256,
+            thisUpdate: DateTimeOffset.UtcNow.AddMinutes(-1));
+        return PemEncoding.WriteString("X509 CRL", der);
+    }
+
     /// A certificate for the given unit id signed by a CA that the hub does not trust.
     public static X509Certificate2 UntrustedClientCertificate(string unitId)
     {
@@ -66,6 +95,11 @@ public sealed class ThrowawayPki : IDisposable
             names.AddIpAddress(IPAddress.Loopback);
             request.CertificateExtensions.Add(names.Build());
         }
+        return Finish(request, key, issuer);
+    }
+
+    private static X509Certificate2 Finish(CertificateRequest request, ECDsa key, X509Certificate2 issuer)
+    {
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7f;
         using var issued = request.Create(issuer, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), serial);

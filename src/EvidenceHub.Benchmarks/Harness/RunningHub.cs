@@ -35,6 +35,8 @@ public sealed class RunningHub : IAsyncDisposable
     public const int CommonThreshold = 100;
 
     private readonly ThrowawayPki pki;
+    /// A production hub must have its checkpoint key configured: the run's own, made by the hub, gone afterwards.
+    private static readonly string SigningKeyDirectory = Path.Combine(Path.GetTempPath(), $"evidencehub-bench-{Guid.NewGuid():N}");
     private readonly WebApplicationFactory<Program> factory;
     private readonly Dictionary<string, X509Certificate2> certificates = new();
     private readonly List<GrpcChannel> channels = [];
@@ -72,8 +74,11 @@ public sealed class RunningHub : IAsyncDisposable
     {
         yield return ("ConnectionStrings:Marten", connectionString);
         yield return ("Identity:TrustedCaPath", pki.AuthorityPemPath);
+        yield return ("Audit:SigningKeyPath", Path.Combine(SigningKeyDirectory, "checkpoint-key.pem"));
         yield return ("Correlation:CommonThreshold", CommonThreshold.ToString());
         yield return ("Lookup:BlindingKeys:k1", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        yield return ("Lookup:OprfKeys:o1", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        yield return ("Lookup:CurrentOprfKey", "o1");
         yield return ("Lookup:CurrentBlindingKey", "k1");
         // Warnings only, and on stderr: the benchmark's stdout is its table.
         yield return ("Logging:LogLevel:Default", "Warning");
@@ -140,5 +145,6 @@ public sealed class RunningHub : IAsyncDisposable
         foreach (var channel in channels) channel.Dispose();
         await factory.DisposeAsync();
         foreach (var certificate in certificates.Values) certificate.Dispose();
+        if (Directory.Exists(SigningKeyDirectory)) Directory.Delete(SigningKeyDirectory, recursive: true);
     }
 }

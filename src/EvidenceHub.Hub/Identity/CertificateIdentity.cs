@@ -5,8 +5,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace EvidenceHub.Hub.Identity;
 
-/// Units authenticate with mutual TLS: a client certificate issued by the hub's trusted CA whose common name is a
-/// registered unit id. Validation is left to ASP.NET Core certificate authentication (not to the TLS handshake), so a
+/// Units authenticate with mutual TLS: a client certificate issued by the hub's trusted CA whose one common name is a
+/// registered unit id (see UnitCertificate for the rules), not revoked by the operator's CRL (Identity:CrlPath, see
+/// RevocationList). Validation is left to ASP.NET Core certificate authentication (not to the TLS handshake), so a
 /// missing or unknown certificate surfaces as a clean UNAUTHENTICATED status instead of a dropped connection.
 public static class CertificateIdentity
 {
@@ -19,9 +20,14 @@ public static class CertificateIdentity
         {
             https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
             https.AllowAnyClientCertificate();
+            TransportSecurity.Apply(https);
         }));
 
         var trustedCaPath = builder.Configuration["Identity:TrustedCaPath"];
+        var authorities = new X509Certificate2Collection();
+        if (!string.IsNullOrEmpty(trustedCaPath)) authorities.ImportFromPemFile(trustedCaPath);
+        var revocations = new RevocationList(builder.Configuration["Identity:CrlPath"], authorities, TimeProvider.System);
+        builder.Services.AddSingleton(services => revocations.LoggingTo(services.GetRequiredService<ILogger<RevocationList>>()));
         builder.Services
             .AddAuthentication(CertificateAuthenticationDefaults.AuthenticationScheme)
             .AddCertificate(options =>
@@ -30,8 +36,7 @@ public static class CertificateIdentity
                 options.ChainTrustValidationMode = X509ChainTrustMode.CustomRootTrust;
                 options.RevocationMode = X509RevocationMode.NoCheck;
                 options.ValidateCertificateUse = true;
-                if (!string.IsNullOrEmpty(trustedCaPath))
-                    options.CustomTrustStore.ImportFromPemFile(trustedCaPath);
+                options.CustomTrustStore.AddRange(authorities);
                 options.Events = new CertificateAuthenticationEvents
                 {
                     // The handler's default challenge is 403 (a TLS client cannot re-authenticate on the same
@@ -45,11 +50,11 @@ public static class CertificateIdentity
                     OnCertificateValidated = context =>
                     {
                         var certificate = context.ClientCertificate;
-                        var unitId = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
-                        var unit = registry.Find(unitId);
-                        if (unit is null)
+                        var problem = UnitCertificate.Problem(certificate, registry, out var unit)
+                                      ?? revocations.Problem(certificate, RevocationAwareValidationCache.SnapshotFor(context.HttpContext, revocations));
+                        if (problem is not null || unit is null)
                         {
-                            context.Fail($"No unit '{unitId}' is registered at this hub.");
+                            context.Fail($"The client certificate {problem}.");
                             return Task.CompletedTask;
                         }
                         var claims = new List<Claim>
@@ -65,11 +70,14 @@ public static class CertificateIdentity
                         return Task.CompletedTask;
                     },
                 };
-            })
-            // Validating the chain on every call cost 5–9 % of the hub's CPU under lookup load. The registry is fixed at
-            // start-up and revocation is not checked, so a cached validation (two minutes sliding, never past the
-            // certificate's expiry) says nothing a fresh one would not. Drop the cache if either changes.
-            .AddCertificateCache(cache => cache.CacheEntryExpiration = TimeSpan.FromMinutes(2));
+            });
+        // Validating the chain on every call cost 5–9 % of the hub's CPU under lookup load, so validations are cached
+        // (two minutes sliding, never past the certificate's expiry). The registry is fixed at start-up; the cache is
+        // keyed by the revocation list's version, so a changed CRL is applied to the next call of every certificate.
+        builder.Services.Configure<CertificateValidationCacheOptions>(cache => cache.CacheEntryExpiration = TimeSpan.FromMinutes(2));
+        builder.Services.AddSingleton<ICertificateValidationCache>(services => new RevocationAwareValidationCache(
+            services.GetRequiredService<RevocationList>(), services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CertificateValidationCacheOptions>>(),
+            services.GetRequiredService<TimeProvider>()));
 
         // Every endpoint needs an authenticated unit unless it opts out (health checks and reflection do).
         builder.Services.AddAuthorizationBuilder()
