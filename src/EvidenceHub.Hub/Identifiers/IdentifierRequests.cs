@@ -76,7 +76,7 @@ public static class IdentifierRequests
             _ => throw Rejection.InvalidArgument(field + ".kind", $"{(int)input.Kind} is not a known identifier kind"),
         };
         return new RawIdentifier(kind, input.Value, string.IsNullOrEmpty(input.Platform) ? null : input.Platform,
-            input.ObservedAt?.ToDateTimeOffset());
+            Fields.Timestamp(input.ObservedAt, field + ".observed_at"));
     }
 
     public static CanonicalIdentifier Canonicalize(RawIdentifier raw, string region, string field = "identifier")
