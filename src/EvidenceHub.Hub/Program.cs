@@ -25,6 +25,7 @@ builder.Services.AddSingleton<CaseCommandExecutor>();
 builder.AddAudit();
 
 var app = builder.Build();
+UnexpectedFailures.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EvidenceHub.Hub.Errors");
 app.UseRefusedCallRecording();
 app.UseAuthentication();
 app.UseAuthorization();

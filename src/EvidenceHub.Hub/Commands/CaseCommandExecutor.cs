@@ -162,8 +162,10 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
             {
                 outcomes[i] = new CommandOutcome(null, rejection);
             }
-            catch (IdentifierIndex.KeyNotLoaded)
+            catch (Exception exception) when (exception is IdentifierIndex.KeyNotLoaded || !RpcStatusMapping.EndsTheCall(exception, cancellation))
             {
+                // An unexpected failure may have left the burst's session half-written: each command runs on its
+                // own, so that only the one that failed answers with it.
                 await session.DisposeAsync();
                 return await OneByOne(caller, commands, correlationId, cancellation);
             }
@@ -175,7 +177,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         {
             await session.SaveChangesAsync(cancellation);
         }
-        catch (Exception exception) when (IsCollision(exception))
+        catch (Exception exception) when (IsCollision(exception) || !RpcStatusMapping.EndsTheCall(exception, cancellation))
         {
             return await OneByOne(caller, commands, correlationId, cancellation);
         }
@@ -202,7 +204,10 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         foreach (var command in commands)
         {
             try { outcomes.Add(new CommandOutcome(await Execute(caller, command, correlationId, cancellation), null)); }
-            catch (Rejection rejection) { outcomes.Add(new CommandOutcome(null, rejection)); }
+            catch (Exception failure) when (failure is Rejection || !RpcStatusMapping.EndsTheCall(failure, cancellation))
+            {
+                outcomes.Add(new CommandOutcome(null, failure));
+            }
         }
         return outcomes;
     }

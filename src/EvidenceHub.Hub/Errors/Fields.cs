@@ -23,6 +23,9 @@ public static class Fields
         return value;
     }
 
+    /// A caller's value echoed back (e.g. a command id in a Sync result), cut to the length a valid one may have.
+    public static string Bounded(string value, int maxLength) => value.Length <= maxLength ? value : value[..maxLength];
+
     public static Guid CaseId(string value) => Id(value, "case_id");
 
     public static Guid Id(string value, string field)
