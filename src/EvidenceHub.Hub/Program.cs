@@ -18,6 +18,7 @@ builder.Services.AddGrpc(grpc =>
     grpc.Interceptors.Add<AccessRecordingInterceptor>();
     grpc.EnableDetailedErrors = false;
 });
+builder.Services.AddRequestDecoding();
 builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("postgresql");
 builder.Services.AddGrpcReflection();
 builder.Services.AddSingleton(TimeProvider.System);

@@ -103,7 +103,7 @@ public sealed class CaseService(
                 for (var i = 0; i < burst.Count; i++)
                 {
                     // Whatever a command's checks throw is that command's answer; only an outage ends the stream.
-                    try { runnable.Add((i, ToCaseCommand(caller, burst[i]))); }
+                    try { runnable.Add((i, Undecodable.Of(burst[i]) is { } undecodable ? throw undecodable : ToCaseCommand(caller, burst[i]))); }
                     catch (Exception failure) when (!RpcStatusMapping.EndsTheCall(failure, cancellation)) { outcomes[i] = new CommandOutcome(null, failure); }
                 }
                 var ran = await executor.ExecuteBurst(caller, runnable.Select(r => r.Command).ToList(), correlationId, cancellation);

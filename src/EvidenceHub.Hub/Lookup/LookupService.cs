@@ -101,6 +101,7 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
                 var request = requestStream.Current;
                 try
                 {
+                    if (Undecodable.Of(request) is { } undecodable) throw undecodable;
                     // The first item's justification holds for the items after it, which may repeat, replace or omit it
                     // (an empty purpose is an omitted one); an item without any fails alone.
                     if (!string.IsNullOrWhiteSpace(request.Justification?.Purpose) || justification is null)
