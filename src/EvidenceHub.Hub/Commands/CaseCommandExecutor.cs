@@ -21,7 +21,25 @@ public readonly record struct CommandOutcome(CommandResult? Result, Exception? F
 /// transaction with their metadata (unit, user, correlation id, command id) and the receipt that makes a retry harmless.
 public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock, IOptions<CorrelationOptions> correlation)
 {
+    /// Tries for a command that stated no expected_version and keeps losing the race to other writers.
+    public const int MaxAttemptsWithoutExpectedVersion = 5;
+
+    /// A command without expected_version asked for no concurrency check: a lost race is retried here, on the new
+    /// state, with a short random pause so that racing writers spread out; ABORTED only when every try lost.
     public async Task<CommandResult> Execute(Caller caller, CaseCommand command, string correlationId, CancellationToken cancellation)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try { return await ExecuteOnce(caller, command, correlationId, cancellation); }
+            catch (Rejection lost) when (lost.Status.Code == (int)Google.Rpc.Code.Aborted && command.ExpectedVersion is null
+                                         && attempt < MaxAttemptsWithoutExpectedVersion)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 << attempt)), cancellation);
+            }
+        }
+    }
+
+    private async Task<CommandResult> ExecuteOnce(Caller caller, CaseCommand command, string correlationId, CancellationToken cancellation)
     {
         using var activity = HubTelemetry.Source.StartActivity("case command");
         activity?.SetTag("evidencehub.unit", caller.UnitId);
@@ -34,6 +52,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         var earlier = await session.LoadAsync<CommandReceipt>(receiptId, cancellation);
         if (earlier is not null) return Replay(earlier, fingerprint, command);
 
+        if (command.ExpectedVersion is null) await LockCase(session, command.CaseId, cancellation);
         var stream = await FetchForWriting(session, command, cancellation);
         var index = await LockAndLoadIndex(session, command.IndexKeys(stream.Aggregate), cancellation);
         var versionBefore = stream.CurrentVersion.GetValueOrDefault();
@@ -65,6 +84,15 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
 
         HubTelemetry.EventsAppended.Add(events.Count);
         return result;
+    }
+
+    /// Commands that stated no expected_version take their turn on the case (a lock held until the transaction ends)
+    /// instead of racing each other; a lost race against a burst or a versioned command is retried by Execute.
+    private static async Task LockCase(IDocumentSession session, Guid caseId, CancellationToken cancellation)
+    {
+        await session.BeginTransactionAsync(cancellation);
+        await session.QueryAsync<long>("select count(*) from (select pg_advisory_xact_lock(hashtextextended(?, 11))) locked",
+            cancellation, ["case:" + caseId]);
     }
 
     /// Takes the identifiers' locks inside the transaction (they are released when it ends) and reads their index.
