@@ -108,7 +108,7 @@ public static class Fields
     {
         var code = value.Trim().ToUpperInvariant();
         if (code.Length == 0) throw Rejection.InvalidArgument(field, "is required");
-        if (!Countries.IsIso3166Alpha2(code)) throw Rejection.InvalidArgument(field, $"'{value}' is not an ISO 3166-1 alpha-2 country code");
+        if (!Countries.IsIso3166Alpha2(code)) throw Rejection.InvalidArgument(field, $"'{LogText.Quote(value)}' is not an ISO 3166-1 alpha-2 country code");
         return code;
     }
 }
