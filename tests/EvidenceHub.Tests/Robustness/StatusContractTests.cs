@@ -143,3 +143,20 @@ public sealed class StatusContractTests(HubFixture hub)
         Assert.True(partner.Status.CalculateSize() < 1024);
     }
 }
+
+[Collection(HubCollection.Name)]
+public sealed class RawIdentifierTextTests(HubFixture hub)
+{
+    /// Found by the fuzz suite: a NUL in a field canonicalisation ignores reached jsonb and answered INTERNAL.
+    [Theory]
+    [InlineData("snap\u0000chat", "", "identifier.platform")]
+    [InlineData("", "a@example.com\u0000", "identifier.value")]
+    public async Task Control_characters_in_a_raw_identifier_are_refused(string platform, string value, string field)
+    {
+        var nl = hub.Cases("NL-TBKK");
+        var caseId = await nl.OpenedCase();
+        var add = AddIdentifier(caseId, IdentifierKind.EmailAddress, value.Length == 0 ? "b@example.com" : value, platform);
+        var failure = await Failure(() => nl.AddSuspectIdentifierAsync(add).ResponseAsync);
+        Assert.Equal((StatusCode.InvalidArgument, field), (failure.Code, failure.Field));
+    }
+}
