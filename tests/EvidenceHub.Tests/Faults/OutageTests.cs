@@ -194,7 +194,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
 
         // The connection the failed Syncs ran on still serves.
         for (var i = 0; i < 50; i++)
-            await nl.GetCaseAsync(new GetCaseRequest { CaseId = beCase == "" ? open.CaseId : open.CaseId, Justification = "after the outage" });
+            await nl.GetCaseAsync(new GetCaseRequest { CaseId = open.CaseId, Justification = "after the outage" });
 
         // Resending what was not acknowledged (a resent command that had landed is replayed, not repeated).
         using (var resend = nl.Sync())
