@@ -20,6 +20,18 @@ builder.Services.AddGrpc(grpc =>
     grpc.Interceptors.Add<AccessRecordingInterceptor>();
     grpc.EnableDetailedErrors = false;
 });
+// Robustness: undecodable requests answered INVALID_ARGUMENT, one health status per service, log lines that caller
+// text cannot forge.
+builder.Services.AddRequestDecoding();
+builder.Services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(health =>
+{
+    // Every service needs PostgreSQL, and nothing else the hub checks.
+    foreach (var service in new[] { EvidenceHub.Contracts.V1.CaseService.Descriptor, EvidenceHub.Contracts.V1.LookupService.Descriptor,
+                                    EvidenceHub.Contracts.V1.FeedService.Descriptor, EvidenceHub.Contracts.V1.AuditService.Descriptor })
+        health.Services.Map(service.FullName, check => check.Name == "postgresql");
+});
+builder.Logging.AddConsole(console => console.FormatterName = EscapingConsoleFormatter.FormatterName)
+    .AddConsoleFormatter<EscapingConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
 builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("postgresql");
 builder.Services.AddGrpcReflection();
 builder.Services.AddSingleton(TimeProvider.System);
@@ -27,6 +39,7 @@ builder.Services.AddSingleton<CaseCommandExecutor>();
 builder.AddAudit();
 
 var app = builder.Build();
+UnexpectedFailures.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EvidenceHub.Hub.Errors");
 app.UseRefusedCallRecording();
 app.UseAuthentication();
 app.UseAuthorization();

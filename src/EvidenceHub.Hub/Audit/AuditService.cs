@@ -303,13 +303,7 @@ public sealed class AuditService(
 
     private static string Justification(string value) => Fields.RequiredText(value, "justification", MaxJustificationLength);
 
-    internal static DateTimeOffset Time(Timestamp value, string field)
-    {
-        // The range proto's Timestamp allows: 0001-01-01 to 9999-12-31.
-        if (value.Seconds is < -62_135_596_800 or > 253_402_300_799 || value.Nanos is < 0 or > 999_999_999)
-            throw Rejection.InvalidArgument(field, "is not a valid timestamp");
-        return value.ToDateTimeOffset();
-    }
+    internal static DateTimeOffset Time(Timestamp value, string field) => Fields.Timestamp(value, field)!.Value;
 
     internal static Rejection OutOfRange(string field, string description) =>
         new(new Google.Rpc.Status

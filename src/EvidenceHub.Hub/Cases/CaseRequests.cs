@@ -49,7 +49,7 @@ public static class CaseRequests
         var partners = policy.PartnerUnits.Select(p => p.Trim()).Distinct().ToArray();
         foreach (var partner in partners)
             if (!units.Contains(partner))
-                throw Rejection.InvalidArgument("sharing_policy.partner_units", $"'{partner}' is not a unit registered at this hub");
+                throw Rejection.InvalidArgument("sharing_policy.partner_units", $"'{LogText.Quote(partner)}' is not a unit registered at this hub");
         return new SharingPolicy(tlp, handlingCode, restrictions, partners);
     }
 }

@@ -82,17 +82,20 @@ public sealed class CaseService(
         var correlationId = HubTelemetry.CorrelationIdOf(context);
         var cancellation = context.CancellationToken;
         var inbox = Channel.CreateBounded<SyncCommand>(new BoundedChannelOptions(MaxSyncBurst * 4) { SingleReader = true, SingleWriter = true });
+        // Ends the pending read of the request stream when the handler ends early: a read still in progress after
+        // the handler returned breaks a later call on the same HTTP/2 connection ("Reading is already in progress").
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
 
         var receiving = Task.Run(async () =>
         {
             try
             {
-                await foreach (var command in requestStream.ReadAllAsync(cancellation))
-                    await inbox.Writer.WriteAsync(command, cancellation);
+                await foreach (var command in requestStream.ReadAllAsync(stopReading.Token))
+                    await inbox.Writer.WriteAsync(command, stopReading.Token);
                 inbox.Writer.Complete();
             }
             catch (Exception exception) { inbox.Writer.Complete(exception); }
-        }, cancellation);
+        }, CancellationToken.None);
 
         long sequence = 0;
         var burst = new List<SyncCommand>(MaxSyncBurst);
@@ -113,13 +116,15 @@ public sealed class CaseService(
                     burst.Select(c => StringField(RequestOf(c), "case_reference")), cancellation);
                 for (var i = 0; i < burst.Count; i++)
                 {
+                    // Whatever a command's checks throw is that command's answer; only an outage ends the stream.
                     try
                     {
+                        if (Undecodable.Of(burst[i]) is { } undecodable) throw undecodable;
                         var command = commands[i] = ToCaseCommand(caller, burst[i], references);
                         if (command.OpensCase) references.TryAdd(burst[i].OpenCase.Reference.Trim(), command.CaseId);
                         runnable.Add((i, command));
                     }
-                    catch (Rejection rejection) { outcomes[i] = new CommandOutcome(null, rejection); }
+                    catch (Exception failure) when (!RpcStatusMapping.EndsTheCall(failure, cancellation)) { outcomes[i] = new CommandOutcome(null, failure); }
                 }
                 var ran = await executor.ExecuteBurst(caller, runnable.Select(r => r.Command).ToList(), correlationId, cancellation);
                 for (var r = 0; r < runnable.Count; r++) outcomes[runnable[r].Index] = ran[r];
@@ -135,7 +140,7 @@ public sealed class CaseService(
                 var results = new List<SyncResult>(burst.Count);
                 for (var i = 0; i < burst.Count; i++)
                 {
-                    var result = new SyncResult { Sequence = sequence++, CommandId = CommandIdOf(burst[i]) };
+                    var result = new SyncResult { Sequence = sequence++, CommandId = Fields.Bounded(CommandIdOf(burst[i]), Fields.MaxCommandIdLength) };
                     if (outcomes[i].Result is { } done) result.Result = done;
                     else result.Error = RpcStatusMapping.ToStatus(outcomes[i].Failure!, context);
                     results.Add(result);
@@ -147,8 +152,11 @@ public sealed class CaseService(
         }
         catch
         {
-            // The stream's own failure is what the caller learns; the results being sent end first either way.
+            // The stream's own failure is what the caller learns; the results being sent end first either way, and
+            // so does the read of the request stream.
             await sending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await stopReading.CancelAsync();
+            await receiving;
             throw;
         }
         await sending;

@@ -16,6 +16,9 @@ public sealed record CaseCommand(
     Func<CaseFile?, IdentifierIndex, IReadOnlyList<object>> Decide,
     Func<CaseFile?, IdentifierIndex, IReadOnlyList<object>, CommandResult> Describe)
 {
+    /// Checked here, where every request becomes a command: a negative version is bad input, not a stale one.
+    public long? ExpectedVersion { get; init; } = Errors.Fields.ExpectedVersion(ExpectedVersion);
+
     /// Extra documents written in the same transaction (e.g. the claim on a case reference).
     public IReadOnlyList<object> Documents { get; init; } = [];
 

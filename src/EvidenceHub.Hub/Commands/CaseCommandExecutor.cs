@@ -21,7 +21,25 @@ public readonly record struct CommandOutcome(CommandResult? Result, Exception? F
 /// transaction with their metadata (unit, user, correlation id, command id) and the receipt that makes a retry harmless.
 public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock, IOptions<CorrelationOptions> correlation)
 {
+    /// Tries for a command that stated no expected_version and keeps losing the race to other writers.
+    public const int MaxAttemptsWithoutExpectedVersion = 5;
+
+    /// A command without expected_version asked for no concurrency check: a lost race is retried here, on the new
+    /// state, with a short random pause so that racing writers spread out; ABORTED only when every try lost.
     public async Task<CommandResult> Execute(Caller caller, CaseCommand command, string correlationId, CancellationToken cancellation)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try { return await ExecuteOnce(caller, command, correlationId, cancellation); }
+            catch (Rejection lost) when (lost.Status.Code == (int)Google.Rpc.Code.Aborted && command.ExpectedVersion is null
+                                         && attempt < MaxAttemptsWithoutExpectedVersion)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 << attempt)), cancellation);
+            }
+        }
+    }
+
+    private async Task<CommandResult> ExecuteOnce(Caller caller, CaseCommand command, string correlationId, CancellationToken cancellation)
     {
         using var activity = HubTelemetry.Source.StartActivity("case command");
         activity?.SetTag("evidencehub.unit", caller.UnitId);
@@ -34,7 +52,9 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         var earlier = await session.LoadAsync<CommandReceipt>(receiptId, cancellation);
         if (earlier is not null) return Replay(earlier, fingerprint, command);
 
-        // Checked at commit: the case is still where it was read.
+        // A command without an expected version asked for no concurrency check: it waits for the case instead of
+        // racing it. Checked at commit either way: the case is still where it was read.
+        if (command.ExpectedVersion is null) await LockCase(session, command.CaseId, cancellation);
         var stream = await session.Events.FetchForWriting<CaseFile>(command.CaseId, cancellation);
         var versionBefore = stream.CurrentVersion.GetValueOrDefault();
         EnsureAddressable(caller, command, stream.Aggregate, versionBefore);
@@ -69,6 +89,15 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
 
         HubTelemetry.EventsAppended.Add(events.Count);
         return result;
+    }
+
+    /// Commands that stated no expected_version take their turn on the case (a lock held until the transaction ends)
+    /// instead of racing each other; a lost race against a burst or a versioned command is retried by Execute.
+    private static async Task LockCase(IDocumentSession session, Guid caseId, CancellationToken cancellation)
+    {
+        await session.BeginTransactionAsync(cancellation);
+        await session.QueryAsync<long>("select count(*) from (select pg_advisory_xact_lock(hashtextextended(?, 11))) locked",
+            cancellation, ["case:" + caseId]);
     }
 
     /// Takes the identifiers' locks inside the transaction (they are released when it ends) and reads their index.
@@ -168,8 +197,10 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
             {
                 outcomes[i] = new CommandOutcome(null, rejection);
             }
-            catch (IdentifierIndex.KeyNotLoaded)
+            catch (Exception exception) when (exception is IdentifierIndex.KeyNotLoaded || !RpcStatusMapping.EndsTheCall(exception, cancellation))
             {
+                // An unexpected failure may have left the burst's session half-written: each command runs on its
+                // own, so that only the one that failed answers with it.
                 await session.DisposeAsync();
                 return await OneByOne(caller, commands, correlationId, cancellation);
             }
@@ -181,7 +212,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         {
             await session.SaveChangesAsync(cancellation);
         }
-        catch (Exception exception) when (IsCollision(exception))
+        catch (Exception exception) when (IsCollision(exception) || !RpcStatusMapping.EndsTheCall(exception, cancellation))
         {
             return await OneByOne(caller, commands, correlationId, cancellation);
         }
@@ -208,7 +239,10 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         foreach (var command in commands)
         {
             try { outcomes.Add(new CommandOutcome(await Execute(caller, command, correlationId, cancellation), null)); }
-            catch (Rejection rejection) { outcomes.Add(new CommandOutcome(null, rejection)); }
+            catch (Exception failure) when (failure is Rejection || !RpcStatusMapping.EndsTheCall(failure, cancellation))
+            {
+                outcomes.Add(new CommandOutcome(null, failure));
+            }
         }
         return outcomes;
     }

@@ -23,6 +23,9 @@ public static class Fields
         return value;
     }
 
+    /// A caller's value echoed back (e.g. a command id in a Sync result), cut to the length a valid one may have.
+    public static string Bounded(string value, int maxLength) => value.Length <= maxLength ? value : value[..maxLength];
+
     public static Guid CaseId(string value) => Id(value, "case_id");
 
     /// The id of a case to open: a random UUID version 4 (RFC 9562), or the hub's own when empty. The hub's internal
@@ -69,11 +72,57 @@ public static class Fields
         return domain;
     }
 
+    // The range google.protobuf.Timestamp defines: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z.
+    private const long MinTimestampSeconds = -62_135_596_800;
+    private const long MaxTimestampSeconds = 253_402_300_799;
+    // google.protobuf.Duration: ±315,576,000,000 seconds (about 10,000 years), nanos of the same sign.
+    private const long MaxDurationSeconds = 315_576_000_000;
+
+    /// A Timestamp from a request, in the range its definition allows; null when absent. ToDateTimeOffset throws
+    /// on anything outside it, which would surface as INTERNAL.
+    public static DateTimeOffset? Timestamp(Google.Protobuf.WellKnownTypes.Timestamp? value, string field)
+    {
+        if (value is null) return null;
+        if (value.Seconds is < MinTimestampSeconds or > MaxTimestampSeconds)
+            throw Rejection.InvalidArgument(field, "is outside the range of google.protobuf.Timestamp (years 1 to 9999)");
+        if (value.Nanos is < 0 or > 999_999_999)
+            throw Rejection.InvalidArgument(field, "has nanos outside 0..999999999");
+        return value.ToDateTimeOffset();
+    }
+
+    /// A Duration from a request, in the range its definition allows; null when absent.
+    public static TimeSpan? Duration(Google.Protobuf.WellKnownTypes.Duration? value, string field)
+    {
+        if (value is null) return null;
+        if (value.Seconds is < -MaxDurationSeconds or > MaxDurationSeconds)
+            throw Rejection.InvalidArgument(field, "is outside the range of google.protobuf.Duration (about 10,000 years)");
+        if (value.Nanos is < -999_999_999 or > 999_999_999 || (value.Seconds > 0 && value.Nanos < 0) || (value.Seconds < 0 && value.Nanos > 0))
+            throw Rejection.InvalidArgument(field, "has nanos outside -999999999..999999999 or of the other sign than seconds");
+        // TimeSpan holds about ±29,000 years, so every valid Duration fits.
+        return value.ToTimeSpan();
+    }
+
+    /// A full calendar date (year 1..9999, a real month and day); null when absent or all zero (google.type.Date's
+    /// "no date"). Partial dates (a zero month or day) are refused: the hub stores whole days.
+    public static DateOnly? Date(Google.Type.Date? value, string field)
+    {
+        if (value is null || (value.Year == 0 && value.Month == 0 && value.Day == 0)) return null;
+        if (value.Year is < 1 or > 9999) throw Rejection.InvalidArgument(field, $"year {value.Year} is outside 1..9999");
+        if (value.Month is < 1 or > 12) throw Rejection.InvalidArgument(field, $"month {value.Month} is outside 1..12");
+        if (value.Day < 1 || value.Day > DateTime.DaysInMonth(value.Year, value.Month))
+            throw Rejection.InvalidArgument(field, $"{value.Year:D4}-{value.Month:D2}-{value.Day:D2} is not a valid date");
+        return new DateOnly(value.Year, value.Month, value.Day);
+    }
+
+    /// An optimistic-concurrency version the client saw: null when not stated; a stated version is never negative.
+    public static long? ExpectedVersion(long? value) =>
+        value is < 0 ? throw Rejection.InvalidArgument("expected_version", $"{value} is negative: a case's version starts at 1") : value;
+
     public static string Country(string value, string field)
     {
         var code = value.Trim().ToUpperInvariant();
         if (code.Length == 0) throw Rejection.InvalidArgument(field, "is required");
-        if (!Countries.IsIso3166Alpha2(code)) throw Rejection.InvalidArgument(field, $"'{value}' is not an ISO 3166-1 alpha-2 country code");
+        if (!Countries.IsIso3166Alpha2(code)) throw Rejection.InvalidArgument(field, $"'{LogText.Quote(value)}' is not an ISO 3166-1 alpha-2 country code");
         return code;
     }
 }

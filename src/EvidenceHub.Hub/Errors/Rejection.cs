@@ -14,7 +14,12 @@ public sealed class Rejection(Google.Rpc.Status status) : Exception(status.Messa
 
     public RpcException ToRpcException() => Status.ToRpcException();
 
-    public static Rejection InvalidArgument(string field, string description) =>
+    /// Longest description a rejection carries; values quoted inside one are cut shorter still (LogText.Quote).
+    public const int MaxDescriptionLength = 512;
+
+    public static Rejection InvalidArgument(string field, string description) => InvalidArgumentBounded(field, LogText.Quote(description, MaxDescriptionLength));
+
+    private static Rejection InvalidArgumentBounded(string field, string description) =>
         new(new Google.Rpc.Status
         {
             Code = (int)Code.InvalidArgument,
@@ -23,18 +28,24 @@ public sealed class Rejection(Google.Rpc.Status status) : Exception(status.Messa
         });
 
     public static Rejection NotFound(string resourceType, string resourceName, string field) =>
+        NotFoundBounded(resourceType, LogText.Quote(resourceName), LogText.Quote(resourceName, Fields.MaxIdentifierKeyLength), field);
+
+    private static Rejection NotFoundBounded(string resourceType, string quoted, string resourceName, string field) =>
         new(new Google.Rpc.Status
         {
             Code = (int)Code.NotFound,
-            Message = $"{field}: no {resourceType} '{resourceName}'",
+            Message = $"{field}: no {resourceType} '{quoted}'",
             Details =
             {
                 Any.Pack(new ResourceInfo { ResourceType = resourceType, ResourceName = resourceName, Description = $"named by {field}" }),
-                Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = $"no {resourceType} '{resourceName}'" } } }),
+                Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = $"no {resourceType} '{quoted}'" } } }),
             },
         });
 
     public static Rejection AlreadyExists(string resourceType, string resourceName, string field, string description) =>
+        AlreadyExistsBounded(resourceType, LogText.Quote(resourceName, Fields.MaxIdentifierKeyLength), field, LogText.Quote(description, MaxDescriptionLength));
+
+    private static Rejection AlreadyExistsBounded(string resourceType, string resourceName, string field, string description) =>
         new(new Google.Rpc.Status
         {
             Code = (int)Code.AlreadyExists,

@@ -58,6 +58,9 @@ public static class IdentifierRequests
         };
     }
 
+    public const int MaxRawValueLength = 1000;
+    public const int MaxPlatformLength = 64;
+
     public static RawIdentifier RawOf(SuspectIdentifierInput? input, string field = "identifier")
     {
         if (input is null) throw Rejection.InvalidArgument(field, "is required");
@@ -75,8 +78,11 @@ public static class IdentifierRequests
             Contracts.V1.IdentifierKind.Unspecified => throw Rejection.InvalidArgument(field + ".kind", "is required"),
             _ => throw Rejection.InvalidArgument(field + ".kind", $"{(int)input.Kind} is not a known identifier kind"),
         };
+        // What canonicalisation does not look at is still stored as sent: no control characters (jsonb refuses NUL).
+        Fields.Text(input.Value, field + ".value", MaxRawValueLength, required: false);
+        Fields.Text(input.Platform, field + ".platform", MaxPlatformLength, required: false);
         return new RawIdentifier(kind, input.Value, string.IsNullOrEmpty(input.Platform) ? null : input.Platform,
-            input.ObservedAt?.ToDateTimeOffset());
+            Fields.Timestamp(input.ObservedAt, field + ".observed_at"));
     }
 
     public static CanonicalIdentifier Canonicalize(RawIdentifier raw, string region, string field = "identifier")

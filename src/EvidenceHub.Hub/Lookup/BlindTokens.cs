@@ -60,7 +60,7 @@ public sealed partial class BlindTokens
         if (token.StartsWith(OprfToken.Prefix, StringComparison.Ordinal)) return Oprf.Problem(token);
         var dot = token.IndexOf('.');
         if (dot <= 0) return "is not of the form <key id>.<base64url mac>";
-        if (!keys.ContainsKey(token[..dot])) return $"names key id '{token[..dot]}', which is not an active blinding key";
+        if (!keys.ContainsKey(token[..dot])) return $"names key id '{Errors.LogText.Quote(token[..dot])}', which is not an active blinding key";
         return token.Length - dot - 1 == 43 && token[(dot + 1)..].All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
             ? null
             : "does not carry a base64url HMAC-SHA-256 (43 characters)";

@@ -16,6 +16,7 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
     : Contracts.V1.LookupService.LookupServiceBase
 {
     public const int MaxBatchChunk = 500;
+    public const int MaxItemIdLength = 128;
     private static readonly WriteOptions BufferedWrite = new(WriteFlags.BufferHint);
 
     [Authorize(Roles = $"{Roles.Partner},{Roles.Unit}")]
@@ -37,20 +38,22 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
         var caller = Caller.From(context.GetHttpContext());
         var cancellation = context.CancellationToken;
         string? justification = null;
-        var pending = new List<(BatchLookupRequest Request, Hits.Question? Question, Google.Rpc.Status? Error)>();
+        // Each item with the justification it was asked under (the latest one stated), or the error it fails with.
+        var pending = new List<(BatchLookupRequest Request, string? Justification, Hits.Question? Question, Google.Rpc.Status? Error)>();
         var sending = Task.CompletedTask;
 
         async Task Flush()
         {
-            var answers = new Queue<Hits.Answered>(await hits.Answer(query, pending.Where(p => p.Question is not null).Select(p => p.Question!).ToList(), caller, cancellation));
+            var questions = pending.Where(p => p.Question is not null).Select(p => p.Question!).ToList();
+            var answers = new Queue<(Hits.Answered? Answered, Google.Rpc.Status? Error)>(await AnswerEach(questions));
             var entries = new List<AccessEntry>();
             var replies = new List<LookupAnswer>();
-            foreach (var (request, _, error) in pending)
+            foreach (var (request, itemJustification, question, itemError) in pending)
             {
-                var answered = error is null ? answers.Dequeue() : null;
+                var (answered, error) = question is null ? (null, itemError) : answers.Dequeue();
                 var answer = answered?.Answer ?? new LookupAnswer { Error = error };
-                answer.ItemId = request.ItemId;
-                if (answered is not null) entries.Add(Entry(caller, nameof(BatchLookup), justification, answered.Question, answer, context));
+                answer.ItemId = Fields.Bounded(request.ItemId, MaxItemIdLength);
+                if (answered is not null) entries.Add(Entry(caller, nameof(BatchLookup), itemJustification, answered.Question, answer, context));
                 replies.Add(answer);
             }
             pending.Clear();
@@ -58,6 +61,21 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
             // One chunk in flight at most: a client that stops reading holds the hub back, not its memory.
             await sending;
             sending = Send(recorded, replies);
+        }
+
+        // One query for the chunk; should it fail for anything but an outage, each question is asked alone, so that
+        // only the one that fails answers with the error.
+        async Task<IEnumerable<(Hits.Answered?, Google.Rpc.Status?)>> AnswerEach(List<Hits.Question> questions)
+        {
+            try { return (await hits.Answer(query, questions, caller, cancellation)).Select(a => ((Hits.Answered?)a, (Google.Rpc.Status?)null)); }
+            catch (Exception failure) when (questions.Count > 1 && !RpcStatusMapping.EndsTheCall(failure, cancellation)) { }
+            var each = new List<(Hits.Answered?, Google.Rpc.Status?)>(questions.Count);
+            foreach (var question in questions)
+            {
+                try { each.Add(((await hits.Answer(query, [question], caller, cancellation))[0], null)); }
+                catch (Exception failure) when (!RpcStatusMapping.EndsTheCall(failure, cancellation)) { each.Add((null, RpcStatusMapping.ToStatus(failure, context))); }
+            }
+            return each;
         }
 
         async Task Send(Task recorded, List<LookupAnswer> replies)
@@ -71,18 +89,31 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
             }
         }
 
+        // Ends the pending read of the request stream when the handler ends early: a read still in progress after
+        // the handler returned breaks a later call on the same HTTP/2 connection ("Reading is already in progress").
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var reading = Task.FromResult(false);
         try
         {
-            var reading = requestStream.MoveNext(cancellation);
+            reading = requestStream.MoveNext(stopReading.Token);
             while (await reading)
             {
                 var request = requestStream.Current;
-                if (request.Justification is not null) justification = Justified(request.Justification);
-                justification ??= Justified(null);
-                try { pending.Add((request, hits.Resolve(request.Identifier, caller), null)); }
-                catch (Rejection rejection) { pending.Add((request, null, rejection.Status)); }
+                try
+                {
+                    if (Undecodable.Of(request) is { } undecodable) throw undecodable;
+                    // The first item's justification holds for the items after it, which may repeat, replace or omit it
+                    // (an empty purpose is an omitted one); an item without any fails alone.
+                    if (!string.IsNullOrWhiteSpace(request.Justification?.Purpose) || justification is null)
+                        justification = Justified(request.Justification);
+                    pending.Add((request, justification, hits.Resolve(request.Identifier, caller), null));
+                }
+                catch (Exception failure) when (!RpcStatusMapping.EndsTheCall(failure, cancellation))
+                {
+                    pending.Add((request, null, null, RpcStatusMapping.ToStatus(failure, context)));
+                }
 
-                reading = requestStream.MoveNext(cancellation);
+                reading = requestStream.MoveNext(stopReading.Token);
                 // Answer what has arrived whenever the client pauses, or a chunk is full.
                 if (pending.Count >= MaxBatchChunk || !reading.IsCompleted) await Flush();
             }
@@ -90,8 +121,11 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
         }
         catch
         {
-            // The stream's own failure is what the caller learns; the chunk being sent ends first either way.
+            // The stream's own failure is what the caller learns; the chunk being sent ends first either way, and
+            // so does the read of the request stream.
             await sending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await stopReading.CancelAsync();
+            await ((Task)reading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             throw;
         }
         await sending;

@@ -14,7 +14,7 @@ public static class VictimDecisions
     {
         CaseDecisions.EnsureOwnerMayChange(current, caller);
         if (victim.ContactedBy is { } key && index.HoldingOf(current.Id, key) is null)
-            throw Rejection.InvalidArgument("contacted_by", $"case {current.Id} holds no identifier with key '{key}'");
+            throw Rejection.InvalidArgument("contacted_by", $"case {current.Id} holds no identifier with key '{LogText.Quote(key)}'");
         if (current.Victims.Any(v => v.VictimReference == victim.VictimReference)) return [];
         return [new VictimLinked(current.Id, newLinkId, victim.VictimReference, victim.AgeBand, victim.Country,
             victim.FirstContactDate, victim.ContactedBy)];

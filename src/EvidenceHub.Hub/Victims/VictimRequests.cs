@@ -48,10 +48,8 @@ public static class VictimRequests
 
     private static DateOnly? FirstContactDate(Google.Type.Date? date, TimeProvider clock)
     {
-        if (date is null || (date.Year == 0 && date.Month == 0 && date.Day == 0)) return null;
-        if (date.Year < 1990 || date.Month is < 1 or > 12 || date.Day < 1 || date.Day > DateTime.DaysInMonth(date.Year, date.Month))
-            throw Rejection.InvalidArgument("first_contact_date", $"{date.Year:D4}-{date.Month:D2}-{date.Day:D2} is not a valid date");
-        var first = new DateOnly(date.Year, date.Month, date.Day);
+        if (Fields.Date(date, "first_contact_date") is not { } first) return null;
+        if (first.Year < 1990) throw Rejection.InvalidArgument("first_contact_date", $"{first:yyyy-MM-dd} is before 1990");
         // A day of slack for time zones: the unit's today may be our tomorrow.
         if (first > DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(1))
             throw Rejection.InvalidArgument("first_contact_date", "lies in the future");

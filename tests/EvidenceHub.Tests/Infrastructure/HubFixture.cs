@@ -49,11 +49,14 @@ public sealed class HubFixture : IAsyncLifetime
         _ = Factory.Server; // start now, so schema creation is not charged to the first test
     }
 
-    public static IEnumerable<(string Key, string Value)> HubSettings(TestDatabase database, ThrowawayPki pki)
+    public static IEnumerable<(string Key, string Value)> HubSettings(TestDatabase database, ThrowawayPki pki) =>
+        HubSettings(database.ConnectionString, pki);
+
+    public static IEnumerable<(string Key, string Value)> HubSettings(string connectionString, ThrowawayPki pki)
     {
         // Not "Development": the development unit registry and blinding key must not leak into the tests.
         yield return (Microsoft.AspNetCore.Hosting.WebHostDefaults.EnvironmentKey, "Testing");
-        yield return ("ConnectionStrings:Marten", database.ConnectionString);
+        yield return ("ConnectionStrings:Marten", connectionString);
         yield return ("Identity:TrustedCaPath", pki.AuthorityPemPath);
         yield return ("Correlation:CommonThreshold", CommonThreshold.ToString());
         yield return ("Lookup:BlindingKeys:k1", Convert.ToBase64String(BlindingKeyK1));

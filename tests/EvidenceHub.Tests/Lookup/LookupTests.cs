@@ -169,12 +169,15 @@ public sealed class LookupTests(HubFixture hub)
     }
 
     [Fact]
-    public async Task A_batch_without_a_justification_is_refused()
+    public async Task A_batch_item_without_any_justification_is_refused_alone()
     {
         using var call = partner.BatchLookup();
         await call.RequestStream.WriteAsync(new BatchLookupRequest { ItemId = "1", Identifier = Raw(IdentifierKind.EmailAddress, Unique.Email()) });
+        await call.RequestStream.WriteAsync(new BatchLookupRequest { ItemId = "2", Identifier = Raw(IdentifierKind.EmailAddress, Unique.Email()), Justification = Why });
         await call.RequestStream.CompleteAsync();
-        var failure = await Assert.ThrowsAsync<RpcException>(async () => await call.ResponseStream.ReadAllAsync().ToListAsync());
-        Assert.Equal(StatusCode.InvalidArgument, failure.StatusCode);
+        var answers = await call.ResponseStream.ReadAllAsync().ToListAsync();
+        Assert.Equal(["1", "2"], answers.Select(a => a.ItemId));
+        Assert.Equal((int)StatusCode.InvalidArgument, answers[0].Error.Code);
+        Assert.Null(answers[1].Error);
     }
 }

@@ -30,7 +30,7 @@ internal static class DigestCanonicalizer
         var prefix = AllPrefixes.FirstOrDefault(p => text.StartsWith(p, StringComparison.Ordinal));
         if (prefix is not null)
         {
-            if (!format.Prefixes.Contains(prefix)) return Refuse.Value($"the prefix '{prefix}' does not belong to a {format.Name} hash");
+            if (!format.Prefixes.Contains(prefix)) return Refuse.Value($"the prefix '{Errors.LogText.Quote(prefix)}' does not belong to a {format.Name} hash");
             text = text[prefix.Length..];
         }
 

@@ -103,7 +103,7 @@ internal static partial class PlatformAccountCanonicalizer
         if (urlPlatform is null)
             return (null, "profile URLs are understood only for " + string.Join(", ", ProfileDomains.Select(d => d.Platform).Distinct()) + "; send the handle itself");
         if (urlPlatform != platform)
-            return (null, $"the URL is a profile on {urlPlatform}, but the platform is '{platform}'");
+            return (null, $"the URL is a profile on {urlPlatform}, but the platform is '{Errors.LogText.Quote(platform)}'");
 
         var segments = uri.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
         var handle = segments.Length == 0 ? null : HandleFromPath(platform, segments, uri.Query);

@@ -1,0 +1,171 @@
+using System.Buffers;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Grpc.AspNetCore.Server.Model;
+using Grpc.Core;
+using Microsoft.AspNetCore.Routing;
+
+namespace EvidenceHub.Hub.Errors;
+
+/// Binds every generated gRPC service as grpc-dotnet's own binder does, but with request marshallers that answer an
+/// undecodable body (not protobuf, truncated, invalid UTF-8 in a string) with INVALID_ARGUMENT naming the field.
+/// Requests are deserialised before any interceptor runs, and grpc-dotnet answers a throwing deserialiser with
+/// UNKNOWN: the marshaller is the one place where this can be handled.
+/// On the hub's own request streams (Sync, BatchLookup) an undecodable item does not end the stream: it arrives as an
+/// empty message marked undecodable (see Undecodable), and the stream answers that item alone with the error.
+public sealed class DecodingServiceMethodProvider<TService> : IServiceMethodProvider<TService> where TService : class
+{
+    public void OnServiceMethodDiscovery(ServiceMethodProviderContext<TService> context)
+    {
+        // As grpc-dotnet's BindMethodFinder: the generated base class names its static BindService(ServiceBinderBase, TBase).
+        for (var type = typeof(TService); type is not null; type = type.BaseType)
+        {
+            if (type.GetCustomAttribute<BindServiceMethodAttribute>(inherit: false) is not { } bind) continue;
+            var method = bind.BindType.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
+                .FirstOrDefault(m => m.Name == bind.BindMethodName && m.GetParameters() is [{ ParameterType: var binder }, _] && binder == typeof(ServiceBinderBase));
+            if (method is null) return;
+            method.Invoke(null, [new Binder(context, method.GetParameters()[1].ParameterType), null]);
+            return;
+        }
+    }
+
+    private sealed class Binder(ServiceMethodProviderContext<TService> context, Type declaringType) : ServiceBinderBase
+    {
+        // Only the hub's own streams know how to answer a marked item; any other stream fails as a whole.
+        private static readonly bool ItemsFailAlone = typeof(TService).Namespace?.StartsWith("EvidenceHub.", StringComparison.Ordinal) == true;
+
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)
+        {
+            var (invoker, metadata) = Model<UnaryServerMethod<TService, TRequest, TResponse>>(method.Name, typeof(TRequest), typeof(ServerCallContext));
+            context.AddUnaryMethod(Decoding(method, itemsFailAlone: false), metadata, invoker);
+        }
+
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? handler)
+        {
+            var (invoker, metadata) = Model<ServerStreamingServerMethod<TService, TRequest, TResponse>>(method.Name, typeof(TRequest), typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext));
+            context.AddServerStreamingMethod(Decoding(method, itemsFailAlone: false), metadata, invoker);
+        }
+
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler)
+        {
+            var (invoker, metadata) = Model<ClientStreamingServerMethod<TService, TRequest, TResponse>>(method.Name, typeof(IAsyncStreamReader<TRequest>), typeof(ServerCallContext));
+            context.AddClientStreamingMethod(Decoding(method, ItemsFailAlone), metadata, invoker);
+        }
+
+        public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler)
+        {
+            var (invoker, metadata) = Model<DuplexStreamingServerMethod<TService, TRequest, TResponse>>(method.Name, typeof(IAsyncStreamReader<TRequest>), typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext));
+            context.AddDuplexStreamingMethod(Decoding(method, ItemsFailAlone), metadata, invoker);
+        }
+
+        /// The service's override of the generated method, and its attributes ([Authorize] above all) as endpoint metadata.
+        private (TDelegate Invoker, List<object> Metadata) Model<TDelegate>(string name, params Type[] parameters) where TDelegate : Delegate
+        {
+            MethodInfo? handler = null;
+            for (var type = typeof(TService); type is not null && handler is null; type = type.BaseType)
+            {
+                var candidate = type.GetMethod(name, BindingFlags.Public | BindingFlags.Instance, null, parameters, null);
+                if (candidate is { IsVirtual: true } && candidate.GetBaseDefinition().DeclaringType == declaringType) handler = candidate;
+            }
+            if (handler is null) throw new InvalidOperationException($"Could not find '{name}' on {typeof(TService)}.");
+            var metadata = new List<object>();
+            metadata.AddRange(typeof(TService).GetCustomAttributes(inherit: true));
+            metadata.AddRange(handler.GetCustomAttributes(inherit: true));
+            metadata.Add(new HttpMethodMetadata(["POST"], acceptCorsPreflight: true));
+            return ((TDelegate)Delegate.CreateDelegate(typeof(TDelegate), handler), metadata);
+        }
+    }
+
+    private static Method<TRequest, TResponse> Decoding<TRequest, TResponse>(Method<TRequest, TResponse> method, bool itemsFailAlone)
+        where TRequest : class where TResponse : class
+    {
+        var decode = method.RequestMarshaller.ContextualDeserializer;
+        var marshaller = new Marshaller<TRequest>(method.RequestMarshaller.ContextualSerializer, context =>
+        {
+            try { return decode(context); }
+            catch (Exception exception) when (exception is InvalidProtocolBufferException or DecoderFallbackException or ArgumentException)
+            {
+                var rejection = Undecodable.Explain(typeof(TRequest), context.PayloadAsReadOnlySequence());
+                if (!itemsFailAlone || Activator.CreateInstance(typeof(TRequest)) is not TRequest empty) throw rejection.ToRpcException();
+                Undecodable.Mark(empty, rejection);
+                return empty;
+            }
+        });
+        return new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, marshaller, method.ResponseMarshaller);
+    }
+}
+
+public static class DecodingRegistration
+{
+    /// Puts the decoding binder in the place of grpc-dotnet's BinderServiceMethodProvider (call after AddGrpc).
+    public static IServiceCollection AddRequestDecoding(this IServiceCollection services)
+    {
+        var binder = services.Single(d => d.ServiceType == typeof(IServiceMethodProvider<>) &&
+                                          d.ImplementationType?.Name.StartsWith("BinderServiceMethodProvider", StringComparison.Ordinal) == true);
+        services.Remove(binder);
+        services.AddSingleton(typeof(IServiceMethodProvider<>), typeof(DecodingServiceMethodProvider<>));
+        return services;
+    }
+}
+
+/// Request items that could not be decoded, and why; and the walk over the wire bytes that names the field at fault.
+public static class Undecodable
+{
+    private static readonly ConditionalWeakTable<object, Rejection> Marked = new();
+
+    public static void Mark(object request, Rejection rejection) => Marked.AddOrUpdate(request, rejection);
+
+    /// The rejection of an item that arrived undecodable, or null for a decoded one.
+    public static Rejection? Of(object request) => Marked.TryGetValue(request, out var rejection) ? rejection : null;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public static Rejection Explain(Type messageType, ReadOnlySequence<byte> payload)
+    {
+        var descriptor = (Activator.CreateInstance(messageType) as IMessage)?.Descriptor;
+        var (field, problem) = descriptor is null ? ("", "") : Walk(descriptor, payload.ToArray(), "");
+        if (problem.Length == 0) problem = "is not a valid message";
+        return Rejection.InvalidArgument(field.Length == 0 ? "(message)" : field, $"{problem}: the request could not be decoded as {descriptor?.FullName ?? messageType.Name}");
+    }
+
+    /// Reads the message's fields and returns the first that does not decode; ("", …) when the fault is not in one field.
+    private static (string Field, string Problem) Walk(MessageDescriptor descriptor, byte[] bytes, string path)
+    {
+        var input = new CodedInputStream(bytes);
+        string current = path;
+        try
+        {
+            uint tag;
+            while ((tag = input.ReadTag()) != 0)
+            {
+                var field = descriptor.FindFieldByNumber(WireFormat.GetTagFieldNumber(tag));
+                current = field is null ? path : Join(path, field.Name);
+                if (field is not null && WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited)
+                {
+                    var content = input.ReadBytes().ToByteArray();
+                    if (field.FieldType == FieldType.String)
+                    {
+                        try { StrictUtf8.GetString(content); }
+                        catch (DecoderFallbackException) { return (current, "is not valid UTF-8"); }
+                    }
+                    else if (field.FieldType == FieldType.Message)
+                    {
+                        var inner = Walk(field.MessageType, content, current);
+                        if (inner.Field.Length > 0 || inner.Problem != "") return inner;
+                    }
+                }
+                else input.SkipLastField();
+            }
+            return ("", "");
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return (current, "is truncated or malformed");
+        }
+    }
+
+    private static string Join(string path, string field) => path.Length == 0 ? field : $"{path}.{field}";
+}
