@@ -25,10 +25,14 @@ public readonly record struct CaseAddress(Guid? Id, string? Reference)
         : references.TryGetValue(Reference, out var id) ? new CaseTarget(id, Reference)
         : throw Rejection.NotFound("case", Reference, "case_reference");
 
-    /// The caller's unit's cases among the given references (as sent: they are trimmed and bounded here), in one query.
+    /// The caller's unit's cases among the given references, in one query. They come as sent, before each command's own
+    /// checks: trimmed here, and one no reference could be (too long, control characters, which PostgreSQL would refuse
+    /// in a key) is left for its command to refuse.
     public static async Task<Dictionary<string, Guid>> References(IQuerySession session, string unitId, IEnumerable<string> references, CancellationToken cancellation)
     {
-        var asked = references.Select(r => r.Trim()).Where(r => r.Length is > 0 and <= Fields.MaxReferenceLength).Distinct().ToArray();
+        var asked = references.Select(r => r.Trim())
+            .Where(r => r.Length is > 0 and <= Fields.MaxReferenceLength && !r.Any(char.IsControl) && !r.Any(char.IsSurrogate))
+            .Distinct().ToArray();
         if (asked.Length == 0) return [];
         var claims = await session.LoadManyAsync<CaseReferenceClaim>(cancellation, asked.Select(r => CaseReferenceClaim.IdFor(unitId, r)).ToArray());
         var prefix = unitId.Length + 1;
