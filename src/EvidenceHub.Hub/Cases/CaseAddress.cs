@@ -31,7 +31,7 @@ public readonly record struct CaseAddress(Guid? Id, string? Reference)
     public static async Task<Dictionary<string, Guid>> References(IQuerySession session, string unitId, IEnumerable<string> references, CancellationToken cancellation)
     {
         var asked = references.Select(r => r.Trim())
-            .Where(r => r.Length is > 0 and <= Fields.MaxReferenceLength && !r.Any(char.IsControl) && !r.Any(char.IsSurrogate))
+            .Where(r => r.Length is > 0 and <= Fields.MaxReferenceLength && !r.Any(char.IsControl))
             .Distinct().ToArray();
         if (asked.Length == 0) return [];
         var claims = await session.LoadManyAsync<CaseReferenceClaim>(cancellation, asked.Select(r => CaseReferenceClaim.IdFor(unitId, r)).ToArray());
