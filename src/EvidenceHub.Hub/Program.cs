@@ -5,17 +5,19 @@ using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Feed;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Limits;
 using EvidenceHub.Hub.Lookup;
 using EvidenceHub.Hub.Store;
 using EvidenceHub.Hub.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddUnitIdentity().AddEventStore().AddCorrelation().AddLookup().AddFeed().AddHubTelemetry();
+builder.AddUnitIdentity().AddLimits().AddEventStore().AddCorrelation().AddLookup().AddFeed().AddHubTelemetry();
 builder.Services.AddGrpc(grpc =>
 {
     grpc.Interceptors.Add<RpcStatusInterceptor>();
     grpc.Interceptors.Add<AccessRecordingInterceptor>();
+    grpc.Interceptors.Add<StreamLimitsInterceptor>();
     grpc.EnableDetailedErrors = false;
 });
 builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("postgresql");

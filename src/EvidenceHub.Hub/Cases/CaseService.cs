@@ -6,6 +6,7 @@ using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Limits;
 using EvidenceHub.Hub.Telemetry;
 using EvidenceHub.Hub.Victims;
 using System.Threading.Channels;
@@ -20,7 +21,7 @@ namespace EvidenceHub.Hub.Cases;
 /// The case API for national units; GetCase also serves auditors.
 public sealed class CaseService(
     CaseCommandExecutor executor, UnitRegistry units, IQuerySession query, AccessLog accessLog, TimeProvider clock,
-    IOptions<CorrelationOptions> correlation, NotToCorrelateMarks notToCorrelate)
+    IOptions<CorrelationOptions> correlation, NotToCorrelateMarks notToCorrelate, IOptions<HubLimits> limits)
     : Contracts.V1.CaseService.CaseServiceBase
 {
     public const int MaxJustificationLength = 1000;
@@ -33,7 +34,7 @@ public sealed class CaseService(
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> AddSuspectIdentifier(AddSuspectIdentifierRequest request, ServerCallContext context) =>
-        Run(context, caller => IdentifierRequests.Add(caller, request, correlation.Value));
+        Run(context, caller => IdentifierRequests.Add(caller, request, correlation.Value, limits.Value.Cases));
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> RetractSuspectIdentifier(RetractSuspectIdentifierRequest request, ServerCallContext context) =>
@@ -45,7 +46,7 @@ public sealed class CaseService(
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> LinkVictim(LinkVictimRequest request, ServerCallContext context) =>
-        Run(context, caller => VictimRequests.Link(caller, request, clock));
+        Run(context, caller => VictimRequests.Link(caller, request, clock, limits.Value.Cases));
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> RequestHandoff(RequestHandoffRequest request, ServerCallContext context) =>
@@ -147,13 +148,16 @@ public sealed class CaseService(
         var caseId = Fields.CaseId(request.CaseId);
         var justification = Fields.RequiredText(request.Justification, "justification", MaxJustificationLength);
         var asked = $"case {caseId}";
+        var page = CasePage.Of(request, caseId, limits.Value.Answers);
 
         // The stream's version, the case file and its identifiers (kept in the identifier index) in one round trip; the
         // version first, so that a change in between can only make it stale (refused if sent back), never too new.
         var batch = query.CreateBatchQuery();
         var loadingStream = batch.Events.FetchStreamState(caseId);
         var loadingFile = batch.Load<CaseFile>(caseId);
-        var loadingHoldings = batch.Query<IdentifierHolding>().Where(h => h.CaseId == caseId).ToList();
+        var loadingHoldings = batch.Query<IdentifierHolding>().Where(h => h.CaseId == caseId && h.AddedAtVersion > page.AfterIdentifierVersion)
+            .OrderBy(h => h.AddedAtVersion).Take(page.Size + 1).ToList();
+        var loadingLatest = batch.Query<IdentifierHolding>().Where(h => h.CaseId == caseId).OrderByDescending(h => h.AddedAtVersion).FirstOrDefault();
         await batch.Execute(context.CancellationToken);
         var file = await loadingFile;
         var sees = file is null ? CaseView.None : CaseVisibility.Of(file, caller);
@@ -165,19 +169,17 @@ public sealed class CaseService(
                 : Rejection.PermissionDenied("CASE_NOT_VISIBLE", $"Case {caseId} is not visible to {caller.UnitId}.", caseId.ToString());
         }
 
-        var holdings = await loadingHoldings;
-        var identifiers = holdings.Select(h => h.ToCaseIdentifier()).Concat(file!.RetractedIdentifiers);
         // The last change is the file's, or a later identifier's (adding one leaves the file as it was).
-        var updatedAt = holdings.Select(h => h.AddedAt).Append(file.UpdatedAt).Max();
+        var updatedAt = (await loadingLatest)?.AddedAt is { } latest && latest > file!.UpdatedAt ? latest : file!.UpdatedAt;
         var revision = new CaseRevision((await loadingStream)!.Version, updatedAt);
-        var answer = CaseMapping.ToProto(file, identifiers, revision, withVictims: sees == CaseView.Full);
+        var answer = CaseMapping.ToProto(file, [], revision, withVictims: false);
+        page.Fill(answer, file, (await loadingHoldings).Select(h => h.ToCaseIdentifier()), withVictims: sees == CaseView.Full);
         var disclosed = $"case {caseId} v{answer.Version}: {answer.Identifiers.Count} identifiers, " +
                         (sees == CaseView.Full ? $"{answer.VictimLinks.Count} victim links" : "victim links withheld") +
-                        $", {answer.Handoffs.Count} handoffs";
+                        $", {answer.Handoffs.Count} handoffs" + (request.PageToken.Length > 0 ? " (a later page)" : "") +
+                        (answer.NextPageToken.Length > 0 ? " (more pages follow)" : "");
         await accessLog.Record(new AccessEntry(caller, nameof(GetCase), AccessOutcome.Allowed, justification, asked, disclosed, caseId, correlationId)
-        {
-            IdentifierKeys = answer.Identifiers.Select(i => i.Key).ToArray(),
-        }, context.CancellationToken);
+            .WithIdentifierKeys(answer.Identifiers.Select(i => i.Key).ToArray(), limits.Value.Answers.AccessRecordMaxIdentifierKeys), context.CancellationToken);
         return answer;
     }
 
@@ -200,9 +202,9 @@ public sealed class CaseService(
     private CaseCommand ToCaseCommand(Caller caller, SyncCommand command) => command.CommandCase switch
     {
         SyncCommand.CommandOneofCase.OpenCase => CaseRequests.Open(caller, command.OpenCase, units),
-        SyncCommand.CommandOneofCase.AddSuspectIdentifier => IdentifierRequests.Add(caller, command.AddSuspectIdentifier, correlation.Value),
+        SyncCommand.CommandOneofCase.AddSuspectIdentifier => IdentifierRequests.Add(caller, command.AddSuspectIdentifier, correlation.Value, limits.Value.Cases),
         SyncCommand.CommandOneofCase.RetractSuspectIdentifier => IdentifierRequests.Retract(caller, command.RetractSuspectIdentifier),
-        SyncCommand.CommandOneofCase.LinkVictim => VictimRequests.Link(caller, command.LinkVictim, clock),
+        SyncCommand.CommandOneofCase.LinkVictim => VictimRequests.Link(caller, command.LinkVictim, clock, limits.Value.Cases),
         SyncCommand.CommandOneofCase.RequestHandoff => HandoffRequests.Request(caller, command.RequestHandoff, units),
         SyncCommand.CommandOneofCase.AcceptHandoff => HandoffRequests.Accept(caller, command.AcceptHandoff),
         SyncCommand.CommandOneofCase.DeclineHandoff => HandoffRequests.Decline(caller, command.DeclineHandoff),

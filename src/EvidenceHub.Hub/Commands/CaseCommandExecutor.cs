@@ -35,7 +35,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         if (earlier is not null) return Replay(earlier, fingerprint, command);
 
         var stream = await FetchForWriting(session, command, cancellation);
-        var index = await LockAndLoadIndex(session, command.IndexKeys(stream.Aggregate), cancellation);
+        var index = await LockAndLoadIndex(session, command.IndexKeys(stream.Aggregate), [command.CaseId], cancellation);
         var versionBefore = stream.CurrentVersion.GetValueOrDefault();
         var events = command.Decide(stream.Aggregate, index);
         var caseEvents = Append(session, events, command, toCase =>
@@ -68,11 +68,11 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
     }
 
     /// Takes the identifiers' locks inside the transaction (they are released when it ends) and reads their index.
-    private async Task<IdentifierIndex> LockAndLoadIndex(IDocumentSession session, IReadOnlyList<string> keys, CancellationToken cancellation)
+    private async Task<IdentifierIndex> LockAndLoadIndex(IDocumentSession session, IReadOnlyList<string> keys, IReadOnlyCollection<Guid> cases, CancellationToken cancellation)
     {
         if (keys.Count == 0) return IdentifierIndex.Empty;
         await session.BeginTransactionAsync(cancellation);
-        return await IdentifierIndex.LockAndLoad(session, keys, correlation.Value, cancellation);
+        return await IdentifierIndex.LockAndLoad(session, keys, correlation.Value, cases, cancellation);
     }
 
     /// Runs a burst of commands (from Sync) with a fixed handful of round trips (cases, receipts, identifier index) and
@@ -111,7 +111,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
             try { keys.AddRange(command.IndexKeys(streams[command.CaseId].State)); }
             catch (Rejection) { }
         }
-        var index = await LockAndLoadIndex(session, keys, cancellation);
+        var index = await LockAndLoadIndex(session, keys, caseIds, cancellation);
 
         var outcomes = new CommandOutcome[commands.Count];
         var newReceipts = new List<(string, CommandReceipt)>(commands.Count);
