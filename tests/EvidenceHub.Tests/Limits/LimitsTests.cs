@@ -43,6 +43,9 @@ public sealed class LimitsTests(HubFixture hub) : IAsyncLifetime
         CommandId = NewId(), CaseId = caseId, VictimReference = "V-" + NewId()[..8], AgeBand = AgeBand._13To15, Country = "NL",
     };
 
+    /// Long enough for any answer; a stream the hub wrongly left open fails the test (CANCELLED) instead of hanging it.
+    private static CancellationToken Patience() => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+
     private static ErrorInfo Info(Google.Rpc.Status status) => status.GetDetail<ErrorInfo>()!;
 
     [Fact]
@@ -229,26 +232,26 @@ public sealed class LimitsTests(HubFixture hub) : IAsyncLifetime
         {
             // The first stream is open on the hub: it has answered a command.
             await first.RequestStream.WriteAsync(new SyncCommand { OpenCase = OpenCase() });
-            Assert.True(await first.ResponseStream.MoveNext(CancellationToken.None));
+            Assert.True(await first.ResponseStream.MoveNext(Patience()));
 
             using var second = nl.Sync();
-            var refused = await Failure(() => second.ResponseStream.MoveNext(CancellationToken.None));
+            var refused = await Failure(() => second.ResponseStream.MoveNext(Patience()));
             Assert.Equal(StatusCode.ResourceExhausted, refused.Code);
             Assert.Equal("TOO_MANY_STREAMS", Info(refused.Status).Reason);
 
             // Another unit is not held back by this one's streams.
             using var other = limited.Cases("BE-FCCU").Sync();
             await other.RequestStream.WriteAsync(new SyncCommand { OpenCase = OpenCase() });
-            Assert.True(await other.ResponseStream.MoveNext(CancellationToken.None));
+            Assert.True(await other.ResponseStream.MoveNext(Patience()));
             await other.RequestStream.CompleteAsync();
             await first.RequestStream.CompleteAsync();
-            Assert.False(await first.ResponseStream.MoveNext(CancellationToken.None));
+            Assert.False(await first.ResponseStream.MoveNext(Patience()));
         }
 
         // Closed streams no longer count.
         using var again = nl.Sync();
         await again.RequestStream.WriteAsync(new SyncCommand { OpenCase = OpenCase() });
-        Assert.True(await again.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.True(await again.ResponseStream.MoveNext(Patience()));
         await again.RequestStream.CompleteAsync();
     }
 
@@ -262,10 +265,10 @@ public sealed class LimitsTests(HubFixture hub) : IAsyncLifetime
             ItemId = "1", Justification = Why,
             Identifier = new IdentifierQuery { Raw = new SuspectIdentifierInput { Kind = IdentifierKind.EmailAddress, Value = Unique.Email() } },
         });
-        Assert.True(await first.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.True(await first.ResponseStream.MoveNext(Patience()));
 
         using var second = be.BatchLookup();
-        var refused = await Failure(() => second.ResponseStream.MoveNext(CancellationToken.None));
+        var refused = await Failure(() => second.ResponseStream.MoveNext(Patience()));
         Assert.Equal(StatusCode.ResourceExhausted, refused.Code);
         Assert.Equal("TOO_MANY_STREAMS", Info(refused.Status).Reason);
         await first.RequestStream.CompleteAsync();
@@ -275,7 +278,7 @@ public sealed class LimitsTests(HubFixture hub) : IAsyncLifetime
     public async Task A_unit_holds_no_more_feed_subscriptions_than_the_limit()
     {
         var feed = limited.Feed("BE-FCCU");
-        using var cancel = new CancellationTokenSource();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var start = await feed.LastPosition();
         using var first = feed.Subscribe(new SubscribeRequest { AfterPosition = start }, cancellationToken: cancel.Token);
         // The first subscription is open once it has delivered an item.
@@ -284,7 +287,7 @@ public sealed class LimitsTests(HubFixture hub) : IAsyncLifetime
         Assert.True(await first.ResponseStream.MoveNext(cancel.Token));
 
         using var second = feed.Subscribe(new SubscribeRequest { AfterPosition = start });
-        var refused = await Failure(() => second.ResponseStream.MoveNext(CancellationToken.None));
+        var refused = await Failure(() => second.ResponseStream.MoveNext(Patience()));
         Assert.Equal(StatusCode.ResourceExhausted, refused.Code);
         Assert.Equal("TOO_MANY_STREAMS", Info(refused.Status).Reason);
         await cancel.CancelAsync();
