@@ -72,8 +72,16 @@ public static class CaseCommands
         app.Handle(command, async (run, cancellation) =>
         {
             using var hub = run.Connect();
-            var file = await hub.Cases.GetCaseAsync(new GetCaseRequest { CaseId = Common.CaseId(run.Get(caseArgument), hub.Unit), Justification = run.Get(why)! },
-                deadline: hub.Deadline, cancellationToken: cancellation);
+            var request = new GetCaseRequest { CaseId = Common.CaseId(run.Get(caseArgument), hub.Unit), Justification = run.Get(why)! };
+            var file = await hub.Cases.GetCaseAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            // The hub answers in pages: the whole case is shown.
+            for (var page = file; page.NextPageToken != "";)
+            {
+                request.PageToken = page.NextPageToken;
+                page = await hub.Cases.GetCaseAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+                file.Identifiers.AddRange(page.Identifiers);
+                file.VictimLinks.AddRange(page.VictimLinks);
+            }
             CaseView.Render(run.Output, file);
             return ExitCodes.Ok;
         });
