@@ -3,6 +3,7 @@ using EvidenceHub.Tests.Audit;
 using EvidenceHub.Tests.Infrastructure;
 using Google.Rpc;
 using Grpc.Core;
+using Microsoft.AspNetCore.Hosting;
 using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Limits;
@@ -291,6 +292,18 @@ public sealed class LimitsTests(HubFixture hub) : IAsyncLifetime
         Assert.Equal(StatusCode.ResourceExhausted, refused.Code);
         Assert.Equal("TOO_MANY_STREAMS", Info(refused.Status).Reason);
         await cancel.CancelAsync();
+    }
+
+    [Fact]
+    public async Task A_hub_configured_with_a_limit_that_is_not_positive_refuses_to_start_and_names_it()
+    {
+        await using var factory = new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        {
+            foreach (var (key, value) in HubFixture.HubSettings(hub.Database, hub.Pki)) host.UseSetting(key, value);
+            host.UseSetting("Limits:Streams:MaxSyncPerUnit", "0");
+        });
+        var failure = Assert.ThrowsAny<Exception>(() => factory.Server);
+        Assert.Contains("Limits:Streams:MaxSyncPerUnit must be positive (is 0)", failure.ToString());
     }
 
     [Fact]
