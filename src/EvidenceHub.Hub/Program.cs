@@ -6,6 +6,7 @@ using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Feed;
 using EvidenceHub.Hub.Hosting;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Limits;
 using EvidenceHub.Hub.Lookup;
 using EvidenceHub.Hub.Store;
 using EvidenceHub.Hub.Telemetry;
@@ -13,11 +14,12 @@ using EvidenceHub.Hub.Telemetry;
 var builder = WebApplication.CreateBuilder(args);
 builder.RequireProductionReadiness();
 
-builder.AddUnitIdentity().AddEventStore().AddCorrelation().AddLookup().AddFeed().AddHubTelemetry();
+builder.AddUnitIdentity().AddLimits().AddEventStore().AddCorrelation().AddLookup().AddFeed().AddHubTelemetry();
 builder.Services.AddGrpc(grpc =>
 {
     grpc.Interceptors.Add<RpcStatusInterceptor>();
     grpc.Interceptors.Add<AccessRecordingInterceptor>();
+    grpc.Interceptors.Add<StreamLimitsInterceptor>();
     grpc.EnableDetailedErrors = false;
 });
 // Robustness: undecodable requests answered INVALID_ARGUMENT, one health status per service, log lines that caller

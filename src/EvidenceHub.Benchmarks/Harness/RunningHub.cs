@@ -80,6 +80,14 @@ public sealed class RunningHub : IAsyncDisposable
         yield return ("Lookup:OprfKeys:o1", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         yield return ("Lookup:CurrentOprfKey", "o1");
         yield return ("Lookup:CurrentBlindingKey", "k1");
+        // The benchmarks measure the hub's capacity, not its limits on one unit.
+        yield return ("Limits:LookupQuota:Default:PerHour", long.MaxValue.ToString());
+        yield return ("Limits:LookupQuota:Default:Burst", long.MaxValue.ToString());
+        yield return ("Limits:Cases:MaxActiveIdentifiers", int.MaxValue.ToString());
+        yield return ("Limits:Cases:MaxVictimLinks", int.MaxValue.ToString());
+        yield return ("Limits:Streams:MaxSyncPerUnit", "1000");
+        yield return ("Limits:Streams:MaxBatchLookupPerUnit", "1000");
+        yield return ("Limits:Streams:MaxSubscribePerUnit", "1000");
         // Warnings only, and on stderr: the benchmark's stdout is its table.
         yield return ("Logging:LogLevel:Default", "Warning");
         yield return ("Logging:Console:LogToStandardErrorThreshold", "Trace");

@@ -75,6 +75,14 @@ public static class CaseCommands
             var request = new GetCaseRequest { Justification = run.Get(why)! };
             (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
             var file = await hub.Cases.GetCaseAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            // The hub answers in pages: the whole case is shown.
+            for (var page = file; page.NextPageToken != "";)
+            {
+                request.PageToken = page.NextPageToken;
+                page = await hub.Cases.GetCaseAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+                file.Identifiers.AddRange(page.Identifiers);
+                file.VictimLinks.AddRange(page.VictimLinks);
+            }
             CaseView.Render(run.Output, file);
             return ExitCodes.Ok;
         });

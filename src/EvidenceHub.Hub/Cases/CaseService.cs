@@ -6,6 +6,7 @@ using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Limits;
 using EvidenceHub.Hub.Telemetry;
 using EvidenceHub.Hub.Victims;
 using System.Threading.Channels;
@@ -22,7 +23,7 @@ namespace EvidenceHub.Hub.Cases;
 /// The case API for national units; GetCase also serves auditors.
 public sealed class CaseService(
     CaseCommandExecutor executor, UnitRegistry units, IQuerySession query, AccessLog accessLog, TimeProvider clock,
-    IOptions<CorrelationOptions> correlation, NotToCorrelateMarks notToCorrelate)
+    IOptions<CorrelationOptions> correlation, NotToCorrelateMarks notToCorrelate, IOptions<HubLimits> limits)
     : Contracts.V1.CaseService.CaseServiceBase
 {
     public const int MaxJustificationLength = 1000;
@@ -36,7 +37,7 @@ public sealed class CaseService(
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> AddSuspectIdentifier(AddSuspectIdentifierRequest request, ServerCallContext context) =>
         Run(context, request, (caller, references) => On(request.CaseId, request.CaseReference, references,
-            caseId => IdentifierRequests.Add(caller, request, caseId, correlation.Value)));
+            caseId => IdentifierRequests.Add(caller, request, caseId, correlation.Value, limits.Value.Cases)));
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> RetractSuspectIdentifier(RetractSuspectIdentifierRequest request, ServerCallContext context) =>
@@ -50,7 +51,7 @@ public sealed class CaseService(
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> LinkVictim(LinkVictimRequest request, ServerCallContext context) =>
         Run(context, request, (caller, references) => On(request.CaseId, request.CaseReference, references,
-            caseId => VictimRequests.Link(caller, request, caseId, clock)));
+            caseId => VictimRequests.Link(caller, request, caseId, clock, limits.Value.Cases)));
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> RequestHandoff(RequestHandoffRequest request, ServerCallContext context) =>
@@ -191,13 +192,16 @@ public sealed class CaseService(
         }
         var caseId = target.Id;
         var asked = $"case {caseId}";
+        var page = CasePage.Of(request, caseId, limits.Value.Answers);
 
         // The stream's version, the case file and its identifiers (kept in the identifier index) in one round trip; the
         // version first, so that a change in between can only make it stale (refused if sent back), never too new.
         var batch = query.CreateBatchQuery();
         var loadingStream = batch.Events.FetchStreamState(caseId);
         var loadingFile = batch.Load<CaseFile>(caseId);
-        var loadingHoldings = batch.Query<IdentifierHolding>().Where(h => h.CaseId == caseId).ToList();
+        var loadingHoldings = batch.Query<IdentifierHolding>().Where(h => h.CaseId == caseId && h.AddedAtVersion > page.AfterIdentifierVersion)
+            .OrderBy(h => h.AddedAtVersion).Take(page.Size + 1).ToList();
+        var loadingLatest = batch.Query<IdentifierHolding>().Where(h => h.CaseId == caseId).OrderByDescending(h => h.AddedAtVersion).FirstOrDefault();
         await batch.Execute(context.CancellationToken);
         // Only a case stream has a case file. A case the caller may not see answers exactly as one that does not exist.
         var file = await loadingFile;
@@ -208,19 +212,17 @@ public sealed class CaseService(
             throw target.NotFound();
         }
 
-        var holdings = await loadingHoldings;
-        var identifiers = holdings.Select(h => h.ToCaseIdentifier()).Concat(file!.RetractedIdentifiers);
         // The last change is the file's, or a later identifier's (adding one leaves the file as it was).
-        var updatedAt = holdings.Select(h => h.AddedAt).Append(file.UpdatedAt).Max();
+        var updatedAt = (await loadingLatest)?.AddedAt is { } latest && latest > file!.UpdatedAt ? latest : file!.UpdatedAt;
         var revision = new CaseRevision((await loadingStream)!.Version, updatedAt);
-        var answer = CaseMapping.ToProto(file, identifiers, revision, withVictims: sees == CaseView.Full);
+        var answer = CaseMapping.ToProto(file, [], revision, withVictims: false);
+        page.Fill(answer, file, (await loadingHoldings).Select(h => h.ToCaseIdentifier()), withVictims: sees == CaseView.Full);
         var disclosed = $"case {caseId} v{answer.Version}: {answer.Identifiers.Count} identifiers, " +
                         (sees == CaseView.Full ? $"{answer.VictimLinks.Count} victim links" : "victim links withheld") +
-                        $", {answer.Handoffs.Count} handoffs";
+                        $", {answer.Handoffs.Count} handoffs" + (request.PageToken.Length > 0 ? " (a later page)" : "") +
+                        (answer.NextPageToken.Length > 0 ? " (more pages follow)" : "");
         await accessLog.Record(new AccessEntry(caller, nameof(GetCase), AccessOutcome.Allowed, justification, asked, disclosed, caseId, correlationId)
-        {
-            IdentifierKeys = answer.Identifiers.Select(i => i.Key).ToArray(),
-        }, context.CancellationToken);
+            .WithIdentifierKeys(answer.Identifiers.Select(i => i.Key).ToArray(), limits.Value.Answers.AccessRecordMaxIdentifierKeys), context.CancellationToken);
         return answer;
     }
 
@@ -266,11 +268,11 @@ public sealed class CaseService(
     {
         SyncCommand.CommandOneofCase.OpenCase => CaseRequests.Open(caller, command.OpenCase, units),
         SyncCommand.CommandOneofCase.AddSuspectIdentifier => On(command.AddSuspectIdentifier.CaseId, command.AddSuspectIdentifier.CaseReference, references,
-            caseId => IdentifierRequests.Add(caller, command.AddSuspectIdentifier, caseId, correlation.Value)),
+            caseId => IdentifierRequests.Add(caller, command.AddSuspectIdentifier, caseId, correlation.Value, limits.Value.Cases)),
         SyncCommand.CommandOneofCase.RetractSuspectIdentifier => On(command.RetractSuspectIdentifier.CaseId, command.RetractSuspectIdentifier.CaseReference, references,
             caseId => IdentifierRequests.Retract(caller, command.RetractSuspectIdentifier, caseId)),
         SyncCommand.CommandOneofCase.LinkVictim => On(command.LinkVictim.CaseId, command.LinkVictim.CaseReference, references,
-            caseId => VictimRequests.Link(caller, command.LinkVictim, caseId, clock)),
+            caseId => VictimRequests.Link(caller, command.LinkVictim, caseId, clock, limits.Value.Cases)),
         SyncCommand.CommandOneofCase.RequestHandoff => On(command.RequestHandoff.CaseId, command.RequestHandoff.CaseReference, references,
             caseId => HandoffRequests.Request(caller, command.RequestHandoff, caseId, units)),
         SyncCommand.CommandOneofCase.AcceptHandoff => On(command.AcceptHandoff.CaseId, command.AcceptHandoff.CaseReference, references,

@@ -60,7 +60,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         EnsureAddressable(caller, command, stream.Aggregate, versionBefore);
         if (command.ExpectedVersion is { } expected && expected != versionBefore)
             throw StaleVersion(command.CaseId, expected, versionBefore);
-        var index = await LockAndLoadIndex(session, command.IndexKeys(stream.Aggregate), cancellation);
+        var index = await LockAndLoadIndex(session, command.IndexKeys(stream.Aggregate), [command.CaseId], cancellation);
         var events = command.Decide(stream.Aggregate, index);
         var caseEvents = Append(session, events, command, toCase =>
         {
@@ -101,11 +101,11 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
     }
 
     /// Takes the identifiers' locks inside the transaction (they are released when it ends) and reads their index.
-    private async Task<IdentifierIndex> LockAndLoadIndex(IDocumentSession session, IReadOnlyList<string> keys, CancellationToken cancellation)
+    private async Task<IdentifierIndex> LockAndLoadIndex(IDocumentSession session, IReadOnlyList<string> keys, IReadOnlyCollection<Guid> cases, CancellationToken cancellation)
     {
         if (keys.Count == 0) return IdentifierIndex.Empty;
         await session.BeginTransactionAsync(cancellation);
-        return await IdentifierIndex.LockAndLoad(session, keys, correlation.Value, cancellation);
+        return await IdentifierIndex.LockAndLoad(session, keys, correlation.Value, cases, cancellation);
     }
 
     /// Runs a burst of commands (from Sync) with a fixed handful of round trips (cases, receipts, identifier index) and
@@ -145,7 +145,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
             try { keys.AddRange(command.IndexKeys(Visible(streams[command.CaseId].State, caller))); }
             catch (Rejection) { }
         }
-        var index = await LockAndLoadIndex(session, keys, cancellation);
+        var index = await LockAndLoadIndex(session, keys, caseIds, cancellation);
 
         var outcomes = new CommandOutcome[commands.Count];
         var newReceipts = new List<(string, CommandReceipt)>(commands.Count);

@@ -21,16 +21,23 @@ public sealed class IdentifierIndex
     private readonly Dictionary<string, Dictionary<Guid, IdentifierHolding>> holdings;
     private readonly Dictionary<string, List<CaseParty>> holders;
     private readonly Dictionary<string, IdentifierCorrelations> correlations;
+    private readonly Dictionary<Guid, int> activeIdentifiers;
 
     private IdentifierIndex(Dictionary<string, Dictionary<Guid, IdentifierHolding>> holdings, Dictionary<string, List<CaseParty>> holders,
-        Dictionary<string, IdentifierCorrelations> correlations)
+        Dictionary<string, IdentifierCorrelations> correlations, Dictionary<Guid, int> activeIdentifiers)
     {
         this.holdings = holdings;
         this.holders = holders;
         this.correlations = correlations;
+        this.activeIdentifiers = activeIdentifiers;
     }
 
-    public static IdentifierIndex Empty => new([], [], []);
+    public static IdentifierIndex Empty => new([], [], [], []);
+
+    /// How many active identifiers the case holds (for the per-case limit); read for the cases the command names.
+    public int ActiveIdentifiersOf(Guid caseId) => activeIdentifiers.TryGetValue(caseId, out var count)
+        ? count
+        : throw new InvalidOperationException($"The identifier index was not loaded for case {caseId}.");
 
     /// How many cases other than the given one hold the identifier.
     public int HolderCount(string key, Guid otherThan)
@@ -60,7 +67,8 @@ public sealed class IdentifierIndex
 
     /// Takes the locks (in key order, so two transactions never wait on each other in a circle) and reads the index.
     /// The cases behind a common identifier are not read: nothing will be correlated with them.
-    public static async Task<IdentifierIndex> LockAndLoad(IDocumentSession session, IReadOnlyCollection<string> keys, CorrelationOptions options, CancellationToken cancellation)
+    public static async Task<IdentifierIndex> LockAndLoad(IDocumentSession session, IReadOnlyCollection<string> keys, CorrelationOptions options,
+        IReadOnlyCollection<Guid> cases, CancellationToken cancellation)
     {
         if (keys.Count == 0) return Empty;
         var ordered = keys.Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -71,7 +79,13 @@ public sealed class IdentifierIndex
         var batch = session.CreateBatchQuery();
         var holdings = batch.Query<IdentifierHolding>().Where(h => ordered.Contains(h.Key)).ToList();
         var streams = batch.LoadMany<IdentifierCorrelations>().ById(ordered.Select(IdentifierCorrelations.StreamIdFor).ToArray());
+        var holdingTable = session.DocumentStore.Options.FindOrResolveDocumentType(typeof(IdentifierHolding)).TableName.QualifiedName;
+        var counting = batch.Query<CaseCount>(
+            $"SELECT jsonb_build_object('CaseId', c, 'Count', count(*)) FROM (SELECT CAST(data ->> 'CaseId' as uuid) AS c FROM {holdingTable} " +
+            "WHERE CAST(data ->> 'CaseId' as uuid) = ANY(?)) h GROUP BY c", cases.Distinct().ToArray());
         await batch.Execute(cancellation);
+        var counts = cases.Distinct().ToDictionary(c => c, _ => 0);
+        foreach (var count in await counting) counts[count.CaseId] = count.Count;
 
         var held = (await holdings).ToLookup(h => h.Key);
         var streamsByKey = (await streams).ToDictionary(c => c.Key);
@@ -88,8 +102,11 @@ public sealed class IdentifierIndex
             ordered.ToDictionary(k => k, k => correlating.TryGetValue(k, out var ids)
                 ? ids.Where(parties.ContainsKey).Select(id => parties[id]).ToList()
                 : []),
-            streamsByKey);
+            streamsByKey,
+            counts);
     }
+
+    private sealed record CaseCount(Guid CaseId, int Count);
 
     /// Reflects a decided event, so that the next command of the same burst decides on it.
     public void Record(object @event, CaseFile? caseAfter, CaseRevision revision)
@@ -99,10 +116,12 @@ public sealed class IdentifierIndex
             case SuspectIdentifierAdded added when caseAfter is not null && holders.TryGetValue(added.Key, out var list):
                 holdings[added.Key][added.CaseId] = IdentifierHolding.From(added, revision.UpdatedAt, caseAfter.OwnerUnit, revision.Version);
                 list.Add(CaseParty.Of(caseAfter));
+                activeIdentifiers[added.CaseId] = activeIdentifiers.GetValueOrDefault(added.CaseId) + 1;
                 break;
             case SuspectIdentifierRetracted retracted when holders.TryGetValue(retracted.Key, out var list):
                 holdings[retracted.Key].Remove(retracted.CaseId);
                 list.RemoveAll(p => p.CaseId == retracted.CaseId);
+                activeIdentifiers[retracted.CaseId] = activeIdentifiers.GetValueOrDefault(retracted.CaseId) - 1;
                 break;
             case IIdentifierEvent identifierEvent:
                 var stream = correlations.TryGetValue(identifierEvent.Key, out var existing)

@@ -25,7 +25,7 @@ public sealed class NotToCorrelateMarks(IDocumentStore store, IOptions<Correlati
         session.CausationId = commandId;
         // Under the identifier's lock, so that racing retries of this command find each other's receipt.
         await session.BeginTransactionAsync(cancellation);
-        var index = await IdentifierIndex.LockAndLoad(session, [canonical.Key], options.Value, cancellation);
+        var index = await IdentifierIndex.LockAndLoad(session, [canonical.Key], options.Value, [], cancellation);
         if (await session.LoadAsync<CommandReceipt>(receiptId, cancellation) is { } earlier)
         {
             var replayed = earlier.Replay(MarkNotToCorrelateResult.Parser, fingerprint, commandId);

@@ -116,5 +116,9 @@ public sealed partial class FeedProjection : EventProjection
             item.At = Timestamp.FromDateTimeOffset(e.Timestamp);
             operations.Store(new FeedEntry { Id = $"{unit}/{item.Position}", Unit = unit, Position = item.Position, Item = item.ToByteArray() });
         }
+        // Delivered when the daemon's transaction commits, to every hub instance's FeedSignals (PostgreSQL folds
+        // repeats of one unit within a transaction into one notification).
+        foreach (var unit in items.Select(i => i.Unit).Distinct())
+            operations.QueueSqlCommand("SELECT pg_notify(?, ?)", FeedSignals.Channel, unit);
     }
 }

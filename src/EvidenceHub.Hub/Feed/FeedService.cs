@@ -2,20 +2,22 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Audit;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Limits;
 using EvidenceHub.Hub.Telemetry;
 using Grpc.Core;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 using AccessOutcome = EvidenceHub.Hub.Audit.AccessOutcome;
 
 namespace EvidenceHub.Hub.Feed;
 
 /// Streams a unit's feed from its stored entries: each subscriber reads at its own pace from PostgreSQL, so a slow
-/// client slows nobody, and any hub instance serves any unit.
-public sealed class FeedService(IDocumentStore store, AccessLog accessLog) : Contracts.V1.FeedService.FeedServiceBase
+/// client slows nobody, and any hub instance serves any unit. A subscriber that has read everything waits, without
+/// querying, until FeedSignals says that its unit has new items (or the slow safety poll, Limits:Feed, comes round).
+public sealed class FeedService(IDocumentStore store, AccessLog accessLog, FeedSignals signals, IOptions<HubLimits> limits) : Contracts.V1.FeedService.FeedServiceBase
 {
     public const int PageSize = 500;
-    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
     [Authorize(Roles = Roles.Unit)]
     public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<FeedItem> responseStream, ServerCallContext context)
@@ -24,9 +26,12 @@ public sealed class FeedService(IDocumentStore store, AccessLog accessLog) : Con
         var cancellation = context.CancellationToken;
         if (request.AfterPosition < 0) throw Rejection.InvalidArgument("after_position", "must not be negative");
         var after = request.AfterPosition;
+        var safetyPoll = TimeSpan.FromMilliseconds(limits.Value.Feed.SafetyPollMilliseconds);
 
         while (!cancellation.IsCancellationRequested)
         {
+            // Taken before the read: items committed while it runs still wake this subscriber.
+            var newItems = signals.Next(caller.UnitId);
             IReadOnlyList<FeedEntry> page;
             await using (var session = store.QuerySession())
                 page = await session.Query<FeedEntry>()
@@ -36,7 +41,7 @@ public sealed class FeedService(IDocumentStore store, AccessLog accessLog) : Con
             if (page.Count == 0)
             {
                 if (request.StopAtEnd) return;
-                await Task.Delay(PollInterval, cancellation);
+                await Woken(newItems, safetyPoll, cancellation);
                 continue;
             }
 
@@ -50,5 +55,14 @@ public sealed class FeedService(IDocumentStore store, AccessLog accessLog) : Con
             foreach (var item in items) await responseStream.WriteAsync(item, cancellation);
             after = items[^1].Position;
         }
+    }
+
+    private static async Task Woken(Task newItems, TimeSpan safetyPoll, CancellationToken cancellation)
+    {
+        using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var backstop = Task.Delay(safetyPoll, poll.Token);
+        await Task.WhenAny(newItems, backstop);
+        await poll.CancelAsync();
+        cancellation.ThrowIfCancellationRequested();
     }
 }

@@ -7,6 +7,8 @@ public static class FeedSetup
 {
     public static WebApplicationBuilder AddFeed(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<FeedSignals>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedSignals>());
         builder.Services.ConfigureMarten(options =>
         {
             options.Projections.Add<FeedProjection>(ProjectionLifecycle.Async);

@@ -4,13 +4,14 @@ using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Limits;
 using Google.Protobuf.WellKnownTypes;
 
 namespace EvidenceHub.Hub.Identifiers;
 
 public static class IdentifierRequests
 {
-    public static CaseCommand Add(Caller caller, AddSuspectIdentifierRequest request, Guid caseId, CorrelationOptions options)
+    public static CaseCommand Add(Caller caller, AddSuspectIdentifierRequest request, Guid caseId, CorrelationOptions options, CaseLimits limits)
     {
         var commandId = Fields.CommandId(request.CommandId);
         var raw = RawOf(request.Identifier);
@@ -26,7 +27,7 @@ public static class IdentifierRequests
             Decide: (current, index) =>
             {
                 var file = CaseRequests.Existing(current, caseId);
-                return IdentifierDecisions.Add(file, caller, raw, CanonicalFor(file), index, options);
+                return IdentifierDecisions.Add(file, caller, raw, CanonicalFor(file), index, options, limits);
             },
             Describe: (current, index, events) =>
             {

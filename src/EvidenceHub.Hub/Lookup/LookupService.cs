@@ -2,17 +2,20 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Audit;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Limits;
 using EvidenceHub.Hub.Telemetry;
 using Google.Protobuf;
 using Grpc.Core;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 using AccessOutcome = EvidenceHub.Hub.Audit.AccessOutcome;
 
 namespace EvidenceHub.Hub.Lookup;
 
 /// Hit / no-hit for partners and units; the suspect network for units and auditors.
-public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindTokens tokens, IQuerySession query, AccessLog accessLog)
+public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindTokens tokens, IQuerySession query, AccessLog accessLog,
+    LookupQuota quota, IOptions<HubLimits> limits)
     : Contracts.V1.LookupService.LookupServiceBase
 {
     public const int MaxBatchChunk = 500;
@@ -24,6 +27,7 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
     {
         var caller = Caller.From(context.GetHttpContext());
         var justification = Justified(request.Justification);
+        quota.Spend(caller);
         var (question, answer) = (await hits.Answer(query, [hits.Resolve(request.Identifier, caller)], caller, context.CancellationToken))[0];
         await accessLog.Record(Entry(caller, nameof(Lookup), justification, question, answer, context), context.CancellationToken);
         return answer;
@@ -106,6 +110,8 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
                     // (an empty purpose is an omitted one); an item without any fails alone.
                     if (!string.IsNullOrWhiteSpace(request.Justification?.Purpose) || justification is null)
                         justification = Justified(request.Justification);
+                    // Over the quota an item is answered RESOURCE_EXHAUSTED and the stream goes on.
+                    quota.Spend(caller);
                     pending.Add((request, justification, hits.Resolve(request.Identifier, caller), null));
                 }
                 catch (Exception failure) when (!RpcStatusMapping.EndsTheCall(failure, cancellation))
@@ -136,6 +142,7 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
     {
         var caller = Caller.From(context.GetHttpContext());
         var justification = Justified(request.Justification);
+        quota.Spend(caller);
         var network = request.StartCase switch
         {
             GetNetworkRequest.StartOneofCase.Identifier => await networks.AroundIdentifier(query,
@@ -147,9 +154,8 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
             request.StartCase == GetNetworkRequest.StartOneofCase.CaseId ? $"network around case {request.CaseId}" : "network around an identifier",
             $"{network.Cases.Count} cases ({string.Join(", ", network.Cases.Select(c => $"{c.OwnerUnit} {c.CaseReference}"))}), {network.Identifiers.Count} identifiers, victim counts by country",
             null, HubTelemetry.CorrelationIdOf(context))
-        {
-            IdentifierKeys = network.Identifiers.Select(i => i.Key).ToArray(),
-        }, context.CancellationToken);
+            .WithIdentifierKeys(network.Identifiers.Select(i => i.Key).ToArray(), limits.Value.Answers.AccessRecordMaxIdentifierKeys), context.CancellationToken);
+        quota.Charge(caller, network.Identifiers.Count - 1);
         return network;
     }
 

@@ -4,6 +4,7 @@ using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Limits;
 using EvidenceHub.Hub.Sharing;
 using Marten;
 
@@ -12,9 +13,9 @@ namespace EvidenceHub.Hub.Lookup;
 /// A suspect network: the connected group of cases and identifiers reached from one identifier or case, walking
 /// case → its identifiers → the other cases holding them. Common identifiers are not walked (they would join
 /// everything), and a case the caller may not see is neither shown nor walked through, so that its links stay hidden.
-public sealed class SuspectNetworks(CorrelationOptions correlation)
+/// The walk stops, and the answer says truncated, at the configured number of cases or identifiers (Limits:Answers).
+public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits limits)
 {
-    public const int MaxCases = 500;
 
     public async Task<SuspectNetwork> AroundIdentifier(IQuerySession session, Hits.Question start, Caller caller, CancellationToken cancellation) =>
         start.Key is null ? new SuspectNetwork() : await Walk(session, [start.Key], [], caller, cancellation);
@@ -66,7 +67,12 @@ public sealed class SuspectNetworks(CorrelationOptions correlation)
             foreach (var file in await loadingSummaries)
             {
                 if (Level(file, caller) == DisclosureLevel.None) continue;
-                if (cases.Count >= MaxCases) { truncated = true; break; }
+                if (cases.Count >= limits.NetworkMaxCases ||
+                    holders.Count + identifiersByCase[file.Id].Count(h => !holders.ContainsKey(h.Key)) > limits.NetworkMaxIdentifiers)
+                {
+                    truncated = true;
+                    break;
+                }
                 cases[file.Id] = (file, identifiersByCase[file.Id].Select(h => h.Key).ToList());
                 foreach (var identifier in identifiersByCase[file.Id])
                 {

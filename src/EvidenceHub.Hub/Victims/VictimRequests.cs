@@ -3,6 +3,7 @@ using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Limits;
 using Google.Protobuf.WellKnownTypes;
 
 namespace EvidenceHub.Hub.Victims;
@@ -11,7 +12,7 @@ public static class VictimRequests
 {
     public const int MaxVictimReferenceLength = 64;
 
-    public static CaseCommand Link(Caller caller, LinkVictimRequest request, Guid caseId, TimeProvider clock)
+    public static CaseCommand Link(Caller caller, LinkVictimRequest request, Guid caseId, TimeProvider clock, CaseLimits limits)
     {
         var commandId = Fields.CommandId(request.CommandId);
         var victim = new VictimToLink(
@@ -22,7 +23,7 @@ public static class VictimRequests
             Fields.Text(request.ContactedBy, "contacted_by", 512, required: false));
         var newLinkId = Guid.CreateVersion7();
         return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
-            Decide: (current, index) => VictimDecisions.Link(CaseRequests.Existing(current, caseId), caller, victim, newLinkId, index),
+            Decide: (current, index) => VictimDecisions.Link(CaseRequests.Existing(current, caseId), caller, victim, newLinkId, index, limits),
             Describe: (current, _, events) => new CommandResult
             {
                 VictimLinkId = (events.Count > 0

@@ -62,7 +62,7 @@ public sealed class StreamIsolationTests(HubFixture hub)
         var caller = new Caller("NL-TBKK", "NL", [Roles.Unit], "analyst", "CN=NL-TBKK");
         var caseId = await nl.OpenedCase();
         var correlation = hub.Factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EvidenceHub.Hub.Correlation.CorrelationOptions>>().Value;
-        CaseCommand Add(string value) => EvidenceHub.Hub.Identifiers.IdentifierRequests.Add(caller, AddIdentifier(caseId, IdentifierKind.EmailAddress, value), Guid.Parse(caseId), correlation);
+        CaseCommand Add(string value) => EvidenceHub.Hub.Identifiers.IdentifierRequests.Add(caller, AddIdentifier(caseId, IdentifierKind.EmailAddress, value), Guid.Parse(caseId), correlation, new EvidenceHub.Hub.Limits.CaseLimits());
         var broken = Add("broken@example.com") with { Decide = (_, _) => throw new InvalidOperationException("a bug in one command") };
 
         var outcomes = await executor.ExecuteBurst(caller, [Add("before@example.com"), broken, Add("after@example.com")], "test", CancellationToken.None);
