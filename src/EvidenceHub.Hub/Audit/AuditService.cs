@@ -299,7 +299,7 @@ public sealed class AuditService(
         }
     }
 
-    private static string Justification(string value) => Fields.RequiredText(value, "justification", MaxJustificationLength);
+    private static string Justification(string value) => Justifications.Required(value, "justification", MaxJustificationLength);
 
     internal static DateTimeOffset Time(Timestamp value, string field)
     {

@@ -22,6 +22,9 @@ public static class AuditSetup
         builder.Services.AddSingleton<LogReader>();
         builder.Services.AddSingleton<AccessLog>();
         builder.Services.AddSingleton<AccessRecordingInterceptor>();
+        builder.Services.Configure<RefusalOptions>(builder.Configuration.GetSection("Audit:Refusals"));
+        builder.Services.AddSingleton<RefusedCalls>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RefusedCalls>());
         return builder;
     }
 }

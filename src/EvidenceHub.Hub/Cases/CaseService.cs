@@ -145,7 +145,7 @@ public sealed class CaseService(
         var caller = Caller.From(context.GetHttpContext());
         var correlationId = HubTelemetry.CorrelationIdOf(context);
         var caseId = Fields.CaseId(request.CaseId);
-        var justification = Fields.RequiredText(request.Justification, "justification", MaxJustificationLength);
+        var justification = Audit.Justifications.Required(request.Justification, "justification", MaxJustificationLength);
         var asked = $"case {caseId}";
 
         // The stream's version, the case file and its identifiers (kept in the identifier index) in one round trip; the
