@@ -17,6 +17,7 @@ public static class AuditSetup
             foreach (var table in AuditSchema.Tables()) options.Storage.ExtendedSchemaObjects.Add(table);
         });
         builder.Services.AddSingleton<CheckpointSigner>();
+        builder.Services.AddSingleton<LogTrust>();
         builder.Services.AddSingleton<LogWriter>();
         builder.Services.AddHostedService(services => services.GetRequiredService<LogWriter>());
         builder.Services.AddSingleton<LogReader>();

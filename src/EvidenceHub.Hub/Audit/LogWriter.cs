@@ -153,10 +153,11 @@ public sealed class LogWriter(AuditDatabase database, CheckpointSigner signer, T
             $"INSERT INTO {AuditSchema.Keys} (key_id, public_key, first_used) VALUES (@k, @pk, @at) ON CONFLICT (key_id) DO NOTHING",
             ("k", signer.KeyId, NpgsqlDbType.Bytea), ("pk", signer.PublicKey, NpgsqlDbType.Bytea), ("at", checkpoint.SignedAt, NpgsqlDbType.TimestampTz)));
         batch.BatchCommands.Add(Command(
-            $"INSERT INTO {AuditSchema.Checkpoints} (tree_size, root_hash, signed_at, tree_head, signature, key_id) VALUES (@n, @r, @at, @th, @sig, @k)",
+            $"INSERT INTO {AuditSchema.Checkpoints} (tree_size, root_hash, signed_at, tree_head, signature, key_id, note) VALUES (@n, @r, @at, @th, @sig, @k, @note)",
             ("n", checkpoint.TreeSize, NpgsqlDbType.Bigint), ("r", checkpoint.RootHash, NpgsqlDbType.Bytea),
             ("at", checkpoint.SignedAt, NpgsqlDbType.TimestampTz), ("th", checkpoint.TreeHead, NpgsqlDbType.Bytea),
-            ("sig", checkpoint.Signature, NpgsqlDbType.Bytea), ("k", checkpoint.KeyId, NpgsqlDbType.Bytea)));
+            ("sig", checkpoint.Signature, NpgsqlDbType.Bytea), ("k", checkpoint.KeyId, NpgsqlDbType.Bytea),
+            ("note", checkpoint.Note!, NpgsqlDbType.Text)));
         await batch.ExecuteNonQueryAsync(cancellation);
         await transaction.CommitAsync(cancellation);
 

@@ -11,8 +11,10 @@ public static class Roles
     public const string Partner = "partner";
     /// An auditor or supervisor: reads histories and the access log.
     public const string Auditor = "auditor";
+    /// A witness of the audit log: reads its signed checkpoints and consistency proofs, and cosigns them.
+    public const string Witness = "witness";
 
-    public static readonly string[] All = [Unit, Partner, Auditor];
+    public static readonly string[] All = [Unit, Partner, Auditor, Witness];
 }
 
 /// A unit connected to the hub, as configured under "Units:{id}".
