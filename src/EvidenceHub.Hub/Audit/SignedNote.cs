@@ -112,7 +112,8 @@ public sealed record NoteVerifier(string Name, byte Type, byte[] PublicKey)
 
     public static NoteVerifier Parse(string vkey, string setting)
     {
-        var parts = vkey.Trim().Split('+');
+        // The name and the hex key id hold no '+'; the base64 part may.
+        var parts = vkey.Trim().Split('+', 3);
         try
         {
             if (parts.Length == 3 && parts[0].Length > 0 && parts[1].Length == 8)

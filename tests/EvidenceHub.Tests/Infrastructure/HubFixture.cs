@@ -12,7 +12,7 @@ namespace EvidenceHub.Tests.Infrastructure;
 
 /// The hub in process (TestServer) over its own fresh PostgreSQL database, with the sample units registered.
 /// TestServer has no TLS, so a test-only middleware hands the hub the client certificate the test client names.
-public sealed class HubFixture : IAsyncLifetime
+public class HubFixture : IAsyncLifetime
 {
     public static readonly (string Id, string Country, string[] Roles)[] Units =
     [
@@ -38,11 +38,14 @@ public sealed class HubFixture : IAsyncLifetime
         Database = await TestDatabase.Create();
         Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
-            foreach (var (key, value) in HubSettings(Database, Pki)) host.UseSetting(key, value);
+            foreach (var (key, value) in HubSettings(Database, Pki).Concat(MoreSettings())) host.UseSetting(key, value);
             host.ConfigureServices(services => services.AddSingleton<IStartupFilter, TestClientCertificate>());
         });
         _ = Factory.Server; // start now, so schema creation is not charged to the first test
     }
+
+    /// Settings a test class's own hub adds to (or overrides in) the suite's.
+    protected virtual IEnumerable<(string Key, string Value)> MoreSettings() => [];
 
     public static IEnumerable<(string Key, string Value)> HubSettings(TestDatabase database, ThrowawayPki pki)
     {
@@ -87,7 +90,7 @@ public sealed class HubFixture : IAsyncLifetime
 
     public AuditService.AuditServiceClient Audit(string unitId, string user = "supervisor") => new(Channel(CertificateOf(unitId), user));
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Factory.DisposeAsync();
         await Database.DisposeAsync();
