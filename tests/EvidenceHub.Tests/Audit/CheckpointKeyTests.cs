@@ -43,6 +43,8 @@ public sealed class CheckpointKeyTests : IDisposable
         using var signer = Signer(path);
         Assert.Contains(signer.PublicKeyPem.Trim(), printed);
         Assert.Contains($"key id: {Convert.ToHexStringLower(signer.KeyId)}", printed);
+        Assert.Contains($"note key: {signer.NoteVerifier}", printed);
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(CheckpointSigner.NotePathFor(path)));
     }
 
     private static CheckpointSigner Signer(string path) =>
@@ -71,7 +73,7 @@ public sealed class CheckpointKeyFileTests : IDisposable
         using (var created = Signer(path))
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(CheckpointSigner.NotePathFor(path)));
+            if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(CheckpointSigner.NotePathFor(path)));
             Assert.Empty(Directory.GetFiles(directory, "*.tmp"));
             using var again = Signer(path);
             Assert.Equal(created.NoteVerifier.ToString(), again.NoteVerifier.ToString());
