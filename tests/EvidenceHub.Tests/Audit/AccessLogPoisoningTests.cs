@@ -127,5 +127,6 @@ public sealed class AccessLogPoisoningTests : IAsyncLifetime
         await factory.DisposeAsync();
         await database.DisposeAsync();
         pki.Dispose();
+        Directory.Delete(Path.GetDirectoryName(HubFixture.CheckpointKeyPath(database))!, recursive: true);
     }
 }

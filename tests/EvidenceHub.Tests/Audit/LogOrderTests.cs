@@ -9,7 +9,7 @@ namespace EvidenceHub.Tests.Audit;
 
 /// The log's order under concurrency: several hub instances writing at once, and a transaction that took its
 /// sequence number early but committed late. A hub of its own, so the counts below are this class's.
-public sealed class LogOrderTests(SigningKeyHub hub) : IClassFixture<SigningKeyHub>
+public sealed class LogOrderTests(HubFixture hub) : IClassFixture<HubFixture>
 {
     [Fact]
     public async Task Two_hub_instances_writing_at_once_keep_one_log_with_every_event_once_and_every_checkpoint_valid()
@@ -17,8 +17,6 @@ public sealed class LogOrderTests(SigningKeyHub hub) : IClassFixture<SigningKeyH
         await using var second = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
             foreach (var (key, value) in HubFixture.HubSettings(hub.Database, hub.Pki)) host.UseSetting(key, value);
-            // Every instance signs with the same keys, as a deployment's must: VerifyLog trusts only the pinned ones.
-            host.UseSetting("Audit:SigningKeyPath", hub.KeyPath);
             host.ConfigureServices(services => services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, TestClientCertificate>());
         });
         var secondCases = new CaseService.CaseServiceClient(GrpcChannel.ForAddress(second.Server.BaseAddress, new GrpcChannelOptions
@@ -227,20 +225,5 @@ public sealed class LogOrderTests(SigningKeyHub hub) : IClassFixture<SigningKeyH
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return (long)(await command.ExecuteScalarAsync())!;
-    }
-}
-
-/// A hub whose checkpoint keys live in files, so that a second instance can sign with the same keys.
-public sealed class SigningKeyHub : HubFixture
-{
-    private readonly string directory = Directory.CreateTempSubdirectory("evidencehub-order-").FullName;
-    public string KeyPath => Path.Combine(directory, "checkpoint-key.pem");
-
-    protected override IEnumerable<(string Key, string Value)> MoreSettings() => [("Audit:SigningKeyPath", KeyPath)];
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        Directory.Delete(directory, recursive: true);
     }
 }

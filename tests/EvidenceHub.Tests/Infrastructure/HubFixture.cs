@@ -52,6 +52,9 @@ public class HubFixture : IAsyncLifetime
         // Not "Development": the development unit registry and blinding key must not leak into the tests.
         yield return (Microsoft.AspNetCore.Hosting.WebHostDefaults.EnvironmentKey, "Testing");
         yield return ("ConnectionStrings:Marten", database.ConnectionString);
+        // Every instance over one database signs its log with the same key files, as a deployment's must (VerifyLog
+        // trusts only the pinned keys, by default those the instance signs with).
+        yield return ("Audit:SigningKeyPath", CheckpointKeyPath(database));
         yield return ("Identity:TrustedCaPath", pki.AuthorityPemPath);
         yield return ("Correlation:CommonThreshold", CommonThreshold.ToString());
         yield return ("Lookup:BlindingKeys:k1", Convert.ToBase64String(BlindingKeyK1));
@@ -63,6 +66,9 @@ public class HubFixture : IAsyncLifetime
             for (var i = 0; i < roles.Length; i++) yield return ($"Units:{id}:Roles:{i}", roles[i]);
         }
     }
+
+    public static string CheckpointKeyPath(TestDatabase database) =>
+        Path.Combine(Path.GetTempPath(), $"evidencehub-keys-{database.Name}", "checkpoint-key.pem");
 
     public X509Certificate2 CertificateOf(string unitId)
     {
@@ -95,6 +101,8 @@ public class HubFixture : IAsyncLifetime
         await Factory.DisposeAsync();
         await Database.DisposeAsync();
         Pki.Dispose();
+        var keys = Path.GetDirectoryName(CheckpointKeyPath(Database))!;
+        if (Directory.Exists(keys)) Directory.Delete(keys, recursive: true);
     }
 }
 
