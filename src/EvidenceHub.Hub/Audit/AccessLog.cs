@@ -22,12 +22,39 @@ public sealed record AccessEntry(
     Guid? CaseId,
     string CorrelationId)
 {
+    // Bounds on what one record may hold. Every string is made storable (AuditText) as the entry is built, so no
+    // caller-chosen text (a certificate subject, a header, a justification) can keep a record from being stored.
+    public const int MaxNameLength = 256;
+    public const int MaxSubjectLength = 1024;
+    public const int MaxJustificationLength = 1200;
+    public const int MaxAskedLength = 8 * 1024;
+    public const int MaxDisclosedLength = 64 * 1024;
+
+    public Caller Caller { get; init => field = Storable(value); } = Storable(Caller);
+    public string Operation { get; init => field = AuditText.Storable(value, MaxNameLength); } = AuditText.Storable(Operation, MaxNameLength);
+    public string? Justification { get; init => field = AuditText.StorableOrNull(value, MaxJustificationLength); } = AuditText.StorableOrNull(Justification, MaxJustificationLength);
+    public string Asked { get; init => field = AuditText.Storable(value, MaxAskedLength); } = AuditText.Storable(Asked, MaxAskedLength);
+    public string? Disclosed { get; init => field = AuditText.StorableOrNull(value, MaxDisclosedLength); } = AuditText.StorableOrNull(Disclosed, MaxDisclosedLength);
+    public string CorrelationId { get; init => field = AuditText.Storable(value, MaxNameLength); } = AuditText.Storable(CorrelationId, MaxNameLength);
+
+    private static Caller Storable(Caller caller) => caller with
+    {
+        UnitId = AuditText.Storable(caller.UnitId, MaxNameLength),
+        Country = AuditText.Storable(caller.Country, MaxNameLength),
+        User = AuditText.Storable(caller.User, MaxNameLength),
+        CertificateSubject = AuditText.Storable(caller.CertificateSubject, MaxSubjectLength),
+    };
+
     /// The unit that received the disclosure: the caller, when anything was disclosed.
     public string? RecipientUnit => Outcome == AccessOutcome.Allowed && Disclosed is not null ? Caller.UnitId : null;
 
     /// Canonical keys (e.g. "phone:+31612345678") of the identifiers asked about or disclosed, so that an auditor can
     /// ask who looked up a given identifier.
-    public IReadOnlyList<string> IdentifierKeys { get; init; } = [];
+    public IReadOnlyList<string> IdentifierKeys
+    {
+        get;
+        init => field = value.Select(key => AuditText.Storable(key, Errors.Fields.MaxIdentifierKeyLength + 16)).ToArray();
+    } = [];
 }
 
 /// An access record as stored: an event, so that access records and case events share one global order and one
@@ -111,13 +138,57 @@ public sealed class AccessLog : IAsyncDisposable
                 AuditTelemetry.AccessBatch.Record(count);
                 log.Nudge();
             }
+            catch (Exception exception) when (batch.Count > 1 && !IsUnavailable(exception))
+            {
+                // The database refused something in the group: it may be one caller's records. Commit each caller's
+                // records on their own, so that only the call whose records cannot be stored fails.
+                logger.LogError(exception, "Writing {Count} access records together failed; writing them one call at a time", count);
+                foreach (var pending in batch)
+                {
+                    try
+                    {
+                        await Commit([pending]);
+                        pending.Done.TrySetResult();
+                    }
+                    catch (Exception alone)
+                    {
+                        logger.LogError(alone, "Writing the {Count} access records of one call failed", pending.Entries.Count);
+                        pending.Done.TrySetException(NotStored(alone));
+                    }
+                }
+                log.Nudge();
+            }
             catch (Exception exception)
             {
                 logger.LogError(exception, "Writing {Count} access records failed", count);
-                foreach (var pending in batch) pending.Done.TrySetException(exception);
+                foreach (var pending in batch) pending.Done.TrySetException(NotStored(exception));
             }
         }
     }
+
+    /// The database is away (not refusing the records themselves): no record can be stored, so no answer may leave.
+    public static bool IsUnavailable(Exception exception) => exception switch
+    {
+        PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
+            || postgres.SqlState.StartsWith("53", StringComparison.Ordinal) || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal),
+        NpgsqlException or TimeoutException or System.Net.Sockets.SocketException => true,
+        _ => exception.InnerException is { } inner && IsUnavailable(inner),
+    };
+
+    /// What the caller whose records could not be stored is told: UNAVAILABLE while the database is away (its answer
+    /// is withheld and may be asked for again), otherwise the failure itself (INTERNAL: a fault of the hub's).
+    private static Exception NotStored(Exception exception) => IsUnavailable(exception)
+        ? new Errors.Rejection(new Google.Rpc.Status
+        {
+            Code = (int)Google.Rpc.Code.Unavailable,
+            Message = "The access log cannot be written now, so the answer is withheld; try again shortly.",
+            Details =
+            {
+                Google.Protobuf.WellKnownTypes.Any.Pack(new Google.Rpc.ErrorInfo { Reason = "ACCESS_LOG_UNAVAILABLE", Domain = Errors.Rejection.Domain }),
+                Google.Protobuf.WellKnownTypes.Any.Pack(new Google.Rpc.RetryInfo { RetryDelay = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) }),
+            },
+        })
+        : exception;
 
     private async Task Commit(List<Pending> batch)
     {

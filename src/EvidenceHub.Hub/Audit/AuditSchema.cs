@@ -13,6 +13,7 @@ public static class AuditSchema
     public const string Nodes = EventStore.Schema + ".audit_log_nodes";
     public const string Checkpoints = EventStore.Schema + ".audit_log_checkpoints";
     public const string Keys = EventStore.Schema + ".audit_log_keys";
+    public const string Cosignatures = EventStore.Schema + ".audit_log_cosignatures";
     public const string AccessIndex = EventStore.Schema + ".audit_access_index";
 
     public static IEnumerable<Table> Tables()
@@ -41,9 +42,21 @@ public static class AuditSchema
         checkpoints.AddColumn("tree_head", "bytea").NotNull();
         checkpoints.AddColumn("signature", "bytea").NotNull();
         checkpoints.AddColumn("key_id", "bytea").NotNull();
+        // The same checkpoint as a C2SP signed note (c2sp.org/tlog-checkpoint); null on checkpoints signed before notes.
+        checkpoints.AddColumn("note", "text");
         yield return checkpoints;
 
-        // Every key that ever signed, so that old checkpoints stay verifiable after a key change.
+        // Witnesses' cosignatures (c2sp.org/tlog-cosignature) on checkpoints, as the signature lines they sent. Kept
+        // once verified; VerifyLog checks them again against the configured witness keys, never trusting this table.
+        var cosignatures = new Table($"{EventStore.Schema}.audit_log_cosignatures");
+        cosignatures.AddColumn<long>("tree_size").AsPrimaryKey();
+        cosignatures.AddColumn<string>("witness").AsPrimaryKey();
+        cosignatures.AddColumn("cosigned_at", "timestamptz").NotNull();
+        cosignatures.AddColumn<string>("signature_line").NotNull();
+        cosignatures.AddColumn("received_at", "timestamptz").NotNull();
+        yield return cosignatures;
+
+        // Every key that ever signed, for the record. Verification never trusts it: the keys are pinned in configuration.
         var keys = new Table($"{EventStore.Schema}.audit_log_keys");
         keys.AddColumn("key_id", "bytea").AsPrimaryKey();
         keys.AddColumn("public_key", "bytea").NotNull();

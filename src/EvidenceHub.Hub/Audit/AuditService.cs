@@ -19,7 +19,8 @@ namespace EvidenceHub.Hub.Audit;
 /// The audit API. Every successful call is recorded here, before its answer leaves; refused and failed calls are
 /// recorded by AccessRecording (all of this service's requests carry a justification, which marks them as reads).
 public sealed class AuditService(
-    IQuerySession query, IDocumentStore store, AuditDatabase database, LogReader log, AccessLog accessLog, TimeProvider clock)
+    IQuerySession query, IDocumentStore store, AuditDatabase database, LogReader log, LogTrust trust, CheckpointSigner signer,
+    AccessLog accessLog, TimeProvider clock)
     : Contracts.V1.AuditService.AuditServiceBase
 {
     public const int MaxJustificationLength = 1000;
@@ -174,11 +175,79 @@ public sealed class AuditService(
         var found = await log.Checkpoint(request.TreeSize == 0 ? null : request.TreeSize, context.CancellationToken)
                     ?? throw Rejection.NotFound("checkpoint", request.TreeSize == 0 ? "latest" : request.TreeSize.ToString(), "tree_size");
         var (checkpoint, publicKey) = found;
+        var cosignatures = await log.Cosignatures(checkpoint, context.CancellationToken);
         await accessLog.Record(new AccessEntry(caller, nameof(GetLogCheckpoint), AccessOutcome.Allowed, justification,
             request.TreeSize == 0 ? "the latest log checkpoint" : $"the log checkpoint for {request.TreeSize} entries",
             $"signed checkpoint for {checkpoint.TreeSize} entries", null, HubTelemetry.CorrelationIdOf(context)), context.CancellationToken);
-        return ToProto(checkpoint, publicKey);
+        var answer = ToProto(checkpoint, publicKey.Length > 0 ? publicKey : signer.PublicKey);
+        answer.Cosignatures.AddRange(cosignatures.Select(ToProto));
+        answer.Note = checkpoint.Note is null ? "" : checkpoint.Note + string.Concat(cosignatures.Select(c => c.SignatureLine + "\n"));
+        return answer;
     }
+
+    [Authorize(Roles = $"{Roles.Auditor},{Roles.Witness}")]
+    public override async Task<CheckpointNote> GetCheckpointNote(GetCheckpointNoteRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context.GetHttpContext());
+        var justification = Justification(request.Justification);
+        var cancellation = context.CancellationToken;
+        if (request.TreeSize < 0) throw Rejection.InvalidArgument("tree_size", "must not be negative");
+        if (request.OldSize < 0) throw Rejection.InvalidArgument("old_size", "must not be negative");
+        var (checkpoint, _) = await log.Checkpoint(request.TreeSize == 0 ? null : request.TreeSize, cancellation)
+                              ?? throw Rejection.NotFound("checkpoint", request.TreeSize == 0 ? "latest" : request.TreeSize.ToString(), "tree_size");
+        if (checkpoint.Note is null)
+            throw Rejection.FailedPrecondition("NO_SIGNED_NOTE", $"The checkpoint for {checkpoint.TreeSize} entries was signed before the hub published signed notes.");
+        if (request.OldSize > checkpoint.TreeSize)
+            throw Rejection.InvalidArgument("old_size", $"is larger than the checkpoint's size ({checkpoint.TreeSize})");
+        List<byte[]> path = [];
+        if (request.OldSize > 0 && request.OldSize < checkpoint.TreeSize)
+            path = (await Proof(() => log.ConsistencyProof(request.OldSize, checkpoint.TreeSize, cancellation))).Path;
+        var cosignatures = await log.Cosignatures(checkpoint, cancellation);
+        await accessLog.Record(new AccessEntry(caller, nameof(GetCheckpointNote), AccessOutcome.Allowed, justification,
+            $"the signed note of the {(request.TreeSize == 0 ? "latest checkpoint" : $"checkpoint for {request.TreeSize} entries")}" +
+            (request.OldSize > 0 ? $", consistent with {request.OldSize} entries" : ""),
+            $"signed note for {checkpoint.TreeSize} entries, {cosignatures.Count} cosignatures, consistency proof ({path.Count} hashes)",
+            null, HubTelemetry.CorrelationIdOf(context)), cancellation);
+        return NoteOf(checkpoint, cosignatures, request.OldSize, path);
+    }
+
+    [Authorize(Roles = Roles.Witness)]
+    public override async Task<CheckpointNote> AddCheckpointCosignature(AddCheckpointCosignatureRequest request, ServerCallContext context)
+    {
+        var caller = Caller.From(context.GetHttpContext());
+        var cancellation = context.CancellationToken;
+        if (request.TreeSize < 1) throw Rejection.InvalidArgument("tree_size", "must be at least 1");
+        if (request.SignatureLine.Length > 1024) throw Rejection.InvalidArgument("signature_line", "is longer than 1024 characters");
+        var added = await log.AddCosignature(request.TreeSize, request.SignatureLine.Trim(), clock.GetUtcNow(), cancellation);
+        var (checkpoint, _) = (await log.Checkpoint(request.TreeSize, cancellation))!.Value;
+        var cosignatures = await log.Cosignatures(checkpoint, cancellation);
+        await accessLog.Record(new AccessEntry(caller, nameof(AddCheckpointCosignature), AccessOutcome.Allowed, null,
+            $"cosignature by {added.Witness} on the checkpoint for {request.TreeSize} entries", null, null, HubTelemetry.CorrelationIdOf(context)), cancellation);
+        return NoteOf(checkpoint, cosignatures, 0, []);
+    }
+
+    private CheckpointNote NoteOf(SignedCheckpoint checkpoint, List<StoredCosignature> cosignatures, long oldSize, List<byte[]> path)
+    {
+        var note = new CheckpointNote
+        {
+            Note = checkpoint.Note + string.Concat(cosignatures.Select(c => c.SignatureLine + "\n")),
+            Origin = trust.Origin,
+            TreeSize = checkpoint.TreeSize,
+            RootHash = ByteString.CopyFrom(checkpoint.RootHash),
+            VerifierKey = signer.NoteVerifier.ToString(),
+            OldSize = oldSize,
+        };
+        note.Cosignatures.AddRange(cosignatures.Select(ToProto));
+        note.ConsistencyPath.AddRange(path.Select(ByteString.CopyFrom));
+        return note;
+    }
+
+    private static Cosignature ToProto(StoredCosignature cosignature) => new()
+    {
+        Witness = cosignature.Witness,
+        Time = Timestamp.FromDateTimeOffset(cosignature.CosignedAt),
+        SignatureLine = cosignature.SignatureLine,
+    };
 
     [Authorize(Roles = Roles.Auditor)]
     public override async Task GetLogEntries(GetLogEntriesRequest request, IServerStreamWriter<LogEntry> responseStream, ServerCallContext context)
@@ -264,8 +333,13 @@ public sealed class AuditService(
             RootHash = ByteString.CopyFrom(result.RootHash),
             FirstBadSequence = result.FirstBadSequence,
             Problem = result.Problem,
+            KeysPinned = result.KeysPinned,
         };
         if (result.FirstBadPosition is { } position) answer.FirstBadPosition = position;
+        answer.Witnesses.AddRange(result.Witnesses.Select(w => new WitnessState
+        {
+            Witness = w.Witness, CosignedTreeSize = w.TreeSize, CosignedAt = w.At is { } at ? Timestamp.FromDateTimeOffset(at) : null,
+        }));
         return answer;
     }
 
@@ -301,7 +375,7 @@ public sealed class AuditService(
         }
     }
 
-    private static string Justification(string value) => Fields.RequiredText(value, "justification", MaxJustificationLength);
+    private static string Justification(string value) => Justifications.Required(value, "justification", MaxJustificationLength);
 
     internal static DateTimeOffset Time(Timestamp value, string field) => Fields.Timestamp(value, field)!.Value;
 

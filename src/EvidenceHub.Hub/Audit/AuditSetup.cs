@@ -17,11 +17,15 @@ public static class AuditSetup
             foreach (var table in AuditSchema.Tables()) options.Storage.ExtendedSchemaObjects.Add(table);
         });
         builder.Services.AddSingleton<CheckpointSigner>();
+        builder.Services.AddSingleton<LogTrust>();
         builder.Services.AddSingleton<LogWriter>();
         builder.Services.AddHostedService(services => services.GetRequiredService<LogWriter>());
         builder.Services.AddSingleton<LogReader>();
         builder.Services.AddSingleton<AccessLog>();
         builder.Services.AddSingleton<AccessRecordingInterceptor>();
+        builder.Services.Configure<RefusalOptions>(builder.Configuration.GetSection("Audit:Refusals"));
+        builder.Services.AddSingleton<RefusedCalls>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RefusedCalls>());
         return builder;
     }
 }

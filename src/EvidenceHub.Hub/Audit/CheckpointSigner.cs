@@ -1,54 +1,97 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Pkcs;
+using Org.BouncyCastle.Security;
 
 namespace EvidenceHub.Hub.Audit;
 
-/// A signed tree head as stored and served.
-public sealed record SignedCheckpoint(long TreeSize, byte[] RootHash, DateTimeOffset SignedAt, byte[] TreeHead, byte[] Signature, byte[] KeyId);
+/// A signed tree head as stored and served: the RFC 9162 tree head with its ECDSA signature, and the same checkpoint
+/// as a C2SP signed note (null on checkpoints signed before the hub published notes).
+public sealed record SignedCheckpoint(long TreeSize, byte[] RootHash, DateTimeOffset SignedAt, byte[] TreeHead, byte[] Signature, byte[] KeyId)
+{
+    public string? Note { get; init; }
+}
 
-/// Signs tree heads with the hub's ECDSA P-256 checkpoint key. The key comes from Audit:SigningKeyPath (a PKCS#8 PEM
-/// file, created there with its public half beside it when missing); without that setting the hub signs with a key
-/// that lives only as long as the process, and says so, because checkpoints are only worth as much as the key's
-/// custody. Every key that signs is recorded in the log's key table, so older checkpoints stay verifiable.
+/// Signs every checkpoint twice: the RFC 9162 tree head with the hub's ECDSA P-256 key (Audit:SigningKeyPath, a
+/// PKCS#8 PEM file), as the hub always has, and the C2SP checkpoint (c2sp.org/tlog-checkpoint) as a signed note
+/// with its Ed25519 key (Audit:NoteSigningKeyPath, PKCS#8 PEM, by default beside the first as *.ed25519.pem), under
+/// the log's origin (Audit:LogOrigin), which is also the note key's name. Missing key files are created, 0600, and
+/// an existing key file that its group or others may read is refused: checkpoints are only worth as much as the
+/// keys' custody. Without Audit:SigningKeyPath the hub signs with keys that live only as long as the process.
 public sealed class CheckpointSigner : IDisposable
 {
+    public const string DefaultOrigin = "evidencehub.local/audit-log";
+
     private readonly ECDsa key;
+    private readonly Ed25519PrivateKeyParameters noteKey;
 
     public byte[] PublicKey { get; }
     public byte[] KeyId { get; }
     public string PublicKeyPem { get; }
+    /// The log's origin line, and the name of its note key.
+    public string Origin { get; }
+    /// The note key as a verifier key, to pin (Audit:TrustedLogKeys) and to give to witnesses.
+    public NoteVerifier NoteVerifier { get; }
 
     public CheckpointSigner(IConfiguration configuration, ILogger<CheckpointSigner> logger)
     {
         var path = configuration["Audit:SigningKeyPath"];
+        Origin = configuration["Audit:LogOrigin"] is { Length: > 0 } origin ? origin : DefaultOrigin;
+        if (Origin.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c == '+'))
+            throw new InvalidOperationException($"Audit:LogOrigin '{Origin}' may not contain spaces, control characters or '+' (it names the note key).");
         key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         if (string.IsNullOrWhiteSpace(path))
-            logger.LogWarning("Audit:SigningKeyPath is not set: log checkpoints are signed with a key that lives only in this process.");
-        else if (File.Exists(path))
-            key.ImportFromPem(File.ReadAllText(path));
+        {
+            logger.LogWarning("Audit:SigningKeyPath is not set: log checkpoints are signed with keys that live only in this process.");
+            noteKey = new Ed25519PrivateKeyParameters(new SecureRandom());
+        }
         else
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            File.WriteAllText(path, key.ExportPkcs8PrivateKeyPem());
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            File.WriteAllText(PublicPathFor(path), key.ExportSubjectPublicKeyInfoPem());
-            logger.LogInformation("Created the log checkpoint key {Path}", path);
+            if (KeyFile.Read(path) is { } pem) key.ImportFromPem(pem);
+            else
+            {
+                KeyFile.Create(path, key.ExportPkcs8PrivateKeyPem());
+                File.WriteAllText(PublicPathFor(path), key.ExportSubjectPublicKeyInfoPem());
+                logger.LogInformation("Created the log checkpoint key {Path}", path);
+            }
+            var notePath = configuration["Audit:NoteSigningKeyPath"] is { Length: > 0 } configured ? configured : NotePathFor(path);
+            if (KeyFile.Read(notePath) is { } notePem)
+                noteKey = PrivateKeyFactory.CreateKey(Convert.FromBase64String(PemBody(notePem, notePath))) as Ed25519PrivateKeyParameters
+                          ?? throw new InvalidOperationException($"{notePath}: the checkpoint note key must be an Ed25519 private key (PKCS#8 PEM).");
+            else
+            {
+                noteKey = new Ed25519PrivateKeyParameters(new SecureRandom());
+                var der = PrivateKeyInfoFactory.CreatePrivateKeyInfo(noteKey).GetEncoded();
+                KeyFile.Create(notePath, new string(PemEncoding.Write("PRIVATE KEY", der)) + "\n");
+                logger.LogInformation("Created the log checkpoint note key {Path}", notePath);
+            }
         }
         if (key.KeySize != 256) throw new InvalidOperationException($"{path}: the checkpoint key must be ECDSA P-256.");
         PublicKey = key.ExportSubjectPublicKeyInfo();
         PublicKeyPem = key.ExportSubjectPublicKeyInfoPem();
         KeyId = SHA256.HashData(PublicKey);
+        NoteVerifier = new NoteVerifier(Origin, SignedNote.Ed25519Type, noteKey.GeneratePublicKey().GetEncoded());
+        logger.LogInformation("Log checkpoints for {Origin} are signed with the note key {VerifierKey}", Origin, NoteVerifier);
     }
 
     public static string PublicPathFor(string privateKeyPath) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(privateKeyPath))!, Path.GetFileNameWithoutExtension(privateKeyPath) + ".pub.pem");
+
+    public static string NotePathFor(string privateKeyPath) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(privateKeyPath))!, Path.GetFileNameWithoutExtension(privateKeyPath) + ".ed25519.pem");
 
     public SignedCheckpoint Sign(long treeSize, byte[] rootHash, DateTimeOffset at)
     {
         // Milliseconds, as the tree head carries them, so the stored time and the signed time are the same.
         var signedAt = DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds());
         var head = TreeHead(treeSize, rootHash, signedAt);
-        return new SignedCheckpoint(treeSize, rootHash, signedAt, head, key.SignData(head, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence), KeyId);
+        var body = SignedNote.CheckpointBody(Origin, treeSize, rootHash);
+        var noteSignature = SignedNote.Sign(noteKey, System.Text.Encoding.UTF8.GetBytes(body));
+        return new SignedCheckpoint(treeSize, rootHash, signedAt, head, key.SignData(head, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence), KeyId)
+        {
+            Note = body + "\n" + SignedNote.SignatureLine(Origin, NoteVerifier.KeyId, noteSignature),
+        };
     }
 
     /// RFC 9162 section 4.10 TreeHeadDataV2, TLS-encoded: timestamp, tree_size, root_hash<32..255>, sth_extensions<0..65535> (none).
@@ -69,5 +112,54 @@ public sealed class CheckpointSigner : IDisposable
         return verifier.VerifyData(treeHead, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
     }
 
+    private static string PemBody(string pem, string path)
+    {
+        var found = PemEncoding.TryFind(pem, out var fields) ? fields : throw new InvalidOperationException($"{path} holds no PEM key.");
+        return pem[fields.Base64Data];
+    }
+
     public void Dispose() => key.Dispose();
+}
+
+/// Private key files: created 0600 from the first byte (a temporary file opened with that mode, then renamed into
+/// place, so no reader ever sees a partial or a loose file), and refused when their group or others may read them.
+public static class KeyFile
+{
+    private const UnixFileMode Loose = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    /// The file's text, or null when there is none; throws when others than its owner may read or change it.
+    public static string? Read(string path)
+    {
+        if (!File.Exists(path)) return null;
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & Loose) != 0)
+            throw new InvalidOperationException(
+                $"The key file {path} may be read or changed by its group or others (mode {Convert.ToString((int)File.GetUnixFileMode(path), 8)}): " +
+                $"a signing key must be readable by the hub's user only. Run `chmod 600 {path}` (and consider the key exposed), then start again.");
+        return File.ReadAllText(path);
+    }
+
+    public static void Create(string path, string content)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        try
+        {
+            using (var stream = new FileStream(temporary, options))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.Write(content);
+                writer.Flush();
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: false);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
 }

@@ -8,10 +8,19 @@ public sealed record LoggedEntry(long Position, long Sequence, byte[] StoredLeaf
 /// What VerifyLog found.
 public sealed record VerificationResult(
     bool Intact, long EntriesChecked, long CheckpointsChecked, long TreeSize, byte[] RootHash,
-    long? FirstBadPosition, long FirstBadSequence, string Problem);
+    long? FirstBadPosition, long FirstBadSequence, string Problem)
+{
+    /// Every configured witness with the largest checkpoint its cosignature was verified on (0 and null for none).
+    public IReadOnlyList<(string Witness, long TreeSize, DateTimeOffset? At)> Witnesses { get; init; } = [];
+    public bool KeysPinned { get; init; }
+}
 
-/// Reads the tamper-evident log: its size, checkpoints, entries, proofs, and a full verification.
-public sealed class LogReader(AuditDatabase database)
+/// A witness's cosignature as kept: the checkpoint it is on, who made it, when it says, and its signature line.
+public sealed record StoredCosignature(long TreeSize, string Witness, DateTimeOffset CosignedAt, string SignatureLine);
+
+/// Reads the tamper-evident log: its size, checkpoints, entries, proofs, and a full verification. Verifies with
+/// the keys pinned in configuration (LogTrust), never with keys found in the database.
+public sealed class LogReader(AuditDatabase database, LogTrust trust)
 {
     public async Task<long> Size(CancellationToken cancellation)
     {
@@ -26,16 +35,76 @@ public sealed class LogReader(AuditDatabase database)
         await using var connection = await database.Open(cancellation);
         await using var command = new NpgsqlCommand(
             $"""
-            SELECT c.tree_size, c.root_hash, c.signed_at, c.tree_head, c.signature, c.key_id, k.public_key
-            FROM {AuditSchema.Checkpoints} c JOIN {AuditSchema.Keys} k ON k.key_id = c.key_id
+            SELECT c.tree_size, c.root_hash, c.signed_at, c.tree_head, c.signature, c.key_id, c.note, k.public_key
+            FROM {AuditSchema.Checkpoints} c LEFT JOIN {AuditSchema.Keys} k ON k.key_id = c.key_id
             {(treeSize is null ? "" : "WHERE c.tree_size = @n")}
             ORDER BY c.tree_size DESC LIMIT 1
             """, connection);
         if (treeSize is { } n) command.Parameters.AddWithValue("n", n);
         await using var row = await command.ExecuteReaderAsync(cancellation);
         if (!await row.ReadAsync(cancellation)) return null;
-        return (new SignedCheckpoint(row.GetInt64(0), row.GetFieldValue<byte[]>(1), row.GetFieldValue<DateTimeOffset>(2),
-            row.GetFieldValue<byte[]>(3), row.GetFieldValue<byte[]>(4), row.GetFieldValue<byte[]>(5)), row.GetFieldValue<byte[]>(6));
+        return (ReadCheckpoint(row), row.IsDBNull(7) ? [] : row.GetFieldValue<byte[]>(7));
+    }
+
+    private static SignedCheckpoint ReadCheckpoint(NpgsqlDataReader row) =>
+        new(row.GetInt64(0), row.GetFieldValue<byte[]>(1), row.GetFieldValue<DateTimeOffset>(2),
+            row.GetFieldValue<byte[]>(3), row.GetFieldValue<byte[]>(4), row.GetFieldValue<byte[]>(5))
+        {
+            Note = row.IsDBNull(6) ? null : row.GetString(6),
+        };
+
+    /// The cosignatures kept for a checkpoint, each verified again now against the configured witness keys (lines
+    /// that no longer verify, or whose witness is no longer configured, are left out).
+    public async Task<List<StoredCosignature>> Cosignatures(SignedCheckpoint checkpoint, CancellationToken cancellation)
+    {
+        var found = new List<StoredCosignature>();
+        await using var connection = await database.Open(cancellation);
+        await using var command = new NpgsqlCommand(
+            $"SELECT tree_size, witness, cosigned_at, signature_line FROM {AuditSchema.Cosignatures} WHERE tree_size = @n ORDER BY witness", connection);
+        command.Parameters.AddWithValue("n", checkpoint.TreeSize);
+        await using var rows = await command.ExecuteReaderAsync(cancellation);
+        var body = SignedNote.CheckpointBody(trust.Origin, checkpoint.TreeSize, checkpoint.RootHash);
+        while (await rows.ReadAsync(cancellation))
+        {
+            var stored = new StoredCosignature(rows.GetInt64(0), rows.GetString(1), rows.GetFieldValue<DateTimeOffset>(2), rows.GetString(3));
+            if (SignedNote.ParseLine(stored.SignatureLine) is { } line && trust.VerifyCosignature(line, body) is not null) found.Add(stored);
+        }
+        return found;
+    }
+
+    /// Keeps a witness's cosignature on the checkpoint of its size, after checking it against the configured witness
+    /// keys and the checkpoint the hub signed (itself checked with the pinned keys). A later cosignature by the same
+    /// witness on the same checkpoint replaces the earlier one.
+    public async Task<StoredCosignature> AddCosignature(long treeSize, string signatureLine, DateTimeOffset now, CancellationToken cancellation)
+    {
+        var line = SignedNote.ParseLine(signatureLine)
+                   ?? throw Errors.Rejection.InvalidArgument("signature_line", "is not a note signature line (— <name> <base64>)");
+        if (!trust.Witnesses.Any(w => w.Signed(line)))
+            throw Errors.Rejection.InvalidArgument("signature_line", $"is not signed by a configured witness key (name '{AuditText.Storable(line.Name, 128)}')");
+        var (checkpoint, _) = await Checkpoint(treeSize, cancellation)
+                              ?? throw Errors.Rejection.NotFound("checkpoint", treeSize.ToString(), "tree_size");
+        var body = SignedNote.CheckpointBody(trust.Origin, checkpoint.TreeSize, checkpoint.RootHash);
+        if (checkpoint.Note is null || trust.VerifyNote(checkpoint.Note).Body != body)
+            throw Errors.Rejection.FailedPrecondition("CHECKPOINT_NOT_VERIFIED", $"The checkpoint for {treeSize} entries does not verify with the pinned log keys; run VerifyLog.");
+        if (trust.VerifyCosignature(line, body) is not var (witness, time))
+            throw Errors.Rejection.InvalidArgument("signature_line", $"does not verify as {NameOf(line)}'s cosignature/v1 on the checkpoint for {treeSize} entries");
+        var cosignedAt = DateTimeOffset.FromUnixTimeSeconds(Math.Min(time, 253_402_300_799));
+        await using var connection = await database.Open(cancellation);
+        await using var command = new NpgsqlCommand(
+            $"""
+            INSERT INTO {AuditSchema.Cosignatures} (tree_size, witness, cosigned_at, signature_line, received_at) VALUES (@n, @w, @at, @line, @now)
+            ON CONFLICT (tree_size, witness) DO UPDATE SET cosigned_at = excluded.cosigned_at, signature_line = excluded.signature_line, received_at = excluded.received_at
+            """, connection);
+        var canonical = SignedNote.SignatureLine(line.Name, line.KeyId, line.Signature).TrimEnd('\n');
+        command.Parameters.AddWithValue("n", treeSize);
+        command.Parameters.AddWithValue("w", witness.Name);
+        command.Parameters.AddWithValue("at", cosignedAt);
+        command.Parameters.AddWithValue("line", canonical);
+        command.Parameters.AddWithValue("now", now);
+        await command.ExecuteNonQueryAsync(cancellation);
+        return new StoredCosignature(treeSize, witness.Name, cosignedAt, canonical);
+
+        static string NameOf(NoteSignature line) => AuditText.Storable(line.Name, 128);
     }
 
     /// Entries from a position on, each with its event as stored now, streamed from the database.
@@ -80,23 +149,36 @@ public sealed class LogReader(AuditDatabase database)
     /// looks for stored events the log lacks. Streams the entries: memory stays constant whatever the log's length.
     public async Task<VerificationResult> Verify(CancellationToken cancellation)
     {
-        var checkpoints = new Queue<(SignedCheckpoint Checkpoint, byte[] PublicKey)>();
+        // Checkpoints and cosignatures are read before the size, so everything they cover is read after them.
+        var checkpoints = new Queue<SignedCheckpoint>();
+        var cosignatures = new Dictionary<long, List<StoredCosignature>>();
         await using (var connection = await database.Open(cancellation))
-        await using (var command = new NpgsqlCommand(
-            $"""
-            SELECT c.tree_size, c.root_hash, c.signed_at, c.tree_head, c.signature, c.key_id, k.public_key
-            FROM {AuditSchema.Checkpoints} c LEFT JOIN {AuditSchema.Keys} k ON k.key_id = c.key_id ORDER BY c.tree_size
-            """, connection))
-        await using (var rows = await command.ExecuteReaderAsync(cancellation))
-            while (await rows.ReadAsync(cancellation))
-                checkpoints.Enqueue((new SignedCheckpoint(rows.GetInt64(0), rows.GetFieldValue<byte[]>(1), rows.GetFieldValue<DateTimeOffset>(2),
-                    rows.GetFieldValue<byte[]>(3), rows.GetFieldValue<byte[]>(4), rows.GetFieldValue<byte[]>(5)),
-                    rows.IsDBNull(6) ? [] : rows.GetFieldValue<byte[]>(6)));
+        {
+            await using (var command = new NpgsqlCommand(
+                $"SELECT c.tree_size, c.root_hash, c.signed_at, c.tree_head, c.signature, c.key_id, c.note FROM {AuditSchema.Checkpoints} c ORDER BY c.tree_size",
+                connection))
+            await using (var rows = await command.ExecuteReaderAsync(cancellation))
+                while (await rows.ReadAsync(cancellation)) checkpoints.Enqueue(ReadCheckpoint(rows));
+            await using (var command = new NpgsqlCommand($"SELECT tree_size, witness, cosigned_at, signature_line FROM {AuditSchema.Cosignatures}", connection))
+            await using (var rows = await command.ExecuteReaderAsync(cancellation))
+                while (await rows.ReadAsync(cancellation))
+                {
+                    var stored = new StoredCosignature(rows.GetInt64(0), rows.GetString(1), rows.GetFieldValue<DateTimeOffset>(2), rows.GetString(3));
+                    if (!cosignatures.TryGetValue(stored.TreeSize, out var onCheckpoint)) cosignatures[stored.TreeSize] = onCheckpoint = [];
+                    onCheckpoint.Add(stored);
+                }
+        }
+        var witnessed = trust.Witnesses.ToDictionary(w => w.Name, _ => (TreeSize: 0L, At: (DateTimeOffset?)null));
 
         var frontier = MerkleFrontier.Empty();
         long checkpointsChecked = 0, lastSequence = 0, lastGoodCheckpoint = 0;
-        VerificationResult Bad(long position, long sequence, string problem) =>
-            new(false, frontier.Size, checkpointsChecked, frontier.Size, frontier.Root(), position, sequence, problem);
+        VerificationResult Result(bool intact, long? position, long sequence, string problem) =>
+            new(intact, frontier.Size, checkpointsChecked, frontier.Size, frontier.Root(), position, sequence, problem)
+            {
+                Witnesses = witnessed.Select(w => (w.Key, w.Value.TreeSize, w.Value.At)).ToList(),
+                KeysPinned = trust.Configured,
+            };
+        VerificationResult Bad(long position, long sequence, string problem) => Result(false, position, sequence, problem);
 
         // One size for the whole check, read after the checkpoints and before the nodes and entries: each later query
         // then sees everything the size covers, although the writer goes on appending meanwhile.
@@ -128,18 +210,31 @@ public sealed class LogReader(AuditDatabase database)
             }
             lastSequence = Math.Max(lastSequence, entry.Sequence);
 
-            while (checkpoints.TryPeek(out var signed) && signed.Checkpoint.TreeSize == frontier.Size)
+            while (checkpoints.TryPeek(out var signed) && signed.TreeSize == frontier.Size)
             {
                 checkpoints.Dequeue();
                 // Leaf hashes rewritten along with the events: the signed root still tells which stretch changed.
                 if (Problem(signed, frontier.Root()) is { } problem)
                     return Bad(lastGoodCheckpoint, 0, $"{problem}: an entry at a position in [{lastGoodCheckpoint}, {frontier.Size}) was altered");
+                // A witness cosigned the checkpoint of this size: its cosignature must hold over the tree recomputed
+                // from the stored events. A history rewritten (and re-signed) after the witness saw it fails here.
+                var body = SignedNote.CheckpointBody(trust.Origin, frontier.Size, frontier.Root());
+                foreach (var cosignature in cosignatures.GetValueOrDefault(frontier.Size) ?? [])
+                {
+                    var witness = SignedNote.ParseLine(cosignature.SignatureLine) is { } line ? trust.Witnesses.FirstOrDefault(w => w.Signed(line)) : null;
+                    if (witness is null) continue; // not (or no longer) a configured witness: its word counts for nothing
+                    if (trust.VerifyCosignature(SignedNote.ParseLine(cosignature.SignatureLine)!, body) is not var (_, time))
+                        return Bad(lastGoodCheckpoint, 0,
+                            $"witness {witness.Name}'s cosignature on the checkpoint for {frontier.Size} entries does not hold over the log recomputed from the stored events: " +
+                            $"the history that witness saw was rewritten (an entry at a position in [{lastGoodCheckpoint}, {frontier.Size}) was altered)");
+                    witnessed[witness.Name] = (frontier.Size, DateTimeOffset.FromUnixTimeSeconds(Math.Min(time, 253_402_300_799)));
+                }
                 checkpointsChecked++;
                 lastGoodCheckpoint = frontier.Size;
             }
         }
         if (checkpoints.TryPeek(out var beyond))
-            return Bad(frontier.Size, 0, $"a checkpoint was signed for {beyond.Checkpoint.TreeSize} entries but the log holds {frontier.Size}: entries from position {frontier.Size} on are missing");
+            return Bad(frontier.Size, 0, $"a checkpoint was signed for {beyond.TreeSize} entries but the log holds {frontier.Size}: entries from position {frontier.Size} on are missing");
 
         // An event the log skipped, or one inserted behind its back, below the newest logged one.
         await using (var connection = await database.Open(cancellation))
@@ -151,20 +246,25 @@ public sealed class LogReader(AuditDatabase database)
         {
             command.Parameters.AddWithValue("last", lastSequence);
             if (await command.ExecuteScalarAsync(cancellation) is long unlogged)
-                return new VerificationResult(false, frontier.Size, checkpointsChecked, frontier.Size, frontier.Root(), null, unlogged,
-                    $"the stored event at sequence {unlogged} is not in the log");
+                return Result(false, null, unlogged, $"the stored event at sequence {unlogged} is not in the log");
         }
-        return new VerificationResult(true, frontier.Size, checkpointsChecked, frontier.Size, frontier.Root(), null, 0, "");
+        return Result(true, null, 0, "");
     }
 
-    private static string? Problem((SignedCheckpoint Checkpoint, byte[] PublicKey) signed, byte[] recomputedRoot)
+    private string? Problem(SignedCheckpoint checkpoint, byte[] recomputedRoot)
     {
-        var (checkpoint, publicKey) = signed;
-        if (publicKey.Length == 0 || !CheckpointSigner.Verify(publicKey, checkpoint.TreeHead, checkpoint.Signature))
-            return $"the checkpoint for {checkpoint.TreeSize} entries does not carry a valid signature";
+        if (!trust.VerifyTreeHead(checkpoint.KeyId, checkpoint.TreeHead, checkpoint.Signature))
+            return $"the checkpoint for {checkpoint.TreeSize} entries does not carry a valid signature by a pinned log key (key id {Convert.ToHexStringLower(checkpoint.KeyId)})";
         var expectedHead = CheckpointSigner.TreeHead(checkpoint.TreeSize, checkpoint.RootHash, checkpoint.SignedAt);
         if (!expectedHead.AsSpan().SequenceEqual(checkpoint.TreeHead))
             return $"the stored checkpoint for {checkpoint.TreeSize} entries differs from the tree head it signed";
+        if (checkpoint.Note is { } note)
+        {
+            var (body, problem) = trust.VerifyNote(note);
+            if (problem is not null) return $"the signed note of the checkpoint for {checkpoint.TreeSize} entries {problem}";
+            if (body != SignedNote.CheckpointBody(trust.Origin, checkpoint.TreeSize, checkpoint.RootHash))
+                return $"the signed note of the checkpoint for {checkpoint.TreeSize} entries names another origin, size or root";
+        }
         if (!recomputedRoot.AsSpan().SequenceEqual(checkpoint.RootHash))
             return $"the log recomputed from the stored events no longer has the root signed for {checkpoint.TreeSize} entries";
         return null;

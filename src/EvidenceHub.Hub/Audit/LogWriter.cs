@@ -9,10 +9,14 @@ namespace EvidenceHub.Hub.Audit;
 /// the next events dense positions, stores their leaf hashes and the perfect subtrees they complete, and signs a
 /// checkpoint for the new size, all in one transaction. A position once given never changes, so neither does a
 /// signed checkpoint.
-public sealed class LogWriter(AuditDatabase database, CheckpointSigner signer, TimeProvider clock, ILogger<LogWriter> logger)
+///
+/// It takes the log's trust (the pinned keys) only so that both are read when the hub starts: a key file with loose
+/// permissions or a malformed pinned key stops the start-up, not the first verification.
+public sealed class LogWriter(AuditDatabase database, CheckpointSigner signer, LogTrust trust, TimeProvider clock, ILogger<LogWriter> logger)
     : BackgroundService
 {
     public const int PageSize = 2000;
+    public string Origin => trust.Origin;
     /// How far below the highest logged sequence a round still looks for events: an event whose transaction took a
     /// sequence number early but committed late lands there, and is logged then (at a later position).
     public const long LateCommitWindow = 5000;
@@ -153,10 +157,11 @@ public sealed class LogWriter(AuditDatabase database, CheckpointSigner signer, T
             $"INSERT INTO {AuditSchema.Keys} (key_id, public_key, first_used) VALUES (@k, @pk, @at) ON CONFLICT (key_id) DO NOTHING",
             ("k", signer.KeyId, NpgsqlDbType.Bytea), ("pk", signer.PublicKey, NpgsqlDbType.Bytea), ("at", checkpoint.SignedAt, NpgsqlDbType.TimestampTz)));
         batch.BatchCommands.Add(Command(
-            $"INSERT INTO {AuditSchema.Checkpoints} (tree_size, root_hash, signed_at, tree_head, signature, key_id) VALUES (@n, @r, @at, @th, @sig, @k)",
+            $"INSERT INTO {AuditSchema.Checkpoints} (tree_size, root_hash, signed_at, tree_head, signature, key_id, note) VALUES (@n, @r, @at, @th, @sig, @k, @note)",
             ("n", checkpoint.TreeSize, NpgsqlDbType.Bigint), ("r", checkpoint.RootHash, NpgsqlDbType.Bytea),
             ("at", checkpoint.SignedAt, NpgsqlDbType.TimestampTz), ("th", checkpoint.TreeHead, NpgsqlDbType.Bytea),
-            ("sig", checkpoint.Signature, NpgsqlDbType.Bytea), ("k", checkpoint.KeyId, NpgsqlDbType.Bytea)));
+            ("sig", checkpoint.Signature, NpgsqlDbType.Bytea), ("k", checkpoint.KeyId, NpgsqlDbType.Bytea),
+            ("note", checkpoint.Note!, NpgsqlDbType.Text)));
         await batch.ExecuteNonQueryAsync(cancellation);
         await transaction.CommitAsync(cancellation);
 

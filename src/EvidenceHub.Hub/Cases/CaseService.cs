@@ -180,7 +180,7 @@ public sealed class CaseService(
         var caller = Caller.From(context.GetHttpContext());
         var correlationId = HubTelemetry.CorrelationIdOf(context);
         var address = CaseAddress.Of(request.CaseId, request.CaseReference);
-        var justification = Fields.RequiredText(request.Justification, "justification", MaxJustificationLength);
+        var justification = Audit.Justifications.Required(request.Justification, "justification", MaxJustificationLength);
         var references = await CaseAddress.References(query, caller.UnitId, address.Reference is { } named ? [named] : [], context.CancellationToken);
         CaseTarget target;
         try { target = address.Resolve(references); }

@@ -187,7 +187,7 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
 
     public static string Justified(Justification? justification)
     {
-        var purpose = Fields.RequiredText(justification?.Purpose ?? "", "justification.purpose", 1000);
+        var purpose = Audit.Justifications.Required(justification?.Purpose ?? "", "justification.purpose", 1000);
         var reference = Fields.Text(justification?.CaseReference ?? "", "justification.case_reference", Fields.MaxReferenceLength, required: false);
         return reference is null ? purpose : $"{purpose} (own case {reference})";
     }

@@ -43,6 +43,8 @@ public sealed class CheckpointKeyTests : IDisposable
         using var signer = Signer(path);
         Assert.Contains(signer.PublicKeyPem.Trim(), printed);
         Assert.Contains($"key id: {Convert.ToHexStringLower(signer.KeyId)}", printed);
+        Assert.Contains($"note key: {signer.NoteVerifier}", printed);
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(CheckpointSigner.NotePathFor(path)));
     }
 
     private static CheckpointSigner Signer(string path) =>
@@ -54,6 +56,41 @@ public sealed class CheckpointKeyTests : IDisposable
         while (here is not null && !File.Exists(Path.Combine(here.FullName, "EvidenceHub.sln"))) here = here.Parent;
         return here?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
+
+    public void Dispose() => Directory.Delete(directory, recursive: true);
+}
+
+/// Finding 13: the checkpoint keys are created 0600 from the first byte, and a key file others may read is refused.
+public sealed class CheckpointKeyFileTests : IDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("evidencehub-keyfile-").FullName;
+
+    [Fact]
+    public void Both_keys_are_created_0600_and_a_loose_existing_key_stops_the_start()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var path = Path.Combine(directory, "checkpoint-key.pem");
+        using (var created = Signer(path))
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(CheckpointSigner.NotePathFor(path)));
+            Assert.Empty(Directory.GetFiles(directory, "*.tmp"));
+            using var again = Signer(path);
+            Assert.Equal(created.NoteVerifier.ToString(), again.NoteVerifier.ToString());
+        }
+
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var refused = Assert.Throws<InvalidOperationException>(() => Signer(path));
+        Assert.Contains(path, refused.Message);
+        Assert.Contains("chmod 600", refused.Message);
+
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.SetUnixFileMode(CheckpointSigner.NotePathFor(path), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        Assert.Throws<InvalidOperationException>(() => Signer(path));
+    }
+
+    private static CheckpointSigner Signer(string path) =>
+        new(new ConfigurationBuilder().AddInMemoryCollection([new("Audit:SigningKeyPath", path)]).Build(), NullLogger<CheckpointSigner>.Instance);
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
 }

@@ -103,7 +103,7 @@ public sealed class BadInputTests(HubFixture hub)
 
         var failure = await Failure(() => nl.OpenCaseAsync(second).ResponseAsync);
         Assert.Equal((StatusCode.AlreadyExists, "reference"), (failure.Code, failure.Field));
-        Assert.Equal(StatusCode.NotFound, (await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = second.CaseId, Justification = "t" }).ResponseAsync)).Code);
+        Assert.Equal(StatusCode.NotFound, (await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = second.CaseId, Justification = "checking it was not opened" }).ResponseAsync)).Code);
 
         // Another unit may use the same reference in its own system.
         await hub.Cases("BE-FCCU").OpenCaseAsync(second);

@@ -16,7 +16,7 @@ public sealed class AuthorizationTests(HubFixture hub)
         var open = OpenCase();
         var failure = await Failure(() => anonymous.OpenCaseAsync(open).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, failure.Code);
-        var lookup = await Failure(() => hub.Cases("NL-TBKK").GetCaseAsync(new GetCaseRequest { CaseId = open.CaseId, Justification = "t" }).ResponseAsync);
+        var lookup = await Failure(() => hub.Cases("NL-TBKK").GetCaseAsync(new GetCaseRequest { CaseId = open.CaseId, Justification = "checking nothing changed" }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, lookup.Code);
     }
 

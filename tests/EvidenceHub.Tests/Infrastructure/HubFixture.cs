@@ -12,7 +12,7 @@ namespace EvidenceHub.Tests.Infrastructure;
 
 /// The hub in process (TestServer) over its own fresh PostgreSQL database, with the sample units registered.
 /// TestServer has no TLS, so a test-only middleware hands the hub the client certificate the test client names.
-public sealed class HubFixture : IAsyncLifetime
+public class HubFixture : IAsyncLifetime
 {
     public static readonly (string Id, string Country, string[] Roles)[] Units =
     [
@@ -43,11 +43,14 @@ public sealed class HubFixture : IAsyncLifetime
         Database = await TestDatabase.Create();
         Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
-            foreach (var (key, value) in HubSettings(Database, Pki)) host.UseSetting(key, value);
+            foreach (var (key, value) in HubSettings(Database, Pki).Concat(MoreSettings())) host.UseSetting(key, value);
             host.ConfigureServices(services => services.AddSingleton<IStartupFilter, TestClientCertificate>());
         });
         _ = Factory.Server; // start now, so schema creation is not charged to the first test
     }
+
+    /// Settings a test class's own hub adds to (or overrides in) the suite's.
+    protected virtual IEnumerable<(string Key, string Value)> MoreSettings() => [];
 
     public static IEnumerable<(string Key, string Value)> HubSettings(TestDatabase database, ThrowawayPki pki) =>
         HubSettings(database.ConnectionString, pki);
@@ -57,6 +60,9 @@ public sealed class HubFixture : IAsyncLifetime
         // Not "Development": the development unit registry and blinding key must not leak into the tests.
         yield return (Microsoft.AspNetCore.Hosting.WebHostDefaults.EnvironmentKey, "Testing");
         yield return ("ConnectionStrings:Marten", connectionString);
+        // Every instance over one database signs its log with the same key files, as a deployment's must (VerifyLog
+        // trusts only the pinned keys, by default those the instance signs with).
+        yield return ("Audit:SigningKeyPath", CheckpointKeyPath(new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database!));
         yield return ("Identity:TrustedCaPath", pki.AuthorityPemPath);
         yield return ("Correlation:CommonThreshold", CommonThreshold.ToString());
         yield return ("Lookup:BlindingKeys:k1", Convert.ToBase64String(BlindingKeyK1));
@@ -72,6 +78,11 @@ public sealed class HubFixture : IAsyncLifetime
             for (var i = 0; i < roles.Length; i++) yield return ($"Units:{id}:Roles:{i}", roles[i]);
         }
     }
+
+    public static string CheckpointKeyPath(TestDatabase database) => CheckpointKeyPath(database.Name);
+
+    private static string CheckpointKeyPath(string databaseName) =>
+        Path.Combine(Path.GetTempPath(), $"evidencehub-keys-{databaseName}", "checkpoint-key.pem");
 
     public X509Certificate2 CertificateOf(string unitId)
     {
@@ -99,11 +110,13 @@ public sealed class HubFixture : IAsyncLifetime
 
     public AuditService.AuditServiceClient Audit(string unitId, string user = "supervisor") => new(Channel(CertificateOf(unitId), user));
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Factory.DisposeAsync();
         await Database.DisposeAsync();
         Pki.Dispose();
+        var keys = Path.GetDirectoryName(CheckpointKeyPath(Database))!;
+        if (Directory.Exists(keys)) Directory.Delete(keys, recursive: true);
     }
 }
 

@@ -1,0 +1,24 @@
+using System.Globalization;
+using EvidenceHub.Hub.Errors;
+
+namespace EvidenceHub.Hub.Audit;
+
+/// Every read must say why (LED Art. 25): the reason is recorded with the access and read by supervisors, so it must
+/// be one. Every reader of a justification checks it here.
+public static class Justifications
+{
+    /// A reason needs at least this many letters or digits, once invisible characters are set aside: "." or a
+    /// zero-width space says nothing.
+    public const int MinMeaningfulCharacters = 3;
+
+    public static string Required(string value, string field, int maxLength)
+    {
+        var text = Fields.RequiredText(value, field, maxLength);
+        if (text.Any(c => CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.Surrogate
+                or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator))
+            throw Rejection.InvalidArgument(field, "contains invisible or formatting characters (such as zero-width or bidirectional marks)");
+        if (text.Count(char.IsLetterOrDigit) < MinMeaningfulCharacters)
+            throw Rejection.InvalidArgument(field, $"must say why: at least {MinMeaningfulCharacters} letters or digits");
+        return text;
+    }
+}

@@ -1,0 +1,134 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using Org.BouncyCastle.Crypto.Parameters;
+
+namespace EvidenceHub.Hub.Audit;
+
+/// C2SP signed notes (c2sp.org/signed-note), the checkpoint they carry (c2sp.org/tlog-checkpoint) and Ed25519
+/// witness cosignatures (c2sp.org/tlog-cosignature, v1), byte for byte as those specifications lay them out, so that
+/// any note verifier or witness can check the hub's checkpoints without trusting the hub or its database.
+public static class SignedNote
+{
+    /// Signature type of a plain Ed25519 note signature (the log's own).
+    public const byte Ed25519Type = 0x01;
+    /// Signature type of a timestamped Ed25519 checkpoint cosignature (a witness's).
+    public const byte CosignatureV1Type = 0x04;
+    public const string Dash = "\u2014";
+    /// At most this many signature lines are read from a note (the specification asks verifiers to accept 16).
+    public const int MaxSignatures = 64;
+
+    /// "&lt;origin&gt;\n&lt;tree size&gt;\n&lt;base64 root hash&gt;\n": the checkpoint body, without extension lines.
+    public static string CheckpointBody(string origin, long treeSize, byte[] rootHash) =>
+        $"{origin}\n{treeSize}\n{Convert.ToBase64String(rootHash)}\n";
+
+    /// SHA-256(key name || 0x0A || signature type || public key)[:4].
+    public static byte[] KeyId(string name, byte type, ReadOnlySpan<byte> publicKey)
+    {
+        var input = new List<byte>(Encoding.UTF8.GetBytes(name)) { 0x0A, type };
+        input.AddRange(publicKey.ToArray());
+        return SHA256.HashData(input.ToArray())[..4];
+    }
+
+    /// "— &lt;name&gt; base64(key id || signature)\n".
+    public static string SignatureLine(string name, ReadOnlySpan<byte> keyId, ReadOnlySpan<byte> signature) =>
+        $"{Dash} {name} {Convert.ToBase64String([.. keyId, .. signature])}\n";
+
+    /// "cosignature/v1\ntime &lt;t&gt;\n" followed by the checkpoint body: what an Ed25519 v1 cosignature signs.
+    public static byte[] CosignedMessage(long time, string body) => Encoding.UTF8.GetBytes($"cosignature/v1\ntime {time}\n{body}");
+
+    public static byte[] Sign(Ed25519PrivateKeyParameters key, byte[] message)
+    {
+        var signature = new byte[Org.BouncyCastle.Math.EC.Rfc8032.Ed25519.SignatureSize];
+        key.Sign(Org.BouncyCastle.Math.EC.Rfc8032.Ed25519.Algorithm.Ed25519, null, message, 0, message.Length, signature, 0);
+        return signature;
+    }
+
+    public static bool Verify(byte[] publicKey, byte[] message, ReadOnlySpan<byte> signature) =>
+        publicKey.Length == 32 && signature.Length == 64
+        && Org.BouncyCastle.Math.EC.Rfc8032.Ed25519.Verify(signature.ToArray(), 0, publicKey, 0, message, 0, message.Length);
+
+    /// The note's text (with its final newline) and its signature lines, or null when it is not a well-formed note.
+    public static (string Body, List<NoteSignature> Signatures)? Parse(string note)
+    {
+        if (!note.EndsWith('\n') || note.Any(c => c < 0x20 && c != '\n')) return null;
+        var separator = note.LastIndexOf("\n\n", StringComparison.Ordinal);
+        if (separator < 0) return null;
+        var body = note[..(separator + 1)];
+        var signatures = new List<NoteSignature>();
+        foreach (var line in note[(separator + 2)..^1].Split('\n'))
+        {
+            if (ParseLine(line) is not { } signature || signatures.Count == MaxSignatures) return null;
+            signatures.Add(signature);
+        }
+        return signatures.Count == 0 ? null : (body, signatures);
+    }
+
+    /// One "— &lt;name&gt; &lt;base64&gt;" line (without its newline).
+    public static NoteSignature? ParseLine(string line)
+    {
+        line = line.TrimEnd('\n');
+        if (!line.StartsWith(Dash + " ", StringComparison.Ordinal)) return null;
+        var parts = line[2..].Split(' ');
+        if (parts.Length != 2 || parts[0].Length == 0 || parts[0].Contains('+')) return null;
+        try
+        {
+            var bytes = Convert.FromBase64String(parts[1]);
+            return bytes.Length < 5 ? null : new NoteSignature(parts[0], bytes[..4], bytes[4..]);
+        }
+        catch (FormatException) { return null; }
+    }
+
+    /// The tree size and root of a checkpoint body for the given origin, or null when the body is not one.
+    public static (long TreeSize, byte[] RootHash)? ParseCheckpoint(string body, string origin)
+    {
+        var lines = body.Split('\n');
+        if (lines.Length < 4 || lines[0] != origin || !long.TryParse(lines[1], System.Globalization.NumberStyles.None, null, out var size)
+            || lines[1] != size.ToString(System.Globalization.CultureInfo.InvariantCulture)) return null;
+        try
+        {
+            var root = Convert.FromBase64String(lines[2]);
+            return root.Length == 32 ? (size, root) : null;
+        }
+        catch (FormatException) { return null; }
+    }
+
+    public static long CosignatureTime(ReadOnlySpan<byte> signature) => (long)BinaryPrimitives.ReadUInt64BigEndian(signature);
+}
+
+/// A signature line: the signer's name, its 4-byte key id and the signature bytes after it.
+public sealed record NoteSignature(string Name, byte[] KeyId, byte[] Signature);
+
+/// A verifier key (vkey), "&lt;name&gt;+&lt;hex key id&gt;+&lt;base64(type || public key)&gt;": how keys are pinned in
+/// configuration and handed to the parties that verify.
+public sealed record NoteVerifier(string Name, byte Type, byte[] PublicKey)
+{
+    public byte[] KeyId { get; } = SignedNote.KeyId(Name, Type, PublicKey);
+
+    public bool Signed(NoteSignature signature) =>
+        signature.Name == Name && signature.KeyId.AsSpan().SequenceEqual(KeyId);
+
+    public override string ToString() => $"{Name}+{Convert.ToHexStringLower(KeyId)}+{Convert.ToBase64String([Type, .. PublicKey])}";
+
+    public static NoteVerifier Parse(string vkey, string setting)
+    {
+        // The name and the hex key id hold no '+'; the base64 part may.
+        var parts = vkey.Trim().Split('+', 3);
+        try
+        {
+            if (parts.Length == 3 && parts[0].Length > 0 && parts[1].Length == 8)
+            {
+                var material = Convert.FromBase64String(parts[2]);
+                if (material.Length == 33 && material[0] is SignedNote.Ed25519Type or SignedNote.CosignatureV1Type)
+                {
+                    var verifier = new NoteVerifier(parts[0], material[0], material[1..]);
+                    if (Convert.ToHexStringLower(verifier.KeyId) == parts[1].ToLowerInvariant()) return verifier;
+                    throw new InvalidOperationException($"{setting}: the key id in '{vkey}' does not match its name and key");
+                }
+            }
+        }
+        catch (FormatException) { }
+        throw new InvalidOperationException(
+            $"{setting}: '{vkey}' is not an Ed25519 verifier key (<name>+<hex key id>+<base64(0x01 or 0x04 || 32-byte public key)>)");
+    }
+}
