@@ -22,6 +22,7 @@ builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("postgresql");
 builder.Services.AddGrpcReflection();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<CaseCommandExecutor>();
+builder.Services.Configure<EvidenceHub.Hub.Handoffs.HandoffOptions>(builder.Configuration.GetSection("Handoffs"));
 builder.AddAudit();
 
 var app = builder.Build();

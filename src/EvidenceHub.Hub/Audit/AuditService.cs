@@ -115,7 +115,8 @@ public sealed class AuditService(
         if (file is null)
             throw Rejection.NotFound("case", caseId.ToString(), "as_of_time");
 
-        var answer = CaseMapping.ToProto(file, identifiers, revision, withVictims: true);
+        // Handoffs as they stood then: one past its deadline at that moment shows as expired.
+        var answer = CaseMapping.ToProto(file, identifiers, revision, withVictims: true, now: asOfTime ?? revision.UpdatedAt);
         await accessLog.Record(new AccessEntry(caller, nameof(GetCaseAsOf), AccessOutcome.Allowed, justification,
             asOfVersion is { } v ? $"case {caseId} as of version {v}" : $"case {caseId} as of {asOfTime:O}",
             $"case {caseId} v{answer.Version}: {answer.Identifiers.Count} identifiers, {answer.VictimLinks.Count} victim links, {answer.Handoffs.Count} handoffs",

@@ -20,7 +20,7 @@ namespace EvidenceHub.Hub.Cases;
 /// The case API for national units; GetCase also serves auditors.
 public sealed class CaseService(
     CaseCommandExecutor executor, UnitRegistry units, IQuerySession query, AccessLog accessLog, TimeProvider clock,
-    IOptions<CorrelationOptions> correlation, NotToCorrelateMarks notToCorrelate)
+    IOptions<CorrelationOptions> correlation, NotToCorrelateMarks notToCorrelate, IOptions<HandoffOptions> handoffs)
     : Contracts.V1.CaseService.CaseServiceBase
 {
     public const int MaxJustificationLength = 1000;
@@ -49,15 +49,19 @@ public sealed class CaseService(
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> RequestHandoff(RequestHandoffRequest request, ServerCallContext context) =>
-        Run(context, caller => HandoffRequests.Request(caller, request, units));
+        Run(context, caller => HandoffRequests.Request(caller, request, units, clock, handoffs.Value));
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> AcceptHandoff(AcceptHandoffRequest request, ServerCallContext context) =>
-        Run(context, caller => HandoffRequests.Accept(caller, request));
+        Run(context, caller => HandoffRequests.Accept(caller, request, clock));
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> DeclineHandoff(DeclineHandoffRequest request, ServerCallContext context) =>
-        Run(context, caller => HandoffRequests.Decline(caller, request));
+        Run(context, caller => HandoffRequests.Decline(caller, request, clock));
+
+    [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> CancelHandoff(CancelHandoffRequest request, ServerCallContext context) =>
+        Run(context, caller => HandoffRequests.Cancel(caller, request, clock));
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> CloseCase(CloseCaseRequest request, ServerCallContext context) =>
@@ -156,7 +160,8 @@ public sealed class CaseService(
         var loadingHoldings = batch.Query<IdentifierHolding>().Where(h => h.CaseId == caseId).ToList();
         await batch.Execute(context.CancellationToken);
         var file = await loadingFile;
-        var sees = file is null ? CaseView.None : CaseVisibility.Of(file, caller);
+        var now = clock.GetUtcNow();
+        var sees = file is null ? CaseView.None : CaseVisibility.Of(file, caller, now);
         if (sees == CaseView.None)
         {
             await accessLog.Record(new AccessEntry(caller, nameof(GetCase), AccessOutcome.Refused, justification, asked, null, caseId, correlationId), context.CancellationToken);
@@ -170,7 +175,7 @@ public sealed class CaseService(
         // The last change is the file's, or a later identifier's (adding one leaves the file as it was).
         var updatedAt = holdings.Select(h => h.AddedAt).Append(file.UpdatedAt).Max();
         var revision = new CaseRevision((await loadingStream)!.Version, updatedAt);
-        var answer = CaseMapping.ToProto(file, identifiers, revision, withVictims: sees == CaseView.Full);
+        var answer = CaseMapping.ToProto(file, identifiers, revision, withVictims: sees == CaseView.Full, now);
         var disclosed = $"case {caseId} v{answer.Version}: {answer.Identifiers.Count} identifiers, " +
                         (sees == CaseView.Full ? $"{answer.VictimLinks.Count} victim links" : "victim links withheld") +
                         $", {answer.Handoffs.Count} handoffs";
@@ -203,9 +208,10 @@ public sealed class CaseService(
         SyncCommand.CommandOneofCase.AddSuspectIdentifier => IdentifierRequests.Add(caller, command.AddSuspectIdentifier, correlation.Value),
         SyncCommand.CommandOneofCase.RetractSuspectIdentifier => IdentifierRequests.Retract(caller, command.RetractSuspectIdentifier),
         SyncCommand.CommandOneofCase.LinkVictim => VictimRequests.Link(caller, command.LinkVictim, clock),
-        SyncCommand.CommandOneofCase.RequestHandoff => HandoffRequests.Request(caller, command.RequestHandoff, units),
-        SyncCommand.CommandOneofCase.AcceptHandoff => HandoffRequests.Accept(caller, command.AcceptHandoff),
-        SyncCommand.CommandOneofCase.DeclineHandoff => HandoffRequests.Decline(caller, command.DeclineHandoff),
+        SyncCommand.CommandOneofCase.RequestHandoff => HandoffRequests.Request(caller, command.RequestHandoff, units, clock, handoffs.Value),
+        SyncCommand.CommandOneofCase.AcceptHandoff => HandoffRequests.Accept(caller, command.AcceptHandoff, clock),
+        SyncCommand.CommandOneofCase.DeclineHandoff => HandoffRequests.Decline(caller, command.DeclineHandoff, clock),
+        SyncCommand.CommandOneofCase.CancelHandoff => HandoffRequests.Cancel(caller, command.CancelHandoff, clock),
         SyncCommand.CommandOneofCase.CloseCase => CaseRequests.Close(caller, command.CloseCase),
         _ => throw Rejection.InvalidArgument("command", "is empty: set one of the commands"),
     };
@@ -218,6 +224,7 @@ public sealed class CaseService(
         SyncCommand.CommandOneofCase.RequestHandoff => command.RequestHandoff.CommandId,
         SyncCommand.CommandOneofCase.AcceptHandoff => command.AcceptHandoff.CommandId,
         SyncCommand.CommandOneofCase.DeclineHandoff => command.DeclineHandoff.CommandId,
+        SyncCommand.CommandOneofCase.CancelHandoff => command.CancelHandoff.CommandId,
         SyncCommand.CommandOneofCase.CloseCase => command.CloseCase.CommandId,
         SyncCommand.CommandOneofCase.RetractSuspectIdentifier => command.RetractSuspectIdentifier.CommandId,
         _ => "",

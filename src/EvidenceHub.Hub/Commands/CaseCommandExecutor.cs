@@ -3,6 +3,7 @@ using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Sharing;
 using EvidenceHub.Hub.Store;
 using EvidenceHub.Hub.Telemetry;
 using Google.Protobuf;
@@ -35,7 +36,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         if (earlier is not null) return Replay(earlier, fingerprint, command);
 
         var stream = await FetchForWriting(session, command, cancellation);
-        var index = await LockAndLoadIndex(session, command.IndexKeys(stream.Aggregate), cancellation);
+        var index = await LockAndLoadIndex(session, command.IndexKeys(stream.Aggregate), caller, cancellation);
         var versionBefore = stream.CurrentVersion.GetValueOrDefault();
         var events = command.Decide(stream.Aggregate, index);
         var caseEvents = Append(session, events, command, toCase =>
@@ -67,12 +68,13 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         return result;
     }
 
-    /// Takes the identifiers' locks inside the transaction (they are released when it ends) and reads their index.
-    private async Task<IdentifierIndex> LockAndLoadIndex(IDocumentSession session, IReadOnlyList<string> keys, CancellationToken cancellation)
+    /// Takes the identifiers' locks inside the transaction (they are released when it ends) and reads their index,
+    /// with what the caller may see of their holders (for its write results).
+    private async Task<IdentifierIndex> LockAndLoadIndex(IDocumentSession session, IReadOnlyList<string> keys, Caller caller, CancellationToken cancellation)
     {
         if (keys.Count == 0) return IdentifierIndex.Empty;
         await session.BeginTransactionAsync(cancellation);
-        return await IdentifierIndex.LockAndLoad(session, keys, correlation.Value, cancellation);
+        return await IdentifierIndex.LockAndLoad(session, keys, correlation.Value, cancellation, new Recipient(caller.UnitId), clock.GetUtcNow());
     }
 
     /// Runs a burst of commands (from Sync) with a fixed handful of round trips (cases, receipts, identifier index) and
@@ -111,7 +113,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
             try { keys.AddRange(command.IndexKeys(streams[command.CaseId].State)); }
             catch (Rejection) { }
         }
-        var index = await LockAndLoadIndex(session, keys, cancellation);
+        var index = await LockAndLoadIndex(session, keys, caller, cancellation);
 
         var outcomes = new CommandOutcome[commands.Count];
         var newReceipts = new List<(string, CommandReceipt)>(commands.Count);
