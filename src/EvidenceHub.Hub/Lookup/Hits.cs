@@ -93,7 +93,8 @@ public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation, Tim
             if (question.Key is null) question = question with { Key = tokenKeys.GetValueOrDefault(question.Asked["token ".Length..]) };
             var answer = new LookupAnswer();
             if (question.Key is null) return new Answered(question, answer);
-            foreach (var (_, _, _, holding, file) in byKey[question.Key])
+            // In a fixed order (the rows come as stored, and storage order depends on every case, seen or not).
+            foreach (var (_, _, _, holding, file) in byKey[question.Key].OrderBy(f => f.Case!.OwnerUnit, StringComparer.Ordinal).ThenBy(f => f.Case!.Reference, StringComparer.Ordinal))
             {
                 var level = CaseDisclosure.Of(file!, recipient, now);
                 if (level != DisclosureLevel.None) answer.Disclosures.Add(Disclose(file!, holding!, level));

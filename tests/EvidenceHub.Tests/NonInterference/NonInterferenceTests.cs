@@ -72,8 +72,19 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
         Sequences(UnitCalls, CaseIdCalls, CaseIdCalls, Background).SampleAsync(sequence => Compare(sequence, Observing), iter: 15, threads: 1, print: s => s.ToString());
 
     /// One world's side of a sequence: its hub, what the observer saw, and the cases by their role in the sequence.
-    private sealed class World(HubFixture hub, bool withHiddenCase)
+    private sealed class World(HubFixture hub, bool withHiddenCase, string sequenceId)
     {
+        /// Case references are the same in both worlds: named by the case's role in the sequence.
+        public string Reference(string role) => $"NI-{sequenceId}-{role}";
+
+        public OpenCaseRequest Open(string role, Tlp tlp, params string[] partners)
+        {
+            var open = OpenCase(tlp: tlp, partners: partners);
+            open.Reference = Reference(role);
+            open.CaseId = ""; // the hub assigns it
+            return open;
+        }
+
         public HubFixture Hub { get; } = hub;
         public bool WithHiddenCase { get; } = withHiddenCase;
         public Observation Seen { get; } = new();
@@ -87,8 +98,9 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
     private async Task Compare(Sequence sequence, string observer)
     {
         var values = Enumerable.Range(0, Values).Select(_ => Unique.Email()).ToArray();
-        var a = new World(worlds.A, withHiddenCase: true);
-        var b = new World(worlds.B, withHiddenCase: false);
+        var sequenceId = Guid.NewGuid().ToString("N")[..12];
+        var a = new World(worlds.A, withHiddenCase: true, sequenceId);
+        var b = new World(worlds.B, withHiddenCase: false, sequenceId);
         World[] both = [a, b];
         var isUnit = observer == Observing;
 
@@ -111,12 +123,12 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
         {
             case Hiding.Red or Hiding.AmberNotListingTheObserver:
                 if (!w.WithHiddenCase) return;
-                var open = hiding == Hiding.Red ? OpenCase(tlp: Tlp.Red) : OpenCase(tlp: Tlp.Amber, partners: Bystander);
+                var open = hiding == Hiding.Red ? w.Open("hidden", Tlp.Red) : w.Open("hidden", Tlp.Amber, Bystander);
                 w.HiddenCase = (await owner.OpenCaseAsync(open)).CaseId;
                 await owner.AddSuspectIdentifierAsync(AddIdentifier(w.HiddenCase, IdentifierKind.EmailAddress, values[0]));
                 return;
             default:
-                w.HiddenCase = await owner.OpenedCase(Tlp.Red);
+                w.HiddenCase = (await owner.OpenCaseAsync(w.Open("hidden", Tlp.Red))).CaseId;
                 var handoff = await owner.RequestHandoffAsync(new RequestHandoffRequest { CommandId = NewId(), CaseId = w.HiddenCase, TargetUnit = Observing, Reason = "yours?" });
                 // Added after the request: the target may see it while the handoff is pending, and only then.
                 if (w.WithHiddenCase) await owner.AddSuspectIdentifierAsync(AddIdentifier(w.HiddenCase, IdentifierKind.EmailAddress, values[1]));
@@ -208,11 +220,13 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
                 // Claiming an identifier's stream id as a case id would tap its correlations (finding 1).
                 var streamId = IdentifierCorrelations.StreamIdFor("email:" + value).ToString();
                 w.Taps.Add(streamId);
-                await seen.Call(what, () => cases.OpenCaseAsync(OpenCase(caseId: streamId, tlp: Tlp.Red)).ResponseAsync);
+                var tap = w.Open($"tap{w.Taps.Count}", Tlp.Red);
+                tap.CaseId = streamId;
+                await seen.Call(what, () => cases.OpenCaseAsync(tap).ResponseAsync);
                 break;
             case Op.BystanderAdds:
                 var bystander = w.Hub.Cases(Bystander);
-                w.BystanderCase ??= await bystander.OpenedCase(Tlp.Green);
+                w.BystanderCase ??= (await bystander.OpenCaseAsync(w.Open("bystander", Tlp.Green))).CaseId;
                 await bystander.AddSuspectIdentifierAsync(AddIdentifier(w.BystanderCase, IdentifierKind.EmailAddress, value));
                 break;
             case Op.HiddenOwnerAdds when w.WithHiddenCase:
@@ -228,13 +242,13 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
 
         async Task OpenOwn(World world, int policy)
         {
+            var role = $"own{world.OwnCases.Count}";
             var open = policy switch
             {
-                0 => OpenCase(tlp: Tlp.Green),
-                1 => OpenCase(tlp: Tlp.Amber, partners: Bystander),
-                _ => OpenCase(tlp: Tlp.Red),
+                0 => world.Open(role, Tlp.Green),
+                1 => world.Open(role, Tlp.Amber, Bystander),
+                _ => world.Open(role, Tlp.Red),
             };
-            open.CaseId = ""; // the hub assigns it
             var opened = await world.Hub.Cases(Observing).OpenCaseAsync(open);
             world.OwnCases.Add(opened.CaseId);
             world.Seen.Saw($"OpenOwnCase({policy})", opened);
@@ -265,7 +279,7 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
 
         // The feed is built in global order: once the marker is in, everything before it is.
         var bystander = w.Hub.Cases(Bystander);
-        var marker = await bystander.OpenedCase(Tlp.Green);
+        var marker = (await bystander.OpenCaseAsync(w.Open("marker", Tlp.Green))).CaseId;
         await bystander.RequestHandoffAsync(new RequestHandoffRequest { CommandId = NewId(), CaseId = marker, TargetUnit = Observing, Reason = "marker" });
         var items = await w.Hub.Feed(Observing).ReadUntil(w.FeedStart, items => items.Any(i => i.Handoff?.CaseId == marker));
         w.Seen.SawFeed(items);
