@@ -81,7 +81,7 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, TimeProvider
                                 if (Reach(summary) == DisclosureLevel.Summary) frontierCases.Add(summary.Id);
                             }
                             // A case seen only for contact shows the identifiers that reached it, and no others.
-                            if (cases[summary.Id].Level == DisclosureLevel.Contact) Holds(summary.Id, holding);
+                            if (cases.TryGetValue(summary.Id, out var shown) && shown.Level == DisclosureLevel.Contact) Holds(summary.Id, holding);
                         }
                         if (truncated) break;
                     }

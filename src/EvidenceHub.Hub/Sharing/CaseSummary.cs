@@ -14,7 +14,6 @@ public sealed class CaseSummary
     public string Reference { get; set; } = "";
     public SharingPolicy SharingPolicy { get; set; } = new(Tlp.Red, HandlingCode.H0, null, []);
     public Dictionary<string, int> VictimsByCountry { get; set; } = [];
-    public CaseStatus Status { get; set; } = CaseStatus.Open;
     /// The handoff waiting for its target's answer (its target sees the case while it stands); none once answered,
     /// cancelled or the case closed. Whether its deadline has passed is judged when it is read.
     public PendingHandoff? OpenHandoff { get; set; }
@@ -44,9 +43,5 @@ public sealed class CaseSummary
 
     public void Apply(HandoffCancelled e) => OpenHandoff = null;
 
-    public void Apply(CaseClosed e)
-    {
-        Status = CaseStatus.Closed;
-        OpenHandoff = null;
-    }
+    public void Apply(CaseClosed e) => OpenHandoff = null;
 }
