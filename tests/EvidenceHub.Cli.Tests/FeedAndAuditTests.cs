@@ -21,7 +21,7 @@ public sealed class FeedAndAuditTests(CliHub hub)
     private async Task<(string Nl, string Be, string Key)> Correlated()
     {
         var (nl, be, handle) = (Unique.Reference("NL"), Unique.Reference("BE"), Unique.Handle());
-        await hub.Run("NL-TBKK", "cases", "open", "--reference", nl, "--offence", "sextortion", "--tlp", "amber");
+        await hub.Run("NL-TBKK", "cases", "open", "--reference", nl, "--offence", "sextortion", "--tlp", "amber", "--partner", "BE-FCCU"); // AMBER: told only to the units it lists
         await hub.Run("NL-TBKK", "cases", "add-identifier", nl, "--key", $"account:discord:{handle}");
         await hub.Run("BE-FCCU", "cases", "open", "--reference", be, "--offence", "sextortion", "--tlp", "green");
         await hub.Run("BE-FCCU", "cases", "add-identifier", be, "--key", $"account:discord:{handle}");

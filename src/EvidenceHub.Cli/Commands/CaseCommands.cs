@@ -30,7 +30,7 @@ public static class CaseCommands
         var tlp = new Option<string>("--tlp") { Description = "Sharing: TLP 2.0, " + Vocabulary.OneOf(Vocabulary.TlpWords), Required = true };
         var handling = new Option<string>("--handling") { Description = "Handling code: " + Vocabulary.OneOf(Vocabulary.HandlingWords), DefaultValueFactory = _ => "h0" };
         var restrictions = new Option<string?>("--restrictions") { Description = "H3: the restrictions, in words" };
-        var partners = new Option<string[]>("--partner") { Description = "A partner unit that may see an AMBER hit (repeat for more)", AllowMultipleArgumentsPerToken = false };
+        var partners = new Option<string[]>("--partner") { Description = "A unit or partner that may learn whom to contact about an AMBER case (repeat for more)", AllowMultipleArgumentsPerToken = false };
         var caseId = new Option<string?>("--case-id") { Description = "The case id to use, a random UUID version 4 (default: the hub assigns one; later commands can name the case by its reference)" };
         var commandId = Common.CommandIdOption();
         var command = new Command("open", "Open a case owned by your unit") { reference, offence, tlp, handling, restrictions, partners, caseId, commandId };

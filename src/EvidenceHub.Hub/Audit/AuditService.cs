@@ -116,7 +116,8 @@ public sealed class AuditService(
         if (file is null)
             throw Rejection.NotFound("case", caseId.ToString(), "as_of_time");
 
-        var answer = CaseMapping.ToProto(file, identifiers, revision, withVictims: true);
+        // Handoffs as they stood then: one past its deadline at that moment shows as expired.
+        var answer = CaseMapping.ToProto(file, identifiers, revision, withVictims: true, now: asOfTime ?? revision.UpdatedAt);
         await accessLog.Record(new AccessEntry(caller, nameof(GetCaseAsOf), AccessOutcome.Allowed, justification,
             asOfVersion is { } v ? $"case {caseId} as of version {v}" : $"case {caseId} as of {asOfTime:O}",
             $"case {caseId} v{answer.Version}: {answer.Identifiers.Count} identifiers, {answer.VictimLinks.Count} victim links, {answer.Handoffs.Count} handoffs",
@@ -349,7 +350,7 @@ public sealed class AuditService(
     private async Task Authorize(Caller caller, Guid caseId, CancellationToken cancellation)
     {
         var file = await query.LoadAsync<CaseFile>(caseId, cancellation);
-        if (file is null || CaseVisibility.Of(file, caller) == CaseView.None) throw Rejection.NotFound("case", caseId.ToString(), "case_id");
+        if (file is null || CaseVisibility.Of(file, caller, clock.GetUtcNow()) == CaseView.None) throw Rejection.NotFound("case", caseId.ToString(), "case_id");
         if (!caller.Is(Roles.Auditor) && file.OwnerUnit != caller.UnitId)
             throw Rejection.PermissionDenied("CASE_NOT_OWNED", $"Only auditors and the owning unit may replay case {caseId}.", caseId.ToString());
     }

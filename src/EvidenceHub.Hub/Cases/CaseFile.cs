@@ -7,7 +7,8 @@ namespace EvidenceHub.Hub.Cases;
 
 public enum CaseStatus { Open = 1, Closed = 2 }
 
-public enum HandoffStatus { Requested = 1, Accepted = 2, Declined = 3 }
+/// Expired is never stored: a requested handoff reads as expired once its deadline has passed.
+public enum HandoffStatus { Requested = 1, Accepted = 2, Declined = 3, Cancelled = 4, Expired = 5 }
 
 public sealed record CaseIdentifier(
     IdentifierKind Kind, string CanonicalValue, string? Qualifier, string Key, string RawValue,
@@ -32,7 +33,12 @@ public sealed record CaseVictim(
 
 public sealed record CaseHandoff(
     Guid HandoffId, string FromUnit, string TargetUnit, string Reason, HandoffStatus Status,
-    DateTimeOffset RequestedAt, DateTimeOffset? AnsweredAt, string? DeclineReason);
+    DateTimeOffset RequestedAt, DateTimeOffset? AnsweredAt, string? DeclineReason, DateTimeOffset ExpiresAt = default)
+{
+    /// Where the handoff stands at the given moment: a request past its deadline has expired.
+    public HandoffStatus StatusAt(DateTimeOffset now) =>
+        Status == HandoffStatus.Requested && now >= ExpiresAt ? HandoffStatus.Expired : Status;
+}
 
 /// A case as its events built it: the inline snapshot that GetCase reads and FetchForWriting decides on.
 /// Only Marten's projection mutates it (through the public Apply methods, called by its source generator);
@@ -60,7 +66,10 @@ public sealed class CaseFile
     public DateTimeOffset UpdatedAt { get; set; }
     public string? CloseReason { get; set; }
 
-    public CaseHandoff? OpenHandoff => Handoffs.FirstOrDefault(h => h.Status == HandoffStatus.Requested);
+    /// The handoff still pending at the given moment, if any; none once the case is closed.
+    public CaseHandoff? PendingHandoffAt(DateTimeOffset now) => Status == CaseStatus.Closed
+        ? null
+        : Handoffs.FirstOrDefault(h => h.StatusAt(now) == HandoffStatus.Requested);
 
     public static CaseFile Create(IEvent<CaseOpened> e) => new()
     {
@@ -95,7 +104,7 @@ public sealed class CaseFile
     {
         var requested = e.Data;
         Handoffs.Add(new CaseHandoff(requested.HandoffId, requested.FromUnit, requested.TargetUnit, requested.Reason,
-            HandoffStatus.Requested, e.Timestamp, null, null));
+            HandoffStatus.Requested, e.Timestamp, null, null, requested.ExpiresAt));
         UpdatedAt = e.Timestamp;
     }
 
@@ -110,6 +119,12 @@ public sealed class CaseFile
     public void Apply(IEvent<HandoffDeclined> e)
     {
         Answer(e.Data.HandoffId, h => h with { Status = HandoffStatus.Declined, AnsweredAt = e.Timestamp, DeclineReason = e.Data.Reason });
+        UpdatedAt = e.Timestamp;
+    }
+
+    public void Apply(IEvent<HandoffCancelled> e)
+    {
+        Answer(e.Data.HandoffId, h => h with { Status = HandoffStatus.Cancelled, AnsweredAt = e.Timestamp, DeclineReason = e.Data.Reason });
         UpdatedAt = e.Timestamp;
     }
 
@@ -134,6 +149,7 @@ public sealed class CaseFile
             case HandoffRequested requested: next.Apply(Stamped(requested, at)); break;
             case HandoffAccepted accepted: next.Apply(Stamped(accepted, at)); break;
             case HandoffDeclined declined: next.Apply(Stamped(declined, at)); break;
+            case HandoffCancelled cancelled: next.Apply(Stamped(cancelled, at)); break;
             case CaseClosed closed: next.Apply(Stamped(closed, at)); break;
             default: throw new ArgumentException($"CaseFile does not know event {@event.GetType().Name}");
         }

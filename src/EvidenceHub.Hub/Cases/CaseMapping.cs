@@ -12,11 +12,12 @@ public enum CaseView { None, WithoutVictims, Full }
 
 public static class CaseVisibility
 {
-    /// The owner and auditors see everything; the target of an open handoff sees the case without its victims, to decide.
-    public static CaseView Of(CaseFile file, Caller caller)
+    /// The owner and auditors see everything; the target of a handoff still pending sees the case without its
+    /// victims, to decide. Its view ends with the handoff: answered, cancelled, expired or the case closed.
+    public static CaseView Of(CaseFile file, Caller caller, DateTimeOffset now)
     {
         if (caller.Is(Roles.Auditor) || file.OwnerUnit == caller.UnitId) return CaseView.Full;
-        if (file.Handoffs.Any(h => h.TargetUnit == caller.UnitId && h.Status == HandoffStatus.Requested)) return CaseView.WithoutVictims;
+        if (file.PendingHandoffAt(now)?.TargetUnit == caller.UnitId) return CaseView.WithoutVictims;
         return CaseView.None;
     }
 }
@@ -24,7 +25,7 @@ public static class CaseVisibility
 public static class CaseMapping
 {
     /// The case with the given identifiers (active and retracted), listed in the order they were added.
-    public static Case ToProto(CaseFile file, IEnumerable<CaseIdentifier> identifiers, CaseRevision revision, bool withVictims)
+    public static Case ToProto(CaseFile file, IEnumerable<CaseIdentifier> identifiers, CaseRevision revision, bool withVictims, DateTimeOffset now)
     {
         var answer = new Case
         {
@@ -48,7 +49,7 @@ public static class CaseMapping
             VictimCount = file.Victims.Count,
         };
         answer.Identifiers.AddRange(identifiers.OrderBy(i => i.AddedAtVersion).Select(IdentifierRequests.ToProto));
-        answer.Handoffs.AddRange(file.Handoffs.Select(HandoffRequests.ToProto));
+        answer.Handoffs.AddRange(file.Handoffs.Select(h => HandoffRequests.ToProto(h, now)));
         if (withVictims) answer.VictimLinks.AddRange(file.Victims.Select(VictimRequests.ToProto));
         return answer;
     }

@@ -23,7 +23,7 @@ namespace EvidenceHub.Hub.Cases;
 /// The case API for national units; GetCase also serves auditors.
 public sealed class CaseService(
     CaseCommandExecutor executor, UnitRegistry units, IQuerySession query, AccessLog accessLog, TimeProvider clock,
-    IOptions<CorrelationOptions> correlation, NotToCorrelateMarks notToCorrelate, IOptions<HubLimits> limits)
+    IOptions<CorrelationOptions> correlation, NotToCorrelateMarks notToCorrelate, IOptions<HubLimits> limits, IOptions<HandoffOptions> handoffs)
     : Contracts.V1.CaseService.CaseServiceBase
 {
     public const int MaxJustificationLength = 1000;
@@ -56,17 +56,22 @@ public sealed class CaseService(
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> RequestHandoff(RequestHandoffRequest request, ServerCallContext context) =>
         Run(context, request, (caller, references) => On(request.CaseId, request.CaseReference, references,
-            caseId => HandoffRequests.Request(caller, request, caseId, units)));
+            caseId => HandoffRequests.Request(caller, request, caseId, units, clock, handoffs.Value)));
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> AcceptHandoff(AcceptHandoffRequest request, ServerCallContext context) =>
         Run(context, request, (caller, references) => On(request.CaseId, request.CaseReference, references,
-            caseId => HandoffRequests.Accept(caller, request, caseId)));
+            caseId => HandoffRequests.Accept(caller, request, caseId, clock)));
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> DeclineHandoff(DeclineHandoffRequest request, ServerCallContext context) =>
         Run(context, request, (caller, references) => On(request.CaseId, request.CaseReference, references,
-            caseId => HandoffRequests.Decline(caller, request, caseId)));
+            caseId => HandoffRequests.Decline(caller, request, caseId, clock)));
+
+    [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> CancelHandoff(CancelHandoffRequest request, ServerCallContext context) =>
+        Run(context, request, (caller, references) => On(request.CaseId, request.CaseReference, references,
+            caseId => HandoffRequests.Cancel(caller, request, caseId, clock)));
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> CloseCase(CloseCaseRequest request, ServerCallContext context) =>
@@ -205,7 +210,8 @@ public sealed class CaseService(
         await batch.Execute(context.CancellationToken);
         // Only a case stream has a case file. A case the caller may not see answers exactly as one that does not exist.
         var file = await loadingFile;
-        var sees = file is null ? CaseView.None : CaseVisibility.Of(file, caller);
+        var now = clock.GetUtcNow();
+        var sees = file is null ? CaseView.None : CaseVisibility.Of(file, caller, now);
         if (sees == CaseView.None)
         {
             await accessLog.Record(new AccessEntry(caller, nameof(GetCase), AccessOutcome.Refused, justification, asked, null, caseId, correlationId), context.CancellationToken);
@@ -215,7 +221,7 @@ public sealed class CaseService(
         // The last change is the file's, or a later identifier's (adding one leaves the file as it was).
         var updatedAt = (await loadingLatest)?.AddedAt is { } latest && latest > file!.UpdatedAt ? latest : file!.UpdatedAt;
         var revision = new CaseRevision((await loadingStream)!.Version, updatedAt);
-        var answer = CaseMapping.ToProto(file, [], revision, withVictims: false);
+        var answer = CaseMapping.ToProto(file, [], revision, withVictims: false, now);
         page.Fill(answer, file, (await loadingHoldings).Select(h => h.ToCaseIdentifier()), withVictims: sees == CaseView.Full);
         var disclosed = $"case {caseId} v{answer.Version}: {answer.Identifiers.Count} identifiers, " +
                         (sees == CaseView.Full ? $"{answer.VictimLinks.Count} victim links" : "victim links withheld") +
@@ -274,11 +280,13 @@ public sealed class CaseService(
         SyncCommand.CommandOneofCase.LinkVictim => On(command.LinkVictim.CaseId, command.LinkVictim.CaseReference, references,
             caseId => VictimRequests.Link(caller, command.LinkVictim, caseId, clock, limits.Value.Cases)),
         SyncCommand.CommandOneofCase.RequestHandoff => On(command.RequestHandoff.CaseId, command.RequestHandoff.CaseReference, references,
-            caseId => HandoffRequests.Request(caller, command.RequestHandoff, caseId, units)),
+            caseId => HandoffRequests.Request(caller, command.RequestHandoff, caseId, units, clock, handoffs.Value)),
         SyncCommand.CommandOneofCase.AcceptHandoff => On(command.AcceptHandoff.CaseId, command.AcceptHandoff.CaseReference, references,
-            caseId => HandoffRequests.Accept(caller, command.AcceptHandoff, caseId)),
+            caseId => HandoffRequests.Accept(caller, command.AcceptHandoff, caseId, clock)),
         SyncCommand.CommandOneofCase.DeclineHandoff => On(command.DeclineHandoff.CaseId, command.DeclineHandoff.CaseReference, references,
-            caseId => HandoffRequests.Decline(caller, command.DeclineHandoff, caseId)),
+            caseId => HandoffRequests.Decline(caller, command.DeclineHandoff, caseId, clock)),
+        SyncCommand.CommandOneofCase.CancelHandoff => On(command.CancelHandoff.CaseId, command.CancelHandoff.CaseReference, references,
+            caseId => HandoffRequests.Cancel(caller, command.CancelHandoff, caseId, clock)),
         SyncCommand.CommandOneofCase.CloseCase => On(command.CloseCase.CaseId, command.CloseCase.CaseReference, references,
             caseId => CaseRequests.Close(caller, command.CloseCase, caseId)),
         _ => throw Rejection.InvalidArgument("command", "is empty: set one of the commands"),
@@ -310,6 +318,7 @@ public sealed class CaseService(
         SyncCommand.CommandOneofCase.RequestHandoff => command.RequestHandoff,
         SyncCommand.CommandOneofCase.AcceptHandoff => command.AcceptHandoff,
         SyncCommand.CommandOneofCase.DeclineHandoff => command.DeclineHandoff,
+        SyncCommand.CommandOneofCase.CancelHandoff => command.CancelHandoff,
         SyncCommand.CommandOneofCase.CloseCase => command.CloseCase,
         SyncCommand.CommandOneofCase.RetractSuspectIdentifier => command.RetractSuspectIdentifier,
         _ => null,
@@ -318,16 +327,5 @@ public sealed class CaseService(
     private static string StringField(IMessage? message, string field) =>
         message?.Descriptor.FindFieldByName(field)?.Accessor.GetValue(message) as string ?? "";
 
-    private static string CommandIdOf(SyncCommand command) => command.CommandCase switch
-    {
-        SyncCommand.CommandOneofCase.OpenCase => command.OpenCase.CommandId,
-        SyncCommand.CommandOneofCase.AddSuspectIdentifier => command.AddSuspectIdentifier.CommandId,
-        SyncCommand.CommandOneofCase.LinkVictim => command.LinkVictim.CommandId,
-        SyncCommand.CommandOneofCase.RequestHandoff => command.RequestHandoff.CommandId,
-        SyncCommand.CommandOneofCase.AcceptHandoff => command.AcceptHandoff.CommandId,
-        SyncCommand.CommandOneofCase.DeclineHandoff => command.DeclineHandoff.CommandId,
-        SyncCommand.CommandOneofCase.CloseCase => command.CloseCase.CommandId,
-        SyncCommand.CommandOneofCase.RetractSuspectIdentifier => command.RetractSuspectIdentifier.CommandId,
-        _ => "",
-    };
+    private static string CommandIdOf(SyncCommand command) => StringField(RequestOf(command), "command_id");
 }

@@ -3,6 +3,7 @@ using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Sharing;
 using EvidenceHub.Hub.Store;
 using EvidenceHub.Hub.Telemetry;
 using Google.Protobuf;
@@ -60,7 +61,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
         EnsureAddressable(caller, command, stream.Aggregate, versionBefore);
         if (command.ExpectedVersion is { } expected && expected != versionBefore)
             throw StaleVersion(command.CaseId, expected, versionBefore);
-        var index = await LockAndLoadIndex(session, command.IndexKeys(stream.Aggregate), [command.CaseId], cancellation);
+        var index = await LockAndLoadIndex(session, command.IndexKeys(stream.Aggregate), [command.CaseId], caller, cancellation);
         var events = command.Decide(stream.Aggregate, index);
         var caseEvents = Append(session, events, command, toCase =>
         {
@@ -100,12 +101,14 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
             cancellation, ["case:" + caseId]);
     }
 
-    /// Takes the identifiers' locks inside the transaction (they are released when it ends) and reads their index.
-    private async Task<IdentifierIndex> LockAndLoadIndex(IDocumentSession session, IReadOnlyList<string> keys, IReadOnlyCollection<Guid> cases, CancellationToken cancellation)
+    /// Takes the identifiers' locks inside the transaction (they are released when it ends) and reads their index,
+    /// with the active identifier counts of the cases named and what the caller may see of the holders (for its write
+    /// results).
+    private async Task<IdentifierIndex> LockAndLoadIndex(IDocumentSession session, IReadOnlyList<string> keys, IReadOnlyCollection<Guid> cases, Caller caller, CancellationToken cancellation)
     {
         if (keys.Count == 0) return IdentifierIndex.Empty;
         await session.BeginTransactionAsync(cancellation);
-        return await IdentifierIndex.LockAndLoad(session, keys, correlation.Value, cases, cancellation);
+        return await IdentifierIndex.LockAndLoad(session, keys, correlation.Value, cases, cancellation, new Recipient(caller.UnitId), clock.GetUtcNow());
     }
 
     /// Runs a burst of commands (from Sync) with a fixed handful of round trips (cases, receipts, identifier index) and
@@ -145,7 +148,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
             try { keys.AddRange(command.IndexKeys(Visible(streams[command.CaseId].State, caller))); }
             catch (Rejection) { }
         }
-        var index = await LockAndLoadIndex(session, keys, caseIds, cancellation);
+        var index = await LockAndLoadIndex(session, keys, caseIds, caller, cancellation);
 
         var outcomes = new CommandOutcome[commands.Count];
         var newReceipts = new List<(string, CommandReceipt)>(commands.Count);
@@ -280,7 +283,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
     /// The first check on every command, before versions, duplicates and the case's state: a stream that is no case
     /// (none at all, or one of the hub's own, such as an identifier's) and a case the caller may not see answer exactly
     /// as a case that does not exist, so that no answer tells them apart, names an owner or gives a version away.
-    private static void EnsureAddressable(Caller caller, CaseCommand command, CaseFile? state, long version)
+    private void EnsureAddressable(Caller caller, CaseCommand command, CaseFile? state, long version)
     {
         if (command.OpensCase)
         {
@@ -295,8 +298,8 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
             throw command.Target.NotFound();
     }
 
-    private static CaseFile? Visible(CaseFile? state, Caller caller) =>
-        state is not null && CaseVisibility.Of(state, caller) != CaseView.None ? state : null;
+    private CaseFile? Visible(CaseFile? state, Caller caller) =>
+        state is not null && CaseVisibility.Of(state, caller, clock.GetUtcNow()) != CaseView.None ? state : null;
 
     /// Someone else appended first: a client that stated the version it saw learns the current one (if it may still
     /// see the case); a client that did not may simply retry.

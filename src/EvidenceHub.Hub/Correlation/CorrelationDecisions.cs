@@ -24,14 +24,14 @@ public static class CorrelationDecisions
             .ToList();
     }
 
-    /// Everyone told of a correlation on the identifier through this case: the units of the other cases.
+    /// Everyone told of a correlation on the identifier through this case: the other cases, each reached at its
+    /// owner now (a handoff since the correlation moved it), not at the unit that held it then.
     public static CorrelationRetracted? Retraction(CaseFile retracting, string key, string reason, IdentifierIndex index)
     {
         var recipients = index.CorrelationsOn(key)
             .Where(p => p.AddingCase == retracting.Id || p.HoldingCase == retracting.Id)
-            .Select(p => p.AddingCase == retracting.Id
-                ? new CorrelationRetracted.Recipient(p.HoldingUnit, p.HoldingCase)
-                : new CorrelationRetracted.Recipient(p.AddingUnit, p.AddingCase))
+            .Select(p => p.AddingCase == retracting.Id ? (Case: p.HoldingCase, Then: p.HoldingUnit) : (Case: p.AddingCase, Then: p.AddingUnit))
+            .Select(other => new CorrelationRetracted.Recipient(index.PartyOf(other.Case)?.Unit ?? other.Then, other.Case))
             .Distinct()
             .ToList();
         return recipients.Count == 0 ? null : new CorrelationRetracted(key, CaseParty.Of(retracting), reason, recipients);

@@ -22,22 +22,39 @@ public sealed class IdentifierIndex
     private readonly Dictionary<string, List<CaseParty>> holders;
     private readonly Dictionary<string, IdentifierCorrelations> correlations;
     private readonly Dictionary<Guid, int> activeIdentifiers;
+    private readonly Dictionary<Guid, CaseParty> parties;
+    private readonly Dictionary<string, HashSet<Guid>> visibleToCaller;
 
     private IdentifierIndex(Dictionary<string, Dictionary<Guid, IdentifierHolding>> holdings, Dictionary<string, List<CaseParty>> holders,
-        Dictionary<string, IdentifierCorrelations> correlations, Dictionary<Guid, int> activeIdentifiers)
+        Dictionary<string, IdentifierCorrelations> correlations, Dictionary<Guid, int> activeIdentifiers, Dictionary<Guid, CaseParty> parties,
+        Dictionary<string, HashSet<Guid>> visibleToCaller)
     {
         this.holdings = holdings;
         this.holders = holders;
         this.correlations = correlations;
         this.activeIdentifiers = activeIdentifiers;
+        this.parties = parties;
+        this.visibleToCaller = visibleToCaller;
     }
 
-    public static IdentifierIndex Empty => new([], [], [], []);
+    public static IdentifierIndex Empty => new([], [], [], [], [], []);
 
     /// How many active identifiers the case holds (for the per-case limit); read for the cases the command names.
     public int ActiveIdentifiersOf(Guid caseId) => activeIdentifiers.TryGetValue(caseId, out var count)
         ? count
         : throw new InvalidOperationException($"The identifier index was not loaded for case {caseId}.");
+
+    /// The case as others know it now (its current owner, after any handoff), for the cases holding the loaded
+    /// identifiers and those correlated on them; null for a case the index did not read.
+    public CaseParty? PartyOf(Guid caseId) => parties.GetValueOrDefault(caseId);
+
+    /// Whether the calling unit may see (at least whom to contact) another case than the given one holding the
+    /// identifier: only then may a write result say anything about the identifier's other holders.
+    public bool SeesOtherHolder(string key, Guid caseId, Recipient caller)
+    {
+        if (visibleToCaller.TryGetValue(key, out var visible)) return visible.Any(id => id != caseId);
+        return HoldersOf(key).Any(h => h.CaseId != caseId && CaseDisclosure.Of(h, caller) != DisclosureLevel.None);
+    }
 
     /// How many cases other than the given one hold the identifier.
     public int HolderCount(string key, Guid otherThan)
@@ -66,9 +83,10 @@ public sealed class IdentifierIndex
         correlations.TryGetValue(key, out var found) ? found.NotToCorrelateBy : [];
 
     /// Takes the locks (in key order, so two transactions never wait on each other in a circle) and reads the index.
-    /// The cases behind a common identifier are not read: nothing will be correlated with them.
+    /// The cases behind a common identifier are not read: nothing will be correlated with them; for the calling unit's
+    /// write result, a query (with the disclosure predicate) tells only whether it may see some of them.
     public static async Task<IdentifierIndex> LockAndLoad(IDocumentSession session, IReadOnlyCollection<string> keys, CorrelationOptions options,
-        IReadOnlyCollection<Guid> cases, CancellationToken cancellation)
+        IReadOnlyCollection<Guid> cases, CancellationToken cancellation, Recipient? caller = null, DateTimeOffset now = default)
     {
         if (keys.Count == 0) return Empty;
         var ordered = keys.Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -93,17 +111,42 @@ public sealed class IdentifierIndex
         var correlating = casesByKey
             .Where(k => !(streamsByKey.TryGetValue(k.Key, out var stream) && stream.Common) && k.Value.Count <= options.CommonThreshold)
             .ToDictionary(k => k.Key, k => k.Value.Keys);
-        var caseIds = correlating.Values.SelectMany(ids => ids).Distinct().ToArray();
+        // The correlated cases too: a retraction reaches their current owners.
+        var caseIds = correlating.Values.SelectMany(ids => ids)
+            .Concat(streamsByKey.Values.SelectMany(c => c.Correlations).SelectMany(p => new[] { p.AddingCase, p.HoldingCase }))
+            .Distinct().ToArray();
         var parties = caseIds.Length == 0
             ? []
             : (await session.LoadManyAsync<CaseSummary>(cancellation, caseIds)).ToDictionary(f => f.Id, f => f.Party);
+        var uncorrelating = ordered.Where(k => !correlating.ContainsKey(k)).ToArray();
+        var visible = caller is null || uncorrelating.Length == 0 ? [] : await VisibleHolders(session, uncorrelating, caller, now, cancellation);
         return new IdentifierIndex(
             casesByKey,
             ordered.ToDictionary(k => k, k => correlating.TryGetValue(k, out var ids)
                 ? ids.Where(parties.ContainsKey).Select(id => parties[id]).ToList()
                 : []),
             streamsByKey,
-            counts);
+            counts,
+            parties,
+            uncorrelating.ToDictionary(k => k, k => visible.Where(v => v.Key == k).Select(v => v.CaseId).ToHashSet()));
+    }
+
+    private sealed record VisibleHolding(string Key, Guid CaseId);
+
+    /// Up to two cases per identifier that the caller may see: enough to know whether one is not the caller's own.
+    private static async Task<IReadOnlyList<VisibleHolding>> VisibleHolders(IDocumentSession session, string[] keys, Recipient caller, DateTimeOffset now, CancellationToken cancellation)
+    {
+        string Table<T>() => session.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
+        var sql = $"""
+            SELECT jsonb_build_object('Key', k, 'CaseId', v.case_id)
+            FROM {DisclosureSql.RecipientRelation} AS r, unnest(?::text[]) AS k,
+                 LATERAL (SELECT CAST(h.data ->> 'CaseId' AS uuid) AS case_id
+                          FROM {Table<IdentifierHolding>()} h,
+                               LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid)) AS c
+                          WHERE h.data ->> 'Key' = k AND {DisclosureSql.Discloses("c.data", "r")}
+                          LIMIT 2) AS v
+            """;
+        return await session.QueryAsync<VisibleHolding>(sql, cancellation, [.. DisclosureSql.Parameters(caller, now), keys]);
     }
 
     private sealed record CaseCount(Guid CaseId, int Count);
@@ -117,11 +160,15 @@ public sealed class IdentifierIndex
                 holdings[added.Key][added.CaseId] = IdentifierHolding.From(added, revision.UpdatedAt, caseAfter.OwnerUnit, revision.Version);
                 list.Add(CaseParty.Of(caseAfter));
                 activeIdentifiers[added.CaseId] = activeIdentifiers.GetValueOrDefault(added.CaseId) + 1;
+                parties[added.CaseId] = CaseParty.Of(caseAfter);
+                // The burst's own unit added it, and a unit sees its own cases.
+                if (visibleToCaller.TryGetValue(added.Key, out var visible)) visible.Add(added.CaseId);
                 break;
             case SuspectIdentifierRetracted retracted when holders.TryGetValue(retracted.Key, out var list):
                 holdings[retracted.Key].Remove(retracted.CaseId);
                 list.RemoveAll(p => p.CaseId == retracted.CaseId);
                 activeIdentifiers[retracted.CaseId] = activeIdentifiers.GetValueOrDefault(retracted.CaseId) - 1;
+                if (visibleToCaller.TryGetValue(retracted.Key, out var seen)) seen.Remove(retracted.CaseId);
                 break;
             case IIdentifierEvent identifierEvent:
                 var stream = correlations.TryGetValue(identifierEvent.Key, out var existing)

@@ -46,17 +46,20 @@ public sealed partial class FeedProjection : EventProjection
     public void Project(IEvent<CorrelationRetracted> e, IDocumentOperations operations)
     {
         var retracted = e.Data;
-        Store(operations, e, retracted.Recipients.DistinctBy(r => r.Unit).Select(recipient => (recipient.Unit, new FeedItem
-        {
-            Retraction = new RetractionNotice
+        // Only to the units that were told of the retracting case: to anyone else even its retraction is news.
+        Store(operations, e, retracted.Recipients.DistinctBy(r => r.Unit)
+            .Where(recipient => CaseDisclosure.Of(retracted.Retracting, new Recipient(recipient.Unit)) != DisclosureLevel.None)
+            .Select(recipient => (recipient.Unit, new FeedItem
             {
-                IdentifierKey = retracted.Key,
-                RetractingUnit = retracted.Retracting.Unit,
-                RetractingCaseReference = DisclosureRules.ForCorrelation(retracted.Retracting, recipient.Unit) == DisclosureLevel.None ? "" : retracted.Retracting.Reference,
-                Reason = retracted.Reason,
-                YourCaseId = recipient.CaseId.ToString(),
-            },
-        })).ToList());
+                Retraction = new RetractionNotice
+                {
+                    IdentifierKey = retracted.Key,
+                    RetractingUnit = retracted.Retracting.Unit,
+                    RetractingCaseReference = retracted.Retracting.Reference,
+                    Reason = retracted.Reason,
+                    YourCaseId = recipient.CaseId.ToString(),
+                },
+            })).ToList());
     }
 
     public async Task Project(IEvent<HandoffRequested> e, IDocumentOperations operations) =>
@@ -68,10 +71,15 @@ public sealed partial class FeedProjection : EventProjection
     public async Task Project(IEvent<HandoffDeclined> e, IDocumentOperations operations) =>
         Store(operations, e, [(e.Data.FromUnit, await Handoff(operations, e.Data.CaseId, e.Data.HandoffId, HandoffStatus.Declined, e.Data.FromUnit, e.Data.TargetUnit, e.Data.Reason))]);
 
-    /// What the recipient's case learns of the other: nothing at all when the other case is RED.
+    public async Task Project(IEvent<HandoffCancelled> e, IDocumentOperations operations) =>
+        Store(operations, e, [(e.Data.TargetUnit, await Handoff(operations, e.Data.CaseId, e.Data.HandoffId, HandoffStatus.Cancelled, e.Data.FromUnit, e.Data.TargetUnit, e.Data.Reason))]);
+
+    /// What the recipient's case learns of the other: what the other's policy discloses to the recipient's unit, and
+    /// nothing at all (no notice) when that is nothing. The other case's owner is the one recorded when the
+    /// correlation was found, which is its owner then.
     private static FeedItem? Notice(CorrelationFound found, CaseParty yours, CaseParty other)
     {
-        if (DisclosureRules.ForCorrelation(other, yours.Unit) == DisclosureLevel.None) return null;
+        if (CaseDisclosure.Of(other, new Recipient(yours.Unit)) == DisclosureLevel.None) return null;
         return new FeedItem
         {
             Correlation = new CorrelationNotice

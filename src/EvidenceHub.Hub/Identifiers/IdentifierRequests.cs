@@ -5,6 +5,7 @@ using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Limits;
+using EvidenceHub.Hub.Sharing;
 using Google.Protobuf.WellKnownTypes;
 
 namespace EvidenceHub.Hub.Identifiers;
@@ -33,12 +34,15 @@ public static class IdentifierRequests
             {
                 var key = CanonicalFor(current!).Key;
                 var added = events.OfType<SuspectIdentifierAdded>().FirstOrDefault();
+                var me = new Recipient(caller.UnitId); // a write is no audit surface
                 return new CommandResult
                 {
                     // A new identifier's time is the event's, set by the database on commit: GetCase shows it.
                     Identifier = ToProto(added is null ? index.HoldingOf(current!.Id, key)!.ToCaseIdentifier() : CaseIdentifier.From(added, default, current!.OwnerUnit, version: 0)),
-                    Correlations = events.OfType<CorrelationFound>().Count(),
-                    Common = index.IsCommon(key) || events.OfType<IdentifierFlaggedCommon>().Any(),
+                    // What the unit's feed will say, and no more: a value held only by cases it may not see answers
+                    // exactly like a value nobody holds.
+                    Correlations = events.OfType<CorrelationFound>().Count(found => CaseDisclosure.Of(found.Holding, new Recipient(found.Adding.Unit)) != DisclosureLevel.None),
+                    Common = (index.IsCommon(key) || events.OfType<IdentifierFlaggedCommon>().Any()) && index.SeesOtherHolder(key, current!.Id, me),
                 };
             })
         {

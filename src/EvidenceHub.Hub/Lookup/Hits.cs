@@ -12,7 +12,7 @@ using Marten;
 namespace EvidenceHub.Hub.Lookup;
 
 /// Answers hit / no-hit for many identifiers at once, in one query.
-public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation)
+public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation, TimeProvider clock)
 {
     /// An identifier asked about, resolved to its canonical key; Key is null for a blind token nobody holds.
     public sealed record Question(string Asked, string? Key);
@@ -45,24 +45,31 @@ public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation)
     /// A question with its token resolved, and the answer to it.
     public sealed record Answered(Question Question, LookupAnswer Answer);
 
-    /// One row of the lookup query: a key asked about (with the token that named it, if any) and one case holding it.
-    private sealed record Found(string? Token, string? Key, IdentifierHolding? Holding, CaseSummary? Case);
+    /// One row of the lookup query: a key asked about (with the token that named it, if any), how many cases hold
+    /// it (for the common flag), and one case holding it that the caller may see.
+    private sealed record Found(string? Token, string? Key, long Holders, IdentifierHolding? Holding, CaseSummary? Case);
 
     private string? sql;
 
-    /// Resolves the blind tokens, finds the holdings and reads the summaries of their cases: one round trip. The
-    /// summary is a subquery, so that it is always read by its key: as a join, with statistics not yet gathered,
-    /// PostgreSQL hashed every case summary for a single lookup.
+    /// Resolves the blind tokens, finds the holdings the caller may see and reads the summaries of their cases: one
+    /// round trip. A case the caller may not see is filtered by the disclosure predicate where its holding is read,
+    /// so it costs what an absent one costs. The summary is a lateral subquery, so that it is always read by its
+    /// key: as a join, with statistics not yet gathered, PostgreSQL hashed every case summary for a single lookup.
     private string Sql(IQuerySession session)
     {
         string Table<T>() => session.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
         return sql ??= $"""
-            SELECT jsonb_build_object('Token', w.token, 'Key', w.key, 'Holding', h.data,
-                'Case', (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid)))
-            FROM (SELECT NULL::text, k FROM unnest(?::text[]) AS k
+            SELECT jsonb_build_object('Token', w.token, 'Key', w.key, 'Holding', v.holding, 'Case', v.summary,
+                'Holders', (SELECT count(*) FROM {Table<IdentifierHolding>()} x WHERE x.data ->> 'Key' = w.key))
+            FROM {DisclosureSql.RecipientRelation} AS r
+            CROSS JOIN (SELECT NULL::text, k FROM unnest(?::text[]) AS k
                   UNION ALL
                   SELECT t.id, t.data ->> 'Key' FROM {Table<BlindToken>()} t WHERE t.id = ANY(?::text[])) AS w(token, key)
-            LEFT JOIN {Table<IdentifierHolding>()} h ON h.data ->> 'Key' = w.key
+            LEFT JOIN LATERAL (
+                SELECT h.data AS holding, c.data AS summary
+                FROM {Table<IdentifierHolding>()} h,
+                     LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid)) AS c
+                WHERE h.data ->> 'Key' = w.key AND {DisclosureSql.Discloses("c.data", "r")}) AS v ON true
             """;
     }
 
@@ -73,8 +80,11 @@ public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation)
         activity?.SetTag("evidencehub.identifiers", questions.Count);
         var keys = questions.Select(q => q.Key).OfType<string>().Distinct().ToArray();
         var tokenIds = questions.Where(q => q.Key is null).Select(q => q.Asked["token ".Length..]).Distinct().ToArray();
-        var found = keys.Length + tokenIds.Length == 0 ? [] : await session.QueryAsync<Found>(Sql(session), cancellation, keys, tokenIds);
+        var now = clock.GetUtcNow();
+        var recipient = Recipient.Of(caller);
+        var found = keys.Length + tokenIds.Length == 0 ? [] : await session.QueryAsync<Found>(Sql(session), cancellation, [.. DisclosureSql.Parameters(recipient, now), keys, tokenIds]);
         var tokenKeys = found.Where(f => f.Token is not null && f.Key is not null).DistinctBy(f => f.Token).ToDictionary(f => f.Token!, f => f.Key!);
+        var holders = found.Where(f => f.Key is not null).DistinctBy(f => f.Key).ToDictionary(f => f.Key!, f => f.Holders);
         var byKey = found.Where(f => f.Holding is not null && f.Case is not null).DistinctBy(f => f.Holding!.Id).ToLookup(f => f.Key!);
 
         return questions.Select(question =>
@@ -83,15 +93,15 @@ public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation)
             if (question.Key is null) question = question with { Key = tokenKeys.GetValueOrDefault(question.Asked["token ".Length..]) };
             var answer = new LookupAnswer();
             if (question.Key is null) return new Answered(question, answer);
-            var held = byKey[question.Key].ToList();
-            foreach (var (_, _, holding, file) in held)
+            // In a fixed order (the rows come as stored, and storage order depends on every case, seen or not).
+            foreach (var (_, _, _, holding, file) in byKey[question.Key].OrderBy(f => f.Case!.OwnerUnit, StringComparer.Ordinal).ThenBy(f => f.Case!.Reference, StringComparer.Ordinal))
             {
-                var level = caller.Is(Roles.Auditor) ? DisclosureLevel.Summary : DisclosureRules.ForLookup(file!.Party, caller.UnitId);
+                var level = CaseDisclosure.Of(file!, recipient, now);
                 if (level != DisclosureLevel.None) answer.Disclosures.Add(Disclose(file!, holding!, level));
             }
             answer.Hit = answer.Disclosures.Count > 0;
             // Only with a hit: a flag on a no-hit would tell that someone holds the value.
-            answer.Common = answer.Hit && held.Count >= correlation.CommonThreshold;
+            answer.Common = answer.Hit && holders.GetValueOrDefault(question.Key) >= correlation.CommonThreshold;
             HubTelemetry.IdentifiersLookedUp.Add(1, new KeyValuePair<string, object?>("result", answer.Hit ? "hit" : "no-hit"));
             return new Answered(question, answer);
         }).ToList();

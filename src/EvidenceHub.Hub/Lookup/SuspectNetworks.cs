@@ -1,5 +1,4 @@
 using EvidenceHub.Contracts.V1;
-using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identifiers;
@@ -12,98 +11,138 @@ namespace EvidenceHub.Hub.Lookup;
 
 /// A suspect network: the connected group of cases and identifiers reached from one identifier or case, walking
 /// case → its identifiers → the other cases holding them. Common identifiers are not walked (they would join
-/// everything), and a case the caller may not see is neither shown nor walked through, so that its links stay hidden.
-/// The walk stops, and the answer says truncated, at the configured number of cases or identifiers (Limits:Answers).
-public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits limits)
+/// everything). What the caller learns of each case is what CaseDisclosure.Of allows it: a case it may not see is neither
+/// shown nor walked through (filtered inside the queries, so it costs what an absent case costs); a case it may only
+/// contact is shown (owner, country, reference) with just the identifiers by which it was reached, never its others
+/// nor its victims, and is not walked through; a case it may see in summary is shown whole and walked. The walk stops,
+/// and the answer says truncated, at the configured number of cases or identifiers (Limits:Answers).
+public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits limits, TimeProvider clock)
 {
 
     public async Task<SuspectNetwork> AroundIdentifier(IQuerySession session, Hits.Question start, Caller caller, CancellationToken cancellation) =>
-        start.Key is null ? new SuspectNetwork() : await Walk(session, [start.Key], [], caller, cancellation);
+        start.Key is null ? new SuspectNetwork() : await new Walk(session, correlation, limits, Recipient.Of(caller), clock.GetUtcNow(), cancellation).From([start.Key], []);
 
     public async Task<SuspectNetwork> AroundCase(IQuerySession session, Guid caseId, Caller caller, CancellationToken cancellation)
     {
-        // Only a case stream has a summary; a case the caller may not see answers exactly as one that does not exist.
-        var file = await session.LoadAsync<CaseSummary>(caseId, cancellation);
-        if (file is null || Level(file, caller) == DisclosureLevel.None)
-            throw Rejection.NotFound("case", caseId.ToString(), "case_id");
-        return await Walk(session, [], [caseId], caller, cancellation);
+        var walk = new Walk(session, correlation, limits, Recipient.Of(caller), clock.GetUtcNow(), cancellation);
+        var start = await walk.VisibleCase(caseId) ?? throw Rejection.NotFound("case", caseId.ToString(), "case_id");
+        return await walk.From([], [start]);
     }
 
-    private async Task<SuspectNetwork> Walk(IQuerySession session, IEnumerable<string> startKeys, IEnumerable<Guid> startCases, Caller caller, CancellationToken cancellation)
+    /// One holding the caller may see, with its case's summary; Holders counts every case holding the key.
+    private sealed record Reached(IdentifierHolding Holding, CaseSummary Case, long Holders);
+
+    private sealed class Walk(IQuerySession session, CorrelationOptions correlation, AnswerLimits limits, Recipient caller, DateTimeOffset now,
+        CancellationToken cancellation)
     {
-        var cases = new Dictionary<Guid, (CaseSummary Summary, List<string> Keys)>();
-        var holders = new Dictionary<string, HashSet<Guid>>();
-        var kinds = new Dictionary<string, Identifiers.IdentifierKind>();
-        var frontierKeys = startKeys.ToHashSet();
-        var frontierCases = startCases.ToHashSet();
-        var truncated = false;
+        private bool truncated;
+        private readonly Dictionary<Guid, (CaseSummary Summary, DisclosureLevel Level, SortedSet<string> Keys)> cases = [];
+        private readonly Dictionary<string, HashSet<Guid>> holders = [];
+        private readonly Dictionary<string, Identifiers.IdentifierKind> kinds = [];
 
-        while ((frontierKeys.Count > 0 || frontierCases.Count > 0) && !truncated)
+        private string Table<T>() => session.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
+
+        public async Task<CaseSummary?> VisibleCase(Guid caseId) => (await session.QueryAsync<CaseSummary>($"""
+            SELECT s.data FROM {Table<CaseSummary>()} s, {DisclosureSql.RecipientRelation} AS r
+            WHERE s.id = ? AND {DisclosureSql.Discloses("s.data", "r")}
+            """, cancellation, [.. DisclosureSql.Parameters(caller, now), caseId])).FirstOrDefault();
+
+        /// The holdings of the given identifiers (or of the given cases) that the caller may see, with their cases.
+        private async Task<IReadOnlyList<Reached>> Holdings(string[]? keys, Guid[]? caseIds) => await session.QueryAsync<Reached>($"""
+            SELECT jsonb_build_object('Holding', h.data, 'Case', c.data,
+                'Holders', (SELECT count(*) FROM {Table<IdentifierHolding>()} x WHERE x.data ->> 'Key' = h.data ->> 'Key'))
+            FROM {DisclosureSql.RecipientRelation} AS r, {Table<IdentifierHolding>()} h,
+                 LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid)) AS c
+            WHERE {(keys is not null ? "h.data ->> 'Key' = ANY(?::text[])" : "CAST(h.data ->> 'CaseId' AS uuid) = ANY(?::uuid[])")}
+              AND {DisclosureSql.Discloses("c.data", "r")}
+            """, cancellation, [.. DisclosureSql.Parameters(caller, now), keys is not null ? keys : caseIds!]);
+
+        public async Task<SuspectNetwork> From(IEnumerable<string> startKeys, IEnumerable<CaseSummary> startCases)
         {
-            if (frontierKeys.Count > 0)
-            {
-                var keys = frontierKeys.ToArray();
-                var holdings = await session.Query<IdentifierHolding>().Where(h => keys.Contains(h.Key)).ToListAsync(cancellation);
-                foreach (var group in holdings.GroupBy(h => h.Key))
-                {
-                    kinds[group.Key] = group.First().Kind;
-                    // A common identifier is shown, but its holders are not walked.
-                    if (group.Count() >= correlation.CommonThreshold) continue;
-                    foreach (var holding in group)
-                        if (!cases.ContainsKey(holding.CaseId)) frontierCases.Add(holding.CaseId);
-                }
-                frontierKeys.Clear();
-            }
+            var frontierKeys = startKeys.ToHashSet();
+            var frontierCases = new HashSet<Guid>();
+            foreach (var start in startCases)
+                if (Reach(start) == DisclosureLevel.Summary) frontierCases.Add(start.Id);
 
-            var newCases = frontierCases.Where(id => !cases.ContainsKey(id)).ToArray();
-            frontierCases.Clear();
-            if (newCases.Length == 0) break;
-            // The new cases' summaries and their identifiers (from the index) in one round trip.
-            var batch = session.CreateBatchQuery();
-            var loadingSummaries = batch.LoadMany<CaseSummary>().ById(newCases);
-            var loadingHoldings = batch.Query<IdentifierHolding>().Where(h => newCases.Contains(h.CaseId)).ToList();
-            await batch.Execute(cancellation);
-            var identifiersByCase = (await loadingHoldings).ToLookup(h => h.CaseId);
-            foreach (var file in await loadingSummaries)
+            while ((frontierKeys.Count > 0 || frontierCases.Count > 0) && !truncated)
             {
-                if (Level(file, caller) == DisclosureLevel.None) continue;
-                if (cases.Count >= limits.NetworkMaxCases ||
-                    holders.Count + identifiersByCase[file.Id].Count(h => !holders.ContainsKey(h.Key)) > limits.NetworkMaxIdentifiers)
+                if (frontierKeys.Count > 0)
                 {
-                    truncated = true;
-                    break;
+                    var keys = frontierKeys.ToArray();
+                    frontierKeys.Clear();
+                    foreach (var group in (await Holdings(keys, null)).GroupBy(r => r.Holding.Key))
+                    {
+                        kinds[group.Key] = group.First().Holding.Kind;
+                        // A common identifier is shown (by the cases that hold it), but its holders are not walked.
+                        if (group.First().Holders >= correlation.CommonThreshold) continue;
+                        foreach (var (holding, summary, _) in group)
+                        {
+                            if (!cases.ContainsKey(summary.Id))
+                            {
+                                if (cases.Count >= limits.NetworkMaxCases) { truncated = true; break; }
+                                if (Reach(summary) == DisclosureLevel.Summary) frontierCases.Add(summary.Id);
+                            }
+                            // A case seen only for contact shows the identifiers that reached it, and no others.
+                            if (cases.TryGetValue(summary.Id, out var shown) && shown.Level == DisclosureLevel.Contact) Holds(summary.Id, holding);
+                        }
+                        if (truncated) break;
+                    }
                 }
-                cases[file.Id] = (file, identifiersByCase[file.Id].Select(h => h.Key).ToList());
-                foreach (var identifier in identifiersByCase[file.Id])
+
+                if (frontierCases.Count > 0 && !truncated)
                 {
-                    kinds[identifier.Key] = identifier.Kind;
-                    if (!holders.TryGetValue(identifier.Key, out var held)) holders[identifier.Key] = held = [];
-                    if (held.Count == 0) frontierKeys.Add(identifier.Key);
-                    held.Add(file.Id);
+                    var caseIds = frontierCases.ToArray();
+                    frontierCases.Clear();
+                    foreach (var reached in await Holdings(null, caseIds))
+                        if (Holds(reached.Holding.CaseId, reached.Holding)) frontierKeys.Add(reached.Holding.Key);
+                        else if (truncated) break;
                 }
             }
+            return Network(truncated);
         }
 
-        var network = new SuspectNetwork { Truncated = truncated };
-        network.Identifiers.AddRange(holders.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new NetworkIdentifier
+        private DisclosureLevel Reach(CaseSummary summary)
         {
-            Key = h.Key, Kind = IdentifierRequests.ToProto(kinds[h.Key]), CaseCount = h.Value.Count,
-        }));
-        network.Cases.AddRange(cases.Values.OrderBy(c => c.Summary.OwnerUnit).ThenBy(c => c.Summary.Reference).Select(c => new NetworkCase
-        {
-            CaseReference = c.Summary.Reference, OwnerUnit = c.Summary.OwnerUnit, OwnerCountry = c.Summary.OwnerCountry,
-            IdentifierKeys = { c.Keys.Order(StringComparer.Ordinal) },
-        }));
-        var victims = cases.Values.SelectMany(c => c.Summary.VictimsByCountry)
-            .GroupBy(v => v.Key, v => v.Value).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
-        network.VictimsByCountry.AddRange(victims.Select(g => new CountryVictims { Country = g.Key, Victims = g.Sum() }));
-        network.Countries.AddRange(cases.Values.Select(c => c.Summary.OwnerCountry).Concat(victims.Select(g => g.Key)).Distinct().Order());
-        return network;
-    }
+            var level = CaseDisclosure.Of(summary, caller, now);
+            if (level != DisclosureLevel.None) cases[summary.Id] = (summary, level, new SortedSet<string>(StringComparer.Ordinal));
+            return level;
+        }
 
-    /// Auditors see every case; units see what correlation would tell them; partners what a lookup would.
-    private static DisclosureLevel Level(CaseSummary file, Caller caller) =>
-        caller.Is(Roles.Auditor) ? DisclosureLevel.Summary
-        : caller.Is(Roles.Unit) ? DisclosureRules.ForCorrelation(file.Party, caller.UnitId)
-        : DisclosureRules.ForLookup(file.Party, caller.UnitId);
+        /// Shows the identifier on the case; true when the network did not show it before (it is to be walked). An
+        /// identifier past the limit is not shown, and the walk ends truncated.
+        private bool Holds(Guid caseId, IdentifierHolding holding)
+        {
+            var isNew = !holders.TryGetValue(holding.Key, out var held);
+            if (isNew && holders.Count >= limits.NetworkMaxIdentifiers)
+            {
+                truncated = true;
+                return false;
+            }
+            kinds[holding.Key] = holding.Kind;
+            cases[caseId].Keys.Add(holding.Key);
+            if (isNew) holders[holding.Key] = held = [];
+            held!.Add(caseId);
+            return isNew;
+        }
+
+        private SuspectNetwork Network(bool truncated)
+        {
+            var network = new SuspectNetwork { Truncated = truncated };
+            network.Identifiers.AddRange(holders.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new NetworkIdentifier
+            {
+                Key = h.Key, Kind = IdentifierRequests.ToProto(kinds[h.Key]), CaseCount = h.Value.Count,
+            }));
+            network.Cases.AddRange(cases.Values.OrderBy(c => c.Summary.OwnerUnit, StringComparer.Ordinal).ThenBy(c => c.Summary.Reference, StringComparer.Ordinal).Select(c => new NetworkCase
+            {
+                CaseReference = c.Summary.Reference, OwnerUnit = c.Summary.OwnerUnit, OwnerCountry = c.Summary.OwnerCountry,
+                IdentifierKeys = { c.Keys },
+            }));
+            // Victim counts only of the cases the caller may see in summary.
+            var victims = cases.Values.Where(c => c.Level == DisclosureLevel.Summary).SelectMany(c => c.Summary.VictimsByCountry)
+                .GroupBy(v => v.Key, v => v.Value).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+            network.VictimsByCountry.AddRange(victims.Select(g => new CountryVictims { Country = g.Key, Victims = g.Sum() }));
+            network.Countries.AddRange(cases.Values.Select(c => c.Summary.OwnerCountry).Concat(victims.Select(g => g.Key)).Distinct().Order(StringComparer.Ordinal));
+            return network;
+        }
+    }
 }

@@ -14,6 +14,9 @@ public sealed class CaseSummary
     public string Reference { get; set; } = "";
     public SharingPolicy SharingPolicy { get; set; } = new(Tlp.Red, HandlingCode.H0, null, []);
     public Dictionary<string, int> VictimsByCountry { get; set; } = [];
+    /// The handoff waiting for its target's answer (its target sees the case while it stands); none once answered,
+    /// cancelled or the case closed. Whether its deadline has passed is judged when it is read.
+    public PendingHandoff? OpenHandoff { get; set; }
 
     public int VictimCount => VictimsByCountry.Values.Sum();
 
@@ -27,9 +30,18 @@ public sealed class CaseSummary
 
     public void Apply(VictimLinked e) => VictimsByCountry[e.Country] = VictimsByCountry.GetValueOrDefault(e.Country) + 1;
 
+    public void Apply(HandoffRequested e) => OpenHandoff = new PendingHandoff(e.HandoffId, e.TargetUnit, e.ExpiresAt);
+
     public void Apply(HandoffAccepted e)
     {
         OwnerUnit = e.NewOwnerUnit;
         OwnerCountry = e.NewOwnerCountry;
+        OpenHandoff = null;
     }
+
+    public void Apply(HandoffDeclined e) => OpenHandoff = null;
+
+    public void Apply(HandoffCancelled e) => OpenHandoff = null;
+
+    public void Apply(CaseClosed e) => OpenHandoff = null;
 }

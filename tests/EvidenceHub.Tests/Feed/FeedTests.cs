@@ -86,8 +86,8 @@ public sealed class FeedTests(HubFixture hub)
         for (var round = 0; round < 5; round++)
         {
             var email = Unique.Email();
-            var nlCase = await nl.OpenedCase();
-            var caCase = await caOnSecond.OpenedCase();
+            var nlCase = await nl.OpenedCase(Tlp.Green);
+            var caCase = await caOnSecond.OpenedCase(Tlp.Green);
             var both = await Task.WhenAll(
                 nl.AddSuspectIdentifierAsync(AddIdentifier(nlCase, IdentifierKind.EmailAddress, email)).ResponseAsync,
                 caOnSecond.AddSuspectIdentifierAsync(AddIdentifier(caCase, IdentifierKind.EmailAddress, email)).ResponseAsync);

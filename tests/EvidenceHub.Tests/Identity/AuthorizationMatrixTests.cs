@@ -38,6 +38,10 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                 case "OpenCase": await cases.OpenCaseAsync(OpenCase()); break;
                 case "AddSuspectIdentifier": await cases.AddSuspectIdentifierAsync(AddIdentifier(nlCase, IdentifierKind.EmailAddress, Unique.Email())); break;
                 case "CloseCase": await cases.CloseCaseAsync(new CloseCaseRequest { CommandId = NewId(), CaseId = nlCase, Reason = "r" }); break;
+                case "CancelHandoff":
+                    var handoff = await hub.Cases("NL-TBKK").RequestHandoffAsync(new RequestHandoffRequest { CommandId = NewId(), CaseId = nlCase, TargetUnit = "BE-FCCU", Reason = "matrix" });
+                    await cases.CancelHandoffAsync(new CancelHandoffRequest { CommandId = NewId(), CaseId = nlCase, HandoffId = handoff.HandoffId, Reason = "matrix" });
+                    break;
                 case "GetCase": await cases.GetCaseAsync(new GetCaseRequest { CaseId = nlCase, Justification = "matrix" }); break;
                 case "MarkNotToCorrelate": await cases.MarkNotToCorrelateAsync(new MarkNotToCorrelateRequest { CommandId = NewId(), Identifier = query.Raw, Reason = "r" }); break;
                 case "Sync":
@@ -81,6 +85,7 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "OpenCase",              Ok,      Denied,  Denied },
         { "AddSuspectIdentifier",  Ok,      Denied,  Denied },
         { "CloseCase",             Ok,      Denied,  Denied },
+        { "CancelHandoff",         Ok,      Denied,  Denied },
         { "GetCase",               Ok,      Denied,  Ok },
         { "MarkNotToCorrelate",    Ok,      Denied,  Denied },
         { "Sync",                  Ok,      Denied,  Denied },

@@ -9,13 +9,13 @@ public static class Commands
 {
     public static string NewId() => Guid.NewGuid().ToString();
 
-    public static OpenCaseRequest OpenCase(string? caseId = null, Tlp tlp = Tlp.Amber) => new()
+    public static OpenCaseRequest OpenCase(string? caseId = null, Tlp tlp = Tlp.Amber, params string[] partners) => new()
     {
         CommandId = NewId(),
         CaseId = caseId ?? NewId(),
         Reference = "REF-" + Guid.NewGuid().ToString("N")[..10],
         OffenceType = OffenceType.FinancialSextortion,
-        SharingPolicy = new SharingPolicy { Tlp = tlp, HandlingCode = HandlingCode.H0 },
+        SharingPolicy = new SharingPolicy { Tlp = tlp, HandlingCode = HandlingCode.H0, PartnerUnits = { partners } },
     };
 
     public static AddSuspectIdentifierRequest AddIdentifier(string caseId, IdentifierKind kind, string value, string platform = "") => new()

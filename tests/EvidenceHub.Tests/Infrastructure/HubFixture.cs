@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EvidenceHub.Tests.Infrastructure;
@@ -36,6 +37,8 @@ public class HubFixture : IAsyncLifetime
     public ThrowawayPki Pki { get; } = new();
     public TestDatabase Database { get; private set; } = null!;
     public WebApplicationFactory<Program> Factory { get; private set; } = null!;
+    /// The hub's clock: real time, moved forward by tests that need a deadline to pass (handoff expiry).
+    public ShiftedClock Clock { get; } = new();
     private readonly Dictionary<string, X509Certificate2> certificates = new();
 
     public async Task InitializeAsync()
@@ -45,6 +48,7 @@ public class HubFixture : IAsyncLifetime
         {
             foreach (var (key, value) in HubSettings(Database, Pki).Concat(MoreSettings())) host.UseSetting(key, value);
             host.ConfigureServices(services => services.AddSingleton<IStartupFilter, TestClientCertificate>());
+            host.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
         });
         _ = Factory.Server; // start now, so schema creation is not charged to the first test
     }
@@ -152,4 +156,14 @@ public sealed class TestClientCertificate : IStartupFilter
 public sealed class HubCollection : ICollectionFixture<HubFixture>
 {
     public const string Name = "hub";
+}
+
+/// The system clock plus an offset that only grows: timers run as usual, deadlines can be made to pass at once.
+public sealed class ShiftedClock : TimeProvider
+{
+    private long offsetTicks;
+
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref offsetTicks));
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref offsetTicks, by.Ticks);
 }

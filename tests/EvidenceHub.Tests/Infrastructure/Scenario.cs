@@ -47,6 +47,27 @@ public static class Feeds
         return await call.ResponseStream.ReadAllAsync().ToListAsync();
     }
 
+    /// The feed is built in global order: once an item made after everything before is in, nothing before is missing.
+    public static async Task WaitForFeedToCatchUp(this HubFixture hub, string unit)
+    {
+        var start = await hub.Feed(unit).LastPosition();
+        var cases = hub.Cases("CA-RCMP-NCECC");
+        var caseId = await cases.OpenedCase();
+        var target = unit == "CA-RCMP-NCECC" ? "NL-TBKK" : unit;
+        // A handoff request reaches its target; a case of CA's own reaches CA through a correlation with itself.
+        if (target == unit)
+        {
+            await cases.RequestHandoffAsync(new RequestHandoffRequest { CommandId = Commands.NewId(), CaseId = caseId, TargetUnit = unit, Reason = "marker" });
+            Assert.Contains(await hub.Feed(unit).ReadUntil(start, items => items.Any(i => i.Handoff?.CaseId == caseId)), i => i.Handoff?.CaseId == caseId);
+            return;
+        }
+        var marker = Unique.Email();
+        var other = await cases.OpenedCase();
+        await cases.AddSuspectIdentifierAsync(Commands.AddIdentifier(caseId, IdentifierKind.EmailAddress, marker));
+        await cases.AddSuspectIdentifierAsync(Commands.AddIdentifier(other, IdentifierKind.EmailAddress, marker));
+        Assert.Contains(await hub.Feed(unit).ReadUntil(start, items => items.Any(i => i.Correlation?.IdentifierKey == "email:" + marker)), i => i.Correlation?.IdentifierKey == "email:" + marker);
+    }
+
     public static async Task<long> LastPosition(this FeedService.FeedServiceClient feed) =>
         (await feed.ReadAll(0)).Select(i => i.Position).DefaultIfEmpty(0).Max();
 }

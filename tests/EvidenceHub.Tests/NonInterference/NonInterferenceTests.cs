@@ -1,0 +1,287 @@
+using CsCheck;
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Tests.Infrastructure;
+using Grpc.Core;
+using static EvidenceHub.Tests.Infrastructure.Commands;
+
+namespace EvidenceHub.Tests.NonInterference;
+
+/// The hub's one promise as a property: whatever an observer (a unit, a partner) does, everything it sees (answers,
+/// errors with their details and trailers, write results, lookups, networks, feed items, replayed events) is the same
+/// whether or not a case it may not see exists: a RED case, an AMBER case that does not list it, a case whose handoff
+/// to it was declined, cancelled, expired or ended by closing, each owned by another unit. Generated operation
+/// sequences run side by side in two hubs, world A with the hidden case and its owner's activity, world B without;
+/// each sequence uses fresh identifier values and references, so sequences do not interfere.
+[Collection(TwoWorldsCollection.Name)]
+public sealed class NonInterferenceTests(TwoWorlds worlds)
+{
+    private const string Observing = "NL-TBKK";
+    private const string Partner = "US-HSI-C3";
+    private const string HiddenOwner = "BE-FCCU";
+    private const string Bystander = "CA-RCMP-NCECC";
+    private const int Values = 4;
+
+    public enum Hiding { Red, AmberNotListingTheObserver, DeclinedHandoff, CancelledHandoff, ExpiredHandoff, HandoffEndedByClosing }
+
+    public enum Op
+    {
+        // The observer's own calls, made in both worlds and observed.
+        OpenOwnCase, AddToOwnCase, RetractFromOwnCase, Lookup, BatchLookup, NetworkFromValue, NetworkAroundOwnCase, NetworkAroundHiddenCase,
+        // Calls that name the hidden case's id or an identifier's stream id (issue 10 findings 1 and 8).
+        GetHiddenCase, AddToHiddenCase, AddToHiddenCaseAtStaleVersion, CloseHiddenCase, OpenCaseOnIdentifierStream,
+        // A unit the observer may see adds a value, in both worlds.
+        BystanderAdds,
+        // The hidden case's owner acts, in world A only.
+        HiddenOwnerAdds, HiddenOwnerLinksVictim,
+    }
+
+    public sealed record Step(Op Op, int X, int Y)
+    {
+        public override string ToString() => $"{Op}({X},{Y})";
+    }
+
+    public sealed record Sequence(Hiding Hiding, Step[] Steps)
+    {
+        public override string ToString() => $"{Hiding}: {string.Join(", ", Steps.Select(s => s.ToString()))}";
+    }
+
+    private static readonly Op[] Background = [Op.BystanderAdds, Op.HiddenOwnerAdds, Op.HiddenOwnerAdds, Op.HiddenOwnerLinksVictim];
+    private static readonly Op[] UnitCalls = [Op.OpenOwnCase, Op.AddToOwnCase, Op.AddToOwnCase, Op.AddToOwnCase, Op.RetractFromOwnCase, Op.Lookup, Op.BatchLookup, Op.NetworkFromValue, Op.NetworkFromValue, Op.NetworkAroundOwnCase, Op.NetworkAroundHiddenCase];
+    private static readonly Op[] PartnerCalls = [Op.Lookup, Op.Lookup, Op.BatchLookup, Op.NetworkFromValue, Op.NetworkFromValue, Op.NetworkAroundHiddenCase];
+    private static readonly Op[] CaseIdCalls = [Op.GetHiddenCase, Op.AddToHiddenCase, Op.AddToHiddenCaseAtStaleVersion, Op.CloseHiddenCase, Op.OpenCaseOnIdentifierStream];
+
+    private static Gen<Sequence> Sequences(params Op[][] ops)
+    {
+        var all = ops.SelectMany(o => o).ToArray();
+        var step = Gen.Select(Gen.OneOf(all), Gen.Int[0, 3], Gen.Int[0, Values - 1], (op, x, y) => new Step(op, x, y));
+        return Gen.Select(Gen.Enum<Hiding>(), step.Array[4, 12], (hiding, steps) => new Sequence(hiding, steps));
+    }
+
+    [Fact]
+    public Task A_unit_sees_the_same_whether_or_not_a_case_it_may_not_see_exists() =>
+        Sequences(UnitCalls, Background).SampleAsync(sequence => Compare(sequence, Observing), iter: 25, threads: 1, print: s => s.ToString());
+
+    [Fact]
+    public Task A_partner_sees_the_same_whether_or_not_a_case_it_may_not_see_exists() =>
+        Sequences(PartnerCalls, Background).SampleAsync(sequence => Compare(sequence, Partner), iter: 12, threads: 1, print: s => s.ToString());
+
+    /// Depends on the fix of issue 10 findings 1 and 8 (case id space, existence oracles), made on another branch.
+    [Fact]
+    public Task Calls_naming_a_hidden_case_or_an_identifier_stream_answer_the_same_whether_or_not_it_exists() =>
+        Sequences(UnitCalls, CaseIdCalls, CaseIdCalls, Background).SampleAsync(sequence => Compare(sequence, Observing), iter: 15, threads: 1, print: s => s.ToString());
+
+    /// One world's side of a sequence: its hub, what the observer saw, and the cases by their role in the sequence.
+    private sealed class World(HubFixture hub, bool withHiddenCase, string sequenceId)
+    {
+        /// Case references are the same in both worlds: named by the case's role in the sequence.
+        public string Reference(string role) => $"NI-{sequenceId}-{role}";
+
+        public OpenCaseRequest Open(string role, Tlp tlp, params string[] partners)
+        {
+            var open = OpenCase(tlp: tlp, partners: partners);
+            open.Reference = Reference(role);
+            open.CaseId = ""; // the hub assigns it
+            return open;
+        }
+
+        public HubFixture Hub { get; } = hub;
+        public bool WithHiddenCase { get; } = withHiddenCase;
+        public Observation Seen { get; } = new();
+        public List<string> OwnCases { get; } = [];
+        public List<string> Taps { get; } = [];
+        public string HiddenCase { get; set; } = Guid.NewGuid().ToString();
+        public string? BystanderCase { get; set; }
+        public long FeedStart { get; set; }
+    }
+
+    private async Task Compare(Sequence sequence, string observer)
+    {
+        var values = Enumerable.Range(0, Values).Select(_ => Unique.Email()).ToArray();
+        var sequenceId = Guid.NewGuid().ToString("N")[..12];
+        var a = new World(worlds.A, withHiddenCase: true, sequenceId);
+        var b = new World(worlds.B, withHiddenCase: false, sequenceId);
+        World[] both = [a, b];
+        var isUnit = observer == Observing;
+
+        if (isUnit) await Task.WhenAll(both.Select(async w => w.FeedStart = await w.Hub.Feed(Observing).LastPosition()));
+        await Task.WhenAll(both.Select(w => Hide(w, sequence.Hiding, values)));
+        foreach (var step in sequence.Steps)
+            await Task.WhenAll(both.Select(w => Do(w, observer, step, values)));
+        await Task.WhenAll(both.Select(w => Finish(w, isUnit)));
+
+        if (Observation.Difference(a.Seen, b.Seen) is { } difference)
+            throw new Xunit.Sdk.XunitException($"{observer} can tell the worlds apart ({sequence}):\n{difference}");
+    }
+
+    /// The hidden case. A handoff to the observer and its end happen in both worlds (the observer is told of both,
+    /// rightly); what the owner does with the case besides, and the RED and AMBER cases themselves, in world A only.
+    private static async Task Hide(World w, Hiding hiding, string[] values)
+    {
+        var owner = w.Hub.Cases(HiddenOwner);
+        switch (hiding)
+        {
+            case Hiding.Red or Hiding.AmberNotListingTheObserver:
+                if (!w.WithHiddenCase) return;
+                var open = hiding == Hiding.Red ? w.Open("hidden", Tlp.Red) : w.Open("hidden", Tlp.Amber, Bystander);
+                w.HiddenCase = (await owner.OpenCaseAsync(open)).CaseId;
+                await owner.AddSuspectIdentifierAsync(AddIdentifier(w.HiddenCase, IdentifierKind.EmailAddress, values[0]));
+                return;
+            default:
+                w.HiddenCase = (await owner.OpenCaseAsync(w.Open("hidden", Tlp.Red))).CaseId;
+                var handoff = await owner.RequestHandoffAsync(new RequestHandoffRequest { CommandId = NewId(), CaseId = w.HiddenCase, TargetUnit = Observing, Reason = "yours?" });
+                // Added after the request: the target may see it while the handoff is pending, and only then.
+                if (w.WithHiddenCase) await owner.AddSuspectIdentifierAsync(AddIdentifier(w.HiddenCase, IdentifierKind.EmailAddress, values[1]));
+                switch (hiding)
+                {
+                    case Hiding.DeclinedHandoff:
+                        await w.Hub.Cases(Observing).DeclineHandoffAsync(new DeclineHandoffRequest { CommandId = NewId(), CaseId = w.HiddenCase, HandoffId = handoff.HandoffId, Reason = "not ours" });
+                        break;
+                    case Hiding.CancelledHandoff:
+                        await owner.CancelHandoffAsync(new CancelHandoffRequest { CommandId = NewId(), CaseId = w.HiddenCase, HandoffId = handoff.HandoffId, Reason = "we keep it" });
+                        break;
+                    case Hiding.ExpiredHandoff:
+                        w.Hub.Clock.Advance(TimeSpan.FromHours(49));
+                        break;
+                    case Hiding.HandoffEndedByClosing:
+                        await owner.CloseCaseAsync(new CloseCaseRequest { CommandId = NewId(), CaseId = w.HiddenCase, Reason = "closed" });
+                        break;
+                }
+                return;
+        }
+    }
+
+    private static SuspectIdentifierInput Email(string value) => new() { Kind = IdentifierKind.EmailAddress, Value = value };
+    private static IdentifierQuery Query(string value) => new() { Raw = Email(value) };
+    private static readonly Justification Why = new() { Purpose = "non-interference" };
+
+    private static async Task Do(World w, string observer, Step step, string[] values)
+    {
+        var value = values[step.Y];
+        var cases = w.Hub.Cases(observer == Observing ? Observing : Bystander);
+        var lookups = w.Hub.Lookups(observer);
+        var seen = w.Seen;
+        var what = step.ToString();
+        switch (step.Op)
+        {
+            case Op.OpenOwnCase:
+                if (w.OwnCases.Count >= 2) return; // few holders per value: the common threshold is not what is tested
+                await OpenOwn(w, step.X);
+                break;
+            case Op.AddToOwnCase:
+                if (w.OwnCases.Count == 0) await OpenOwn(w, 0);
+                await seen.Call(what, () => cases.AddSuspectIdentifierAsync(AddIdentifier(w.OwnCases[step.X % w.OwnCases.Count], IdentifierKind.EmailAddress, value)).ResponseAsync);
+                break;
+            case Op.RetractFromOwnCase:
+                if (w.OwnCases.Count == 0) return;
+                await seen.Call(what, () => cases.RetractSuspectIdentifierAsync(new RetractSuspectIdentifierRequest
+                {
+                    CommandId = NewId(), CaseId = w.OwnCases[step.X % w.OwnCases.Count], IdentifierKey = "email:" + value, Reason = "mistyped",
+                }).ResponseAsync);
+                break;
+            case Op.Lookup:
+                await seen.Call(what, () => lookups.LookupAsync(new LookupRequest { Identifier = Query(value), Justification = Why }).ResponseAsync);
+                break;
+            case Op.BatchLookup:
+                await seen.Stream(what, async () =>
+                {
+                    using var call = lookups.BatchLookup();
+                    await call.RequestStream.WriteAsync(new BatchLookupRequest { ItemId = "1", Identifier = Query(values[step.X]), Justification = Why });
+                    await call.RequestStream.WriteAsync(new BatchLookupRequest { ItemId = "2", Identifier = Query(value) });
+                    await call.RequestStream.CompleteAsync();
+                    return await call.ResponseStream.ReadAllAsync().ToListAsync();
+                });
+                break;
+            case Op.NetworkFromValue:
+                await seen.Call(what, () => lookups.GetNetworkAsync(new GetNetworkRequest { Identifier = Query(value), Justification = Why }).ResponseAsync);
+                break;
+            case Op.NetworkAroundOwnCase:
+                if (w.OwnCases.Count == 0) return;
+                await seen.Call(what, () => lookups.GetNetworkAsync(new GetNetworkRequest { CaseId = w.OwnCases[step.X % w.OwnCases.Count], Justification = Why }).ResponseAsync);
+                break;
+            case Op.NetworkAroundHiddenCase:
+                await seen.Call(what, () => lookups.GetNetworkAsync(new GetNetworkRequest { CaseId = w.HiddenCase, Justification = Why }).ResponseAsync);
+                break;
+            case Op.GetHiddenCase:
+                await seen.Call(what, () => cases.GetCaseAsync(new GetCaseRequest { CaseId = w.HiddenCase, Justification = "curious" }).ResponseAsync);
+                break;
+            case Op.AddToHiddenCase:
+                await seen.Call(what, () => cases.AddSuspectIdentifierAsync(AddIdentifier(w.HiddenCase, IdentifierKind.EmailAddress, value)).ResponseAsync);
+                break;
+            case Op.AddToHiddenCaseAtStaleVersion:
+                var stale = AddIdentifier(w.HiddenCase, IdentifierKind.EmailAddress, value);
+                stale.ExpectedVersion = 1;
+                await seen.Call(what, () => cases.AddSuspectIdentifierAsync(stale).ResponseAsync);
+                break;
+            case Op.CloseHiddenCase:
+                await seen.Call(what, () => cases.CloseCaseAsync(new CloseCaseRequest { CommandId = NewId(), CaseId = w.HiddenCase, Reason = "mine now" }).ResponseAsync);
+                break;
+            case Op.OpenCaseOnIdentifierStream:
+                // Claiming an identifier's stream id as a case id would tap its correlations (finding 1).
+                var streamId = IdentifierCorrelations.StreamIdFor("email:" + value).ToString();
+                w.Taps.Add(streamId);
+                var tap = w.Open($"tap{w.Taps.Count}", Tlp.Red);
+                tap.CaseId = streamId;
+                await seen.Call(what, () => cases.OpenCaseAsync(tap).ResponseAsync);
+                break;
+            case Op.BystanderAdds:
+                var bystander = w.Hub.Cases(Bystander);
+                w.BystanderCase ??= (await bystander.OpenCaseAsync(w.Open("bystander", Tlp.Green))).CaseId;
+                await bystander.AddSuspectIdentifierAsync(AddIdentifier(w.BystanderCase, IdentifierKind.EmailAddress, value));
+                break;
+            case Op.HiddenOwnerAdds when w.WithHiddenCase:
+                await Quietly(() => w.Hub.Cases(HiddenOwner).AddSuspectIdentifierAsync(AddIdentifier(w.HiddenCase, IdentifierKind.EmailAddress, value)).ResponseAsync);
+                break;
+            case Op.HiddenOwnerLinksVictim when w.WithHiddenCase:
+                await Quietly(() => w.Hub.Cases(HiddenOwner).LinkVictimAsync(new LinkVictimRequest
+                {
+                    CommandId = NewId(), CaseId = w.HiddenCase, VictimReference = "V-" + NewId()[..8], AgeBand = AgeBand._13To15, Country = "FR",
+                }).ResponseAsync);
+                break;
+        }
+
+        async Task OpenOwn(World world, int policy)
+        {
+            var role = $"own{world.OwnCases.Count}";
+            var open = policy switch
+            {
+                0 => world.Open(role, Tlp.Green),
+                1 => world.Open(role, Tlp.Amber, Bystander),
+                _ => world.Open(role, Tlp.Red),
+            };
+            var opened = await world.Hub.Cases(Observing).OpenCaseAsync(open);
+            world.OwnCases.Add(opened.CaseId);
+            world.Seen.Saw($"OpenOwnCase({policy})", opened);
+        }
+    }
+
+    /// The hidden owner's calls are not observed (a closed case refuses more identifiers: so be it).
+    private static async Task Quietly<T>(Func<Task<T>> call)
+    {
+        try { await call(); }
+        catch (RpcException) { }
+    }
+
+    /// What the observer's tapped streams replay, and its feed up to a marker made after everything else.
+    private static async Task Finish(World w, bool isUnit)
+    {
+        if (!isUnit) return;
+        var audit = w.Hub.Audit(Observing);
+        foreach (var tap in w.Taps.Distinct())
+        {
+            try
+            {
+                using var replay = audit.ReplayCase(new ReplayCaseRequest { CaseId = tap, Justification = "tap" });
+                w.Seen.SawReplay("ReplayCase(tap)", await replay.ResponseStream.ReadAllAsync().ToListAsync());
+            }
+            catch (RpcException failure) { w.Seen.Failed("ReplayCase(tap)", failure); }
+        }
+
+        // The feed is built in global order: once the marker is in, everything before it is.
+        var bystander = w.Hub.Cases(Bystander);
+        var marker = (await bystander.OpenCaseAsync(w.Open("marker", Tlp.Green))).CaseId;
+        await bystander.RequestHandoffAsync(new RequestHandoffRequest { CommandId = NewId(), CaseId = marker, TargetUnit = Observing, Reason = "marker" });
+        var items = await w.Hub.Feed(Observing).ReadUntil(w.FeedStart, items => items.Any(i => i.Handoff?.CaseId == marker));
+        w.Seen.SawFeed(items);
+    }
+}

@@ -1,0 +1,118 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using EvidenceHub.Contracts.V1;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Grpc.Core;
+
+namespace EvidenceHub.Tests.NonInterference;
+
+/// What an observer saw, one line per answer, error, feed item or replayed event, normalised so that two worlds
+/// compare equal exactly when the observer could not tell them apart: ids are replaced by their order of first
+/// appearance, timestamps dropped, and feed positions and global event sequences replaced by their rank (they are
+/// global counters: they reveal how many events the hub stored in between, whoever's they were; see the report).
+public sealed partial class Observation
+{
+    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default
+        .WithTypeRegistry(TypeRegistry.FromFiles(Google.Rpc.ErrorDetailsReflection.Descriptor)).WithFormatDefaultValues(false));
+
+    private readonly List<string> lines = [];
+
+    public IReadOnlyList<string> Lines => lines;
+
+    public void Saw(string what, IMessage answer) => lines.Add($"{what}: {Json.Format(answer)}");
+
+    public void Saw(string what, IEnumerable<IMessage> answers)
+    {
+        var i = 0;
+        foreach (var answer in answers) Saw($"{what}[{i++}]", answer);
+        lines.Add($"{what}: {i} messages");
+    }
+
+    public void Failed(string what, RpcException failure)
+    {
+        var trailers = string.Join("; ", failure.Trailers.Select(t => t.Key == "grpc-status-details-bin"
+            ? $"{t.Key}={Json.Format(Google.Rpc.Status.Parser.ParseFrom(t.ValueBytes))}"
+            : $"{t.Key}={(t.IsBinary ? Convert.ToBase64String(t.ValueBytes) : t.Value)}"));
+        lines.Add($"{what}: FAILED {failure.StatusCode} \"{failure.Status.Detail}\" trailers [{trailers}]");
+    }
+
+    /// Calls and records the answer, or the failure with its details and trailers.
+    public async Task Call<T>(string what, Func<Task<T>> call) where T : IMessage
+    {
+        try { Saw(what, await call()); }
+        catch (RpcException failure) { Failed(what, failure); }
+    }
+
+    public async Task Stream<T>(string what, Func<Task<List<T>>> call) where T : IMessage
+    {
+        try { Saw(what, (await call()).Cast<IMessage>()); }
+        catch (RpcException failure) { Failed(what, failure); }
+    }
+
+    /// Feed items with their positions replaced by rank (positions are global sequence numbers × 1000).
+    public void SawFeed(IReadOnlyList<FeedItem> items)
+    {
+        var ranked = items.OrderBy(i => i.Position).Select((item, rank) =>
+        {
+            var copy = item.Clone();
+            copy.Position = rank;
+            return (IMessage)copy;
+        });
+        Saw("feed", ranked);
+    }
+
+    /// Replayed events with the store's global sequence replaced by rank, and what depends on time or on the log's
+    /// progress (correlation id, log position, leaf hash) cleared.
+    public void SawReplay(string what, IReadOnlyList<ReplayedEvent> events)
+    {
+        var ranked = events.OrderBy(e => e.Sequence).Select((e, rank) =>
+        {
+            var copy = e.Clone();
+            copy.Sequence = rank;
+            copy.CorrelationId = "";
+            copy.ClearLogPosition();
+            copy.LeafHash = ByteString.Empty;
+            return (IMessage)copy;
+        });
+        Saw(what, ranked);
+    }
+
+    public void Note(string line) => lines.Add(line);
+
+    /// The lines with ids numbered by first appearance and timestamps dropped.
+    public IReadOnlyList<string> Normalised()
+    {
+        var ids = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        return lines.Select(line =>
+        {
+            line = Timestamp().Replace(line, "<time>");
+            return Uuid().Replace(line, m =>
+            {
+                if (!ids.TryGetValue(m.Value, out var n)) ids[m.Value] = n = ids.Count;
+                return $"<id{n}>";
+            });
+        }).ToList();
+    }
+
+    /// The first line where two observations differ, or null when they are equal.
+    public static string? Difference(Observation a, Observation b)
+    {
+        var (x, y) = (a.Normalised(), b.Normalised());
+        for (var i = 0; i < Math.Max(x.Count, y.Count); i++)
+        {
+            var (left, right) = (i < x.Count ? x[i] : "<nothing>", i < y.Count ? y[i] : "<nothing>");
+            if (left != right)
+                return new StringBuilder().AppendLine($"observation {i} differs:")
+                    .AppendLine($"  with the hidden case:    {left}")
+                    .AppendLine($"  without the hidden case: {right}").ToString();
+        }
+        return null;
+    }
+
+    [GeneratedRegex(@"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")]
+    private static partial Regex Uuid();
+
+    [GeneratedRegex(@"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")]
+    private static partial Regex Timestamp();
+}

@@ -1,0 +1,67 @@
+using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Sharing;
+
+namespace EvidenceHub.Tests.Sharing;
+
+/// The one set of disclosure rules, without a database.
+public sealed class DisclosureRuleTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+
+    public static CaseParty Case(Tlp tlp, params string[] partners) =>
+        new(Guid.NewGuid(), "NL-TBKK", "NL", "NL-2026-1", tlp, HandlingCode.H2, null, partners);
+
+    [Theory]
+    [InlineData(Tlp.Clear, DisclosureLevel.Summary)]
+    [InlineData(Tlp.Green, DisclosureLevel.Summary)]
+    [InlineData(Tlp.Amber, DisclosureLevel.None)]
+    [InlineData(Tlp.AmberStrict, DisclosureLevel.None)]
+    [InlineData(Tlp.Red, DisclosureLevel.None)]
+    public void A_unit_the_case_does_not_list(Tlp tlp, DisclosureLevel expected) =>
+        Assert.Equal(expected, CaseDisclosure.Of(Case(tlp, "US-HSI-C3"), new Recipient("BE-FCCU")));
+
+    [Theory]
+    [InlineData(Tlp.Clear, DisclosureLevel.Summary)]
+    [InlineData(Tlp.Green, DisclosureLevel.Summary)]
+    [InlineData(Tlp.Amber, DisclosureLevel.Contact)]
+    [InlineData(Tlp.AmberStrict, DisclosureLevel.Contact)]
+    [InlineData(Tlp.Red, DisclosureLevel.None)]
+    public void A_unit_the_case_lists(Tlp tlp, DisclosureLevel expected) =>
+        Assert.Equal(expected, CaseDisclosure.Of(Case(tlp, "BE-FCCU"), new Recipient("BE-FCCU")));
+
+    [Theory]
+    [InlineData(Tlp.Clear)]
+    [InlineData(Tlp.Amber)]
+    [InlineData(Tlp.Red)]
+    public void The_owner_and_auditors_always_see_the_summary(Tlp tlp)
+    {
+        Assert.Equal(DisclosureLevel.Summary, CaseDisclosure.Of(Case(tlp), new Recipient("NL-TBKK")));
+        Assert.Equal(DisclosureLevel.Summary, CaseDisclosure.Of(Case(tlp), new Recipient("EU-AUDIT", Auditor: true)));
+    }
+
+    [Fact]
+    public void The_target_of_a_pending_handoff_sees_the_summary_until_its_deadline()
+    {
+        var red = Case(Tlp.Red);
+        var handoff = new PendingHandoff(Guid.NewGuid(), "BE-FCCU", Now.AddHours(1));
+        Assert.Equal(DisclosureLevel.Summary, CaseDisclosure.Of(red, new Recipient("BE-FCCU"), handoff, Now));
+        Assert.Equal(DisclosureLevel.None, CaseDisclosure.Of(red, new Recipient("BE-FCCU"), handoff, Now.AddHours(1)));
+        Assert.Equal(DisclosureLevel.None, CaseDisclosure.Of(red, new Recipient("CA-RCMP-NCECC"), handoff, Now));
+        Assert.Equal(DisclosureLevel.None, CaseDisclosure.Of(red, new Recipient("BE-FCCU"), null, Now));
+    }
+
+    [Fact]
+    public void A_handoff_is_pending_until_it_is_answered_cancelled_expired_or_the_case_closed()
+    {
+        var file = new CaseFile { Id = Guid.NewGuid(), OwnerUnit = "NL-TBKK", Status = CaseStatus.Open };
+        var handoff = new CaseHandoff(Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "r", HandoffStatus.Requested, Now, null, null, Now.AddHours(48));
+        file.Handoffs.Add(handoff);
+        Assert.Equal(handoff, file.PendingHandoffAt(Now.AddHours(47)));
+        Assert.Equal(HandoffStatus.Expired, handoff.StatusAt(Now.AddHours(48)));
+        Assert.Null(file.PendingHandoffAt(Now.AddHours(48)));
+        file.Status = CaseStatus.Closed;
+        Assert.Null(file.PendingHandoffAt(Now));
+        // A request recorded before handoffs had deadlines reads as expired: it grants nothing.
+        Assert.Equal(HandoffStatus.Expired, (handoff with { ExpiresAt = default }).StatusAt(Now));
+    }
+}
