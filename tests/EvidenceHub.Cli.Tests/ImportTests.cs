@@ -28,7 +28,17 @@ public sealed class ImportTests(CliHub hub)
     private async Task<Case> CaseOf(string unit, string reference)
     {
         using var connection = hub.Connect(unit);
-        return await connection.Cases.GetCaseAsync(new GetCaseRequest { CaseReference = reference, Justification = "test check" });
+        // The hub answers in pages: gather the whole case.
+        var request = new GetCaseRequest { CaseReference = reference, Justification = "test check", PageSize = 5_000 };
+        var file = await connection.Cases.GetCaseAsync(request);
+        for (var page = file; page.NextPageToken != "";)
+        {
+            request.PageToken = page.NextPageToken;
+            page = await connection.Cases.GetCaseAsync(request);
+            file.Identifiers.AddRange(page.Identifiers);
+            file.VictimLinks.AddRange(page.VictimLinks);
+        }
+        return file;
     }
 
     [Fact]

@@ -81,7 +81,8 @@ public sealed class HandoffTests(HubFixture hub)
         AssertHidden(await Failure(() => Read(be, caseId)));
         Assert.False(await Hit("BE-FCCU", email));
         var accept = await Failure(() => be.AcceptHandoffAsync(new AcceptHandoffRequest { CommandId = NewId(), CaseId = caseId, HandoffId = handoffId }).ResponseAsync);
-        Assert.Equal(StatusCode.FailedPrecondition, accept.Code);
+        // The ended handoff gave the target no view of the case any more: it answers as a case that does not exist.
+        Assert.Equal(StatusCode.NotFound, accept.Code);
         Assert.Equal(HandoffStatus.Cancelled, (await Read(nl, caseId)).Handoffs.Single().Status);
     }
 
@@ -111,8 +112,9 @@ public sealed class HandoffTests(HubFixture hub)
         AssertHidden(await Failure(() => Read(be, caseId)));
         Assert.False(await Hit("BE-FCCU", email));
         var accept = await Failure(() => be.AcceptHandoffAsync(new AcceptHandoffRequest { CommandId = NewId(), CaseId = caseId, HandoffId = handoffId }).ResponseAsync);
-        Assert.Equal(StatusCode.FailedPrecondition, accept.Code);
-        Assert.Equal("HANDOFF_EXPIRED", accept.Status.GetDetail<Google.Rpc.ErrorInfo>()?.Reason);
+        // The ended handoff gave the target no view of the case any more: it answers as a case that does not exist.
+        Assert.Equal(StatusCode.NotFound, accept.Code);
+        Assert.Null(accept.Status.GetDetail<Google.Rpc.ErrorInfo>());
         Assert.Equal(HandoffStatus.Expired, (await Read(nl, caseId)).Handoffs.Single().Status);
         // No longer pending: the owner may ask another unit.
         await nl.RequestHandoffAsync(new RequestHandoffRequest { CommandId = NewId(), CaseId = caseId, TargetUnit = "CA-RCMP-NCECC", Reason = "second try" });
