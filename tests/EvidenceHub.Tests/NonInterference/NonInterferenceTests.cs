@@ -30,6 +30,8 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
         OpenOwnCase, AddToOwnCase, RetractFromOwnCase, Lookup, BatchLookup, NetworkFromValue, NetworkAroundOwnCase, NetworkAroundHiddenCase,
         // Calls that name the hidden case's id or an identifier's stream id (issue 10 findings 1 and 8).
         GetHiddenCase, AddToHiddenCase, AddToHiddenCaseAtStaleVersion, CloseHiddenCase, OpenCaseOnIdentifierStream,
+        // The calls added with issues 10 and 11: handoff cancelling, references, paging, OPRF blind lookups.
+        CancelHiddenHandoff, AddToHiddenCaseByReference, AddToOwnCaseByReference, GetOwnCasePaged, BlindLookup,
         // A unit the observer may see adds a value, in both worlds.
         BystanderAdds,
         // The hidden case's owner acts, in world A only.
@@ -47,9 +49,11 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
     }
 
     private static readonly Op[] Background = [Op.BystanderAdds, Op.HiddenOwnerAdds, Op.HiddenOwnerAdds, Op.HiddenOwnerLinksVictim];
-    private static readonly Op[] UnitCalls = [Op.OpenOwnCase, Op.AddToOwnCase, Op.AddToOwnCase, Op.AddToOwnCase, Op.RetractFromOwnCase, Op.Lookup, Op.BatchLookup, Op.NetworkFromValue, Op.NetworkFromValue, Op.NetworkAroundOwnCase, Op.NetworkAroundHiddenCase];
-    private static readonly Op[] PartnerCalls = [Op.Lookup, Op.Lookup, Op.BatchLookup, Op.NetworkFromValue, Op.NetworkFromValue, Op.NetworkAroundHiddenCase];
-    private static readonly Op[] CaseIdCalls = [Op.GetHiddenCase, Op.AddToHiddenCase, Op.AddToHiddenCaseAtStaleVersion, Op.CloseHiddenCase, Op.OpenCaseOnIdentifierStream];
+    private static readonly Op[] UnitCalls = [Op.OpenOwnCase, Op.AddToOwnCase, Op.AddToOwnCase, Op.AddToOwnCase, Op.RetractFromOwnCase, Op.Lookup, Op.BatchLookup, Op.NetworkFromValue, Op.NetworkFromValue, Op.NetworkAroundOwnCase, Op.NetworkAroundHiddenCase,
+        Op.AddToOwnCaseByReference, Op.GetOwnCasePaged, Op.BlindLookup];
+    private static readonly Op[] PartnerCalls = [Op.Lookup, Op.Lookup, Op.BatchLookup, Op.NetworkFromValue, Op.NetworkFromValue, Op.NetworkAroundHiddenCase, Op.BlindLookup];
+    private static readonly Op[] CaseIdCalls = [Op.GetHiddenCase, Op.AddToHiddenCase, Op.AddToHiddenCaseAtStaleVersion, Op.CloseHiddenCase, Op.OpenCaseOnIdentifierStream,
+        Op.CancelHiddenHandoff, Op.AddToHiddenCaseByReference];
 
     private static Gen<Sequence> Sequences(params Op[][] ops)
     {
@@ -91,6 +95,9 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
         public List<string> OwnCases { get; } = [];
         public List<string> Taps { get; } = [];
         public string HiddenCase { get; set; } = Guid.NewGuid().ToString();
+        /// The hidden case's (ended) handoff to the observer, or an id nobody gave out.
+        public string HiddenHandoff { get; set; } = Guid.NewGuid().ToString();
+        public List<string> OwnReferences { get; } = [];
         public string? BystanderCase { get; set; }
         public long FeedStart { get; set; }
     }
@@ -130,6 +137,7 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
             default:
                 w.HiddenCase = (await owner.OpenCaseAsync(w.Open("hidden", Tlp.Red))).CaseId;
                 var handoff = await owner.RequestHandoffAsync(new RequestHandoffRequest { CommandId = NewId(), CaseId = w.HiddenCase, TargetUnit = Observing, Reason = "yours?" });
+                w.HiddenHandoff = handoff.HandoffId;
                 // Added after the request: the target may see it while the handoff is pending, and only then.
                 if (w.WithHiddenCase) await owner.AddSuspectIdentifierAsync(AddIdentifier(w.HiddenCase, IdentifierKind.EmailAddress, values[1]));
                 switch (hiding)
@@ -224,6 +232,65 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
                 tap.CaseId = streamId;
                 await seen.Call(what, () => cases.OpenCaseAsync(tap).ResponseAsync);
                 break;
+            case Op.CancelHiddenHandoff:
+                await seen.Call(what, () => cases.CancelHandoffAsync(new CancelHandoffRequest
+                {
+                    CommandId = NewId(), CaseId = w.HiddenCase, HandoffId = w.HiddenHandoff, Reason = "not yours to keep",
+                }).ResponseAsync);
+                break;
+            case Op.AddToHiddenCaseByReference:
+                // The hidden case's own reference: a reference names only the caller's unit's cases.
+                var byHiddenReference = AddIdentifier("", IdentifierKind.EmailAddress, value);
+                byHiddenReference.CaseReference = w.Reference("hidden");
+                await seen.Call(what, () => cases.AddSuspectIdentifierAsync(byHiddenReference).ResponseAsync);
+                break;
+            case Op.AddToOwnCaseByReference:
+                if (w.OwnReferences.Count == 0) await OpenOwn(w, step.X % 3);
+                var byReference = AddIdentifier("", IdentifierKind.EmailAddress, value);
+                byReference.CaseReference = w.OwnReferences[step.X % w.OwnReferences.Count];
+                await seen.Call(what, () => cases.AddSuspectIdentifierAsync(byReference).ResponseAsync);
+                break;
+            case Op.GetOwnCasePaged:
+                if (w.OwnCases.Count == 0) await OpenOwn(w, step.X % 3);
+                var paged = new GetCaseRequest { CaseId = w.OwnCases[step.X % w.OwnCases.Count], Justification = "reading my own case page by page", PageSize = 1 };
+                for (var page = 0; page < 20; page++)
+                {
+                    Case answer;
+                    try { answer = await cases.GetCaseAsync(paged); }
+                    catch (RpcException failure) { seen.Failed($"{what}[{page}]", failure); break; }
+                    // The token carries the case id, which the normalisation cannot see inside base64: only whether one came.
+                    var token = answer.NextPageToken;
+                    answer.NextPageToken = token.Length > 0 ? "<more>" : "";
+                    seen.Saw($"{what}[{page}]", answer);
+                    if (token.Length == 0) break;
+                    paged.PageToken = token;
+                }
+                break;
+            case Op.BlindLookup:
+                // The OPRF round (the evaluated element is random by the blind: only its key id and count are compared),
+                // then a lookup by the resulting token. Tokens are made by the daemon: a value some visible case holds
+                // is asked until the token hits as the raw lookup does, so that daemon lag is not mistaken for a leak.
+                var key = "email:" + value;
+                var input = EvidenceHub.Oprf.OprfToken.Input(key);
+                var blinded = EvidenceHub.Oprf.Ristretto255Oprf.Blind(input);
+                EvaluateBlindedReply evaluated;
+                try
+                {
+                    evaluated = await lookups.EvaluateBlindedAsync(new EvaluateBlindedRequest { BlindedElements = { Google.Protobuf.ByteString.CopyFrom(blinded.Element) }, Justification = Why });
+                }
+                catch (RpcException failure) { seen.Failed(what, failure); break; }
+                seen.Saw($"{what} evaluated", new EvaluateBlindedReply { KeyId = evaluated.KeyId });
+                var blindToken = EvidenceHub.Oprf.OprfToken.Format(evaluated.KeyId, EvidenceHub.Oprf.Ristretto255Oprf.Finalize(input, blinded.Blind, evaluated.EvaluatedElements.Single().Span));
+                var raw = await lookups.LookupAsync(new LookupRequest { Identifier = Query(value), Justification = Why });
+                var byToken = new LookupRequest { Identifier = new IdentifierQuery { BlindToken = blindToken }, Justification = Why };
+                var tokenAnswer = await lookups.LookupAsync(byToken);
+                for (var wait = 0; raw.Hit && !tokenAnswer.Hit && wait < 100; wait++)
+                {
+                    await Task.Delay(100);
+                    tokenAnswer = await lookups.LookupAsync(byToken);
+                }
+                seen.Saw($"{what} by token", tokenAnswer);
+                break;
             case Op.BystanderAdds:
                 var bystander = w.Hub.Cases(Bystander);
                 w.BystanderCase ??= (await bystander.OpenCaseAsync(w.Open("bystander", Tlp.Green))).CaseId;
@@ -251,6 +318,7 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
             };
             var opened = await world.Hub.Cases(Observing).OpenCaseAsync(open);
             world.OwnCases.Add(opened.CaseId);
+            world.OwnReferences.Add(open.Reference);
             world.Seen.Saw($"OpenOwnCase({policy})", opened);
         }
     }
