@@ -11,7 +11,7 @@ public static class Common
 {
     public static Argument<string> CaseArgument() => new("case")
     {
-        Description = "The case: its id (UUID), or your unit's own reference for a case this client opened (the id is derived from unit and reference)",
+        Description = "The case: its id (UUID), or your unit's own reference for one of its cases (sent as case_reference)",
     };
 
     public static Option<string> Why(bool required = true) => new("--why", "--justification")
