@@ -33,7 +33,7 @@ public static class CallAccessRecording
 /// (INTERNAL), and for reads (requests that carry a justification) every other refusal too, such as a missing
 /// justification. Runs inside RpcStatusInterceptor, so it sees the hub's own Rejections. The record is written before
 /// the status goes back to the caller.
-public sealed class AccessRecordingInterceptor(AccessLog accessLog, ILogger<AccessRecordingInterceptor> logger) : Interceptor
+public sealed class AccessRecordingInterceptor(AccessLog accessLog, FailureLog failures, ILogger<AccessRecordingInterceptor> logger) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -109,7 +109,7 @@ public sealed class AccessRecordingInterceptor(AccessLog accessLog, ILogger<Acce
         }
         catch (Exception failure)
         {
-            logger.LogError(failure, "Could not record the {Outcome} call {Method}", outcome, context.Method);
+            failures.Report(logger, $"Recording a {outcome} call", failure);
         }
     }
 
@@ -141,7 +141,7 @@ public static class RefusedCallRecording
         try { await refusals.Record(context); }
         catch (Exception failure)
         {
-            context.RequestServices.GetRequiredService<ILogger<RefusedCalls>>().LogError(failure, "Could not record a refused call");
+            context.RequestServices.GetRequiredService<FailureLog>().Report(context.RequestServices.GetRequiredService<ILogger<RefusedCalls>>(), "Recording a refused call", failure);
         }
     });
 }
@@ -162,7 +162,7 @@ public sealed class RefusalOptions
 /// Refused calls, recorded without attacker-chosen text: the method only when it is one the hub serves (else
 /// "unknown method"), no headers, the certificate subject bounded. See RefusalOptions for the aggregation.
 public sealed class RefusedCalls(AccessLog accessLog, EndpointDataSource endpoints, TimeProvider clock,
-    Microsoft.Extensions.Options.IOptions<RefusalOptions> options, ILogger<RefusedCalls> logger) : BackgroundService
+    Microsoft.Extensions.Options.IOptions<RefusalOptions> options, FailureLog failures, ILogger<RefusedCalls> logger) : BackgroundService
 {
     public const string UnknownMethod = "unknown method";
     public const string AggregateOperation = "refused calls (aggregate)";
@@ -238,7 +238,7 @@ public sealed class RefusedCalls(AccessLog accessLog, EndpointDataSource endpoin
             while (await timer.WaitForNextTickAsync(stopping))
             {
                 try { await Flush(); }
-                catch (Exception failure) { logger.LogError(failure, "Could not record the refused calls of an ended window"); }
+                catch (Exception failure) { failures.Report(logger, "Recording the refused calls of an ended window", failure); }
             }
         }
         catch (OperationCanceledException) { }

@@ -141,7 +141,7 @@ public sealed class CaseService(
                 for (var i = 0; i < burst.Count; i++)
                     if (outcomes[i].Failure is Rejection refused)
                         refusals.Add(Refusal(caller, RequestOf(burst[i]), commands[i], refused, correlationId, inSync: true));
-                await RecordApart(refusals, cancellation);
+                await accessLog.RecordItems(refusals, cancellation);
 
                 var results = new List<SyncResult>(burst.Count);
                 for (var i = 0; i < burst.Count; i++)
@@ -253,14 +253,6 @@ public sealed class CaseService(
             await accessLog.Record(Refusal(caller, request, command, rejection, correlationId, inSync: false), context.CancellationToken);
             throw;
         }
-    }
-
-    /// Records a Sync burst's refusals outside the call's own flow: they are records of single commands, and do not
-    /// stand for the stream, whose own failure (if any) AccessRecording must still record.
-    private Task RecordApart(IReadOnlyList<AccessEntry> entries, CancellationToken cancellation)
-    {
-        if (entries.Count == 0) return Task.CompletedTask;
-        using (ExecutionContext.SuppressFlow()) return Task.Run(() => accessLog.Record(entries, cancellation), cancellation);
     }
 
     /// A command on an existing case, named by case_id or case_reference.
