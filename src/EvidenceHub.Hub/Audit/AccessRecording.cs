@@ -29,6 +29,28 @@ public static class CallAccessRecording
     }
 }
 
+/// How refused calls and items read in the access log, wherever they are recorded.
+public static class RefusalRecords
+{
+    public const string UndecodableRequest = "undecodable request";
+
+    /// "nothing (refused: InvalidArgument reference)": the code and the reason (ErrorInfo) or the fields at fault, all
+    /// the hub's own names, never caller text.
+    public static string Nothing(Google.Rpc.Status status)
+    {
+        var why = status.GetDetail<Google.Rpc.ErrorInfo>()?.Reason
+                  ?? string.Join(", ", status.GetDetail<Google.Rpc.BadRequest>()?.FieldViolations.Select(v => v.Field) ?? []);
+        return $"nothing (refused: {(StatusCode)status.Code}{(why.Length > 0 ? " " + why : "")})";
+    }
+
+    /// Refused, or Failed when the status says the hub failed (not the caller).
+    public static AccessOutcome OutcomeOf(Google.Rpc.Status status) => (StatusCode)status.Code switch
+    {
+        StatusCode.Internal or StatusCode.Unknown or StatusCode.Unavailable or StatusCode.DataLoss => AccessOutcome.Failed,
+        _ => AccessOutcome.Refused,
+    };
+}
+
 /// Records what the RPCs themselves do not: every call refused (PERMISSION_DENIED, UNAUTHENTICATED) or failed
 /// (INTERNAL), and for reads (requests that carry a justification) every other refusal too, such as a missing
 /// justification. Runs inside RpcStatusInterceptor, so it sees the hub's own Rejections. The record is written before
@@ -77,10 +99,13 @@ public sealed class AccessRecordingInterceptor(AccessLog accessLog, FailureLog f
             OperationCanceledException => StatusCode.Cancelled,
             _ => StatusCode.Internal,
         };
-        var justification = JustificationOf(request);
+        // A request that could not be decoded reached no handler: it is recorded as refused, by its method alone.
+        var undecodable = request is null ? null : Undecodable.Of(request);
+        var justification = undecodable is null ? JustificationOf(request) : null;
         var isRead = request?.Descriptor.FindFieldByName("justification") is not null;
         var outcome = code switch
         {
+            _ when undecodable is not null => AccessOutcome.Refused,
             StatusCode.Cancelled or StatusCode.DeadlineExceeded => (AccessOutcome?)null,
             StatusCode.Internal or StatusCode.Unknown or StatusCode.Unavailable or StatusCode.DataLoss => AccessOutcome.Failed,
             StatusCode.PermissionDenied or StatusCode.Unauthenticated => AccessOutcome.Refused,
@@ -101,11 +126,13 @@ public sealed class AccessRecordingInterceptor(AccessLog accessLog, FailureLog f
         }
         var caseId = request?.Descriptor.FindFieldByName("case_id")?.Accessor.GetValue(request) as string;
         Guid? parsedCaseId = Guid.TryParse(caseId, out var id) ? id : null;
-        var asked = context.Method + (string.IsNullOrEmpty(caseId) ? "" : $" case {caseId}");
+        var asked = undecodable is not null ? $"{context.Method}: {RefusalRecords.UndecodableRequest}"
+            : context.Method + (string.IsNullOrEmpty(caseId) ? "" : $" case {caseId}");
+        var disclosed = undecodable is not null ? RefusalRecords.Nothing(undecodable.Status) : $"nothing ({code})";
         try
         {
             await accessLog.Record(new AccessEntry(caller, context.Method, outcome.Value, justification, asked,
-                $"nothing ({code})", parsedCaseId, HubTelemetry.CorrelationIdOf(context)), CancellationToken.None);
+                disclosed, parsedCaseId, HubTelemetry.CorrelationIdOf(context)), CancellationToken.None);
         }
         catch (Exception failure)
         {

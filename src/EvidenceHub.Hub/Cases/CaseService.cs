@@ -140,7 +140,10 @@ public sealed class CaseService(
                 var refusals = new List<AccessEntry>();
                 for (var i = 0; i < burst.Count; i++)
                     if (outcomes[i].Failure is Rejection refused)
-                        refusals.Add(Refusal(caller, RequestOf(burst[i]), commands[i], refused, correlationId, inSync: true));
+                        refusals.Add(Undecodable.Of(burst[i]) is null
+                            ? Refusal(caller, RequestOf(burst[i]), commands[i], refused, correlationId, inSync: true)
+                            : new AccessEntry(caller, nameof(Sync), AccessOutcome.Refused, null, $"command {sequence + i} in Sync: {RefusalRecords.UndecodableRequest}",
+                                RefusalRecords.Nothing(refused.Status), null, correlationId));
                 await accessLog.RecordItems(refusals, cancellation);
 
                 var results = new List<SyncResult>(burst.Count);
@@ -295,11 +298,7 @@ public sealed class CaseService(
         var reference = StringField(request, "case_reference").Trim();
         if (reference.Length > Fields.MaxReferenceLength) reference = reference[..Fields.MaxReferenceLength];
         var what = operation + (caseId is { } id ? $" on case {id}" : "") + (reference.Length > 0 ? $" (case reference {reference})" : "") + (inSync ? " in Sync" : "");
-        var status = rejection.Status;
-        var why = status.GetDetail<Google.Rpc.ErrorInfo>()?.Reason
-                  ?? string.Join(", ", status.GetDetail<Google.Rpc.BadRequest>()?.FieldViolations.Select(v => v.Field) ?? []);
-        var code = ((StatusCode)status.Code).ToString();
-        return new AccessEntry(caller, operation, AccessOutcome.Refused, null, what, $"nothing (refused: {code}{(why.Length > 0 ? " " + why : "")})", caseId, correlationId);
+        return new AccessEntry(caller, operation, AccessOutcome.Refused, null, what, RefusalRecords.Nothing(rejection.Status), caseId, correlationId);
     }
 
     private static IMessage? RequestOf(SyncCommand command) => command.CommandCase switch
