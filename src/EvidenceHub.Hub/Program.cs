@@ -25,6 +25,9 @@ builder.Services.AddGrpc(grpc =>
 // Robustness: undecodable requests answered INVALID_ARGUMENT, one health status per service, log lines that caller
 // text cannot forge.
 builder.Services.AddRequestDecoding();
+builder.Services.AddOptions<FailureLogOptions>().Bind(builder.Configuration.GetSection("FailureLog"))
+    .Validate(o => o.RepeatInterval > TimeSpan.Zero && o.MaxDistinctFailures > 0, "FailureLog:RepeatInterval and FailureLog:MaxDistinctFailures must be positive").ValidateOnStart();
+builder.Services.AddSingleton<FailureLog>();
 builder.Services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(health =>
 {
     // Every service needs PostgreSQL, and nothing else the hub checks.
@@ -43,7 +46,6 @@ builder.Services.AddOptions<EvidenceHub.Hub.Handoffs.HandoffOptions>().Bind(buil
 builder.AddAudit();
 
 var app = builder.Build();
-UnexpectedFailures.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EvidenceHub.Hub.Errors");
 app.UseRefusedCallRecording();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -93,11 +93,13 @@ public sealed class AccessLog : IAsyncDisposable
     private readonly TimeProvider clock;
     private readonly LogWriter log;
     private readonly ILogger<AccessLog> logger;
+    private readonly Errors.FailureLog failures;
     private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task writing;
 
-    public AccessLog(IDocumentStore store, AuditDatabase database, TimeProvider clock, LogWriter log, ILogger<AccessLog> logger)
+    public AccessLog(IDocumentStore store, AuditDatabase database, TimeProvider clock, LogWriter log, ILogger<AccessLog> logger, Errors.FailureLog failures)
     {
+        this.failures = failures;
         this.database = database;
         serializer = store.Options.Serializer();
         eventType = ((IEventRegistry)store.Options.Events).EventMappingFor(typeof(AccessRecorded));
@@ -109,14 +111,26 @@ public sealed class AccessLog : IAsyncDisposable
 
     public Task Record(AccessEntry entry, CancellationToken cancellation) => Record([entry], cancellation);
 
+    /// Records that stand for the call in progress (its answer or its refusal): once they are stored,
+    /// AccessRecordingInterceptor adds no record of its own for the call.
     public async Task Record(IReadOnlyList<AccessEntry> entries, CancellationToken cancellation)
     {
         if (entries.Count == 0) return;
+        await Store(entries, cancellation);
+        CallAccessRecording.MarkRecorded();
+    }
+
+    /// Records of single commands or items inside a stream (Sync, BatchLookup): they stand for those items, not for
+    /// the call, so should the stream itself fail, AccessRecordingInterceptor still records that.
+    public Task RecordItems(IReadOnlyList<AccessEntry> entries, CancellationToken cancellation) =>
+        entries.Count == 0 ? Task.CompletedTask : Store(entries, cancellation);
+
+    private async Task Store(IReadOnlyList<AccessEntry> entries, CancellationToken cancellation)
+    {
         var pending = new Pending(entries, clock.GetUtcNow(), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!queue.Writer.TryWrite(pending)) throw new InvalidOperationException("The access log is shut down.");
         // The records are committed even if this caller gives up waiting: the answer it abandons was asked for.
         await pending.Done.Task.WaitAsync(cancellation);
-        CallAccessRecording.MarkRecorded();
     }
 
     private async Task Write()
@@ -142,7 +156,7 @@ public sealed class AccessLog : IAsyncDisposable
             {
                 // The database refused something in the group: it may be one caller's records. Commit each caller's
                 // records on their own, so that only the call whose records cannot be stored fails.
-                logger.LogError(exception, "Writing {Count} access records together failed; writing them one call at a time", count);
+                failures.Report(logger, "Writing access records together (retried one call at a time)", exception);
                 foreach (var pending in batch)
                 {
                     try
@@ -152,7 +166,7 @@ public sealed class AccessLog : IAsyncDisposable
                     }
                     catch (Exception alone)
                     {
-                        logger.LogError(alone, "Writing the {Count} access records of one call failed", pending.Entries.Count);
+                        failures.Report(logger, "Writing the access records of one call", alone);
                         pending.Done.TrySetException(NotStored(alone));
                     }
                 }
@@ -160,7 +174,7 @@ public sealed class AccessLog : IAsyncDisposable
             }
             catch (Exception exception)
             {
-                logger.LogError(exception, "Writing {Count} access records failed", count);
+                failures.Report(logger, "Writing access records", exception);
                 foreach (var pending in batch) pending.Done.TrySetException(NotStored(exception));
             }
         }

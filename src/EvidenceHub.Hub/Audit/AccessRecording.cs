@@ -29,11 +29,33 @@ public static class CallAccessRecording
     }
 }
 
+/// How refused calls and items read in the access log, wherever they are recorded.
+public static class RefusalRecords
+{
+    public const string UndecodableRequest = "undecodable request";
+
+    /// "nothing (refused: InvalidArgument reference)": the code and the reason (ErrorInfo) or the fields at fault, all
+    /// the hub's own names, never caller text.
+    public static string Nothing(Google.Rpc.Status status)
+    {
+        var why = status.GetDetail<Google.Rpc.ErrorInfo>()?.Reason
+                  ?? string.Join(", ", status.GetDetail<Google.Rpc.BadRequest>()?.FieldViolations.Select(v => v.Field) ?? []);
+        return $"nothing (refused: {(StatusCode)status.Code}{(why.Length > 0 ? " " + why : "")})";
+    }
+
+    /// Refused, or Failed when the status says the hub failed (not the caller).
+    public static AccessOutcome OutcomeOf(Google.Rpc.Status status) => (StatusCode)status.Code switch
+    {
+        StatusCode.Internal or StatusCode.Unknown or StatusCode.Unavailable or StatusCode.DataLoss => AccessOutcome.Failed,
+        _ => AccessOutcome.Refused,
+    };
+}
+
 /// Records what the RPCs themselves do not: every call refused (PERMISSION_DENIED, UNAUTHENTICATED) or failed
 /// (INTERNAL), and for reads (requests that carry a justification) every other refusal too, such as a missing
 /// justification. Runs inside RpcStatusInterceptor, so it sees the hub's own Rejections. The record is written before
 /// the status goes back to the caller.
-public sealed class AccessRecordingInterceptor(AccessLog accessLog, ILogger<AccessRecordingInterceptor> logger) : Interceptor
+public sealed class AccessRecordingInterceptor(AccessLog accessLog, FailureLog failures, ILogger<AccessRecordingInterceptor> logger) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -77,10 +99,13 @@ public sealed class AccessRecordingInterceptor(AccessLog accessLog, ILogger<Acce
             OperationCanceledException => StatusCode.Cancelled,
             _ => StatusCode.Internal,
         };
-        var justification = JustificationOf(request);
+        // A request that could not be decoded reached no handler: it is recorded as refused, by its method alone.
+        var undecodable = request is null ? null : Undecodable.Of(request);
+        var justification = undecodable is null ? JustificationOf(request) : null;
         var isRead = request?.Descriptor.FindFieldByName("justification") is not null;
         var outcome = code switch
         {
+            _ when undecodable is not null => AccessOutcome.Refused,
             StatusCode.Cancelled or StatusCode.DeadlineExceeded => (AccessOutcome?)null,
             StatusCode.Internal or StatusCode.Unknown or StatusCode.Unavailable or StatusCode.DataLoss => AccessOutcome.Failed,
             StatusCode.PermissionDenied or StatusCode.Unauthenticated => AccessOutcome.Refused,
@@ -101,15 +126,17 @@ public sealed class AccessRecordingInterceptor(AccessLog accessLog, ILogger<Acce
         }
         var caseId = request?.Descriptor.FindFieldByName("case_id")?.Accessor.GetValue(request) as string;
         Guid? parsedCaseId = Guid.TryParse(caseId, out var id) ? id : null;
-        var asked = context.Method + (string.IsNullOrEmpty(caseId) ? "" : $" case {caseId}");
+        var asked = undecodable is not null ? $"{context.Method}: {RefusalRecords.UndecodableRequest}"
+            : context.Method + (string.IsNullOrEmpty(caseId) ? "" : $" case {caseId}");
+        var disclosed = undecodable is not null ? RefusalRecords.Nothing(undecodable.Status) : $"nothing ({code})";
         try
         {
             await accessLog.Record(new AccessEntry(caller, context.Method, outcome.Value, justification, asked,
-                $"nothing ({code})", parsedCaseId, HubTelemetry.CorrelationIdOf(context)), CancellationToken.None);
+                disclosed, parsedCaseId, HubTelemetry.CorrelationIdOf(context)), CancellationToken.None);
         }
         catch (Exception failure)
         {
-            logger.LogError(failure, "Could not record the {Outcome} call {Method}", outcome, context.Method);
+            failures.Report(logger, $"Recording a {outcome} call", failure);
         }
     }
 
@@ -141,7 +168,7 @@ public static class RefusedCallRecording
         try { await refusals.Record(context); }
         catch (Exception failure)
         {
-            context.RequestServices.GetRequiredService<ILogger<RefusedCalls>>().LogError(failure, "Could not record a refused call");
+            context.RequestServices.GetRequiredService<FailureLog>().Report(context.RequestServices.GetRequiredService<ILogger<RefusedCalls>>(), "Recording a refused call", failure);
         }
     });
 }
@@ -162,7 +189,7 @@ public sealed class RefusalOptions
 /// Refused calls, recorded without attacker-chosen text: the method only when it is one the hub serves (else
 /// "unknown method"), no headers, the certificate subject bounded. See RefusalOptions for the aggregation.
 public sealed class RefusedCalls(AccessLog accessLog, EndpointDataSource endpoints, TimeProvider clock,
-    Microsoft.Extensions.Options.IOptions<RefusalOptions> options, ILogger<RefusedCalls> logger) : BackgroundService
+    Microsoft.Extensions.Options.IOptions<RefusalOptions> options, FailureLog failures, ILogger<RefusedCalls> logger) : BackgroundService
 {
     public const string UnknownMethod = "unknown method";
     public const string AggregateOperation = "refused calls (aggregate)";
@@ -238,7 +265,7 @@ public sealed class RefusedCalls(AccessLog accessLog, EndpointDataSource endpoin
             while (await timer.WaitForNextTickAsync(stopping))
             {
                 try { await Flush(); }
-                catch (Exception failure) { logger.LogError(failure, "Could not record the refused calls of an ended window"); }
+                catch (Exception failure) { failures.Report(logger, "Recording the refused calls of an ended window", failure); }
             }
         }
         catch (OperationCanceledException) { }

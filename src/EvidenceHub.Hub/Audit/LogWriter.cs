@@ -12,7 +12,8 @@ namespace EvidenceHub.Hub.Audit;
 ///
 /// It takes the log's trust (the pinned keys) only so that both are read when the hub starts: a key file with loose
 /// permissions or a malformed pinned key stops the start-up, not the first verification.
-public sealed class LogWriter(AuditDatabase database, CheckpointSigner signer, LogTrust trust, TimeProvider clock, ILogger<LogWriter> logger)
+public sealed class LogWriter(AuditDatabase database, CheckpointSigner signer, LogTrust trust, TimeProvider clock, ILogger<LogWriter> logger,
+    Errors.FailureLog failures)
     : BackgroundService
 {
     public const int PageSize = 2000;
@@ -68,7 +69,7 @@ public sealed class LogWriter(AuditDatabase database, CheckpointSigner signer, L
             catch (Exception exception)
             {
                 // The database may be away (or, in tests, already dropped): try again, never give up logging.
-                logger.LogWarning(exception, "Appending to the audit log failed; retrying");
+                failures.Report(logger, "Appending to the audit log (retried every second)", exception);
                 appended = 0;
                 await Task.Delay(TimeSpan.FromSeconds(1), clock, stopping).ContinueWith(_ => { }, CancellationToken.None);
             }

@@ -140,8 +140,11 @@ public sealed class CaseService(
                 var refusals = new List<AccessEntry>();
                 for (var i = 0; i < burst.Count; i++)
                     if (outcomes[i].Failure is Rejection refused)
-                        refusals.Add(Refusal(caller, RequestOf(burst[i]), commands[i], refused, correlationId, inSync: true));
-                await RecordApart(refusals, cancellation);
+                        refusals.Add(Undecodable.Of(burst[i]) is null
+                            ? Refusal(caller, RequestOf(burst[i]), commands[i], refused, correlationId, inSync: true)
+                            : new AccessEntry(caller, nameof(Sync), AccessOutcome.Refused, null, $"command {sequence + i} in Sync: {RefusalRecords.UndecodableRequest}",
+                                RefusalRecords.Nothing(refused.Status), null, correlationId));
+                await accessLog.RecordItems(refusals, cancellation);
 
                 var results = new List<SyncResult>(burst.Count);
                 for (var i = 0; i < burst.Count; i++)
@@ -255,14 +258,6 @@ public sealed class CaseService(
         }
     }
 
-    /// Records a Sync burst's refusals outside the call's own flow: they are records of single commands, and do not
-    /// stand for the stream, whose own failure (if any) AccessRecording must still record.
-    private Task RecordApart(IReadOnlyList<AccessEntry> entries, CancellationToken cancellation)
-    {
-        if (entries.Count == 0) return Task.CompletedTask;
-        using (ExecutionContext.SuppressFlow()) return Task.Run(() => accessLog.Record(entries, cancellation), cancellation);
-    }
-
     /// A command on an existing case, named by case_id or case_reference.
     private static CaseCommand On(string caseId, string caseReference, IReadOnlyDictionary<string, Guid> references, Func<Guid, CaseCommand> build)
     {
@@ -303,11 +298,7 @@ public sealed class CaseService(
         var reference = StringField(request, "case_reference").Trim();
         if (reference.Length > Fields.MaxReferenceLength) reference = reference[..Fields.MaxReferenceLength];
         var what = operation + (caseId is { } id ? $" on case {id}" : "") + (reference.Length > 0 ? $" (case reference {reference})" : "") + (inSync ? " in Sync" : "");
-        var status = rejection.Status;
-        var why = status.GetDetail<Google.Rpc.ErrorInfo>()?.Reason
-                  ?? string.Join(", ", status.GetDetail<Google.Rpc.BadRequest>()?.FieldViolations.Select(v => v.Field) ?? []);
-        var code = ((StatusCode)status.Code).ToString();
-        return new AccessEntry(caller, operation, AccessOutcome.Refused, null, what, $"nothing (refused: {code}{(why.Length > 0 ? " " + why : "")})", caseId, correlationId);
+        return new AccessEntry(caller, operation, AccessOutcome.Refused, null, what, RefusalRecords.Nothing(rejection.Status), caseId, correlationId);
     }
 
     private static IMessage? RequestOf(SyncCommand command) => command.CommandCase switch

@@ -14,8 +14,11 @@ namespace EvidenceHub.Hub.Errors;
 /// undecodable body (not protobuf, truncated, invalid UTF-8 in a string) with INVALID_ARGUMENT naming the field.
 /// Requests are deserialised before any interceptor runs, and grpc-dotnet answers a throwing deserialiser with
 /// UNKNOWN: the marshaller is the one place where this can be handled.
+/// A unary or server-streaming call with an undecodable request reaches the interceptors as an empty message marked
+/// undecodable (see Undecodable), and the service method in its place throws the rejection: so the call is refused
+/// inside the interceptors, which record it (AccessRecordingInterceptor), and never runs.
 /// On the hub's own request streams (Sync, BatchLookup) an undecodable item does not end the stream: it arrives as an
-/// empty message marked undecodable (see Undecodable), and the stream answers that item alone with the error.
+/// empty message marked undecodable, and the stream answers (and records) that item alone with the error.
 public sealed class DecodingServiceMethodProvider<TService> : IServiceMethodProvider<TService> where TService : class
 {
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<TService> context)
@@ -40,25 +43,27 @@ public sealed class DecodingServiceMethodProvider<TService> : IServiceMethodProv
         public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)
         {
             var (invoker, metadata) = Model<UnaryServerMethod<TService, TRequest, TResponse>>(method.Name, typeof(TRequest), typeof(ServerCallContext));
-            context.AddUnaryMethod(Decoding(method, itemsFailAlone: false), metadata, invoker);
+            context.AddUnaryMethod(Decoding(method, markUndecodable: true), metadata,
+                (service, request, call) => Undecodable.Of(request) is { } refused ? throw refused.ToRpcException() : invoker(service, request, call));
         }
 
         public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? handler)
         {
             var (invoker, metadata) = Model<ServerStreamingServerMethod<TService, TRequest, TResponse>>(method.Name, typeof(TRequest), typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext));
-            context.AddServerStreamingMethod(Decoding(method, itemsFailAlone: false), metadata, invoker);
+            context.AddServerStreamingMethod(Decoding(method, markUndecodable: true), metadata,
+                (service, request, responses, call) => Undecodable.Of(request) is { } refused ? throw refused.ToRpcException() : invoker(service, request, responses, call));
         }
 
         public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler)
         {
             var (invoker, metadata) = Model<ClientStreamingServerMethod<TService, TRequest, TResponse>>(method.Name, typeof(IAsyncStreamReader<TRequest>), typeof(ServerCallContext));
-            context.AddClientStreamingMethod(Decoding(method, ItemsFailAlone), metadata, invoker);
+            context.AddClientStreamingMethod(Decoding(method, markUndecodable: ItemsFailAlone), metadata, invoker);
         }
 
         public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler)
         {
             var (invoker, metadata) = Model<DuplexStreamingServerMethod<TService, TRequest, TResponse>>(method.Name, typeof(IAsyncStreamReader<TRequest>), typeof(IServerStreamWriter<TResponse>), typeof(ServerCallContext));
-            context.AddDuplexStreamingMethod(Decoding(method, ItemsFailAlone), metadata, invoker);
+            context.AddDuplexStreamingMethod(Decoding(method, markUndecodable: ItemsFailAlone), metadata, invoker);
         }
 
         /// The service's override of the generated method, and its attributes ([Authorize] above all) as endpoint metadata.
@@ -79,7 +84,9 @@ public sealed class DecodingServiceMethodProvider<TService> : IServiceMethodProv
         }
     }
 
-    private static Method<TRequest, TResponse> Decoding<TRequest, TResponse>(Method<TRequest, TResponse> method, bool itemsFailAlone)
+    /// The method with a request marshaller that answers an undecodable body with INVALID_ARGUMENT, or (when
+    /// markUndecodable) with an empty request marked undecodable, for the handler to refuse.
+    private static Method<TRequest, TResponse> Decoding<TRequest, TResponse>(Method<TRequest, TResponse> method, bool markUndecodable)
         where TRequest : class where TResponse : class
     {
         var decode = method.RequestMarshaller.ContextualDeserializer;
@@ -89,7 +96,7 @@ public sealed class DecodingServiceMethodProvider<TService> : IServiceMethodProv
             catch (Exception exception) when (exception is InvalidProtocolBufferException or DecoderFallbackException or ArgumentException)
             {
                 var rejection = Undecodable.Explain(typeof(TRequest), context.PayloadAsReadOnlySequence());
-                if (!itemsFailAlone || Activator.CreateInstance(typeof(TRequest)) is not TRequest empty) throw rejection.ToRpcException();
+                if (!markUndecodable || Activator.CreateInstance(typeof(TRequest)) is not TRequest empty) throw rejection.ToRpcException();
                 Undecodable.Mark(empty, rejection);
                 return empty;
             }

@@ -6,6 +6,7 @@ using Google.Rpc;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace EvidenceHub.Hub.Errors;
@@ -34,7 +35,7 @@ public static class RpcStatusMapping
         },
         _ when IsStoreUnavailable(exception) => Unavailable(),
         OperationCanceledException => new Google.Rpc.Status { Code = (int)Code.Cancelled, Message = "The call was cancelled." },
-        _ => Internal(exception, context.Method),
+        _ => Internal(exception, context),
     };
 
     /// Whether a failure is the call's end rather than one command's: the store is out of reach, or the call is over.
@@ -75,10 +76,10 @@ public static class RpcStatusMapping
         },
     };
 
-    private static Google.Rpc.Status Internal(Exception exception, string method)
+    private static Google.Rpc.Status Internal(Exception exception, ServerCallContext context)
     {
         var traceId = Activity.Current?.TraceId.ToString() ?? "";
-        UnexpectedFailures.Report(exception, method, traceId);
+        FailureLog.Of(context).ReportCall(exception, context.Method, traceId);
         return new Google.Rpc.Status
         {
             Code = (int)Code.Internal,
@@ -88,22 +89,70 @@ public static class RpcStatusMapping
     }
 }
 
-/// Logs each distinct unexpected failure (exception type and the code that threw it) once with its stack trace, and
-/// each later occurrence as one line with its trace id and count: a failing path must not flood the log.
-public static class UnexpectedFailures
+/// Logs each distinct failure (where the hub met it, the exception's type and the code that threw it) once with its
+/// stack trace, and its later occurrences as one short line with their count per interval: a failing path (a bug, or
+/// PostgreSQL away under load) must not flood the log. One per hub (a singleton), used by every place that logs a
+/// failure that can repeat at the rate of calls: unexpected INTERNAL answers, access-log writes, the log writer.
+public sealed class FailureLog(ILoggerFactory loggers, TimeProvider clock, IOptions<FailureLogOptions> options)
 {
-    private static readonly ConcurrentDictionary<string, long> Seen = new();
-    public static ILogger Logger { get; set; } = NullLogger.Instance;
-
-    public static void Report(Exception exception, string method, string traceId)
+    private sealed class Occurrences(DateTimeOffset at)
     {
-        var site = $"{exception.GetType().FullName} at {exception.TargetSite?.DeclaringType?.FullName}.{exception.TargetSite?.Name}";
-        var count = Seen.AddOrUpdate(site, 1, (_, n) => n + 1);
-        if (count == 1)
-            Logger.LogError(exception, "{Method} failed unexpectedly ({Site}); trace id {TraceId}", LogText.Escape(method), site, traceId);
-        else
-            Logger.LogWarning("{Method} failed unexpectedly again ({Site}, {Count} times); trace id {TraceId}", LogText.Escape(method), site, count, traceId);
+        public DateTimeOffset LastLine = at;
+        public long Unlogged;
     }
+
+    public const string OtherFailures = "other failures";
+    private readonly ConcurrentDictionary<string, Occurrences> seen = new(StringComparer.Ordinal);
+    private readonly ILogger calls = loggers.CreateLogger("EvidenceHub.Hub.Errors");
+
+    /// A hub's FailureLog, found through the call; a call outside a hub (a unit test's context) logs nowhere.
+    public static FailureLog Of(ServerCallContext context)
+    {
+        try { return context.GetHttpContext().RequestServices.GetService<FailureLog>() ?? Detached; }
+        catch (InvalidOperationException) { return Detached; }
+    }
+
+    private static readonly FailureLog Detached = new(NullLoggerFactory.Instance, TimeProvider.System, Options.Create(new FailureLogOptions()));
+
+    /// An unexpected failure of a call (answered INTERNAL with this trace id).
+    public void ReportCall(Exception exception, string method, string traceId) =>
+        Report(calls, $"{LogText.Escape(method)} (failed unexpectedly)", exception, traceId);
+
+    /// Logs the failure at `site` (a fixed description of what failed, never caller text) through `logger`: in full
+    /// the first time, then at most one line per interval with the count since the last line.
+    public void Report(ILogger logger, string site, Exception exception, string? traceId = null)
+    {
+        var failure = $"{exception.GetType().FullName} at {exception.TargetSite?.DeclaringType?.FullName}.{exception.TargetSite?.Name}";
+        var key = $"{site}: {failure}";
+        var now = clock.GetUtcNow();
+        if (!seen.ContainsKey(key) && seen.Count >= options.Value.MaxDistinctFailures) key = OtherFailures;
+        if (seen.TryAdd(key, new Occurrences(now)))
+        {
+            logger.LogError(exception, "{Site} failed ({Failure}); trace id {TraceId}", site, failure, traceId ?? "");
+            return;
+        }
+        var occurrences = seen[key];
+        long count;
+        DateTimeOffset since;
+        lock (occurrences)
+        {
+            occurrences.Unlogged++;
+            if (now - occurrences.LastLine < options.Value.RepeatInterval) return;
+            (count, since) = (occurrences.Unlogged, occurrences.LastLine);
+            occurrences.Unlogged = 0;
+            occurrences.LastLine = now;
+        }
+        logger.LogWarning("{Site} failed again ({Failure}): {Count} times since {Since:O}; last trace id {TraceId}", site, failure, count, since, traceId ?? "");
+    }
+}
+
+/// Configured under FailureLog.
+public sealed class FailureLogOptions
+{
+    /// How often a failure already logged in full is logged again, as one line with its count.
+    public TimeSpan RepeatInterval { get; set; } = TimeSpan.FromMinutes(1);
+    /// Distinct failures remembered; beyond them, all count as "other failures".
+    public int MaxDistinctFailures { get; set; } = 1000;
 }
 
 /// Applies RpcStatusMapping to every unary and streaming call.

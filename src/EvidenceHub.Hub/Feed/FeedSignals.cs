@@ -7,7 +7,7 @@ namespace EvidenceHub.Hub.Feed;
 /// PostgreSQL's channel in the transaction that stores the items (delivered on commit, to every hub instance); each hub
 /// process LISTENs on one connection and fans the notification out in memory to the unit's subscribers. So an idle
 /// subscriber costs the database nothing; FeedService's slow safety poll is only the backstop for a lost notification.
-public sealed class FeedSignals(IConfiguration configuration, ILogger<FeedSignals> logger) : BackgroundService
+public sealed class FeedSignals(IConfiguration configuration, Errors.FailureLog failures, ILogger<FeedSignals> logger) : BackgroundService
 {
     public const string Channel = "evidencehub_feed";
     private static readonly TimeSpan Reconnect = TimeSpan.FromSeconds(1);
@@ -58,7 +58,7 @@ public sealed class FeedSignals(IConfiguration configuration, ILogger<FeedSignal
             }
             catch (Exception exception) when (exception is NpgsqlException or System.Net.Sockets.SocketException or IOException or TimeoutException)
             {
-                logger.LogWarning(exception, "The feed listener lost PostgreSQL; subscribers fall back to the safety poll until it reconnects");
+                failures.Report(logger, "The feed listener (subscribers fall back to the safety poll until it reconnects)", exception);
                 WakeAll();
                 try { await Task.Delay(Reconnect, stopping); }
                 catch (OperationCanceledException) { return; }

@@ -57,11 +57,15 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
                 var (answered, error) = question is null ? (null, itemError) : answers.Dequeue();
                 var answer = answered?.Answer ?? new LookupAnswer { Error = error };
                 answer.ItemId = Fields.Bounded(request.ItemId, MaxItemIdLength);
-                if (answered is not null) entries.Add(Entry(caller, nameof(BatchLookup), itemJustification, answered.Question, answer, context));
+                // Every item leaves a record: what it disclosed, or that it was refused (or failed) and why.
+                entries.Add(answered is not null
+                    ? Entry(caller, nameof(BatchLookup), itemJustification, answered.Question, answer, context)
+                    : ItemRefusal(caller, request, answer.ItemId, itemJustification, error!, context));
                 replies.Add(answer);
             }
             pending.Clear();
-            var recorded = accessLog.Record(entries, cancellation);
+            // Records of the chunk's items, not of the stream: should the stream fail, that is recorded too.
+            var recorded = accessLog.RecordItems(entries, cancellation);
             // One chunk in flight at most: a client that stops reading holds the hub back, not its memory.
             await sending;
             sending = Send(recorded, replies);
@@ -103,6 +107,8 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
             while (await reading)
             {
                 var request = requestStream.Current;
+                // The justification the item was asked under, once it is known to have one.
+                string? itemJustification = null;
                 try
                 {
                     if (Undecodable.Of(request) is { } undecodable) throw undecodable;
@@ -110,13 +116,14 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
                     // (an empty purpose is an omitted one); an item without any fails alone.
                     if (!string.IsNullOrWhiteSpace(request.Justification?.Purpose) || justification is null)
                         justification = Justified(request.Justification);
+                    itemJustification = justification;
                     // Over the quota an item is answered RESOURCE_EXHAUSTED and the stream goes on.
                     quota.Spend(caller);
                     pending.Add((request, justification, hits.Resolve(request.Identifier, caller), null));
                 }
                 catch (Exception failure) when (!RpcStatusMapping.EndsTheCall(failure, cancellation))
                 {
-                    pending.Add((request, null, null, RpcStatusMapping.ToStatus(failure, context)));
+                    pending.Add((request, itemJustification, null, RpcStatusMapping.ToStatus(failure, context)));
                 }
 
                 reading = requestStream.MoveNext(stopReading.Token);
@@ -190,6 +197,16 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
         var purpose = Audit.Justifications.Required(justification?.Purpose ?? "", "justification.purpose", 1000);
         var reference = Fields.Text(justification?.CaseReference ?? "", "justification.case_reference", Fields.MaxReferenceLength, required: false);
         return reference is null ? purpose : $"{purpose} (own case {reference})";
+    }
+
+    /// The record of a BatchLookup item that was not answered: its item id and the reason it was refused (or
+    /// failed), never the identifier it asked about; an undecodable item by its place in the stream alone.
+    private static AccessEntry ItemRefusal(Caller caller, BatchLookupRequest request, string itemId, string? justification, Google.Rpc.Status error, ServerCallContext context)
+    {
+        var undecodable = Undecodable.Of(request) is not null;
+        var asked = undecodable ? $"an item in BatchLookup: {RefusalRecords.UndecodableRequest}" : $"item {itemId} in BatchLookup";
+        return new AccessEntry(caller, nameof(BatchLookup), RefusalRecords.OutcomeOf(error), justification, asked,
+            RefusalRecords.Nothing(error), null, HubTelemetry.CorrelationIdOf(context));
     }
 
     private static AccessEntry Entry(Caller caller, string operation, string? justification, Hits.Question question, LookupAnswer answer, ServerCallContext context) =>

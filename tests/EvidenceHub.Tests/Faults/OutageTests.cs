@@ -10,6 +10,7 @@ using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 using static EvidenceHub.Tests.Infrastructure.Commands;
 
@@ -26,6 +27,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
     private PrivatePostgres postgres = null!;
     private WebApplicationFactory<Program> factory = null!;
     private Uri address = null!;
+    private readonly CountingLogs logs = new();
 
     public async Task InitializeAsync()
     {
@@ -35,6 +37,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
             foreach (var (key, value) in HubFixture.HubSettings(postgres.ConnectionString, pki)) host.UseSetting(key, value);
+            host.ConfigureLogging(logging => logging.AddProvider(logs));
         });
         factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen =>
         {
@@ -152,6 +155,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         });
 
         Assert.True(await someAnswered.WaitAsync(TimeSpan.FromSeconds(60)), "the Sync did not get going");
+        var tracesBefore = logs.Traces.Count;
         await postgres.StopImmediately();
         output.WriteLine($"PostgreSQL stopped after {acknowledged.Count} acknowledged commands");
 
@@ -176,6 +180,12 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         whileDown.Add(syncEnded);
         whileDown.Add(feedEnded);
         await Task.Delay(500); // a few lookups while it is down
+
+        // Each distinct failure is logged once with its stack trace, not once per failed call or commit.
+        var traces = logs.Traces.Skip(tracesBefore).ToList();
+        output.WriteLine($"stack traces logged while down: {traces.Count}; {string.Join("; ", traces.GroupBy(t => t).Select(g => $"{g.Key} x{g.Count()}"))}");
+        Assert.True(traces.Count <= 12, $"{traces.Count} stack traces logged while PostgreSQL was down");
+        Assert.All(traces.GroupBy(t => t), site => Assert.True(site.Count() <= 2, $"{site.Key}: {site.Count()} stack traces"));
 
         await postgres.StartAgain();
         for (var tries = 0; (await health.CheckAsync(new HealthCheckRequest { Service = "evidencehub.v1.CaseService" })).Status != HealthCheckResponse.Types.ServingStatus.Serving; tries++)
@@ -236,6 +246,25 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
 
     private static string CommandIdOf(SyncCommand command) =>
         command.OpenCase?.CommandId ?? command.AddSuspectIdentifier.CommandId;
+
+    /// The hub's own log entries that carry a stack trace, by category and exception type.
+    private sealed class CountingLogs : ILoggerProvider
+    {
+        public ConcurrentQueue<string> Traces { get; } = new();
+        public ILogger CreateLogger(string categoryName) => new Counter(categoryName, Traces);
+        public void Dispose() { }
+
+        private sealed class Counter(string category, ConcurrentQueue<string> traces) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (exception is not null && category.StartsWith("EvidenceHub", StringComparison.Ordinal))
+                    traces.Enqueue($"{category} {exception.GetType().Name}");
+            }
+        }
+    }
 
     private static int PortOf()
     {

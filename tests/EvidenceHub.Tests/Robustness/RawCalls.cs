@@ -13,11 +13,11 @@ public static class RawCalls
     private static Method<byte[], TResponse> Method<TResponse>(MethodType type, string service, string name) where TResponse : class, IMessage<TResponse>, new() =>
         new(type, service, name, Bytes, Marshallers.Create(r => r.ToByteArray(), b => new MessageParser<TResponse>(() => new TResponse()).ParseFrom(b)));
 
-    public static Task<TResponse> Unary<TResponse>(GrpcChannel channel, string service, string name, byte[] request) where TResponse : class, IMessage<TResponse>, new() =>
-        channel.CreateCallInvoker().AsyncUnaryCall(Method<TResponse>(MethodType.Unary, service, name), null, new CallOptions(), request).ResponseAsync;
+    public static Task<TResponse> Unary<TResponse>(GrpcChannel channel, string service, string name, byte[] request, Metadata? headers = null) where TResponse : class, IMessage<TResponse>, new() =>
+        channel.CreateCallInvoker().AsyncUnaryCall(Method<TResponse>(MethodType.Unary, service, name), null, new CallOptions(headers), request).ResponseAsync;
 
-    public static AsyncDuplexStreamingCall<byte[], TResponse> Duplex<TResponse>(GrpcChannel channel, string service, string name) where TResponse : class, IMessage<TResponse>, new() =>
-        channel.CreateCallInvoker().AsyncDuplexStreamingCall(Method<TResponse>(MethodType.DuplexStreaming, service, name), null, new CallOptions());
+    public static AsyncDuplexStreamingCall<byte[], TResponse> Duplex<TResponse>(GrpcChannel channel, string service, string name, Metadata? headers = null) where TResponse : class, IMessage<TResponse>, new() =>
+        channel.CreateCallInvoker().AsyncDuplexStreamingCall(Method<TResponse>(MethodType.DuplexStreaming, service, name), null, new CallOptions(headers));
 
     /// A length-delimited field (string, bytes or message) with the given content.
     public static byte[] Field(int number, byte[] content)

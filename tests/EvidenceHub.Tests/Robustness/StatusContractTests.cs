@@ -5,7 +5,10 @@ using EvidenceHub.Tests.Infrastructure;
 using Google.Rpc;
 using Grpc.Core;
 using Grpc.Health.V1;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using static EvidenceHub.Tests.Infrastructure.Commands;
 
@@ -37,25 +40,44 @@ public sealed class StatusMappingTests
     }
 
     [Fact]
-    public void A_bug_is_internal_and_is_logged_with_its_stack_once()
+    public void A_bug_is_internal_and_is_logged_with_its_stack_once_then_counted_per_interval()
     {
         var logger = new CapturingLogger();
-        UnexpectedFailures.Logger = logger;
-        try
+        var clock = new ShiftedClock();
+        var failures = new FailureLog(new CapturingLoggers(logger), clock, Options.Create(new FailureLogOptions { RepeatInterval = TimeSpan.FromMinutes(1) }));
+        var context = new FakeCallContext();
+        context.UserState["__HttpContext"] = new DefaultHttpContext { RequestServices = new ServiceCollection().AddSingleton(failures).BuildServiceProvider() };
+        void Fail(int times)
         {
-            for (var i = 0; i < 3; i++)
+            for (var i = 0; i < times; i++)
             {
                 Exception bug;
                 try { throw new NotSupportedException("a bug"); }
                 catch (NotSupportedException thrown) { bug = thrown; }
-                Assert.Equal((int)Code.Internal, RpcStatusMapping.ToStatus(bug, new FakeCallContext()).Code);
+                Assert.Equal((int)Code.Internal, RpcStatusMapping.ToStatus(bug, context).Code);
             }
         }
-        finally { UnexpectedFailures.Logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance; }
-        var mine = logger.Entries.Where(e => e.Message.Contains(nameof(A_bug_is_internal_and_is_logged_with_its_stack_once))).ToList();
-        Assert.Equal(3, mine.Count);
-        Assert.Single(mine, e => e.Exception is not null);
-        Assert.Equal([LogLevel.Error, LogLevel.Warning, LogLevel.Warning], mine.Select(e => e.Level));
+
+        Fail(100);
+        var first = Assert.Single(logger.Entries);
+        Assert.Equal(LogLevel.Error, first.Level);
+        Assert.NotNull(first.Exception);
+        Assert.Contains(nameof(A_bug_is_internal_and_is_logged_with_its_stack_once_then_counted_per_interval), first.Message);
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Fail(1);
+        Assert.Equal(2, logger.Entries.Count);
+        var summary = logger.Entries[1];
+        Assert.Equal(LogLevel.Warning, summary.Level);
+        Assert.Null(summary.Exception);
+        Assert.Contains("100 times since", summary.Message);
+    }
+
+    private sealed class CapturingLoggers(ILogger logger) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) => logger;
+        public void AddProvider(ILoggerProvider provider) { }
+        public void Dispose() { }
     }
 
     [Fact]
@@ -93,7 +115,7 @@ public sealed class StatusMappingTests
 /// A ServerCallContext for mapping tests: a live call with no deadline.
 public sealed class FakeCallContext : ServerCallContext
 {
-    protected override string MethodCore => "/evidencehub.v1.Test/" + nameof(StatusMappingTests.A_bug_is_internal_and_is_logged_with_its_stack_once);
+    protected override string MethodCore => "/evidencehub.v1.Test/" + nameof(StatusMappingTests.A_bug_is_internal_and_is_logged_with_its_stack_once_then_counted_per_interval);
     protected override string HostCore => "localhost";
     protected override string PeerCore => "test";
     protected override DateTime DeadlineCore => DateTime.MaxValue;
