@@ -49,12 +49,12 @@ public static class AuditCommands
                 if (run.Output.Json) { run.Output.Message(e); continue; }
                 table.AddRow(Output.Cell(e.Version.ToString()), Output.Cell(Output.Time(e.Timestamp)),
                     Output.Cell(e.User.Length > 0 ? $"{e.Unit} / {e.User}" : e.Unit), Output.Cell(e.EventType), Output.Cell(Summary(e.DataJson)),
-                    Output.Cell(e.HasLogPosition ? $"#{e.LogPosition}" : "pending"));
+                    Output.Cell(e.HasLogPosition ? $"#{e.LogPosition}" : "-"));
             }
             if (!run.Output.Json)
             {
                 run.Output.Render(table.Title($"case {caseId}: {count} events"));
-                run.Output.Note("The log column is the event's position in the tamper-evident log; check one with `evidencehub audit prove --case <case> --version <v>`.");
+                run.Output.Note("The log column is the event's position in the tamper-evident log, shown to auditors only ('-' for a unit, and while the log trails the store by a moment); check one with `evidencehub audit prove --case <case> --version <v>`.");
             }
             return ExitCodes.Ok;
         });

@@ -45,6 +45,11 @@ public sealed class AuditService(
             $"events of case {caseId}, versions {request.AfterVersion + 1} to {version}, with their data", caseId,
             HubTelemetry.CorrelationIdOf(context)), cancellation);
 
+        // Where an event sits in the store's global order and in the log counts every event in between, other units'
+        // and hidden cases' included: only auditors, who may see all of them, get it. (The leaf hash commits to the
+        // sequence, and everything else in the leaf is in the unit's own answer, so it would give the sequence away.)
+        var withGlobalOrder = caller.Is(Roles.Auditor);
+
         // Page by stream version: one page in memory at a time, whatever the case's length.
         await using var connection = await database.Open(cancellation);
         var after = request.AfterVersion;
@@ -66,8 +71,8 @@ public sealed class AuditService(
                 await using var rows = await command.ExecuteReaderAsync(cancellation);
                 while (await rows.ReadAsync(cancellation))
                 {
-                    var replayed = Replayed(StoredEvent.Read(rows));
-                    if (!rows.IsDBNull(StoredEvent.ColumnCount))
+                    var replayed = Replayed(StoredEvent.Read(rows), withGlobalOrder);
+                    if (withGlobalOrder && !rows.IsDBNull(StoredEvent.ColumnCount))
                     {
                         replayed.LogPosition = rows.GetInt64(StoredEvent.ColumnCount);
                         replayed.LeafHash = ByteString.CopyFrom(rows.GetFieldValue<byte[]>(StoredEvent.ColumnCount + 1));
@@ -388,12 +393,12 @@ public sealed class AuditService(
             Details = { Any.Pack(new Google.Rpc.BadRequest { FieldViolations = { new Google.Rpc.BadRequest.Types.FieldViolation { Field = field, Description = description } } }) },
         });
 
-    private static ReplayedEvent Replayed(StoredEvent e)
+    private static ReplayedEvent Replayed(StoredEvent e, bool withGlobalOrder)
     {
         var (unit, user) = Actor(e);
         return new ReplayedEvent
         {
-            Sequence = e.Sequence,
+            Sequence = withGlobalOrder ? e.Sequence : 0,
             Version = e.Version,
             EventType = e.Type,
             Timestamp = Timestamp.FromDateTime(DateTime.SpecifyKind(e.Timestamp, DateTimeKind.Utc)),

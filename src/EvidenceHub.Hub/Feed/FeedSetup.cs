@@ -13,6 +13,7 @@ public static class FeedSetup
         {
             options.Projections.Add<FeedProjection>(ProjectionLifecycle.Async);
             options.Schema.For<FeedEntry>().Index(e => new { e.Unit, e.Position });
+            options.Schema.For<FeedCounter>();
         });
         return builder;
     }

@@ -48,6 +48,23 @@ public sealed class AuditServiceTests(HubFixture hub)
         Assert.Equal(events.Skip(2).Select(e => e.Sequence), tail.Select(e => e.Sequence));
     }
 
+    /// An event's global sequence and log position count every event stored in between, other units' and hidden cases'
+    /// included: a unit's replay carries neither (nor the leaf hash, which commits to the sequence); an auditor's does.
+    [Fact]
+    public async Task A_unit_replaying_its_own_case_gets_no_global_sequence_or_log_position()
+    {
+        var nl = hub.Cases("NL-TBKK");
+        var caseId = await nl.OpenedCase();
+        await nl.AddSuspectIdentifierAsync(AddIdentifier(caseId, IdentifierKind.EmailAddress, Unique.Email()));
+
+        var audited = await Auditor.ReplayLogged(caseId);
+        Assert.All(audited, e => Assert.True(e.Sequence > 0 && e.HasLogPosition && !e.LeafHash.IsEmpty));
+
+        var own = await hub.Audit("NL-TBKK").Replay(caseId);
+        Assert.Equal(audited.Select(e => (e.Version, e.EventType, e.DataJson)), own.Select(e => (e.Version, e.EventType, e.DataJson)));
+        Assert.All(own, e => Assert.True(e.Sequence == 0 && !e.HasLogPosition && e.LeafHash.IsEmpty));
+    }
+
     [Fact]
     public async Task A_unit_replays_and_time_travels_its_own_cases_only_and_partners_nothing()
     {

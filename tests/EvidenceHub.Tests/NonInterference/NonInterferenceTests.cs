@@ -330,11 +330,22 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
         catch (RpcException) { }
     }
 
-    /// What the observer's tapped streams replay, and its feed up to a marker made after everything else.
+    /// What the observer's tapped streams and own cases replay (and its own cases as of their latest version), and its
+    /// feed up to a marker made after everything else.
     private static async Task Finish(World w, bool isUnit)
     {
         if (!isUnit) return;
         var audit = w.Hub.Audit(Observing);
+        foreach (var own in w.OwnCases)
+        {
+            using var replay = audit.ReplayCase(new ReplayCaseRequest { CaseId = own, Justification = "reviewing my own case" });
+            var events = await replay.ResponseStream.ReadAllAsync().ToListAsync();
+            w.Seen.SawReplay("ReplayCase(own)", events);
+            await w.Seen.Call("GetCaseAsOf(own)", () => audit.GetCaseAsOfAsync(new GetCaseAsOfRequest
+            {
+                CaseId = own, Justification = "reviewing my own case", Version = events[^1].Version,
+            }).ResponseAsync);
+        }
         foreach (var tap in w.Taps.Distinct())
         {
             try
