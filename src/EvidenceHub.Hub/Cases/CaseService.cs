@@ -202,14 +202,12 @@ public sealed class CaseService(
         var asked = $"case {caseId}";
         var page = CasePage.Of(request, caseId, limits.Value.Answers);
 
-        // The stream's version, the case file and its identifiers (kept in the identifier index) in one round trip; the
-        // version first, so that a change in between can only make it stale (refused if sent back), never too new.
+        // The stream's version and the case file first, and the visibility decided on them alone: a case the caller may
+        // not see then costs exactly what a missing one costs (its identifiers are never read). The version before the
+        // file, so that a change in between can only make it stale (refused if sent back), never too new.
         var batch = query.CreateBatchQuery();
         var loadingStream = batch.Events.FetchStreamState(caseId);
         var loadingFile = batch.Load<CaseFile>(caseId);
-        var loadingHoldings = batch.Query<IdentifierHolding>().Where(h => h.CaseId == caseId && h.AddedAtVersion > page.AfterIdentifierVersion)
-            .OrderBy(h => h.AddedAtVersion).Take(page.Size + 1).ToList();
-        var loadingLatest = batch.Query<IdentifierHolding>().Where(h => h.CaseId == caseId).OrderByDescending(h => h.AddedAtVersion).FirstOrDefault();
         await batch.Execute(context.CancellationToken);
         // Only a case stream has a case file. A case the caller may not see answers exactly as one that does not exist.
         var file = await loadingFile;
@@ -220,6 +218,13 @@ public sealed class CaseService(
             await accessLog.Record(new AccessEntry(caller, nameof(GetCase), AccessOutcome.Refused, justification, asked, null, caseId, correlationId), context.CancellationToken);
             throw target.NotFound();
         }
+
+        // Its identifiers (kept in the identifier index): this page, and the latest for the time of the last change.
+        var holdings = query.CreateBatchQuery();
+        var loadingHoldings = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId && h.AddedAtVersion > page.AfterIdentifierVersion)
+            .OrderBy(h => h.AddedAtVersion).Take(page.Size + 1).ToList();
+        var loadingLatest = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId).OrderByDescending(h => h.AddedAtVersion).FirstOrDefault();
+        await holdings.Execute(context.CancellationToken);
 
         // The last change is the file's, or a later identifier's (adding one leaves the file as it was).
         var updatedAt = (await loadingLatest)?.AddedAt is { } latest && latest > file!.UpdatedAt ? latest : file!.UpdatedAt;

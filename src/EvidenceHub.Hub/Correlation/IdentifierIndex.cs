@@ -2,6 +2,7 @@ using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Sharing;
 using Marten;
+using Marten.Services.BatchQuerying;
 
 namespace EvidenceHub.Hub.Correlation;
 
@@ -23,11 +24,11 @@ public sealed class IdentifierIndex
     private readonly Dictionary<string, IdentifierCorrelations> correlations;
     private readonly Dictionary<Guid, int> activeIdentifiers;
     private readonly Dictionary<Guid, CaseParty> parties;
-    private readonly Dictionary<string, HashSet<Guid>> visibleToCaller;
+    private readonly Dictionary<string, int> visibleToCaller;
 
     private IdentifierIndex(Dictionary<string, Dictionary<Guid, IdentifierHolding>> holdings, Dictionary<string, List<CaseParty>> holders,
         Dictionary<string, IdentifierCorrelations> correlations, Dictionary<Guid, int> activeIdentifiers, Dictionary<Guid, CaseParty> parties,
-        Dictionary<string, HashSet<Guid>> visibleToCaller)
+        Dictionary<string, int> visibleToCaller)
     {
         this.holdings = holdings;
         this.holders = holders;
@@ -48,12 +49,15 @@ public sealed class IdentifierIndex
     /// identifiers and those correlated on them; null for a case the index did not read.
     public CaseParty? PartyOf(Guid caseId) => parties.GetValueOrDefault(caseId);
 
-    /// Whether the calling unit may see (at least whom to contact) another case than the given one holding the
-    /// identifier: only then may a write result say anything about the identifier's other holders.
-    public bool SeesOtherHolder(string key, Guid caseId, Recipient caller)
+    /// How many cases other than the given one (the caller's own) hold the identifier and may be seen (at least whom to
+    /// contact) by the calling unit, counted up to the common threshold: what a write result may say about the
+    /// identifier's other holders rests on these alone, never on cases the caller may not see.
+    public int VisibleOtherHolders(string key, Guid caseId)
     {
-        if (visibleToCaller.TryGetValue(key, out var visible)) return visible.Any(id => id != caseId);
-        return HoldersOf(key).Any(h => h.CaseId != caseId && CaseDisclosure.Of(h, caller) != DisclosureLevel.None);
+        var visible = visibleToCaller.TryGetValue(key, out var count)
+            ? count
+            : throw new InvalidOperationException($"The identifier index was loaded without a caller for {key}.");
+        return Math.Max(0, visible - (HoldingOf(caseId, key) is null ? 0 : 1));
     }
 
     /// How many cases other than the given one hold the identifier.
@@ -83,8 +87,8 @@ public sealed class IdentifierIndex
         correlations.TryGetValue(key, out var found) ? found.NotToCorrelateBy : [];
 
     /// Takes the locks (in key order, so two transactions never wait on each other in a circle) and reads the index.
-    /// The cases behind a common identifier are not read: nothing will be correlated with them; for the calling unit's
-    /// write result, a query (with the disclosure predicate) tells only whether it may see some of them.
+    /// The cases behind a common identifier are not read: nothing will be correlated with them. For the calling unit's
+    /// write result, the same batch counts (with the disclosure predicate) the holders it may see.
     public static async Task<IdentifierIndex> LockAndLoad(IDocumentSession session, IReadOnlyCollection<string> keys, CorrelationOptions options,
         IReadOnlyCollection<Guid> cases, CancellationToken cancellation, Recipient? caller = null, DateTimeOffset now = default)
     {
@@ -101,6 +105,7 @@ public sealed class IdentifierIndex
         var counting = batch.Query<CaseCount>(
             $"SELECT jsonb_build_object('CaseId', c, 'Count', count(*)) FROM (SELECT CAST(data ->> 'CaseId' as uuid) AS c FROM {holdingTable} " +
             "WHERE CAST(data ->> 'CaseId' as uuid) = ANY(?)) h GROUP BY c", cases.Distinct().ToArray());
+        var visibleCounts = caller is null ? null : VisibleHolders(session, batch, ordered, caller, now, options);
         await batch.Execute(cancellation);
         var counts = cases.Distinct().ToDictionary(c => c, _ => 0);
         foreach (var count in await counting) counts[count.CaseId] = count.Count;
@@ -118,8 +123,7 @@ public sealed class IdentifierIndex
         var parties = caseIds.Length == 0
             ? []
             : (await session.LoadManyAsync<CaseSummary>(cancellation, caseIds)).ToDictionary(f => f.Id, f => f.Party);
-        var uncorrelating = ordered.Where(k => !correlating.ContainsKey(k)).ToArray();
-        var visible = caller is null || uncorrelating.Length == 0 ? [] : await VisibleHolders(session, uncorrelating, caller, now, cancellation);
+        var visible = visibleCounts is null ? [] : (await visibleCounts).ToDictionary(v => v.Key, v => v.Count);
         return new IdentifierIndex(
             casesByKey,
             ordered.ToDictionary(k => k, k => correlating.TryGetValue(k, out var ids)
@@ -128,25 +132,26 @@ public sealed class IdentifierIndex
             streamsByKey,
             counts,
             parties,
-            uncorrelating.ToDictionary(k => k, k => visible.Where(v => v.Key == k).Select(v => v.CaseId).ToHashSet()));
+            caller is null ? [] : ordered.ToDictionary(k => k, k => visible.GetValueOrDefault(k)));
     }
 
-    private sealed record VisibleHolding(string Key, Guid CaseId);
+    private sealed record VisibleCount(string Key, int Count);
 
-    /// Up to two cases per identifier that the caller may see: enough to know whether one is not the caller's own.
-    private static async Task<IReadOnlyList<VisibleHolding>> VisibleHolders(IDocumentSession session, string[] keys, Recipient caller, DateTimeOffset now, CancellationToken cancellation)
+    /// Per identifier, how many cases holding it the caller may see, counted up to one past the common threshold (the
+    /// caller's own case may be among them): enough to tell whether its other visible holders make the value common.
+    private static Task<IReadOnlyList<VisibleCount>> VisibleHolders(IDocumentSession session, IBatchedQuery batch, string[] keys, Recipient caller,
+        DateTimeOffset now, CorrelationOptions options)
     {
         string Table<T>() => session.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
         var sql = $"""
-            SELECT jsonb_build_object('Key', k, 'CaseId', v.case_id)
-            FROM {DisclosureSql.RecipientRelation} AS r, unnest(?::text[]) AS k,
-                 LATERAL (SELECT CAST(h.data ->> 'CaseId' AS uuid) AS case_id
-                          FROM {Table<IdentifierHolding>()} h,
-                               LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid)) AS c
-                          WHERE h.data ->> 'Key' = k AND {DisclosureSql.Discloses("c.data", "r")}
-                          LIMIT 2) AS v
+            SELECT jsonb_build_object('Key', k, 'Count', (SELECT count(*) FROM (
+                SELECT 1 FROM {Table<IdentifierHolding>()} h,
+                     LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid)) AS c
+                WHERE h.data ->> 'Key' = k AND {DisclosureSql.Discloses("c.data", "r")}
+                LIMIT {options.CommonThreshold + 1}) AS seen))
+            FROM {DisclosureSql.RecipientRelation} AS r, unnest(?::text[]) AS k
             """;
-        return await session.QueryAsync<VisibleHolding>(sql, cancellation, [.. DisclosureSql.Parameters(caller, now), keys]);
+        return batch.Query<VisibleCount>(sql, [.. DisclosureSql.Parameters(caller, now), keys]);
     }
 
     private sealed record CaseCount(Guid CaseId, int Count);
@@ -162,13 +167,14 @@ public sealed class IdentifierIndex
                 activeIdentifiers[added.CaseId] = activeIdentifiers.GetValueOrDefault(added.CaseId) + 1;
                 parties[added.CaseId] = CaseParty.Of(caseAfter);
                 // The burst's own unit added it, and a unit sees its own cases.
-                if (visibleToCaller.TryGetValue(added.Key, out var visible)) visible.Add(added.CaseId);
+                if (visibleToCaller.TryGetValue(added.Key, out var visible)) visibleToCaller[added.Key] = visible + 1;
                 break;
             case SuspectIdentifierRetracted retracted when holders.TryGetValue(retracted.Key, out var list):
                 holdings[retracted.Key].Remove(retracted.CaseId);
                 list.RemoveAll(p => p.CaseId == retracted.CaseId);
                 activeIdentifiers[retracted.CaseId] = activeIdentifiers.GetValueOrDefault(retracted.CaseId) - 1;
-                if (visibleToCaller.TryGetValue(retracted.Key, out var seen)) seen.Remove(retracted.CaseId);
+                // Its own case, counted (past the cap this may count one too few: a write result then says less, never more).
+                if (visibleToCaller.TryGetValue(retracted.Key, out var seen)) visibleToCaller[retracted.Key] = Math.Max(0, seen - 1);
                 break;
             case IIdentifierEvent identifierEvent:
                 var stream = correlations.TryGetValue(identifierEvent.Key, out var existing)

@@ -34,7 +34,6 @@ public static class IdentifierRequests
             {
                 var key = CanonicalFor(current!).Key;
                 var added = events.OfType<SuspectIdentifierAdded>().FirstOrDefault();
-                var me = new Recipient(caller.UnitId); // a write is no audit surface
                 return new CommandResult
                 {
                     // A new identifier's time is the event's, set by the database on commit: GetCase shows it.
@@ -42,7 +41,9 @@ public static class IdentifierRequests
                     // What the unit's feed will say, and no more: a value held only by cases it may not see answers
                     // exactly like a value nobody holds.
                     Correlations = events.OfType<CorrelationFound>().Count(found => CaseDisclosure.Of(found.Holding, new Recipient(found.Adding.Unit)) != DisclosureLevel.None),
-                    Common = (index.IsCommon(key) || events.OfType<IdentifierFlaggedCommon>().Any()) && index.SeesOtherHolder(key, current!.Id, me),
+                    // Common by the holders the unit may see (its own included), never by hidden ones: otherwise
+                    // a unit holding a value in enough cases of its own would learn whether a hidden case holds it.
+                    Common = index.VisibleOtherHolders(key, current!.Id) >= options.CommonThreshold,
                 };
             })
         {

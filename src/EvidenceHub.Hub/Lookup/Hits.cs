@@ -45,31 +45,39 @@ public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation, Tim
     /// A question with its token resolved, and the answer to it.
     public sealed record Answered(Question Question, LookupAnswer Answer);
 
-    /// One row of the lookup query: a key asked about (with the token that named it, if any), how many cases hold
-    /// it (for the common flag), and one case holding it that the caller may see.
+    /// One row of the lookup query: a key asked about (with the token that named it, if any), how many cases holding
+    /// it the caller may see (for the common flag, counted up to the threshold: a hidden holder must not make a value
+    /// common to a caller), and one case holding it that the caller may see.
     private sealed record Found(string? Token, string? Key, long Holders, IdentifierHolding? Holding, CaseSummary? Case);
 
     private string? sql;
 
     /// Resolves the blind tokens, finds the holdings the caller may see and reads the summaries of their cases: one
     /// round trip. A case the caller may not see is filtered by the disclosure predicate where its holding is read,
-    /// so it costs what an absent one costs. The summary is a lateral subquery, so that it is always read by its
+    /// so it costs what an absent one costs; a token nobody holds is probed like a held one, so an unknown token and one
+    /// held only by hidden cases run the same statement and the same index lookups. The summary is a lateral subquery, so that it is always read by its
     /// key: as a join, with statistics not yet gathered, PostgreSQL hashed every case summary for a single lookup.
     private string Sql(IQuerySession session)
     {
         string Table<T>() => session.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
+        // Probed with '' (no key is empty) for a token nobody holds, so that it runs the statements a held token runs.
         return sql ??= $"""
             SELECT jsonb_build_object('Token', w.token, 'Key', w.key, 'Holding', v.holding, 'Case', v.summary,
-                'Holders', (SELECT count(*) FROM {Table<IdentifierHolding>()} x WHERE x.data ->> 'Key' = w.key))
+                'Holders', (SELECT count(*) FROM (
+                    SELECT 1 FROM {Table<IdentifierHolding>()} x,
+                         LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(x.data ->> 'CaseId' AS uuid)) AS xc
+                    WHERE x.data ->> 'Key' = w.probe AND {DisclosureSql.Discloses("xc.data", "r")}
+                    LIMIT {correlation.CommonThreshold}) AS seen))
             FROM {DisclosureSql.RecipientRelation} AS r
-            CROSS JOIN (SELECT NULL::text, k FROM unnest(?::text[]) AS k
+            CROSS JOIN (SELECT NULL::text, k, k FROM unnest(?::text[]) AS k
                   UNION ALL
-                  SELECT t.id, t.data ->> 'Key' FROM {Table<BlindToken>()} t WHERE t.id = ANY(?::text[])) AS w(token, key)
+                  SELECT q.id, t.data ->> 'Key', COALESCE(t.data ->> 'Key', '')
+                  FROM unnest(?::text[]) AS q(id) LEFT JOIN {Table<BlindToken>()} t ON t.id = q.id) AS w(token, key, probe)
             LEFT JOIN LATERAL (
                 SELECT h.data AS holding, c.data AS summary
                 FROM {Table<IdentifierHolding>()} h,
                      LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid)) AS c
-                WHERE h.data ->> 'Key' = w.key AND {DisclosureSql.Discloses("c.data", "r")}) AS v ON true
+                WHERE h.data ->> 'Key' = w.probe AND {DisclosureSql.Discloses("c.data", "r")}) AS v ON true
             """;
     }
 

@@ -9,8 +9,9 @@ using Microsoft.Extensions.Options;
 namespace EvidenceHub.Hub.Lookup;
 
 /// How many identifiers a unit may look up: a token bucket per unit (Limits:LookupQuota), so that hit / no-hit cannot
-/// be turned into a sweep of a whole number range. Lookup and each BatchLookup item spend one token; GetNetwork needs
-/// one to start and is then charged for every identifier it disclosed, which may leave the bucket in debt.
+/// be turned into a sweep of a whole number range. Lookup and each BatchLookup item spend one token, EvaluateBlinded one
+/// per blinded element (each is a lookup in the making: the token it yields is looked up without the identifier, so the
+/// evaluation is where a sweep of blinded values must be stopped); GetNetwork needs one to start and is then charged for every identifier it disclosed, which may leave the bucket in debt.
 /// Kept in memory, per hub instance: behind a load balancer of N instances a unit gets up to N times the quota.
 public sealed class LookupQuota(IOptions<HubLimits> limits, TimeProvider clock)
 {
@@ -18,8 +19,9 @@ public sealed class LookupQuota(IOptions<HubLimits> limits, TimeProvider clock)
 
     private readonly ConcurrentDictionary<string, Bucket> buckets = new(StringComparer.Ordinal);
 
-    /// Takes one lookup from the caller's quota, or refuses with RESOURCE_EXHAUSTED and when to retry.
-    public void Spend(Caller caller) => Take(caller, 1, mayOwe: false);
+    /// Takes lookups from the caller's quota (one unless told), or refuses with RESOURCE_EXHAUSTED and when to retry,
+    /// taking none.
+    public void Spend(Caller caller, long lookups = 1) => Take(caller, lookups, mayOwe: false);
 
     /// Charges identifiers already disclosed (a network's): never refuses, but the next lookups wait for the debt.
     public void Charge(Caller caller, long identifiers)

@@ -184,6 +184,7 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
     {
         var caller = Caller.From(context.GetHttpContext());
         var justification = Justified(request.Justification);
+        quota.Spend(caller, request.BlindedElements.Count);
         var (keyId, evaluated) = tokens.Oprf.Evaluate(request.BlindedElements);
         await accessLog.Record(new AccessEntry(caller, nameof(EvaluateBlinded), AccessOutcome.Allowed, justification,
             $"{evaluated.Count} blinded elements", $"{evaluated.Count} OPRF evaluations under key {keyId}", null, HubTelemetry.CorrelationIdOf(context)), context.CancellationToken);

@@ -10,8 +10,8 @@ using Marten;
 namespace EvidenceHub.Hub.Lookup;
 
 /// A suspect network: the connected group of cases and identifiers reached from one identifier or case, walking
-/// case → its identifiers → the other cases holding them. Common identifiers are not walked (they would join
-/// everything). What the caller learns of each case is what CaseDisclosure.Of allows it: a case it may not see is neither
+/// case → its identifiers → the other cases holding them. Identifiers common among the cases the caller may see are not
+/// walked (they would join everything); hidden holders never make an identifier common here. What the caller learns of each case is what CaseDisclosure.Of allows it: a case it may not see is neither
 /// shown nor walked through (filtered inside the queries, so it costs what an absent case costs); a case it may only
 /// contact is shown (owner, country, reference) with just the identifiers by which it was reached, never its others
 /// nor its victims, and is not walked through; a case it may see in summary is shown whole and walked. The walk stops,
@@ -29,7 +29,8 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
         return await walk.From([], [start]);
     }
 
-    /// One holding the caller may see, with its case's summary; Holders counts every case holding the key.
+    /// One holding the caller may see, with its case's summary; Holders counts the cases holding the key that the caller
+    /// may see (up to the common threshold), so that whether a common identifier is walked depends on them alone.
     private sealed record Reached(IdentifierHolding Holding, CaseSummary Case, long Holders);
 
     private sealed class Walk(IQuerySession session, CorrelationOptions correlation, AnswerLimits limits, Recipient caller, DateTimeOffset now,
@@ -50,7 +51,11 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
         /// The holdings of the given identifiers (or of the given cases) that the caller may see, with their cases.
         private async Task<IReadOnlyList<Reached>> Holdings(string[]? keys, Guid[]? caseIds) => await session.QueryAsync<Reached>($"""
             SELECT jsonb_build_object('Holding', h.data, 'Case', c.data,
-                'Holders', (SELECT count(*) FROM {Table<IdentifierHolding>()} x WHERE x.data ->> 'Key' = h.data ->> 'Key'))
+                'Holders', (SELECT count(*) FROM (
+                    SELECT 1 FROM {Table<IdentifierHolding>()} x,
+                         LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(x.data ->> 'CaseId' AS uuid)) AS xc
+                    WHERE x.data ->> 'Key' = h.data ->> 'Key' AND {DisclosureSql.Discloses("xc.data", "r")}
+                    LIMIT {correlation.CommonThreshold}) AS seen))
             FROM {DisclosureSql.RecipientRelation} AS r, {Table<IdentifierHolding>()} h,
                  LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid)) AS c
             WHERE {(keys is not null ? "h.data ->> 'Key' = ANY(?::text[])" : "CAST(h.data ->> 'CaseId' AS uuid) = ANY(?::uuid[])")}

@@ -1,6 +1,8 @@
 using EvidenceHub.Contracts.V1;
+using EvidenceHub.Oprf;
 using EvidenceHub.Tests.Audit;
 using EvidenceHub.Tests.Infrastructure;
+using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Core;
 using Microsoft.AspNetCore.Hosting;
@@ -200,6 +202,29 @@ public sealed class LimitsTests(HubFixture hub) : IAsyncLifetime
         Assert.False((await limited.Lookups("NL-TBKK").LookupAsync(query)).Hit);
         // GetNetwork counts against the same quota.
         Assert.Equal(StatusCode.ResourceExhausted, (await Failure(() => partner.GetNetworkAsync(new GetNetworkRequest { Identifier = query.Identifier, Justification = Why }).ResponseAsync)).Code);
+    }
+
+    [Fact]
+    public async Task Blinded_elements_are_charged_to_the_lookup_quota_one_each()
+    {
+        var partner = limited.Lookups("US-HSI-C3"); // a burst of 3
+        EvaluateBlindedRequest Blinded(int count) => new()
+        {
+            Justification = Why,
+            BlindedElements = { Enumerable.Range(0, count).Select(_ => ByteString.CopyFrom(Ristretto255Oprf.Blind(OprfToken.Input("email:" + Unique.Email())).Element)) },
+        };
+
+        Assert.Equal(2, (await partner.EvaluateBlindedAsync(Blinded(2))).EvaluatedElements.Count);
+        // Two more than the one left: refused whole, nothing evaluated and nothing taken.
+        var refused = await Failure(() => partner.EvaluateBlindedAsync(Blinded(2)).ResponseAsync);
+        Assert.Equal(StatusCode.ResourceExhausted, refused.Code);
+        Assert.Equal("LOOKUP_QUOTA_EXCEEDED", Info(refused.Status).Reason);
+        Assert.True(refused.Status.GetDetail<RetryInfo>().RetryDelay.ToTimeSpan() > TimeSpan.Zero);
+        Assert.Equal("unit:US-HSI-C3", refused.Status.GetDetail<QuotaFailure>().Violations.Single().Subject);
+        // The same quota as lookups: the one left is a lookup, and then nothing is left.
+        var query = new LookupRequest { Identifier = new IdentifierQuery { Raw = new SuspectIdentifierInput { Kind = IdentifierKind.EmailAddress, Value = Unique.Email() } }, Justification = Why };
+        Assert.False((await partner.LookupAsync(query)).Hit);
+        Assert.Equal(StatusCode.ResourceExhausted, (await Failure(() => partner.EvaluateBlindedAsync(Blinded(1)).ResponseAsync)).Code);
     }
 
     [Fact]
