@@ -136,14 +136,15 @@ public sealed class CaseService(
                 for (var r = 0; r < runnable.Count; r++) outcomes[runnable[r].Index] = ran[r];
                 HubTelemetry.CountOutcomes(outcomes.Select(o => o.Result is not null));
 
-                // Every refused command is in the access log before its answer leaves.
+                // Every refused or failed command is in the access log before its answer leaves.
+                var statuses = outcomes.Select(o => o.Failure is { } failure ? RpcStatusMapping.ToStatus(failure, context) : null).ToArray();
                 var refusals = new List<AccessEntry>();
                 for (var i = 0; i < burst.Count; i++)
-                    if (outcomes[i].Failure is Rejection refused)
+                    if (statuses[i] is { } status)
                         refusals.Add(Undecodable.Of(burst[i]) is null
-                            ? Refusal(caller, RequestOf(burst[i]), commands[i], refused, correlationId, inSync: true)
+                            ? Refusal(caller, RequestOf(burst[i]), commands[i], status, correlationId, inSync: true)
                             : new AccessEntry(caller, nameof(Sync), AccessOutcome.Refused, null, $"command {sequence + i} in Sync: {RefusalRecords.UndecodableRequest}",
-                                RefusalRecords.Nothing(refused.Status), null, correlationId));
+                                RefusalRecords.Nothing(status), null, correlationId));
                 await accessLog.RecordItems(refusals, cancellation);
 
                 var results = new List<SyncResult>(burst.Count);
@@ -151,7 +152,7 @@ public sealed class CaseService(
                 {
                     var result = new SyncResult { Sequence = sequence++, CommandId = Fields.Bounded(CommandIdOf(burst[i]), Fields.MaxCommandIdLength) };
                     if (outcomes[i].Result is { } done) result.Result = done;
-                    else result.Error = RpcStatusMapping.ToStatus(outcomes[i].Failure!, context);
+                    else result.Error = statuses[i];
                     results.Add(result);
                 }
                 // One burst's results in flight at most: a client that stops reading holds the hub back, not its memory.
@@ -258,7 +259,7 @@ public sealed class CaseService(
         catch (Rejection rejection)
         {
             HubTelemetry.CountOutcomes([false]);
-            await accessLog.Record(Refusal(caller, request, command, rejection, correlationId, inSync: false), context.CancellationToken);
+            await accessLog.Record(Refusal(caller, request, command, rejection.Status, correlationId, inSync: false), context.CancellationToken);
             throw;
         }
     }
@@ -295,7 +296,7 @@ public sealed class CaseService(
     /// The access record of a refused command: the operation, the case asked for (by id, or by the caller's
     /// reference) and what was refused. The case id is recorded even when no such case exists or the caller may not
     /// see it, so that an auditor finds probes of a case among its records.
-    private static AccessEntry Refusal(Caller caller, IMessage? request, CaseCommand? command, Rejection rejection, string correlationId, bool inSync)
+    private static AccessEntry Refusal(Caller caller, IMessage? request, CaseCommand? command, Google.Rpc.Status status, string correlationId, bool inSync)
     {
         var operation = request?.Descriptor.Name is { } name ? (name.EndsWith("Request", StringComparison.Ordinal) ? name[..^"Request".Length] : name) : nameof(Sync);
         Guid? caseId = Guid.TryParse(StringField(request, "case_id"), out var asked) ? asked
@@ -303,7 +304,7 @@ public sealed class CaseService(
         var reference = StringField(request, "case_reference").Trim();
         if (reference.Length > Fields.MaxReferenceLength) reference = reference[..Fields.MaxReferenceLength];
         var what = operation + (caseId is { } id ? $" on case {id}" : "") + (reference.Length > 0 ? $" (case reference {reference})" : "") + (inSync ? " in Sync" : "");
-        return new AccessEntry(caller, operation, AccessOutcome.Refused, null, what, RefusalRecords.Nothing(rejection.Status), caseId, correlationId);
+        return new AccessEntry(caller, operation, RefusalRecords.OutcomeOf(status), null, what, RefusalRecords.Nothing(status), caseId, correlationId);
     }
 
     private static IMessage? RequestOf(SyncCommand command) => command.CommandCase switch

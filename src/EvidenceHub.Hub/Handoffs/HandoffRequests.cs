@@ -16,9 +16,8 @@ public static class HandoffRequests
         var target = units.Find(targetId) ?? throw Rejection.NotFound("unit", targetId, "target_unit");
         var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
         var newHandoffId = Guid.CreateVersion7();
-        var now = clock.GetUtcNow();
         return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
-            Decide: (current, _) => HandoffDecisions.Request(CaseRequests.Existing(current, caseId), caller, target, reason, newHandoffId, now, options),
+            Decide: (current, _) => HandoffDecisions.Request(CaseRequests.Existing(current, caseId), caller, target, reason, newHandoffId, clock.GetUtcNow(), options),
             Describe: (_, _, _) => new CommandResult { HandoffId = newHandoffId.ToString() });
     }
 
@@ -26,9 +25,8 @@ public static class HandoffRequests
     {
         var commandId = Fields.CommandId(request.CommandId);
         var handoffId = Fields.Id(request.HandoffId, "handoff_id");
-        var now = clock.GetUtcNow();
         return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
-            Decide: (current, _) => HandoffDecisions.Accept(CaseRequests.Existing(current, caseId), caller, handoffId, now),
+            Decide: (current, _) => HandoffDecisions.Accept(CaseRequests.Existing(current, caseId), caller, handoffId, clock.GetUtcNow()),
             Describe: (_, _, _) => new CommandResult { HandoffId = handoffId.ToString() });
     }
 
@@ -37,9 +35,8 @@ public static class HandoffRequests
         var commandId = Fields.CommandId(request.CommandId);
         var handoffId = Fields.Id(request.HandoffId, "handoff_id");
         var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
-        var now = clock.GetUtcNow();
         return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
-            Decide: (current, _) => HandoffDecisions.Decline(CaseRequests.Existing(current, caseId), caller, handoffId, reason, now),
+            Decide: (current, _) => HandoffDecisions.Decline(CaseRequests.Existing(current, caseId), caller, handoffId, reason, clock.GetUtcNow()),
             Describe: (_, _, _) => new CommandResult { HandoffId = handoffId.ToString() });
     }
 
@@ -48,9 +45,8 @@ public static class HandoffRequests
         var commandId = Fields.CommandId(request.CommandId);
         var handoffId = Fields.Id(request.HandoffId, "handoff_id");
         var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
-        var now = clock.GetUtcNow();
         return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
-            Decide: (current, _) => HandoffDecisions.Cancel(CaseRequests.Existing(current, caseId), caller, handoffId, reason, now),
+            Decide: (current, _) => HandoffDecisions.Cancel(CaseRequests.Existing(current, caseId), caller, handoffId, reason, clock.GetUtcNow()),
             Describe: (_, _, _) => new CommandResult { HandoffId = handoffId.ToString() });
     }
 

@@ -149,14 +149,17 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
     {
         var caller = Caller.From(context.GetHttpContext());
         var justification = Justified(request.Justification);
-        quota.Spend(caller);
-        var network = request.StartCase switch
+        // The start is checked before the quota is spent: a refused request costs nothing.
+        var start = request.StartCase switch
         {
-            GetNetworkRequest.StartOneofCase.Identifier => await networks.AroundIdentifier(query,
-                (await Hits.ResolveTokens(query, [hits.Resolve(request.Identifier, caller)], context.CancellationToken))[0], caller, context.CancellationToken),
-            GetNetworkRequest.StartOneofCase.CaseId => await networks.AroundCase(query, Fields.CaseId(request.CaseId), caller, context.CancellationToken),
+            GetNetworkRequest.StartOneofCase.Identifier => (Question: hits.Resolve(request.Identifier, caller), CaseId: (Guid?)null),
+            GetNetworkRequest.StartOneofCase.CaseId => (Question: null, CaseId: Fields.CaseId(request.CaseId)),
             _ => throw Rejection.InvalidArgument("start", "is required: an identifier or a case id"),
         };
+        quota.Spend(caller);
+        var network = start.CaseId is { } caseId
+            ? await networks.AroundCase(query, caseId, caller, context.CancellationToken)
+            : await networks.AroundIdentifier(query, (await Hits.ResolveTokens(query, [start.Question!], context.CancellationToken))[0], caller, context.CancellationToken);
         await accessLog.Record(new AccessEntry(caller, nameof(GetNetwork), AccessOutcome.Allowed, justification,
             request.StartCase == GetNetworkRequest.StartOneofCase.CaseId ? $"network around case {request.CaseId}" : "network around an identifier",
             $"{network.Cases.Count} cases ({string.Join(", ", network.Cases.Select(c => $"{c.OwnerUnit} {c.CaseReference}"))}), {network.Identifiers.Count} identifiers, victim counts by country",
@@ -184,6 +187,8 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
     {
         var caller = Caller.From(context.GetHttpContext());
         var justification = Justified(request.Justification);
+        // A refused request costs no quota: the elements are checked before they are paid for.
+        tokens.Oprf.Check(request.BlindedElements);
         quota.Spend(caller, request.BlindedElements.Count);
         var (keyId, evaluated) = tokens.Oprf.Evaluate(request.BlindedElements);
         await accessLog.Record(new AccessEntry(caller, nameof(EvaluateBlinded), AccessOutcome.Allowed, justification,

@@ -61,8 +61,17 @@ public sealed class OprfKeys
         return keys.ContainsKey(keyId) ? null : $"names OPRF key id '{keyId}', which is not an active OPRF key";
     }
 
-    /// BlindEvaluate under the current key, every element checked first: a bad one fails the call, naming its index.
+    /// BlindEvaluate under the current key, every element checked first (Check): a bad one fails the call, naming its
+    /// index.
     public (string KeyId, List<ByteString> Evaluated) Evaluate(IReadOnlyList<ByteString> blindedElements, string field = "blinded_elements")
+    {
+        Check(blindedElements, field);
+        var key = keys[CurrentKeyId!];
+        return (CurrentKeyId!, blindedElements.Select(e => UnsafeByteOperations.UnsafeWrap(key.BlindEvaluate(e.Span))).ToList());
+    }
+
+    /// What Evaluate refuses, without evaluating: so that a refused call costs the caller no quota.
+    public void Check(IReadOnlyList<ByteString> blindedElements, string field = "blinded_elements")
     {
         if (CurrentKeyId is null) throw Rejection.FailedPrecondition("NO_OPRF_KEY", "the hub has no OPRF key configured, so it cannot evaluate blinded elements");
         if (blindedElements.Count == 0) throw Rejection.InvalidArgument(field, "is required: at least one blinded element");
@@ -70,7 +79,5 @@ public sealed class OprfKeys
             throw Rejection.InvalidArgument(field, $"holds {blindedElements.Count} elements; at most {Options.MaxBlindedElementsPerCall} per call");
         for (var i = 0; i < blindedElements.Count; i++)
             if (Ristretto255Oprf.ElementProblem(blindedElements[i].Span) is { } problem) throw Rejection.InvalidArgument($"{field}[{i}]", problem);
-        var key = keys[CurrentKeyId];
-        return (CurrentKeyId, blindedElements.Select(e => UnsafeByteOperations.UnsafeWrap(key.BlindEvaluate(e.Span))).ToList());
     }
 }

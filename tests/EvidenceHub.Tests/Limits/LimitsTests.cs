@@ -214,6 +214,13 @@ public sealed class LimitsTests(HubFixture hub) : IAsyncLifetime
             BlindedElements = { Enumerable.Range(0, count).Select(_ => ByteString.CopyFrom(Ristretto255Oprf.Blind(OprfToken.Input("email:" + Unique.Email())).Element)) },
         };
 
+        // A refused request costs nothing: three calls with a bad element, each INVALID_ARGUMENT, leave the burst whole.
+        for (var i = 0; i < 3; i++)
+        {
+            var bad = Blinded(2);
+            bad.BlindedElements[1] = ByteString.CopyFrom(new byte[32]); // the identity element
+            Assert.Equal((StatusCode.InvalidArgument, "blinded_elements[1]"), ((await Failure(() => partner.EvaluateBlindedAsync(bad).ResponseAsync)) is var f ? (f.Code, f.Field) : default));
+        }
         Assert.Equal(2, (await partner.EvaluateBlindedAsync(Blinded(2))).EvaluatedElements.Count);
         // Two more than the one left: refused whole, nothing evaluated and nothing taken.
         var refused = await Failure(() => partner.EvaluateBlindedAsync(Blinded(2)).ResponseAsync);
