@@ -27,19 +27,10 @@ public sealed class AccessLogPoisoningTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         database = await TestDatabase.Create();
-        var port = FreePort();
-        var serverCertificate = pki.ServerCertificate();
-        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        (factory, address) = RealKestrel.Start(pki, host =>
         {
             foreach (var (key, value) in HubFixture.HubSettings(database, pki)) host.UseSetting(key, value);
         });
-        factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen =>
-        {
-            listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2;
-            listen.UseHttps(serverCertificate);
-        }));
-        factory.StartServer();
-        address = new Uri($"https://localhost:{port}");
     }
 
     [Fact]
@@ -114,13 +105,6 @@ public sealed class AccessLogPoisoningTests : IAsyncLifetime
                 },
             },
         });
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async Task DisposeAsync()
     {

@@ -32,20 +32,11 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         postgres = await PrivatePostgres.Start();
-        var port = PortOf();
-        var serverCertificate = pki.ServerCertificate();
-        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        (factory, address) = RealKestrel.Start(pki, host =>
         {
             foreach (var (key, value) in HubFixture.HubSettings(postgres.ConnectionString, pki)) host.UseSetting(key, value);
             host.ConfigureLogging(logging => logging.AddProvider(logs));
         });
-        factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen =>
-        {
-            listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2;
-            listen.UseHttps(serverCertificate);
-        }));
-        factory.StartServer();
-        address = new Uri($"https://localhost:{port}");
     }
 
     public async Task DisposeAsync()
@@ -264,12 +255,5 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
                     traces.Enqueue($"{category} {exception.GetType().Name}");
             }
         }
-    }
-
-    private static int PortOf()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -33,9 +33,7 @@ public sealed class ConnectionReuseTests(ITestOutputHelper output) : IAsyncLifet
     public async Task InitializeAsync()
     {
         database = await TestDatabase.Create();
-        var port = FreePort();
-        var serverCertificate = pki.ServerCertificate();
-        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        (factory, address) = RealKestrel.Start(pki, host =>
         {
             foreach (var (key, value) in HubFixture.HubSettings(database, pki)) host.UseSetting(key, value);
             // What ends the streams here: an answer over the send limit (an innocent GetCase answer is 112 bytes, the
@@ -44,13 +42,6 @@ public sealed class ConnectionReuseTests(ITestOutputHelper output) : IAsyncLifet
             host.UseSetting("Limits:Streams:IdleTimeoutSeconds", "5");
             host.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(log));
         });
-        factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen =>
-        {
-            listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2;
-            listen.UseHttps(serverCertificate);
-        }));
-        factory.StartServer();
-        address = new Uri($"https://localhost:{port}");
     }
 
     public async Task DisposeAsync()
@@ -187,13 +178,6 @@ public sealed class ConnectionReuseTests(ITestOutputHelper output) : IAsyncLifet
             },
         },
     });
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// Every line the hub logs, kept for the test to search.
     private sealed class CapturedLog : ILoggerProvider
