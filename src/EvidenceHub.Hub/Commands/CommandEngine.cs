@@ -123,7 +123,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
                 var decision = command.Decide(state, index, now);
                 var caseEvents = Append(session, decision.Events, command, stream);
                 var result = Completed(command, decision.Result, version + caseEvents);
-                if (!alone && stream is not null)
+                if (!alone)
                 {
                     // Only a later command of the burst reads what this one left.
                     var eventVersion = version;
@@ -136,10 +136,8 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
                         }
                         index.Record(@event, state, new CaseRevision(eventVersion, now));
                     }
-                    stream.State = state;
+                    if (stream is not null) stream.State = state;
                 }
-                else if (!alone)
-                    foreach (var @event in decision.Events) index.Record(@event, null, default);
                 if (stream is not null) stream.Version = version + caseEvents;
                 appended += decision.Events.Count;
 
