@@ -37,7 +37,7 @@ public abstract record Command
     public abstract Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now);
 
     /// Commands other than OpenCase need the case to exist (the engine checks it first; this keeps deciders total).
-    protected CaseFile Existing(CaseFile? state) => state ?? throw (Case ?? new CaseTarget(Guid.Empty, null)).NotFound();
+    protected CaseFile Existing(CaseFile? state) => state ?? throw Case.GetValueOrDefault().NotFound();
 }
 
 /// What a decider decided: the events to append and the answer to the caller (before the engine adds the case's id,
