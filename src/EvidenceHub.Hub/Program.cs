@@ -40,7 +40,9 @@ builder.Logging.AddConsole(console => console.FormatterName = EscapingConsoleFor
 builder.Services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("postgresql");
 builder.Services.AddGrpcReflection();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<CaseCommandExecutor>();
+builder.Services.AddSingleton<CommandEngine>();
+builder.Services.AddSingleton<CommandCatalog>();
+builder.Services.AddScoped<SyncPipeline>();
 builder.Services.AddOptions<EvidenceHub.Hub.Handoffs.HandoffOptions>().Bind(builder.Configuration.GetSection("Handoffs"))
     .Validate(o => o.PendingFor > TimeSpan.Zero, "Handoffs:PendingFor must be a positive time span (e.g. 2.00:00:00 for 48 hours)").ValidateOnStart();
 builder.AddAudit();

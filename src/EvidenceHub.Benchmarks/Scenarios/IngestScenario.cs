@@ -85,7 +85,7 @@ public sealed class IngestScenario(BenchContext bench)
         var caughtUp = await bench.Settled();
 
         var marten = await RawMarten(plan, $"{BaselineSchema}_{order.ToString().ToLowerInvariant()}");
-        var martenInBursts = await RawMarten(plan, $"{BaselineSchema}_{order.ToString().ToLowerInvariant()}_bursts", CaseService.MaxSyncBurst);
+        var martenInBursts = await RawMarten(plan, $"{BaselineSchema}_{order.ToString().ToLowerInvariant()}_bursts", EvidenceHub.Hub.Commands.SyncPipeline.MaxSyncBurst);
         bench.Report.Add(new ResultRow($"Ingest: Sync of AddSuspectIdentifier, {Describe(order)}")
         {
             Hub = hub.Rate, Baseline = marten.Rate, BaselineName = $"raw Marten, same order, {MartenBatch} per SaveChanges",
@@ -97,9 +97,9 @@ public sealed class IngestScenario(BenchContext bench)
         });
         bench.Report.Add(new ResultRow($"Ingest, diagnostic: the same Sync against raw Marten in batches of the hub's largest burst, {Describe(order)}")
         {
-            Hub = hub.Rate, Baseline = martenInBursts.Rate, BaselineName = $"raw Marten, same order, {CaseService.MaxSyncBurst} per SaveChanges",
+            Hub = hub.Rate, Baseline = martenInBursts.Rate, BaselineName = $"raw Marten, same order, {EvidenceHub.Hub.Commands.SyncPipeline.MaxSyncBurst} per SaveChanges",
             BaselineP50Ms = martenInBursts.Latencies.Percentile(50), BaselineP99Ms = martenInBursts.Latencies.Percentile(99),
-            Note = $"the hub runs up to {CaseService.MaxSyncBurst} commands that arrive together in one transaction; the issue's baseline batches {MartenBatch}",
+            Note = $"the hub runs up to {EvidenceHub.Hub.Commands.SyncPipeline.MaxSyncBurst} commands that arrive together in one transaction; the issue's baseline batches {MartenBatch}",
         });
         return new Measured(plan, hub, marten);
     }

@@ -21,7 +21,7 @@ public sealed class CommandReceipt
     public static string FingerprintOf(IMessage request) => Convert.ToHexStringLower(SHA256.HashData(request.ToByteArray()));
 
     /// The original answer, for a retry of the same command; a different command under a used id is refused.
-    public T Replay<T>(MessageParser<T> parser, string fingerprint, string commandId) where T : IMessage<T>
+    public IMessage Replay(MessageParser parser, string fingerprint, string commandId)
     {
         if (Fingerprint != fingerprint)
             throw Rejection.AlreadyExists("command", commandId, "command_id", "this command id was already used for a different command");

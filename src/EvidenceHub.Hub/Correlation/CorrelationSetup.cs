@@ -11,7 +11,6 @@ public static class CorrelationSetup
     public static WebApplicationBuilder AddCorrelation(this WebApplicationBuilder builder)
     {
         builder.Services.Configure<CorrelationOptions>(builder.Configuration.GetSection("Correlation"));
-        builder.Services.AddSingleton<NotToCorrelateMarks>();
         builder.Services.ConfigureMarten(options =>
         {
             options.Projections.Add(new IdentifierIndexProjection(), ProjectionLifecycle.Inline);

@@ -40,6 +40,15 @@ public sealed class IdentifierIndex
 
     public static IdentifierIndex Empty => new([], [], [], [], [], []);
 
+    /// The given identifiers and cases with nothing held yet, for deciding without a database (the decider tests):
+    /// Record then reflects events into it, as a burst does.
+    public static IdentifierIndex InMemory(IEnumerable<string> keys, IEnumerable<Guid> cases)
+    {
+        var loaded = keys.Distinct().ToArray();
+        return new(loaded.ToDictionary(k => k, _ => new Dictionary<Guid, IdentifierHolding>()), loaded.ToDictionary(k => k, _ => new List<CaseParty>()),
+            [], cases.Distinct().ToDictionary(c => c, _ => 0), [], loaded.ToDictionary(k => k, _ => 0));
+    }
+
     /// How many active identifiers the case holds (for the per-case limit); read for the cases the command names.
     public int ActiveIdentifiersOf(Guid caseId) => activeIdentifiers.TryGetValue(caseId, out var count)
         ? count

@@ -1,69 +1,13 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
-using EvidenceHub.Hub.Commands;
-using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
-using EvidenceHub.Hub.Identity;
-using EvidenceHub.Hub.Limits;
-using EvidenceHub.Hub.Sharing;
 using Google.Protobuf.WellKnownTypes;
 
 namespace EvidenceHub.Hub.Identifiers;
 
+/// An identifier as a request names it (kind, value, platform, time), and as an answer shows it.
 public static class IdentifierRequests
 {
-    public static CaseCommand Add(Caller caller, AddSuspectIdentifierRequest request, Guid caseId, CorrelationOptions options, CaseLimits limits)
-    {
-        var commandId = Fields.CommandId(request.CommandId);
-        var raw = RawOf(request.Identifier);
-        // Canonicalised against the case's country: a national phone format means that country's numbers.
-        // Remembered, because the index keys, the decision and the answer all need it.
-        (string Country, CanonicalIdentifier Identifier)? canonical = null;
-        CanonicalIdentifier CanonicalFor(CaseFile file)
-        {
-            if (canonical?.Country != file.OwnerCountry) canonical = (file.OwnerCountry, Canonicalize(raw, file.OwnerCountry));
-            return canonical.Value.Identifier;
-        }
-        return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
-            Decide: (current, index) =>
-            {
-                var file = CaseRequests.Existing(current, caseId);
-                return IdentifierDecisions.Add(file, caller, raw, CanonicalFor(file), index, options, limits);
-            },
-            Describe: (current, index, events) =>
-            {
-                var key = CanonicalFor(current!).Key;
-                var added = events.OfType<SuspectIdentifierAdded>().FirstOrDefault();
-                return new CommandResult
-                {
-                    // A new identifier's time is the event's, set by the database on commit: GetCase shows it.
-                    Identifier = ToProto(added is null ? index.HoldingOf(current!.Id, key)!.ToCaseIdentifier() : CaseIdentifier.From(added, default, current!.OwnerUnit, version: 0)),
-                    // What the unit's feed will say, and no more: a value held only by cases it may not see answers
-                    // exactly like a value nobody holds.
-                    Correlations = events.OfType<CorrelationFound>().Count(found => CaseDisclosure.Of(found.Holding, new Recipient(found.Adding.Unit)) != DisclosureLevel.None),
-                    // Common by the holders the unit may see (its own included), never by hidden ones: otherwise
-                    // a unit holding a value in enough cases of its own would learn whether a hidden case holds it.
-                    Common = index.VisibleOtherHolders(key, current!.Id) >= options.CommonThreshold,
-                };
-            })
-        {
-            IndexKeys = current => current is null ? [] : [CanonicalFor(current).Key],
-        };
-    }
-
-    public static CaseCommand Retract(Caller caller, RetractSuspectIdentifierRequest request, Guid caseId)
-    {
-        var commandId = Fields.CommandId(request.CommandId);
-        var key = Fields.RequiredText(request.IdentifierKey, "identifier_key", Fields.MaxIdentifierKeyLength);
-        var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
-        return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
-            Decide: (current, index) => IdentifierDecisions.Retract(CaseRequests.Existing(current, caseId), caller, key, reason, index),
-            Describe: (_, _, _) => new CommandResult())
-        {
-            IndexKeys = _ => [key],
-        };
-    }
-
     public const int MaxRawValueLength = 1000;
     public const int MaxPlatformLength = 64;
 

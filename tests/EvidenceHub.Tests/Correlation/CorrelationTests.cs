@@ -164,6 +164,33 @@ public sealed class CorrelationTests(HubFixture hub)
     }
 
     [Fact]
+    public async Task A_mark_not_to_correlate_travels_in_sync_answers_once_and_holds_for_the_rest_of_its_burst()
+    {
+        var email = Unique.Email();
+        await ca.AddSuspectIdentifierAsync(AddIdentifier(await ca.OpenedCase(Tlp.Green), IdentifierKind.EmailAddress, email));
+        var nlCase = await nl.OpenedCase();
+        var mark = new MarkNotToCorrelateRequest
+        {
+            CommandId = NewId(), Identifier = new SuspectIdentifierInput { Kind = IdentifierKind.EmailAddress, Value = email }, Reason = "Our own decoy account",
+        };
+        SyncCommand[] commands = [new() { MarkNotToCorrelate = mark }, new() { AddSuspectIdentifier = AddIdentifier(nlCase, IdentifierKind.EmailAddress, email) }];
+
+        using var call = nl.Sync();
+        foreach (var command in commands) await call.RequestStream.WriteAsync(command);
+        await call.RequestStream.CompleteAsync();
+        var results = await call.ResponseStream.ReadAllAsync().ToListAsync();
+
+        Assert.Equal(SyncResult.OutcomeOneofCase.NotToCorrelate, results[0].OutcomeCase);
+        Assert.Equal(("email:" + email, false, mark.CommandId), (results[0].NotToCorrelate.IdentifierKey, results[0].NotToCorrelate.Replayed, results[0].CommandId));
+        Assert.Equal(0, results[1].Result.Correlations);
+        // The same command again, alone: the stored answer, and no second mark.
+        var again = await nl.MarkNotToCorrelateAsync(mark);
+        Assert.Equal(("email:" + email, true), (again.IdentifierKey, again.Replayed));
+        var reused = await Assert.ThrowsAsync<RpcException>(() => nl.MarkNotToCorrelateAsync(new MarkNotToCorrelateRequest(mark) { Reason = "something else" }).ResponseAsync);
+        Assert.Equal(StatusCode.AlreadyExists, reused.StatusCode);
+    }
+
+    [Fact]
     public async Task Two_units_adding_the_same_identifier_at_once_are_correlated()
     {
         for (var round = 0; round < 5; round++)

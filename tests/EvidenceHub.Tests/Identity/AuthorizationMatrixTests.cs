@@ -154,6 +154,25 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "AddCheckpointCosignature", Denied, Denied, Denied },
     };
 
+    public static TheoryData<string> CatalogCommands => new(EvidenceHub.Hub.Commands.CommandCatalog.Kinds.Select(k => k.Rpc));
+
+    /// A command added to the catalog is in the matrix above, and is a national unit's alone: called with an empty
+    /// request, a unit gets the command's own answer (bad input), everyone else is turned away before it is read.
+    [Theory]
+    [MemberData(nameof(CatalogCommands))]
+    public async Task Each_command_of_the_catalog_is_a_units_alone(string rpc)
+    {
+        Assert.Contains(Matrix, row => (string)row[0] == rpc && (StatusCode)row[1] == Ok && (StatusCode)row[2] == Denied && (StatusCode)row[3] == Denied);
+        var bytes = Marshallers.Create<byte[]>(b => b, b => b);
+        var method = new Method<byte[], byte[]>(MethodType.Unary, CaseService.Descriptor.FullName, rpc, bytes, bytes);
+        async Task<StatusCode> CallAs(As who)
+        {
+            try { await ChannelAs(who).CreateCallInvoker().AsyncUnaryCall(method, null, new CallOptions(), []); return StatusCode.OK; }
+            catch (RpcException failure) { return failure.StatusCode is Denied or Unauthenticated ? failure.StatusCode : Ok; }
+        }
+        Assert.Equal((Ok, Denied, Denied, Unauthenticated), (await CallAs(As.Unit), await CallAs(As.Partner), await CallAs(As.Auditor), await CallAs(As.Unknown)));
+    }
+
     [Theory]
     [MemberData(nameof(Matrix))]
     public async Task Each_rpc_answers_each_kind_of_caller_as_expected(string rpc, StatusCode unit, StatusCode partner, StatusCode auditor)

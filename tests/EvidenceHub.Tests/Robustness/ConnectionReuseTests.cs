@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 using static EvidenceHub.Tests.Infrastructure.Commands;
 using BatchHandler = EvidenceHub.Hub.Lookup.LookupService;
-using SyncHandler = EvidenceHub.Hub.Cases.CaseService;
+using SyncHandler = EvidenceHub.Hub.Commands.SyncPipeline;
 
 namespace EvidenceHub.Tests.Robustness;
 

@@ -58,14 +58,15 @@ public sealed class StreamIsolationTests(HubFixture hub)
     [Fact]
     public async Task A_command_that_throws_anything_fails_alone_in_a_burst()
     {
-        var executor = hub.Factory.Services.GetRequiredService<CaseCommandExecutor>();
+        var engine = hub.Factory.Services.GetRequiredService<CommandEngine>();
+        var catalog = hub.Factory.Services.GetRequiredService<CommandCatalog>();
         var caller = new Caller("NL-TBKK", "NL", [Roles.Unit], "analyst", "CN=NL-TBKK");
         var caseId = await nl.OpenedCase();
-        var correlation = hub.Factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<EvidenceHub.Hub.Correlation.CorrelationOptions>>().Value;
-        CaseCommand Add(string value) => EvidenceHub.Hub.Identifiers.IdentifierRequests.Add(caller, AddIdentifier(caseId, IdentifierKind.EmailAddress, value), Guid.Parse(caseId), correlation, new EvidenceHub.Hub.Limits.CaseLimits());
-        var broken = Add("broken@example.com") with { Decide = (_, _) => throw new InvalidOperationException("a bug in one command") };
+        Command Add(string value) => catalog.Build(AddIdentifier(caseId, IdentifierKind.EmailAddress, value), caller, new Dictionary<string, Guid>());
+        var broken = new ThrowingCommand { CommandId = NewId(), Caller = caller, Request = AddIdentifier(caseId, IdentifierKind.EmailAddress, "broken@example.com"),
+            Case = new EvidenceHub.Hub.Cases.CaseTarget(Guid.Parse(caseId), null) };
 
-        var outcomes = await executor.ExecuteBurst(caller, [Add("before@example.com"), broken, Add("after@example.com")], "test", CancellationToken.None);
+        var outcomes = await engine.ExecuteBurst(caller, [Add("before@example.com"), broken, Add("after@example.com")], "test", CancellationToken.None);
 
         Assert.NotNull(outcomes[0].Result);
         Assert.IsType<InvalidOperationException>(outcomes[1].Failure);
@@ -93,5 +94,11 @@ public sealed class StreamIsolationTests(HubFixture hub)
 
         Assert.Equal(items.Select(i => i.ItemId), answers.Select(a => a.ItemId));
         Assert.Equal([null, null, (int)StatusCode.InvalidArgument, (int)StatusCode.InvalidArgument, null], answers.Select(a => a.Error?.Code));
+    }
+
+    private sealed record ThrowingCommand : Command
+    {
+        public override Decision Decide(EvidenceHub.Hub.Cases.CaseFile? state, EvidenceHub.Hub.Correlation.IdentifierIndex index, DateTimeOffset now) =>
+            throw new InvalidOperationException("a bug in one command");
     }
 }

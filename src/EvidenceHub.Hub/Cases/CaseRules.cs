@@ -3,18 +3,9 @@ using EvidenceHub.Hub.Identity;
 
 namespace EvidenceHub.Hub.Cases;
 
-/// The rules for opening and closing cases, and the rule every change obeys: only the owning unit changes an open case.
-public static class CaseDecisions
+/// The rule every change obeys: only the owning unit changes an open case.
+public static class CaseRules
 {
-    public static CaseOpened Open(Caller caller, Guid caseId, string reference, OffenceType offenceType, SharingPolicy policy) =>
-        new(caseId, caller.UnitId, caller.Country, reference, offenceType, policy);
-
-    public static IReadOnlyList<object> Close(CaseFile current, Caller caller, string reason)
-    {
-        EnsureOwnerMayChange(current, caller);
-        return [new CaseClosed(current.Id, reason)];
-    }
-
     public static void EnsureOwnerMayChange(CaseFile current, Caller caller)
     {
         if (current.OwnerUnit != caller.UnitId)

@@ -1,44 +1,32 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 
 namespace EvidenceHub.Hub.Cases;
 
-/// OpenCase and CloseCase requests, checked and turned into case commands.
-public static class CaseRequests
+/// A unit opens a case it owns, under its own reference (unique per unit) and a sharing policy.
+public sealed record OpenCase(string Reference, OffenceType OffenceType, SharingPolicy Policy) : Command
 {
-    public static CaseCommand Open(Caller caller, OpenCaseRequest request, UnitRegistry units)
+    public static OpenCase From(OpenCaseRequest request, Caller caller, UnitRegistry units)
     {
         var commandId = Fields.CommandId(request.CommandId);
         var caseId = Fields.NewCaseId(request.CaseId);
         var reference = Fields.RequiredText(request.Reference, "reference", Fields.MaxReferenceLength);
         var offenceType = Fields.Enum<OffenceType>((int)request.OffenceType, "offence_type");
         var policy = SharingPolicyOf(request.SharingPolicy, units);
-
-        return new CaseCommand(commandId, caseId, null, request,
-            Decide: (current, _) => current is null
-                ? [CaseDecisions.Open(caller, caseId, reference, offenceType, policy)]
-                : throw Rejection.AlreadyExists("case", caseId.ToString(), "case_id", "a case with this id already exists"),
-            Describe: (_, _, _) => new CommandResult())
-        {
-            Documents = [new CaseReferenceClaim { Id = CaseReferenceClaim.IdFor(caller.UnitId, reference), CaseId = caseId }],
-            OpensCase = true,
-        };
+        return new OpenCase(reference, offenceType, policy) { CommandId = commandId, Caller = caller, Request = request, Case = new CaseTarget(caseId, null) };
     }
 
-    public static CaseCommand Close(Caller caller, CloseCaseRequest request, Guid caseId)
-    {
-        var commandId = Fields.CommandId(request.CommandId);
-        var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
-        return new CaseCommand(commandId, caseId, request.HasExpectedVersion ? request.ExpectedVersion : null, request,
-            Decide: (current, _) => CaseDecisions.Close(Existing(current, caseId), caller, reason),
-            Describe: (_, _, _) => new CommandResult());
-    }
+    public override bool OpensCase => true;
 
-    /// Commands other than OpenCase need the case to exist.
-    public static CaseFile Existing(CaseFile? current, Guid caseId) =>
-        current ?? throw Rejection.NotFound("case", caseId.ToString(), "case_id");
+    public override IReadOnlyList<object> Documents =>
+        [new CaseReferenceClaim { Id = CaseReferenceClaim.IdFor(Caller.UnitId, Reference), CaseId = CaseId!.Value }];
+
+    public override Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now) => state is null
+        ? new([new CaseOpened(CaseId!.Value, Caller.UnitId, Caller.Country, Reference, OffenceType, Policy)], new CommandResult())
+        : throw Rejection.AlreadyExists("case", CaseId!.Value.ToString(), "case_id", "a case with this id already exists");
 
     private static SharingPolicy SharingPolicyOf(Contracts.V1.SharingPolicy? policy, UnitRegistry units)
     {

@@ -1,0 +1,29 @@
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Identity;
+
+namespace EvidenceHub.Hub.Cases;
+
+/// The owner closes its case: it takes no more changes, and any pending handoff ends with it.
+public sealed record CloseCase(string Reason) : Command
+{
+    public static CloseCase From(CloseCaseRequest request, Caller caller, CaseTarget target)
+    {
+        var commandId = Fields.CommandId(request.CommandId);
+        var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
+        return new CloseCase(reason)
+        {
+            CommandId = commandId, Caller = caller, Request = request, Case = target,
+            ExpectedVersion = request.HasExpectedVersion ? request.ExpectedVersion : null,
+        };
+    }
+
+    public override Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now)
+    {
+        var current = Existing(state);
+        CaseRules.EnsureOwnerMayChange(current, Caller);
+        return new([new CaseClosed(current.Id, Reason)], new CommandResult());
+    }
+}

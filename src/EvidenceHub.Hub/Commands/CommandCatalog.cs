@@ -1,0 +1,99 @@
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Audit;
+using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Handoffs;
+using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Limits;
+using EvidenceHub.Hub.Victims;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Microsoft.Extensions.Options;
+
+namespace EvidenceHub.Hub.Commands;
+
+/// One kind of command: the request that asks for it (also its SyncCommand field), the answer it gives, and how a
+/// request becomes the command.
+public sealed record CommandKind(MessageDescriptor Request, MessageDescriptor Result, Func<IMessage, CommandContext, Command> Build)
+{
+    /// The RPC of CaseService that runs it alone: the request's name without "Request".
+    public string Rpc => Request.Name[..^"Request".Length];
+
+    public SyncCommand.CommandOneofCase SyncCase =>
+        (SyncCommand.CommandOneofCase)SyncCommand.Descriptor.Oneofs[0].Fields.Single(f => f.MessageType == Request).FieldNumber;
+}
+
+/// What a request needs beside itself to become a command: who sends it, the references its unit holds (so that a
+/// case may be named by reference), the registry of units, and the configuration.
+public sealed record CommandContext(
+    Caller Caller, IReadOnlyDictionary<string, Guid> References, UnitRegistry Units, CorrelationOptions Correlation, HubLimits Limits,
+    HandoffOptions Handoffs, DateTimeOffset Now)
+{
+    /// The case a request names, by case_id or case_reference.
+    public CaseTarget Case(string caseId, string caseReference) => CaseAddress.Of(caseId, caseReference).Resolve(References);
+}
+
+/// Every command of the hub, keyed by its request type. The unary RPCs, Sync, command ids, refusal records and the
+/// authorization matrix test all read it, so a command added here is served everywhere (and one missing is a test
+/// failure, not a gap).
+public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptions> correlation, IOptions<HubLimits> limits,
+    IOptions<HandoffOptions> handoffs, TimeProvider clock)
+{
+    public static readonly IReadOnlyList<CommandKind> Kinds =
+    [
+        Kind<OpenCaseRequest, CommandResult>((r, c) => OpenCase.From(r, c.Caller, c.Units)),
+        Kind<AddSuspectIdentifierRequest, CommandResult>((r, c) => AddSuspectIdentifier.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Correlation, c.Limits.Cases)),
+        Kind<RetractSuspectIdentifierRequest, CommandResult>((r, c) => RetractSuspectIdentifier.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
+        Kind<LinkVictimRequest, CommandResult>((r, c) => LinkVictim.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Now, c.Limits.Cases)),
+        Kind<RequestHandoffRequest, CommandResult>((r, c) => RequestHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Units, c.Handoffs)),
+        Kind<AcceptHandoffRequest, CommandResult>((r, c) => AcceptHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
+        Kind<DeclineHandoffRequest, CommandResult>((r, c) => DeclineHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
+        Kind<CancelHandoffRequest, CommandResult>((r, c) => CancelHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
+        Kind<CloseCaseRequest, CommandResult>((r, c) => CloseCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
+        Kind<MarkNotToCorrelateRequest, MarkNotToCorrelateResult>((r, c) => MarkNotToCorrelate.From(r, c.Caller)),
+    ];
+
+    private static readonly Dictionary<MessageDescriptor, CommandKind> ByRequest = Kinds.ToDictionary(k => k.Request);
+
+    private static CommandKind Kind<TRequest, TResult>(Func<TRequest, CommandContext, Command> build)
+        where TRequest : IMessage<TRequest>, new() where TResult : IMessage<TResult>, new() =>
+        new(new TRequest().Descriptor, new TResult().Descriptor, (request, context) => build((TRequest)request, context));
+
+    public static CommandKind KindOf(IMessage request) => ByRequest[request.Descriptor];
+
+    /// The command a request asks for; its checks throw the rejection that names the field at fault.
+    public Command Build(IMessage request, Caller caller, IReadOnlyDictionary<string, Guid> references) =>
+        ByRequest[request.Descriptor].Build(request, new CommandContext(caller, references, units, correlation.Value, limits.Value, handoffs.Value, clock.GetUtcNow()));
+
+    /// The request a Sync item carries; null for an empty item.
+    public static IMessage? RequestOf(SyncCommand command) => command.CommandCase == SyncCommand.CommandOneofCase.None
+        ? null
+        : SyncCommand.Descriptor.FindFieldByNumber((int)command.CommandCase).Accessor.GetValue(command) as IMessage;
+
+    /// Puts a command's answer in the SyncResult field of its type.
+    public static void SetResult(SyncResult result, IMessage answer) =>
+        SyncResult.Descriptor.Oneofs.Single(o => o.Name == "outcome").Fields.Single(f => f.MessageType == answer.Descriptor).Accessor.SetValue(result, answer);
+
+    public static string CommandIdOf(IMessage? request) => StringField(request, "command_id");
+
+    public static string CaseReferenceOf(IMessage? request) => StringField(request, "case_reference");
+
+    /// The access record of a refused command: the operation, the case asked for (by id, or by the caller's
+    /// reference) and what was refused. The case id is recorded even when no such case exists or the caller may not
+    /// see it, so that an auditor finds probes of a case among its records.
+    public static AccessEntry Refusal(Caller caller, IMessage? request, Command? command, Google.Rpc.Status status, string correlationId, bool inSync)
+    {
+        var operation = request is null ? "Sync" : ByRequest.TryGetValue(request.Descriptor, out var kind) ? kind.Rpc : request.Descriptor.Name;
+        Guid? caseId = Guid.TryParse(StringField(request, "case_id"), out var asked) ? asked
+            : command is { OpensCase: false, CaseId: { } id } ? id : null;
+        var reference = CaseReferenceOf(request).Trim();
+        if (reference.Length > Fields.MaxReferenceLength) reference = reference[..Fields.MaxReferenceLength];
+        var what = operation + (caseId is { } named ? $" on case {named}" : "") + (reference.Length > 0 ? $" (case reference {reference})" : "") + (inSync ? " in Sync" : "");
+        return new AccessEntry(caller, operation, RefusalRecords.OutcomeOf(status), null, what, RefusalRecords.Nothing(status), caseId, correlationId);
+    }
+
+    private static string StringField(IMessage? message, string field) =>
+        message?.Descriptor.FindFieldByName(field)?.Accessor.GetValue(message) as string ?? "";
+}

@@ -1,0 +1,50 @@
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Sharing;
+
+namespace EvidenceHub.Hub.Identifiers;
+
+/// The owner withdraws an identifier added by mistake: every unit told of a correlation on it through this case is
+/// told of the retraction (LED Art. 7(3)).
+public sealed record RetractSuspectIdentifier(string Key, string Reason) : Command
+{
+    public static RetractSuspectIdentifier From(RetractSuspectIdentifierRequest request, Caller caller, CaseTarget target)
+    {
+        var commandId = Fields.CommandId(request.CommandId);
+        var key = Fields.RequiredText(request.IdentifierKey, "identifier_key", Fields.MaxIdentifierKeyLength);
+        var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
+        return new RetractSuspectIdentifier(key, reason)
+        {
+            CommandId = commandId, Caller = caller, Request = request, Case = target,
+            ExpectedVersion = request.HasExpectedVersion ? request.ExpectedVersion : null,
+        };
+    }
+
+    public override IReadOnlyList<string> KeysToLock(CaseFile? state) => [Key];
+
+    public override Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now)
+    {
+        var current = Existing(state);
+        CaseRules.EnsureOwnerMayChange(current, Caller);
+        var held = index.HoldingOf(current.Id, Key) ?? throw Rejection.NotFound("identifier", Key, "identifier_key");
+        var retracted = new SuspectIdentifierRetracted(current.Id, Key, Reason, held.ToCaseIdentifier());
+        return new(Retraction(current, index) is { } retraction ? [retracted, retraction] : [retracted], new CommandResult());
+    }
+
+    /// Everyone told of a correlation on the identifier through this case: the other cases, each reached at its
+    /// owner now (a handoff since the correlation moved it), not at the unit that held it then.
+    private CorrelationRetracted? Retraction(CaseFile retracting, IdentifierIndex index)
+    {
+        var recipients = index.CorrelationsOn(Key)
+            .Where(p => p.AddingCase == retracting.Id || p.HoldingCase == retracting.Id)
+            .Select(p => p.AddingCase == retracting.Id ? (Case: p.HoldingCase, Then: p.HoldingUnit) : (Case: p.AddingCase, Then: p.AddingUnit))
+            .Select(other => new CorrelationRetracted.Recipient(index.PartyOf(other.Case)?.Unit ?? other.Then, other.Case))
+            .Distinct()
+            .ToList();
+        return recipients.Count == 0 ? null : new CorrelationRetracted(Key, CaseParty.Of(retracting), Reason, recipients);
+    }
+}

@@ -1,0 +1,60 @@
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Limits;
+
+namespace EvidenceHub.Hub.Victims;
+
+/// The owner ties a pseudonymous victim to its case, never a name. A victim reference already linked to the case is
+/// the same victim: linking it again appends nothing.
+public sealed record LinkVictim(
+    string VictimReference, AgeBand AgeBand, string Country, DateOnly? FirstContactDate, string? ContactedBy,
+    Guid NewLinkId, CaseLimits Limits) : Command
+{
+    public const int MaxVictimReferenceLength = 64;
+
+    /// now: today, for the first contact date (a date in the future is bad input).
+    public static LinkVictim From(LinkVictimRequest request, Caller caller, CaseTarget target, DateTimeOffset now, CaseLimits limits)
+    {
+        var commandId = Fields.CommandId(request.CommandId);
+        var reference = Fields.RequiredText(request.VictimReference, "victim_reference", MaxVictimReferenceLength);
+        var ageBand = Fields.Enum<AgeBand>((int)request.AgeBand, "age_band");
+        var country = Fields.Country(request.Country, "country");
+        var firstContact = FirstContactDateOf(request.FirstContactDate, now);
+        var contactedBy = Fields.Text(request.ContactedBy, "contacted_by", 512, required: false);
+        return new LinkVictim(reference, ageBand, country, firstContact, contactedBy, Guid.CreateVersion7(), limits)
+        {
+            CommandId = commandId, Caller = caller, Request = request, Case = target,
+            ExpectedVersion = request.HasExpectedVersion ? request.ExpectedVersion : null,
+        };
+    }
+
+    // The identifier the victim was contacted by must be the case's: read (and locked) in the index.
+    public override IReadOnlyList<string> KeysToLock(CaseFile? state) => ContactedBy is { } key ? [key] : [];
+
+    public override Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now)
+    {
+        var current = Existing(state);
+        CaseRules.EnsureOwnerMayChange(current, Caller);
+        if (ContactedBy is { } key && index.HoldingOf(current.Id, key) is null)
+            throw Rejection.InvalidArgument("contacted_by", $"case {current.Id} holds no identifier with key '{LogText.Quote(key)}'");
+        if (current.Victims.FirstOrDefault(v => v.VictimReference == VictimReference) is { } linked)
+            return new([], new CommandResult { VictimLinkId = linked.VictimLinkId.ToString() });
+        if (current.Victims.Count >= Limits.MaxVictimLinks) throw CaseLimitReached.VictimLinks(current.Id, Limits.MaxVictimLinks);
+        return new([new VictimLinked(current.Id, NewLinkId, VictimReference, AgeBand, Country, FirstContactDate, ContactedBy)],
+            new CommandResult { VictimLinkId = NewLinkId.ToString() });
+    }
+
+    private static DateOnly? FirstContactDateOf(Google.Type.Date? date, DateTimeOffset now)
+    {
+        if (Fields.Date(date, "first_contact_date") is not { } first) return null;
+        if (first.Year < 1990) throw Rejection.InvalidArgument("first_contact_date", $"{first:yyyy-MM-dd} is before 1990");
+        // A day of slack for time zones: the unit's today may be our tomorrow.
+        if (first > DateOnly.FromDateTime(now.UtcDateTime).AddDays(1))
+            throw Rejection.InvalidArgument("first_contact_date", "lies in the future");
+        return first;
+    }
+}

@@ -1,0 +1,134 @@
+using System.Text.Json;
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Identity;
+using Google.Rpc;
+using Grpc.Core;
+using HandlingCode = EvidenceHub.Hub.Cases.HandlingCode;
+using OffenceType = EvidenceHub.Hub.Cases.OffenceType;
+using SharingPolicy = EvidenceHub.Hub.Cases.SharingPolicy;
+using Tlp = EvidenceHub.Hub.Cases.Tlp;
+
+namespace EvidenceHub.Tests.Deciders;
+
+/// Given(events) / When(command) / Then(events) over the pure deciders, without a database: the case is folded from
+/// the given events with CaseFile's own fold, the identifier index is built in memory from the same events.
+public sealed class DeciderSpec
+{
+    public static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly List<(object Event, DateTimeOffset At)> given = [];
+
+    public static DeciderSpec Given(params object[] events) => new DeciderSpec().And(events);
+
+    /// Events recorded an hour before the command decides.
+    public DeciderSpec And(params object[] events) => At(Now.AddHours(-1), events);
+
+    /// A new spec: the one it extends stays as it was, so one history can branch into several tests.
+    public DeciderSpec At(DateTimeOffset at, params object[] events)
+    {
+        var next = new DeciderSpec();
+        next.given.AddRange(given);
+        foreach (var @event in events) next.given.Add((@event, at));
+        return next;
+    }
+
+    public Outcome When(Command command, DateTimeOffset? at = null)
+    {
+        var states = new Dictionary<Guid, CaseFile?>();
+        var after = new List<CaseFile?>();
+        foreach (var (@event, time) in given)
+        {
+            if (@event is IIdentifierEvent) { after.Add(null); continue; }
+            var caseId = CaseIdOf(@event);
+            after.Add(states[caseId] = CaseFile.Advance(states.GetValueOrDefault(caseId), @event, time));
+        }
+        var state = command.CaseId is { } id ? states.GetValueOrDefault(id) : null;
+
+        var keys = given.Select(g => KeyOf(g.Event)).OfType<string>().ToList();
+        try { keys.AddRange(command.KeysToLock(state)); }
+        catch (Rejection) { }
+        var index = IdentifierIndex.InMemory(keys, states.Keys.Concat(command.CaseId is { } named ? [named] : []));
+        var versions = new Dictionary<Guid, long>();
+        for (var i = 0; i < given.Count; i++)
+        {
+            var (@event, time) = given[i];
+            var version = @event is IIdentifierEvent ? 0 : versions[CaseIdOf(@event)] = versions.GetValueOrDefault(CaseIdOf(@event)) + 1;
+            // The index knows each holder as it stands now (at its current owner), as the hub's does.
+            var holder = @event is SuspectIdentifierAdded added ? states[added.CaseId] : after[i];
+            index.Record(@event, holder, new CaseRevision(version, time));
+        }
+
+        try { return new Outcome(command.Decide(state, index, at ?? Now), null); }
+        catch (Rejection rejection) { return new Outcome(null, rejection); }
+    }
+
+    /// An OpenCase.From / RetractSuspectIdentifier.From … that refuses its request.
+    public static Outcome WhenBuilding(Func<Command> build)
+    {
+        try { return new Outcome(new Decision([build()], new CommandResult()), null); }
+        catch (Rejection rejection) { return new Outcome(null, rejection); }
+    }
+
+    private static Guid CaseIdOf(object @event) => (Guid)@event.GetType().GetProperty("CaseId")!.GetValue(@event)!;
+
+    private static string? KeyOf(object @event) => @event.GetType().GetProperty("Key")?.GetValue(@event) as string;
+
+    public sealed record Outcome(Decision? Decision, Rejection? Rejection)
+    {
+        public Outcome Then(params object[] expected)
+        {
+            Assert.True(Rejection is null, $"refused: {Rejection?.Status}");
+            Assert.Equal(Describe(expected), Describe(Decision!.Events));
+            return this;
+        }
+
+        /// The status code and its reason: ErrorInfo's reason, or else the field BadRequest names.
+        public void ThenRejected(StatusCode code, string reason)
+        {
+            Assert.True(Rejection is not null, $"decided: {(Decision is null ? "" : Describe(Decision.Events))}");
+            var status = Rejection.Status;
+            var named = status.GetDetail<ErrorInfo>()?.Reason ?? status.GetDetail<BadRequest>()?.FieldViolations.FirstOrDefault()?.Field;
+            Assert.Equal((code, reason), ((StatusCode)status.Code, named));
+        }
+
+        public T Result<T>() => (T)Decision!.Result;
+
+        private static string Describe(IEnumerable<object> events) =>
+            string.Join("\n", events.Select(e => e.GetType().Name + " " + JsonSerializer.Serialize(e, e.GetType())));
+    }
+}
+
+/// Units, cases and requests the decider tests share.
+public static class Sample
+{
+    public static readonly Caller Nl = Unit("NL-TBKK", "NL");
+    public static readonly Caller Be = Unit("BE-FCCU", "BE");
+    public static readonly Caller Ca = Unit("CA-RCMP-NCECC", "CA");
+
+    public static readonly UnitRegistry Units = new([
+        new UnitRegistration("NL-TBKK", "NL", [Roles.Unit]), new UnitRegistration("BE-FCCU", "BE", [Roles.Unit]),
+        new UnitRegistration("CA-RCMP-NCECC", "CA", [Roles.Unit]), new UnitRegistration("US-HSI-C3", "US", [Roles.Partner]),
+    ]);
+
+    public static Caller Unit(string id, string country) => new(id, country, [Roles.Unit], "analyst", "CN=" + id);
+
+    public static CaseOpened Opened(Guid caseId, Caller owner, Tlp tlp = Tlp.Green, params string[] partners) =>
+        new(caseId, owner.UnitId, owner.Country, "REF-" + caseId.ToString()[..8], OffenceType.FinancialSextortion, new SharingPolicy(tlp, HandlingCode.H1, null, partners));
+
+    public static CaseTarget On(Guid caseId) => new(caseId, null);
+
+    public static string NewCommandId() => Guid.NewGuid().ToString();
+
+    public static SuspectIdentifierAdded Added(Guid caseId, string email)
+    {
+        var canonical = IdentifierRequests.Canonicalize(new RawIdentifier(Hub.Identifiers.IdentifierKind.EmailAddress, email), "NL");
+        return new SuspectIdentifierAdded(caseId, canonical.Kind, canonical.Value, canonical.Qualifier, canonical.Key, email, null, null);
+    }
+
+    public static SuspectIdentifierInput Email(string value) => new() { Kind = Contracts.V1.IdentifierKind.EmailAddress, Value = value };
+}
