@@ -8,7 +8,6 @@ using EvidenceHub.Cli.Hub;
 using EvidenceHub.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Npgsql;
 
 namespace EvidenceHub.Cli.Tests.Infrastructure;
 
@@ -17,7 +16,6 @@ namespace EvidenceHub.Cli.Tests.Infrastructure;
 /// person runs it: same option parsing, same certificate loading, same TLS handshake. Only the terminal is captured.
 public sealed class CliHub : IAsyncLifetime
 {
-    public const string ServerVariable = "EVIDENCEHUB_TEST_DB";
     public const string Auditor = "EU-AUDIT";
 
     /// The demo's eight reporting units, the US partner and the auditor.
@@ -31,8 +29,7 @@ public sealed class CliHub : IAsyncLifetime
     public static readonly byte[] BlindingKey = RandomNumberGenerator.GetBytes(32);
     public static readonly byte[] OprfSeed = RandomNumberGenerator.GetBytes(32);
 
-    private string serverConnectionString = "";
-    private string databaseName = "";
+    private ThrowawayDatabase? database;
     private WebApplicationFactory<global::Program>? factory;
     private readonly ThrowawayPki pki = new("EvidenceHub CLI test");
 
@@ -42,15 +39,8 @@ public sealed class CliHub : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        serverConnectionString = Environment.GetEnvironmentVariable(ServerVariable)
-            ?? throw new InvalidOperationException($"{ServerVariable} is not set. Run the tests with ops/test.sh, which starts a private PostgreSQL and sets it.");
-        databaseName = $"evidencehub_cli_test_{Guid.NewGuid():N}";
-        await using (var connection = new NpgsqlConnection(serverConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{databaseName}\"", connection);
-            await create.ExecuteNonQueryAsync();
-        }
+        database = await ThrowawayDatabase.ForTests("evidencehub_cli_test");
+        var connectionString = database.ConnectionString;
 
         Directory.CreateDirectory(Certificates);
         File.Copy(pki.AuthorityPemPath, Path.Combine(Certificates, "ca.crt"));
@@ -65,7 +55,7 @@ public sealed class CliHub : IAsyncLifetime
         var port = FreePort();
         factory = new WebApplicationFactory<global::Program>().WithWebHostBuilder(host =>
         {
-            host.UseSetting("ConnectionStrings:Marten", new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = databaseName }.ConnectionString);
+            host.UseSetting("ConnectionStrings:Marten", connectionString);
             host.UseSetting("Identity:TrustedCaPath", Path.Combine(Certificates, "ca.crt"));
             host.UseSetting("Lookup:BlindingKeys:t1", Convert.ToBase64String(BlindingKey));
             host.UseSetting("Lookup:CurrentBlindingKey", "t1");
@@ -131,14 +121,7 @@ public sealed class CliHub : IAsyncLifetime
     {
         if (factory is not null) await factory.DisposeAsync();
         pki.Dispose();
-        NpgsqlConnection.ClearAllPools();
-        if (databaseName.Length > 0)
-        await using (var connection = new NpgsqlConnection(serverConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{databaseName}\" WITH (FORCE)", connection);
-            await drop.ExecuteNonQueryAsync();
-        }
+        if (database is not null) await database.DisposeAsync();
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
     }
 }

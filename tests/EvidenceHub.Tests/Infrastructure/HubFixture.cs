@@ -35,7 +35,7 @@ public class HubFixture : IAsyncLifetime
     public const int MaxBlindedElementsPerCall = 16;
 
     public ThrowawayPki Pki { get; } = new();
-    public TestDatabase Database { get; private set; } = null!;
+    public ThrowawayDatabase Database { get; private set; } = null!;
     public WebApplicationFactory<Program> Factory { get; private set; } = null!;
     /// The hub's clock: real time, moved forward by tests that need a deadline to pass (handoff expiry).
     public ShiftedClock Clock { get; } = new();
@@ -43,7 +43,7 @@ public class HubFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Database = await TestDatabase.Create();
+        Database = await ThrowawayDatabase.ForTests();
         Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
             foreach (var (key, value) in HubSettings(Database, Pki).Concat(MoreSettings())) host.UseSetting(key, value);
@@ -56,7 +56,7 @@ public class HubFixture : IAsyncLifetime
     /// Settings a test class's own hub adds to (or overrides in) the suite's.
     protected virtual IEnumerable<(string Key, string Value)> MoreSettings() => [];
 
-    public static IEnumerable<(string Key, string Value)> HubSettings(TestDatabase database, ThrowawayPki pki) =>
+    public static IEnumerable<(string Key, string Value)> HubSettings(ThrowawayDatabase database, ThrowawayPki pki) =>
         HubSettings(database.ConnectionString, pki);
 
     public static IEnumerable<(string Key, string Value)> HubSettings(string connectionString, ThrowawayPki pki)
@@ -83,7 +83,7 @@ public class HubFixture : IAsyncLifetime
         }
     }
 
-    public static string CheckpointKeyPath(TestDatabase database) => CheckpointKeyPath(database.Name);
+    public static string CheckpointKeyPath(ThrowawayDatabase database) => CheckpointKeyPath(database.Name);
 
     private static string CheckpointKeyPath(string databaseName) =>
         Path.Combine(Path.GetTempPath(), $"evidencehub-keys-{databaseName}", "checkpoint-key.pem");

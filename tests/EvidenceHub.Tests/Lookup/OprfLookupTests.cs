@@ -1,6 +1,7 @@
 using EvidenceHub.Contracts.V1;
 using OprfKeys = EvidenceHub.Hub.Lookup.OprfKeys;
 using EvidenceHub.Oprf;
+using EvidenceHub.Testing;
 using EvidenceHub.Tests.Audit;
 using EvidenceHub.Tests.Infrastructure;
 using Google.Protobuf;
@@ -183,10 +184,10 @@ public sealed class OprfRotationTests : IAsyncLifetime
 {
     private static readonly byte[] SeedA = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
     private static readonly byte[] SeedB = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
-    private TestDatabase database = null!;
+    private ThrowawayDatabase database = null!;
     private readonly EvidenceHub.Testing.ThrowawayPki pki = new();
 
-    public async Task InitializeAsync() => database = await TestDatabase.Create();
+    public async Task InitializeAsync() => database = await ThrowawayDatabase.ForTests();
 
     public async Task DisposeAsync()
     {

@@ -26,13 +26,13 @@ public sealed class ConnectionReuseTests(ITestOutputHelper output) : IAsyncLifet
 {
     private readonly ThrowawayPki pki = new();
     private readonly CapturedLog log = new();
-    private TestDatabase database = null!;
+    private ThrowawayDatabase database = null!;
     private WebApplicationFactory<Program> factory = null!;
     private Uri address = null!;
 
     public async Task InitializeAsync()
     {
-        database = await TestDatabase.Create();
+        database = await ThrowawayDatabase.ForTests();
         (factory, address) = RealKestrel.Start(pki, host =>
         {
             foreach (var (key, value) in HubFixture.HubSettings(database, pki)) host.UseSetting(key, value);
