@@ -8,8 +8,7 @@ using Npgsql;
 namespace EvidenceHub.Tests.Audit;
 
 /// AccessLog appends its events without a Marten session: Marten must read them back as its own.
-[Collection(HubCollection.Name)]
-public sealed class AccessLogStorageTests(HubFixture hub)
+public sealed class AccessLogStorageTests(HubFixture hub) : IClassFixture<HubFixture>
 {
     [Fact]
     public async Task An_access_record_is_stored_as_a_marten_event_with_its_metadata()

@@ -10,8 +10,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Audit;
 
-[Collection(HubCollection.Name)]
-public sealed class AuditServiceTests(HubFixture hub)
+public sealed class AuditServiceTests(HubFixture hub) : IClassFixture<HubFixture>
 {
     private AuditService.AuditServiceClient Auditor => hub.Audit("EU-AUDIT");
 

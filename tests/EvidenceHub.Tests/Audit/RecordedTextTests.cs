@@ -53,8 +53,7 @@ public sealed class StorableTextTests
 }
 
 /// Finding 13: the evidencehub-user header and justifications, refused with INVALID_ARGUMENT naming the field.
-[Collection(HubCollection.Name)]
-public sealed class RecordedTextTests(HubFixture hub)
+public sealed class RecordedTextTests(HubFixture hub) : IClassFixture<HubFixture>
 {
     [Theory]
     [InlineData("\u001b[2J\u001b[Hadmin")]  // ANSI escapes

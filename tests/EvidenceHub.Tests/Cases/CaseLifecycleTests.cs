@@ -5,8 +5,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Cases;
 
-[Collection(HubCollection.Name)]
-public sealed class CaseLifecycleTests(HubFixture hub)
+public sealed class CaseLifecycleTests(HubFixture hub) : IClassFixture<HubFixture>
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");
 

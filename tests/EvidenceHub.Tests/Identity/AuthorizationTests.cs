@@ -6,8 +6,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Identity;
 
-[Collection(HubCollection.Name)]
-public sealed class AuthorizationTests(HubFixture hub)
+public sealed class AuthorizationTests(HubFixture hub) : IClassFixture<HubFixture>
 {
     [Fact]
     public async Task A_call_without_a_certificate_is_unauthenticated_and_changes_nothing()

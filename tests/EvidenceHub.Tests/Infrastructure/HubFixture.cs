@@ -2,6 +2,8 @@ using System.Security.Cryptography.X509Certificates;
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Testing;
 using Grpc.Net.Client;
+using Marten;
+using Marten.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -11,7 +13,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace EvidenceHub.Tests.Infrastructure;
 
-/// The hub in process (TestServer) over its own fresh PostgreSQL database, with the sample units registered.
+/// The hub in process (TestServer) over its own fresh PostgreSQL database, with the sample units registered. Each test
+/// class gets one (IClassFixture), so what a class counts in its database is its own doing.
 /// TestServer has no TLS, so a test-only middleware hands the hub the client certificate the test client names.
 public class HubFixture : IAsyncLifetime
 {
@@ -114,6 +117,11 @@ public class HubFixture : IAsyncLifetime
 
     public AuditService.AuditServiceClient Audit(string unitId, string user = "supervisor") => new(Channel(CertificateOf(unitId), user));
 
+    /// Returns once the asynchronous projections (the feed, the blind tokens) have applied every event appended so far,
+    /// whichever instance over this database runs them: what a test reads from them afterwards is complete.
+    public Task ProjectionsCaughtUp() =>
+        Factory.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+
     public virtual async Task DisposeAsync()
     {
         await Factory.DisposeAsync();
@@ -152,6 +160,8 @@ public sealed class TestClientCertificate : IStartupFilter
     }
 }
 
+/// One hub shared by the classes that name this collection, which then run one after another. A test class takes its
+/// own hub instead (IClassFixture<HubFixture>), so that classes run in parallel, each over its own database.
 [CollectionDefinition(Name)]
 public sealed class HubCollection : ICollectionFixture<HubFixture>
 {

@@ -7,8 +7,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 namespace EvidenceHub.Tests.Limits;
 
 /// A Sync or BatchLookup stream on which the client sends nothing ends (here after one second) instead of staying open.
-[Collection(HubCollection.Name)]
-public sealed class IdleStreamTests(HubFixture hub) : IAsyncLifetime
+public sealed class IdleStreamTests(HubFixture hub) : IAsyncLifetime, IClassFixture<HubFixture>
 {
     private LimitedHub limited = null!;
 

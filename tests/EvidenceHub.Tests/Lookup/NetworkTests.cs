@@ -5,8 +5,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Lookup;
 
-[Collection(HubCollection.Name)]
-public sealed class NetworkTests(HubFixture hub)
+public sealed class NetworkTests(HubFixture hub) : IClassFixture<HubFixture>
 {
     private static readonly Justification Why = new() { Purpose = "Mapping the ring" };
 

@@ -129,8 +129,7 @@ public sealed class FakeCallContext : ServerCallContext
     protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
 }
 
-[Collection(HubCollection.Name)]
-public sealed class StatusContractTests(HubFixture hub)
+public sealed class StatusContractTests(HubFixture hub) : IClassFixture<HubFixture>
 {
     [Theory]
     [InlineData("")]
@@ -166,8 +165,7 @@ public sealed class StatusContractTests(HubFixture hub)
     }
 }
 
-[Collection(HubCollection.Name)]
-public sealed class RawIdentifierTextTests(HubFixture hub)
+public sealed class RawIdentifierTextTests(HubFixture hub) : IClassFixture<HubFixture>
 {
     /// Found by the fuzz suite: a NUL in a field canonicalisation ignores reached jsonb and answered INTERNAL.
     [Theory]

@@ -8,8 +8,7 @@ namespace EvidenceHub.Tests.Robustness;
 
 /// Bytes that do not decode as the request are INVALID_ARGUMENT naming the field, on unary calls and in streams,
 /// where the undecodable item fails alone.
-[Collection(HubCollection.Name)]
-public sealed class UndecodableMessageTests(HubFixture hub)
+public sealed class UndecodableMessageTests(HubFixture hub) : IClassFixture<HubFixture>
 {
     private const string Cases = "evidencehub.v1.CaseService";
 

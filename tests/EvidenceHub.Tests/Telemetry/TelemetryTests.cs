@@ -7,8 +7,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Telemetry;
 
-[Collection(HubCollection.Name)]
-public sealed class TelemetryTests(HubFixture hub)
+public sealed class TelemetryTests(HubFixture hub) : IClassFixture<HubFixture>
 {
     [Fact]
     public async Task Commands_and_lookups_are_traced_and_counted_under_the_hub_source_and_meter()
