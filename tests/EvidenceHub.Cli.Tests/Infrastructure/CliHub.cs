@@ -7,13 +7,17 @@ using EvidenceHub.Cli.Demo;
 using EvidenceHub.Cli.Hub;
 using EvidenceHub.Testing;
 using Microsoft.AspNetCore.Hosting;
+using Marten;
+using Marten.Events;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EvidenceHub.Cli.Tests.Infrastructure;
 
 /// The real hub on real Kestrel with mutual TLS, over its own fresh PostgreSQL database, and a certificate directory
 /// laid out as ops/dev-certs.sh lays it out (ca.crt, <unit>.crt, <unit>.key), so that the CLI runs exactly as a
 /// person runs it: same option parsing, same certificate loading, same TLS handshake. Only the terminal is captured.
+/// Each test class has its own (IClassFixture), so the classes run in parallel.
 public sealed class CliHub : IAsyncLifetime
 {
     public const string Auditor = "EU-AUDIT";
@@ -98,6 +102,10 @@ public sealed class CliHub : IAsyncLifetime
 
     public Task<CliRun> Run(string? unit, params string[] args) => Run(unit, args, CancellationToken.None);
 
+    /// Returns once the hub's asynchronous projections (the feed, the blind tokens) have applied every event so far.
+    public Task ProjectionsCaughtUp() =>
+        factory!.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+
     /// A direct connection as a unit, for tests that check the hub's state behind the CLI's back.
     public HubConnection Connect(string unit) =>
         HubConnection.Open(new HubSettings(Address, unit, Certificates, null, null, null, null, "test", null, null));
@@ -133,12 +141,6 @@ public sealed record CliRun(int Code, string Out, string Error)
     /// The JSON lines of a --json run.
     public List<System.Text.Json.JsonElement> Json() =>
         Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.Clone()).ToList();
-}
-
-[CollectionDefinition(Name)]
-public sealed class CliHubCollection : ICollectionFixture<CliHub>
-{
-    public const string Name = "cli hub";
 }
 
 public static class Unique

@@ -8,7 +8,8 @@ using Npgsql;
 namespace EvidenceHub.Tests.Audit;
 
 /// AccessLog appends its events without a Marten session: Marten must read them back as its own.
-public sealed class AccessLogStorageTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(AuditHub.Name)]
+public sealed class AccessLogStorageTests(HubFixture hub)
 {
     [Fact]
     public async Task An_access_record_is_stored_as_a_marten_event_with_its_metadata()

@@ -10,7 +10,8 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Audit;
 
-public sealed class AuditServiceTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(AuditHub.Name)]
+public sealed class AuditServiceTests(HubFixture hub)
 {
     private AuditService.AuditServiceClient Auditor => hub.Audit("EU-AUDIT");
 

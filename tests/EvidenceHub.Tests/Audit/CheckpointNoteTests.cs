@@ -7,7 +7,8 @@ namespace EvidenceHub.Tests.Audit;
 
 /// The checkpoint as a C2SP signed note, checked here from the specifications' byte layout (c2sp.org/signed-note,
 /// c2sp.org/tlog-checkpoint) with an Ed25519 verification that shares nothing with the hub's.
-public sealed class CheckpointNoteTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(AuditHub.Name)]
+public sealed class CheckpointNoteTests(HubFixture hub)
 {
     [Fact]
     public void The_independent_verifier_passes_RFC_8032_test_vector_1_and_fails_a_flipped_bit()

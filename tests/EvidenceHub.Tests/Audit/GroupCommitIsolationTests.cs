@@ -8,7 +8,8 @@ namespace EvidenceHub.Tests.Audit;
 
 /// Finding 5, the second half: one record the database refuses must not fail the others committed with it. The
 /// refusal is made real with a trigger that rejects one unit's index rows (as PostgreSQL rejected a NUL in jsonb).
-public sealed class GroupCommitIsolationTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(AuditHub.Name)]
+public sealed class GroupCommitIsolationTests(HubFixture hub)
 {
     [Fact]
     public async Task A_record_the_database_refuses_fails_only_its_own_call()

@@ -53,7 +53,8 @@ public sealed class StorableTextTests
 }
 
 /// Finding 13: the evidencehub-user header and justifications, refused with INVALID_ARGUMENT naming the field.
-public sealed class RecordedTextTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(AuditHub.Name)]
+public sealed class RecordedTextTests(HubFixture hub)
 {
     [Theory]
     [InlineData("\u001b[2J\u001b[Hadmin")]  // ANSI escapes

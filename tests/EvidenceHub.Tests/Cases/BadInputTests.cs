@@ -6,7 +6,8 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 namespace EvidenceHub.Tests.Cases;
 
 /// Every bad input gets a precise status naming the field, and changes nothing.
-public sealed class BadInputTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(CasesHub.Name)]
+public sealed class BadInputTests(HubFixture hub)
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");
 

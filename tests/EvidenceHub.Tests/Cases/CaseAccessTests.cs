@@ -14,7 +14,8 @@ namespace EvidenceHub.Tests.Cases;
 
 /// Case ids never meet the hub's own stream ids, a case the caller may not see is indistinguishable from one that
 /// does not exist, cases can be named by the caller's own reference, and every refused command is in the access log.
-public sealed class CaseAccessTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(CasesHub.Name)]
+public sealed class CaseAccessTests(HubFixture hub)
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");
     private readonly CaseService.CaseServiceClient be = hub.Cases("BE-FCCU");

@@ -5,7 +5,8 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Cases;
 
-public sealed class CaseLifecycleTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(CasesHub.Name)]
+public sealed class CaseLifecycleTests(HubFixture hub)
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");
 

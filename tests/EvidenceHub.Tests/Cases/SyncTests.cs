@@ -7,6 +7,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Cases;
 
+[LongRunning]
 public sealed class SyncTests(HubFixture hub) : IClassFixture<HubFixture>
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");

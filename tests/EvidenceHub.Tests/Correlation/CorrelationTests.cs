@@ -7,7 +7,8 @@ namespace EvidenceHub.Tests.Correlation;
 
 /// NL and CA hold the same Snapchat handle, phone number and IBAN; BE holds them too, in a RED case. Cases that are
 /// to correlate across units are GREEN, or AMBER listing the other unit: an AMBER case discloses to listed units only.
-public sealed class CorrelationTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(FeedHub.Name)]
+public sealed class CorrelationTests(HubFixture hub)
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");
     private readonly CaseService.CaseServiceClient ca = hub.Cases("CA-RCMP-NCECC");

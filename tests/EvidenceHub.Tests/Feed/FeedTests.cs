@@ -9,7 +9,8 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Feed;
 
-public sealed class FeedTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(FeedHub.Name)]
+public sealed class FeedTests(HubFixture hub)
 {
     private readonly CaseService.CaseServiceClient ca = hub.Cases("CA-RCMP-NCECC");
 

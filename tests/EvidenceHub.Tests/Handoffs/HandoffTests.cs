@@ -7,7 +7,8 @@ namespace EvidenceHub.Tests.Handoffs;
 
 /// Issue 10 finding 11: notices reach a case's current owner; a pending handoff can be cancelled and expires; the
 /// target's view of the case ends with the handoff.
-public sealed class HandoffTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(CasesHub.Name)]
+public sealed class HandoffTests(HubFixture hub)
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");
     private readonly CaseService.CaseServiceClient be = hub.Cases("BE-FCCU");

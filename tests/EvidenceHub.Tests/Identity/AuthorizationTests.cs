@@ -6,7 +6,8 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Identity;
 
-public sealed class AuthorizationTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(AccessHub.Name)]
+public sealed class AuthorizationTests(HubFixture hub)
 {
     [Fact]
     public async Task A_call_without_a_certificate_is_unauthenticated_and_changes_nothing()

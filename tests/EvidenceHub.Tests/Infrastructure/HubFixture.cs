@@ -13,8 +13,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace EvidenceHub.Tests.Infrastructure;
 
-/// The hub in process (TestServer) over its own fresh PostgreSQL database, with the sample units registered. Each test
-/// class gets one (IClassFixture), so what a class counts in its database is its own doing.
+/// The hub in process (TestServer) over its own fresh PostgreSQL database, with the sample units registered. A test
+/// class takes one of its own (IClassFixture) or shares one with the classes of its group (HubGroups.cs).
 /// TestServer has no TLS, so a test-only middleware hands the hub the client certificate the test client names.
 public class HubFixture : IAsyncLifetime
 {
@@ -160,8 +160,8 @@ public sealed class TestClientCertificate : IStartupFilter
     }
 }
 
-/// One hub shared by the classes that name this collection, which then run one after another. A test class takes its
-/// own hub instead (IClassFixture<HubFixture>), so that classes run in parallel, each over its own database.
+/// One hub for classes that name this collection, which run one after another. Prefer a group of HubGroups.cs or a
+/// hub of the class's own (IClassFixture<HubFixture>): those run in parallel, each over its own database.
 [CollectionDefinition(Name)]
 public sealed class HubCollection : ICollectionFixture<HubFixture>
 {

@@ -7,7 +7,8 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 namespace EvidenceHub.Tests.Limits;
 
 /// A Sync or BatchLookup stream on which the client sends nothing ends (here after one second) instead of staying open.
-public sealed class IdleStreamTests(HubFixture hub) : IAsyncLifetime, IClassFixture<HubFixture>
+[Collection(AccessHub.Name)]
+public sealed class IdleStreamTests(HubFixture hub) : IAsyncLifetime
 {
     private LimitedHub limited = null!;
 

@@ -8,7 +8,8 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Lookup;
 
-public sealed class LookupTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(LookupHub.Name)]
+public sealed class LookupTests(HubFixture hub)
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");
     private readonly CaseService.CaseServiceClient be = hub.Cases("BE-FCCU");

@@ -5,7 +5,8 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Lookup;
 
-public sealed class NetworkTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(LookupHub.Name)]
+public sealed class NetworkTests(HubFixture hub)
 {
     private static readonly Justification Why = new() { Purpose = "Mapping the ring" };
 

@@ -19,7 +19,8 @@ namespace EvidenceHub.Tests.Lookup;
 
 /// Blind lookups with the OPRF: the partner blinds, the hub evaluates without seeing the identifier, the partner
 /// finalizes into a token and looks it up.
-public sealed class OprfLookupTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(LookupHub.Name)]
+public sealed class OprfLookupTests(HubFixture hub)
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");
     private readonly LookupService.LookupServiceClient partner = hub.Lookups("US-HSI-C3");

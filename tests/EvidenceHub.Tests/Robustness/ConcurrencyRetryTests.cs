@@ -5,7 +5,8 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 namespace EvidenceHub.Tests.Robustness;
 
 /// A command without expected_version asked for no concurrency check: racing writers on one case all succeed.
-public sealed class ConcurrencyRetryTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(CasesHub.Name)]
+public sealed class ConcurrencyRetryTests(HubFixture hub)
 {
     [Fact]
     public async Task Racing_adds_without_expected_version_all_land()

@@ -22,6 +22,7 @@ namespace EvidenceHub.Tests.Robustness;
 /// A Sync or BatchLookup that fails while its client keeps its side open must leave no read of its request stream in
 /// progress: Kestrel reuses the HTTP/2 stream, and the leftover read would break a later, innocent call on the same
 /// connection ("Reading is already in progress"). Real Kestrel with TLS and HTTP/2, one channel for everything.
+[LongRunning]
 public sealed class ConnectionReuseTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly ThrowawayPki pki = new();

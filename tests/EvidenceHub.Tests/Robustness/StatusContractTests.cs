@@ -129,7 +129,8 @@ public sealed class FakeCallContext : ServerCallContext
     protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
 }
 
-public sealed class StatusContractTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(RobustnessHub.Name)]
+public sealed class StatusContractTests(HubFixture hub)
 {
     [Theory]
     [InlineData("")]
@@ -165,7 +166,8 @@ public sealed class StatusContractTests(HubFixture hub) : IClassFixture<HubFixtu
     }
 }
 
-public sealed class RawIdentifierTextTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(RobustnessHub.Name)]
+public sealed class RawIdentifierTextTests(HubFixture hub)
 {
     /// Found by the fuzz suite: a NUL in a field canonicalisation ignores reached jsonb and answered INTERNAL.
     [Theory]

@@ -14,7 +14,8 @@ namespace EvidenceHub.Tests.Sharing;
 
 /// One set of disclosure rules at every egress: write results (issue 10 finding 2), networks (3, 4) and correlation
 /// notices (4), and the SQL predicate that filters inside the queries agreeing with CaseDisclosure.Of.
-public sealed class DisclosureTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(FeedHub.Name)]
+public sealed class DisclosureTests(HubFixture hub)
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");
     private readonly CaseService.CaseServiceClient be = hub.Cases("BE-FCCU");

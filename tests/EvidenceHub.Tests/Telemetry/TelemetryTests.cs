@@ -7,7 +7,8 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Telemetry;
 
-public sealed class TelemetryTests(HubFixture hub) : IClassFixture<HubFixture>
+[Collection(FeedHub.Name)]
+public sealed class TelemetryTests(HubFixture hub)
 {
     [Fact]
     public async Task Commands_and_lookups_are_traced_and_counted_under_the_hub_source_and_meter()
