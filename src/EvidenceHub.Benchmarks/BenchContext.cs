@@ -4,6 +4,7 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Store;
+using EvidenceHub.Testing;
 using Marten;
 using Marten.Events;
 using Npgsql;
@@ -12,12 +13,12 @@ namespace EvidenceHub.Benchmarks;
 
 /// What every scenario works with: the running hub, its database, the sizes, the report, and which identifiers the
 /// hub holds so far (the lookups ask for those).
-public sealed class BenchContext(RunningHub hub, BenchDatabase database, NpgsqlDataSource rawSql, Sizes sizes, Report report)
+public sealed class BenchContext(RunningHub hub, ThrowawayDatabase database, NpgsqlDataSource rawSql, Sizes sizes, Report report)
 {
     public const string Schema = EventStore.Schema;
 
     public RunningHub Hub { get; } = hub;
-    public BenchDatabase Database { get; } = database;
+    public ThrowawayDatabase Database { get; } = database;
     /// Plain Npgsql on the same database, for the raw baselines and for checking what landed.
     public NpgsqlDataSource RawSql { get; } = rawSql;
     public Sizes Sizes { get; } = sizes;

@@ -34,7 +34,9 @@ public static class BenchmarkRun
         var sizes = quick ? Sizes.Quick : int.TryParse(Option(args, "--scale"), out var divisor) ? Sizes.Scaled(divisor) : Sizes.Full;
         var started = Stopwatch.GetTimestamp();
 
-        await using var database = await BenchDatabase.Create(keep);
+        await using var database = await ThrowawayDatabase.Create("EVIDENCEHUB_BENCH_DB",
+            $"evidencehub_bench_{DateTime.UtcNow:yyyyMMdd_HHmmss}_{Guid.NewGuid().ToString("N")[..6]}",
+            "Run the benchmarks with ops/bench.sh, which starts a private PostgreSQL and sets it.", keep);
         var report = new Report(sizes.Mode, Machine.Describe(await database.ServerVersion()));
         Progress.Say($"{sizes.Mode} run on database {database.Name}");
         HubSignals.Listen();

@@ -2,8 +2,7 @@ using EvidenceHub.Cli.Tests.Infrastructure;
 
 namespace EvidenceHub.Cli.Tests;
 
-[Collection(CliHubCollection.Name)]
-public sealed class CaseCommandTests(CliHub hub)
+public sealed class CaseCommandTests(CliHub hub) : IClassFixture<CliHub>
 {
     [Fact]
     public async Task A_case_is_opened_filled_shown_and_closed_by_its_reference()

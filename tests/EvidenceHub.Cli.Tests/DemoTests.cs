@@ -5,8 +5,7 @@ using Grpc.Core;
 
 namespace EvidenceHub.Cli.Tests;
 
-[Collection(CliHubCollection.Name)]
-public sealed class DemoTests(CliHub hub)
+public sealed class DemoTests(CliHub hub) : IClassFixture<CliHub>
 {
     [Fact]
     public async Task The_demo_loads_the_ring_across_eight_units_and_a_second_load_changes_nothing()
@@ -42,13 +41,10 @@ public sealed class DemoTests(CliHub hub)
         {
             // The new lead learns the case id from its feed, as a unit does.
             var reference = DemoScenario.Generate(7).Handoff.Reference;
-            string? caseId = null;
-            for (var deadline = DateTime.UtcNow.AddSeconds(30); caseId is null && DateTime.UtcNow < deadline; await Task.Delay(200))
-            {
-                using var feed = nl.Feed.Subscribe(new SubscribeRequest { StopAtEnd = true });
-                var items = await feed.ResponseStream.ReadAllAsync().ToListAsync();
-                caseId = items.LastOrDefault(i => i.ItemCase == FeedItem.ItemOneofCase.Handoff && i.Handoff.CaseReference == reference)?.Handoff.CaseId;
-            }
+            await hub.ProjectionsCaughtUp();
+            using var feed = nl.Feed.Subscribe(new SubscribeRequest { StopAtEnd = true });
+            var items = await feed.ResponseStream.ReadAllAsync().ToListAsync();
+            var caseId = items.LastOrDefault(i => i.ItemCase == FeedItem.ItemOneofCase.Handoff && i.Handoff.CaseReference == reference)?.Handoff.CaseId;
             Assert.NotNull(caseId);
             var handedOver = await nl.Cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "demo test" });
             Assert.Equal("NL-TBKK", handedOver.OwnerUnit);

@@ -2,11 +2,10 @@ using EvidenceHub.Cli.Tests.Infrastructure;
 
 namespace EvidenceHub.Cli.Tests;
 
-[Collection(CliHubCollection.Name)]
-public sealed class FeedAndAuditTests(CliHub hub)
+public sealed class FeedAndAuditTests(CliHub hub) : IClassFixture<CliHub>
 {
-    /// Runs the command until its output satisfies the condition: the feed and the log are built a moment after the
-    /// change that causes them.
+    /// Runs the command until its output satisfies the condition: the log is written a moment after the change that
+    /// causes it, by the log writer (not a projection: nothing to wait on but the answer).
     private async Task<CliRun> Eventually(string unit, string[] args, Func<CliRun, bool> done, int seconds = 30)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
@@ -37,7 +36,8 @@ public sealed class FeedAndAuditTests(CliHub hub)
         Assert.True(start.Code == ExitCodes.Ok, start.ToString());
 
         var (_, be, key) = await Correlated();
-        var first = await Eventually("NL-TBKK", ["feed", "--state", state], r => r.Out.Contains(key));
+        await hub.ProjectionsCaughtUp();
+        var first = await hub.Run("NL-TBKK", "feed", "--state", state);
         Assert.Contains("CORRELATION", first.Out);
         Assert.Contains(be, first.Out);
         var position = long.Parse(File.ReadAllText(state).Trim());
@@ -62,7 +62,8 @@ public sealed class FeedAndAuditTests(CliHub hub)
         var following = hub.Run("BE-FCCU", ["feed", "--follow", "--state", state], stop.Token);
         var (nl, _, key) = await Correlated();
         // Other tests add to BE-FCCU's feed too: wait until this correlation is in it, then until the follower saved it.
-        var seen = await Eventually("BE-FCCU", ["--json", "feed", "--no-state", "--from", before.ToString()], r => r.Out.Contains(key));
+        await hub.ProjectionsCaughtUp();
+        var seen = await hub.Run("BE-FCCU", "--json", "feed", "--no-state", "--from", before.ToString());
         var position = seen.Json().Where(i => i.ToString().Contains(key)).Select(i => long.Parse(i.GetProperty("position").GetString()!)).First();
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline && (!File.Exists(state) || long.Parse(File.ReadAllText(state).Trim()) < position)) await Task.Delay(100);

@@ -5,8 +5,7 @@ using EvidenceHub.Contracts.V1;
 
 namespace EvidenceHub.Cli.Tests;
 
-[Collection(CliHubCollection.Name)]
-public sealed class ImportTests(CliHub hub)
+public sealed class ImportTests(CliHub hub) : IClassFixture<CliHub>
 {
     private string File(string name, string text)
     {

@@ -3,8 +3,7 @@ using EvidenceHub.Cli.Tests.Infrastructure;
 
 namespace EvidenceHub.Cli.Tests;
 
-[Collection(CliHubCollection.Name)]
-public sealed class LookupAndNetworkTests(CliHub hub)
+public sealed class LookupAndNetworkTests(CliHub hub) : IClassFixture<CliHub>
 {
     private async Task<(string NlReference, string BeReference, string Shared, string Iban)> TwoCasesSharingAHandle(string tlp = "green")
     {

@@ -7,17 +7,19 @@ using EvidenceHub.Cli.Demo;
 using EvidenceHub.Cli.Hub;
 using EvidenceHub.Testing;
 using Microsoft.AspNetCore.Hosting;
+using Marten;
+using Marten.Events;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Npgsql;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EvidenceHub.Cli.Tests.Infrastructure;
 
 /// The real hub on real Kestrel with mutual TLS, over its own fresh PostgreSQL database, and a certificate directory
 /// laid out as ops/dev-certs.sh lays it out (ca.crt, <unit>.crt, <unit>.key), so that the CLI runs exactly as a
 /// person runs it: same option parsing, same certificate loading, same TLS handshake. Only the terminal is captured.
+/// Each test class has its own (IClassFixture), so the classes run in parallel.
 public sealed class CliHub : IAsyncLifetime
 {
-    public const string ServerVariable = "EVIDENCEHUB_TEST_DB";
     public const string Auditor = "EU-AUDIT";
 
     /// The demo's eight reporting units, the US partner and the auditor.
@@ -31,8 +33,7 @@ public sealed class CliHub : IAsyncLifetime
     public static readonly byte[] BlindingKey = RandomNumberGenerator.GetBytes(32);
     public static readonly byte[] OprfSeed = RandomNumberGenerator.GetBytes(32);
 
-    private string serverConnectionString = "";
-    private string databaseName = "";
+    private ThrowawayDatabase? database;
     private WebApplicationFactory<global::Program>? factory;
     private readonly ThrowawayPki pki = new("EvidenceHub CLI test");
 
@@ -42,15 +43,8 @@ public sealed class CliHub : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        serverConnectionString = Environment.GetEnvironmentVariable(ServerVariable)
-            ?? throw new InvalidOperationException($"{ServerVariable} is not set. Run the tests with ops/test.sh, which starts a private PostgreSQL and sets it.");
-        databaseName = $"evidencehub_cli_test_{Guid.NewGuid():N}";
-        await using (var connection = new NpgsqlConnection(serverConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{databaseName}\"", connection);
-            await create.ExecuteNonQueryAsync();
-        }
+        database = await ThrowawayDatabase.ForTests("evidencehub_cli_test");
+        var connectionString = database.ConnectionString;
 
         Directory.CreateDirectory(Certificates);
         File.Copy(pki.AuthorityPemPath, Path.Combine(Certificates, "ca.crt"));
@@ -65,7 +59,7 @@ public sealed class CliHub : IAsyncLifetime
         var port = FreePort();
         factory = new WebApplicationFactory<global::Program>().WithWebHostBuilder(host =>
         {
-            host.UseSetting("ConnectionStrings:Marten", new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = databaseName }.ConnectionString);
+            host.UseSetting("ConnectionStrings:Marten", connectionString);
             host.UseSetting("Identity:TrustedCaPath", Path.Combine(Certificates, "ca.crt"));
             host.UseSetting("Lookup:BlindingKeys:t1", Convert.ToBase64String(BlindingKey));
             host.UseSetting("Lookup:CurrentBlindingKey", "t1");
@@ -108,6 +102,10 @@ public sealed class CliHub : IAsyncLifetime
 
     public Task<CliRun> Run(string? unit, params string[] args) => Run(unit, args, CancellationToken.None);
 
+    /// Returns once the hub's asynchronous projections (the feed, the blind tokens) have applied every event so far.
+    public Task ProjectionsCaughtUp() =>
+        factory!.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+
     /// A direct connection as a unit, for tests that check the hub's state behind the CLI's back.
     public HubConnection Connect(string unit) =>
         HubConnection.Open(new HubSettings(Address, unit, Certificates, null, null, null, null, "test", null, null));
@@ -131,14 +129,7 @@ public sealed class CliHub : IAsyncLifetime
     {
         if (factory is not null) await factory.DisposeAsync();
         pki.Dispose();
-        NpgsqlConnection.ClearAllPools();
-        if (databaseName.Length > 0)
-        await using (var connection = new NpgsqlConnection(serverConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{databaseName}\" WITH (FORCE)", connection);
-            await drop.ExecuteNonQueryAsync();
-        }
+        if (database is not null) await database.DisposeAsync();
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
     }
 }
@@ -150,12 +141,6 @@ public sealed record CliRun(int Code, string Out, string Error)
     /// The JSON lines of a --json run.
     public List<System.Text.Json.JsonElement> Json() =>
         Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.Clone()).ToList();
-}
-
-[CollectionDefinition(Name)]
-public sealed class CliHubCollection : ICollectionFixture<CliHub>
-{
-    public const string Name = "cli hub";
 }
 
 public static class Unique

@@ -20,13 +20,13 @@ namespace EvidenceHub.Tests.Audit;
 public sealed class AccessLogPoisoningTests : IAsyncLifetime
 {
     private readonly ThrowawayPki pki = new();
-    private TestDatabase database = null!;
+    private ThrowawayDatabase database = null!;
     private WebApplicationFactory<Program> factory = null!;
     private Uri address = null!;
 
     public async Task InitializeAsync()
     {
-        database = await TestDatabase.Create();
+        database = await ThrowawayDatabase.ForTests();
         (factory, address) = RealKestrel.Start(pki, host =>
         {
             foreach (var (key, value) in HubFixture.HubSettings(database, pki)) host.UseSetting(key, value);

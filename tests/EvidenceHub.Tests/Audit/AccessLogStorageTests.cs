@@ -8,7 +8,7 @@ using Npgsql;
 namespace EvidenceHub.Tests.Audit;
 
 /// AccessLog appends its events without a Marten session: Marten must read them back as its own.
-[Collection(HubCollection.Name)]
+[Collection(AuditHub.Name)]
 public sealed class AccessLogStorageTests(HubFixture hub)
 {
     [Fact]

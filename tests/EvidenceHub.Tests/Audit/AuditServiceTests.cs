@@ -10,7 +10,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Audit;
 
-[Collection(HubCollection.Name)]
+[Collection(AuditHub.Name)]
 public sealed class AuditServiceTests(HubFixture hub)
 {
     private AuditService.AuditServiceClient Auditor => hub.Audit("EU-AUDIT");

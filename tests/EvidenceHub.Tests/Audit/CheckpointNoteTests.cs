@@ -7,7 +7,7 @@ namespace EvidenceHub.Tests.Audit;
 
 /// The checkpoint as a C2SP signed note, checked here from the specifications' byte layout (c2sp.org/signed-note,
 /// c2sp.org/tlog-checkpoint) with an Ed25519 verification that shares nothing with the hub's.
-[Collection(HubCollection.Name)]
+[Collection(AuditHub.Name)]
 public sealed class CheckpointNoteTests(HubFixture hub)
 {
     [Fact]

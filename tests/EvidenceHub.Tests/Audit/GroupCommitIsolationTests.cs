@@ -8,7 +8,7 @@ namespace EvidenceHub.Tests.Audit;
 
 /// Finding 5, the second half: one record the database refuses must not fail the others committed with it. The
 /// refusal is made real with a trigger that rejects one unit's index rows (as PostgreSQL rejected a NUL in jsonb).
-[Collection(HubCollection.Name)]
+[Collection(AuditHub.Name)]
 public sealed class GroupCommitIsolationTests(HubFixture hub)
 {
     [Fact]

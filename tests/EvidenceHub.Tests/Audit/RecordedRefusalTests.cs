@@ -15,7 +15,7 @@ namespace EvidenceHub.Tests.Audit;
 
 /// Every refusal touching case data leaves an access record: undecodable calls, undecodable Sync commands, and each
 /// BatchLookup item that was not answered (bad input, no justification, over the quota), with why, never its content.
-[Collection(HubCollection.Name)]
+[Collection(AuditHub.Name)]
 public sealed class RecordedRefusalTests(HubFixture hub)
 {
     private static readonly byte[] Garbage = [0x0a, 0xff];

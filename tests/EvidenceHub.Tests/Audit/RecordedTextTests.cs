@@ -53,7 +53,7 @@ public sealed class StorableTextTests
 }
 
 /// Finding 13: the evidencehub-user header and justifications, refused with INVALID_ARGUMENT naming the field.
-[Collection(HubCollection.Name)]
+[Collection(AuditHub.Name)]
 public sealed class RecordedTextTests(HubFixture hub)
 {
     [Theory]

@@ -6,7 +6,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 namespace EvidenceHub.Tests.Cases;
 
 /// Every bad input gets a precise status naming the field, and changes nothing.
-[Collection(HubCollection.Name)]
+[Collection(CasesHub.Name)]
 public sealed class BadInputTests(HubFixture hub)
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");

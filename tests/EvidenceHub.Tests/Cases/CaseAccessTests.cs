@@ -14,7 +14,7 @@ namespace EvidenceHub.Tests.Cases;
 
 /// Case ids never meet the hub's own stream ids, a case the caller may not see is indistinguishable from one that
 /// does not exist, cases can be named by the caller's own reference, and every refused command is in the access log.
-[Collection(HubCollection.Name)]
+[Collection(CasesHub.Name)]
 public sealed class CaseAccessTests(HubFixture hub)
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");

@@ -5,7 +5,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Cases;
 
-[Collection(HubCollection.Name)]
+[Collection(CasesHub.Name)]
 public sealed class CaseLifecycleTests(HubFixture hub)
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");

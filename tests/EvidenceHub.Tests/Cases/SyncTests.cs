@@ -7,8 +7,8 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Cases;
 
-[Collection(HubCollection.Name)]
-public sealed class SyncTests(HubFixture hub)
+[LongRunning]
+public sealed class SyncTests(HubFixture hub) : IClassFixture<HubFixture>
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");
 

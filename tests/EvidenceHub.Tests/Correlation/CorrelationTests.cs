@@ -7,7 +7,7 @@ namespace EvidenceHub.Tests.Correlation;
 
 /// NL and CA hold the same Snapchat handle, phone number and IBAN; BE holds them too, in a RED case. Cases that are
 /// to correlate across units are GREEN, or AMBER listing the other unit: an AMBER case discloses to listed units only.
-[Collection(HubCollection.Name)]
+[Collection(FeedHub.Name)]
 public sealed class CorrelationTests(HubFixture hub)
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");
@@ -41,9 +41,9 @@ public sealed class CorrelationTests(HubFixture hub)
         Assert.All(caAdded, r => Assert.Equal(1, r.Correlations));
 
         var keys = caAdded.Select(r => r.Identifier.Key).ToHashSet();
-        var toNl = (await hub.Feed("NL-TBKK").ReadUntil(nlFeedStart, items => Correlations(items, nlCase.CaseId).Count >= 3))
+        var toNl = (await hub.FeedAfter("NL-TBKK", nlFeedStart))
             .Where(i => i.Correlation?.YourCaseId == nlCase.CaseId).ToList();
-        var toCa = (await hub.Feed("CA-RCMP-NCECC").ReadUntil(caFeedStart, items => Correlations(items, caCase.CaseId).Count >= 3))
+        var toCa = (await hub.FeedAfter("CA-RCMP-NCECC", caFeedStart))
             .Where(i => i.Correlation?.YourCaseId == caCase.CaseId).ToList();
 
         Assert.Equal(keys, toNl.Select(i => i.Correlation.IdentifierKey).ToHashSet());
@@ -68,9 +68,9 @@ public sealed class CorrelationTests(HubFixture hub)
         Assert.All(added, r => Assert.Equal((0, false), (r.Correlations, r.Common)));
 
         // The RED owner learns of the NL case; NL learns nothing of the RED case.
-        var toBe = await hub.Feed("BE-FCCU").ReadUntil(beFeedStart, items => Correlations(items, redCase.CaseId).Count >= 3);
+        var toBe = await hub.FeedAfter("BE-FCCU", beFeedStart);
         Assert.Equal(3, Correlations(toBe, redCase.CaseId).Count);
-        await WaitForFeedToCatchUp("NL-TBKK");
+        await hub.ProjectionsCaughtUp();
         var toNl = await hub.Feed("NL-TBKK").ReadAll(nlFeedStart);
         Assert.Empty(Correlations(toNl, nlCase.CaseId));
     }
@@ -92,7 +92,7 @@ public sealed class CorrelationTests(HubFixture hub)
         });
         Assert.Equal(5, retracted.Version);
 
-        var toCa = await hub.Feed("CA-RCMP-NCECC").ReadUntil(caFeedStart, items => items.Any(i => i.Retraction?.IdentifierKey == phoneKey));
+        var toCa = await hub.FeedAfter("CA-RCMP-NCECC", caFeedStart);
         var notice = Assert.Single(toCa, i => i.Retraction?.IdentifierKey == phoneKey).Retraction;
         Assert.Equal(("NL-TBKK", "Typo in the number", caCase.CaseId), (notice.RetractingUnit, notice.Reason, notice.YourCaseId));
 
@@ -228,14 +228,4 @@ public sealed class CorrelationTests(HubFixture hub)
 
     private static List<CorrelationNotice> Correlations(IEnumerable<FeedItem> items, string yourCaseId) =>
         items.Where(i => i.Correlation?.YourCaseId == yourCaseId).Select(i => i.Correlation).ToList();
-
-    /// The feed is built in global order: once an item made after everything above is in, nothing above is missing.
-    private async Task WaitForFeedToCatchUp(string unit)
-    {
-        var start = await hub.Feed(unit).LastPosition();
-        var caseId = await hub.Cases("CA-RCMP-NCECC").OpenedCase();
-        await hub.Cases("CA-RCMP-NCECC").RequestHandoffAsync(new RequestHandoffRequest { CommandId = NewId(), CaseId = caseId, TargetUnit = unit, Reason = "marker" });
-        var items = await hub.Feed(unit).ReadUntil(start, items => items.Any(i => i.Handoff?.CaseId == caseId));
-        Assert.Contains(items, i => i.Handoff?.CaseId == caseId);
-    }
 }

@@ -20,6 +20,7 @@ namespace EvidenceHub.Tests.Faults;
 /// comes back: while it is down every answer is UNAVAILABLE (or CANCELLED), and afterwards resending what was not
 /// acknowledged gives exact counts, the feed resumes without gaps, the audit log verifies. A hub over real Kestrel
 /// (HTTP/2 with TLS) on the test's own PostgreSQL server.
+[LongRunning]
 public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Adds = 600, Shared = 60;

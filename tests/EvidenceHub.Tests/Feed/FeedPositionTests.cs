@@ -70,7 +70,7 @@ public sealed class FeedPositionTests(TwoWorlds worlds) : IClassFixture<TwoWorld
             await call.RequestStream.CompleteAsync();
             Assert.Equal(5, (await call.ResponseStream.ReadAllAsync().ToListAsync()).Count(r => r.OutcomeCase == SyncResult.OutcomeOneofCase.Result));
         }
-        return await hub.Feed(Observer).ReadUntil(0, items => items.Any(i => i.Correlation?.IdentifierKey == "email:" + after));
+        return await hub.FeedAfter(Observer, 0);
     }
 
     private static async Task<List<string>> Everyone(HubFixture hub)

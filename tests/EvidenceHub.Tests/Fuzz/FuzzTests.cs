@@ -19,8 +19,8 @@ namespace EvidenceHub.Tests.Fuzz;
 /// mixed into Sync and BatchLookup streams beside valid commands. Never UNKNOWN or INTERNAL (nor UNAVAILABLE or
 /// UNIMPLEMENTED: the store is up and every method exists), every valid neighbour answered, and a rejected request
 /// changes nothing.
-[Collection(HubCollection.Name)]
-public sealed class FuzzTests(HubFixture hub, ITestOutputHelper output)
+[LongRunning]
+public sealed class FuzzTests(HubFixture hub, ITestOutputHelper output) : IClassFixture<HubFixture>
 {
     private static readonly ServiceDescriptor[] Services =
         [CaseService.Descriptor, LookupService.Descriptor, FeedService.Descriptor, AuditService.Descriptor];

@@ -7,7 +7,7 @@ namespace EvidenceHub.Tests.Handoffs;
 
 /// Issue 10 finding 11: notices reach a case's current owner; a pending handoff can be cancelled and expires; the
 /// target's view of the case ends with the handoff.
-[Collection(HubCollection.Name)]
+[Collection(CasesHub.Name)]
 public sealed class HandoffTests(HubFixture hub)
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");
@@ -51,10 +51,10 @@ public sealed class HandoffTests(HubFixture hub)
 
         await ca.RetractSuspectIdentifierAsync(new RetractSuspectIdentifierRequest { CommandId = NewId(), CaseId = caCase, IdentifierKey = "email:" + email, Reason = "wrong address" });
 
-        var toBe = await hub.Feed("BE-FCCU").ReadUntil(beStart, items => items.Any(i => i.Retraction?.IdentifierKey == "email:" + email));
+        var toBe = await hub.FeedAfter("BE-FCCU", beStart);
         var notice = Assert.Single(toBe, i => i.Retraction?.IdentifierKey == "email:" + email).Retraction;
         Assert.Equal((handed, "CA-RCMP-NCECC", "wrong address"), (notice.YourCaseId, notice.RetractingUnit, notice.Reason));
-        await hub.WaitForFeedToCatchUp("NL-TBKK");
+        await hub.ProjectionsCaughtUp();
         Assert.DoesNotContain(await hub.Feed("NL-TBKK").ReadAll(nlStart), i => i.Retraction?.IdentifierKey == "email:" + email);
     }
 
@@ -75,7 +75,7 @@ public sealed class HandoffTests(HubFixture hub)
 
         // The request's own notice may arrive after beStart (the feed is built asynchronously): look for the answer.
         bool IsCancellation(FeedItem i) => i.Handoff?.HandoffId == handoffId && i.Handoff.Status == HandoffStatus.Cancelled;
-        var told = await hub.Feed("BE-FCCU").ReadUntil(beStart, items => items.Any(IsCancellation));
+        var told = await hub.FeedAfter("BE-FCCU", beStart);
         var notice = Assert.Single(told, IsCancellation).Handoff;
         Assert.Equal(("NL-TBKK", "BE-FCCU", "we keep it"), (notice.FromUnit, notice.TargetUnit, notice.Reason));
         AssertHidden(await Failure(() => Read(be, caseId)));

@@ -10,7 +10,7 @@ namespace EvidenceHub.Tests.Identity;
 /// Every RPC of the case, lookup, feed and audit services, called as a unit, a partner, an auditor and an unknown party.
 /// What is compared is whether the call passed authorization: OK, or any answer of the call itself (a missing handoff,
 /// an empty log), as opposed to PERMISSION_DENIED or UNAUTHENTICATED.
-[Collection(HubCollection.Name)]
+[Collection(AccessHub.Name)]
 public sealed class AuthorizationMatrixTests(HubFixture hub)
 {
     public enum As { Unit, Partner, Auditor, Unknown }

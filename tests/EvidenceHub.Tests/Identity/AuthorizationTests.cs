@@ -6,7 +6,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Identity;
 
-[Collection(HubCollection.Name)]
+[Collection(AccessHub.Name)]
 public sealed class AuthorizationTests(HubFixture hub)
 {
     [Fact]

@@ -14,9 +14,9 @@ public sealed class ProductionReadinessTests : IAsyncLifetime
 {
     private readonly ThrowawayPki pki = new();
     private readonly string directory = Directory.CreateTempSubdirectory("evidencehub-readiness-").FullName;
-    private TestDatabase database = null!;
+    private ThrowawayDatabase database = null!;
 
-    public async Task InitializeAsync() => database = await TestDatabase.Create();
+    public async Task InitializeAsync() => database = await ThrowawayDatabase.ForTests();
 
     /// Everything a production hub needs, as an operator would configure it.
     private Dictionary<string, string> Complete()

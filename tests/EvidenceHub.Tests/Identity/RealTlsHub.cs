@@ -20,7 +20,7 @@ public sealed class RealTlsHub : IAsyncLifetime
     public int Port { get; } = FreePort();
     private readonly List<X509Certificate2> revoked = [];
     private long crlNumber;
-    private TestDatabase database = null!;
+    private ThrowawayDatabase database = null!;
     private WebApplicationFactory<Program> factory = null!;
 
     public RealTlsHub()
@@ -31,7 +31,7 @@ public sealed class RealTlsHub : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        database = await TestDatabase.Create();
+        database = await ThrowawayDatabase.ForTests();
         var serverCertificate = Pki.ServerCertificate();
         factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {

@@ -2,6 +2,8 @@ using System.Security.Cryptography.X509Certificates;
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Testing;
 using Grpc.Net.Client;
+using Marten;
+using Marten.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -11,7 +13,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace EvidenceHub.Tests.Infrastructure;
 
-/// The hub in process (TestServer) over its own fresh PostgreSQL database, with the sample units registered.
+/// The hub in process (TestServer) over its own fresh PostgreSQL database, with the sample units registered. A test
+/// class takes one of its own (IClassFixture) or shares one with the classes of its group (HubGroups.cs).
 /// TestServer has no TLS, so a test-only middleware hands the hub the client certificate the test client names.
 public class HubFixture : IAsyncLifetime
 {
@@ -35,7 +38,7 @@ public class HubFixture : IAsyncLifetime
     public const int MaxBlindedElementsPerCall = 16;
 
     public ThrowawayPki Pki { get; } = new();
-    public TestDatabase Database { get; private set; } = null!;
+    public ThrowawayDatabase Database { get; private set; } = null!;
     public WebApplicationFactory<Program> Factory { get; private set; } = null!;
     /// The hub's clock: real time, moved forward by tests that need a deadline to pass (handoff expiry).
     public ShiftedClock Clock { get; } = new();
@@ -43,7 +46,7 @@ public class HubFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Database = await TestDatabase.Create();
+        Database = await ThrowawayDatabase.ForTests();
         Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
             foreach (var (key, value) in HubSettings(Database, Pki).Concat(MoreSettings())) host.UseSetting(key, value);
@@ -56,7 +59,7 @@ public class HubFixture : IAsyncLifetime
     /// Settings a test class's own hub adds to (or overrides in) the suite's.
     protected virtual IEnumerable<(string Key, string Value)> MoreSettings() => [];
 
-    public static IEnumerable<(string Key, string Value)> HubSettings(TestDatabase database, ThrowawayPki pki) =>
+    public static IEnumerable<(string Key, string Value)> HubSettings(ThrowawayDatabase database, ThrowawayPki pki) =>
         HubSettings(database.ConnectionString, pki);
 
     public static IEnumerable<(string Key, string Value)> HubSettings(string connectionString, ThrowawayPki pki)
@@ -83,7 +86,7 @@ public class HubFixture : IAsyncLifetime
         }
     }
 
-    public static string CheckpointKeyPath(TestDatabase database) => CheckpointKeyPath(database.Name);
+    public static string CheckpointKeyPath(ThrowawayDatabase database) => CheckpointKeyPath(database.Name);
 
     private static string CheckpointKeyPath(string databaseName) =>
         Path.Combine(Path.GetTempPath(), $"evidencehub-keys-{databaseName}", "checkpoint-key.pem");
@@ -113,6 +116,11 @@ public class HubFixture : IAsyncLifetime
     public FeedService.FeedServiceClient Feed(string unitId) => new(Channel(CertificateOf(unitId)));
 
     public AuditService.AuditServiceClient Audit(string unitId, string user = "supervisor") => new(Channel(CertificateOf(unitId), user));
+
+    /// Returns once the asynchronous projections (the feed, the blind tokens) have applied every event appended so far,
+    /// whichever instance over this database runs them: what a test reads from them afterwards is complete.
+    public Task ProjectionsCaughtUp() =>
+        Factory.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
 
     public virtual async Task DisposeAsync()
     {
@@ -152,6 +160,8 @@ public sealed class TestClientCertificate : IStartupFilter
     }
 }
 
+/// One hub for classes that name this collection, which run one after another. Prefer a group of HubGroups.cs or a
+/// hub of the class's own (IClassFixture<HubFixture>): those run in parallel, each over its own database.
 [CollectionDefinition(Name)]
 public sealed class HubCollection : ICollectionFixture<HubFixture>
 {

@@ -7,8 +7,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 namespace EvidenceHub.Tests.Limits;
 
 /// Feed subscribers wait on PostgreSQL NOTIFY (one LISTEN connection per hub process), not on a poll of their own.
-[Collection(HubCollection.Name)]
-public sealed class FeedPushTests(HubFixture hub)
+public sealed class FeedPushTests(HubFixture hub) : IClassFixture<HubFixture>
 {
     private const int Subscribers = 200;
 
@@ -41,7 +40,7 @@ public sealed class FeedPushTests(HubFixture hub)
             ("Limits:Feed:SafetyPollMilliseconds", "600000"));
         var from = await hub.Feed("BE-FCCU").LastPosition();
         var firstCase = await HandoffTo("BE-FCCU");
-        var first = (await hub.Feed("BE-FCCU").ReadUntil(from, items => items.Any(i => i.Handoff?.CaseId == firstCase)))
+        var first = (await hub.FeedAfter("BE-FCCU", from))
             .Single(i => i.Handoff?.CaseId == firstCase).Position;
 
         string? secondCase = null;

@@ -7,7 +7,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 namespace EvidenceHub.Tests.Limits;
 
 /// A Sync or BatchLookup stream on which the client sends nothing ends (here after one second) instead of staying open.
-[Collection(HubCollection.Name)]
+[Collection(AccessHub.Name)]
 public sealed class IdleStreamTests(HubFixture hub) : IAsyncLifetime
 {
     private LimitedHub limited = null!;

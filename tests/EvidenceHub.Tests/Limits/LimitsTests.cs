@@ -11,7 +11,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 namespace EvidenceHub.Tests.Limits;
 
 /// Every limit a caller controls, each configured small on an instance of its own over the suite's database.
-[Collection(HubCollection.Name)]
+[Collection(AccessHub.Name)]
 public sealed class LimitsTests(HubFixture hub) : IAsyncLifetime
 {
     private static readonly Justification Why = new() { Purpose = "checking a report" };

@@ -5,7 +5,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Lookup;
 
-[Collection(HubCollection.Name)]
+[Collection(LookupHub.Name)]
 public sealed class NetworkTests(HubFixture hub)
 {
     private static readonly Justification Why = new() { Purpose = "Mapping the ring" };

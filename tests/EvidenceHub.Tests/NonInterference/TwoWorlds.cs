@@ -18,7 +18,7 @@ public sealed class TwoWorlds : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
+[CollectionDefinition(Name), LongRunning]
 public sealed class TwoWorldsCollection : ICollectionFixture<TwoWorlds>
 {
     public const string Name = "two worlds";

@@ -5,7 +5,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 namespace EvidenceHub.Tests.Robustness;
 
 /// A command without expected_version asked for no concurrency check: racing writers on one case all succeed.
-[Collection(HubCollection.Name)]
+[Collection(CasesHub.Name)]
 public sealed class ConcurrencyRetryTests(HubFixture hub)
 {
     [Fact]

@@ -22,17 +22,18 @@ namespace EvidenceHub.Tests.Robustness;
 /// A Sync or BatchLookup that fails while its client keeps its side open must leave no read of its request stream in
 /// progress: Kestrel reuses the HTTP/2 stream, and the leftover read would break a later, innocent call on the same
 /// connection ("Reading is already in progress"). Real Kestrel with TLS and HTTP/2, one channel for everything.
+[LongRunning]
 public sealed class ConnectionReuseTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly ThrowawayPki pki = new();
     private readonly CapturedLog log = new();
-    private TestDatabase database = null!;
+    private ThrowawayDatabase database = null!;
     private WebApplicationFactory<Program> factory = null!;
     private Uri address = null!;
 
     public async Task InitializeAsync()
     {
-        database = await TestDatabase.Create();
+        database = await ThrowawayDatabase.ForTests();
         (factory, address) = RealKestrel.Start(pki, host =>
         {
             foreach (var (key, value) in HubFixture.HubSettings(database, pki)) host.UseSetting(key, value);

@@ -129,7 +129,7 @@ public sealed class FakeCallContext : ServerCallContext
     protected override Task WriteResponseHeadersAsyncCore(Metadata responseHeaders) => Task.CompletedTask;
 }
 
-[Collection(HubCollection.Name)]
+[Collection(RobustnessHub.Name)]
 public sealed class StatusContractTests(HubFixture hub)
 {
     [Theory]
@@ -166,7 +166,7 @@ public sealed class StatusContractTests(HubFixture hub)
     }
 }
 
-[Collection(HubCollection.Name)]
+[Collection(RobustnessHub.Name)]
 public sealed class RawIdentifierTextTests(HubFixture hub)
 {
     /// Found by the fuzz suite: a NUL in a field canonicalisation ignores reached jsonb and answered INTERNAL.

@@ -10,7 +10,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 namespace EvidenceHub.Tests.Robustness;
 
 /// In Sync and BatchLookup a bad command or item fails alone, whatever it throws, and the stream goes on.
-[Collection(HubCollection.Name)]
+[Collection(RobustnessHub.Name)]
 public sealed class StreamIsolationTests(HubFixture hub)
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");

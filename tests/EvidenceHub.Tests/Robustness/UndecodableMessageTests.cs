@@ -8,7 +8,7 @@ namespace EvidenceHub.Tests.Robustness;
 
 /// Bytes that do not decode as the request are INVALID_ARGUMENT naming the field, on unary calls and in streams,
 /// where the undecodable item fails alone.
-[Collection(HubCollection.Name)]
+[Collection(RobustnessHub.Name)]
 public sealed class UndecodableMessageTests(HubFixture hub)
 {
     private const string Cases = "evidencehub.v1.CaseService";

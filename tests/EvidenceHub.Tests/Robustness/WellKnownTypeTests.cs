@@ -7,7 +7,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 namespace EvidenceHub.Tests.Robustness;
 
 /// Timestamps, dates and versions outside their range are bad input naming the field, not INTERNAL.
-[Collection(HubCollection.Name)]
+[Collection(RobustnessHub.Name)]
 public sealed class WellKnownTypeTests(HubFixture hub)
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");

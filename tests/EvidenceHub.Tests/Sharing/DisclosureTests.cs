@@ -14,7 +14,7 @@ namespace EvidenceHub.Tests.Sharing;
 
 /// One set of disclosure rules at every egress: write results (issue 10 finding 2), networks (3, 4) and correlation
 /// notices (4), and the SQL predicate that filters inside the queries agreeing with CaseDisclosure.Of.
-[Collection(HubCollection.Name)]
+[Collection(FeedHub.Name)]
 public sealed class DisclosureTests(HubFixture hub)
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");
@@ -109,11 +109,11 @@ public sealed class DisclosureTests(HubFixture hub)
         Assert.Equal(0, unlisted.Correlations);
         Assert.Equal(3, listed.Correlations); // NL's two and CA's GREEN case
 
-        var toBe = (await hub.Feed("BE-FCCU").ReadUntil(beStart, items => items.Count(i => i.Correlation?.YourCaseId == beCase) >= 3))
+        var toBe = (await hub.FeedAfter("BE-FCCU", beStart))
             .Where(i => i.Correlation?.YourCaseId == beCase).Select(i => i.Correlation.OtherCase).ToList();
         Assert.Equal(new[] { amber.Reference, strict.Reference }.Order(), toBe.Where(d => d.OwnerUnit == "NL-TBKK").Select(d => d.CaseReference).Order());
         Assert.All(toBe, d => Assert.Equal(0, d.VictimCount));
-        await hub.WaitForFeedToCatchUp("CA-RCMP-NCECC");
+        await hub.ProjectionsCaughtUp();
         var toCa = await hub.Feed("CA-RCMP-NCECC").ReadAll(caStart);
         Assert.DoesNotContain(toCa, i => i.Correlation?.OtherCase.OwnerUnit == "NL-TBKK" && i.Correlation.IdentifierKey == "email:" + email);
     }
@@ -192,12 +192,9 @@ public sealed class DisclosureTests(HubFixture hub)
         var hidden = Unique.Email();
         await CaseWith(be, Tlp.Red, [], hidden);
         var heldToken = HmacToken("email:" + hidden);
+        await hub.ProjectionsCaughtUp();
         await using (var session = hub.Factory.Services.GetRequiredService<IDocumentStore>().QuerySession())
-            for (var attempt = 0; await session.LoadAsync<Hub.Lookup.BlindToken>(heldToken) is null; attempt++)
-            {
-                Assert.True(attempt < 100, "the daemon made no token for the hidden value");
-                await Task.Delay(100);
-            }
+            Assert.NotNull(await session.LoadAsync<Hub.Lookup.BlindToken>(heldToken));
         var lookups = hub.Lookups("NL-TBKK");
         LookupRequest ByToken(string token) => new() { Identifier = new IdentifierQuery { BlindToken = token }, Justification = Why };
 

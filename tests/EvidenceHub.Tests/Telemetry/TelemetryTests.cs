@@ -7,7 +7,7 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Telemetry;
 
-[Collection(HubCollection.Name)]
+[Collection(FeedHub.Name)]
 public sealed class TelemetryTests(HubFixture hub)
 {
     [Fact]

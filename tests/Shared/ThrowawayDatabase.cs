@@ -1,32 +1,38 @@
 using Npgsql;
 
-namespace EvidenceHub.Benchmarks.Harness;
+namespace EvidenceHub.Testing;
 
-/// A fresh PostgreSQL database for one run, on the server ops/bench.sh provisions (EVIDENCEHUB_BENCH_DB), dropped
-/// at the end unless the run keeps it for a look afterwards.
-public sealed class BenchDatabase : IAsyncDisposable
+/// A fresh PostgreSQL database on the server an environment variable names, dropped when disposed (unless kept for a
+/// look afterwards). One source for the hub's tests, the client's tests and the benchmarks (each project links this
+/// file); every test fixture gets its own, so fixtures run side by side without seeing each other's data.
+public sealed class ThrowawayDatabase : IAsyncDisposable
 {
-    public const string ServerVariable = "EVIDENCEHUB_BENCH_DB";
+    /// The server ops/test.sh provisions for the tests.
+    public const string TestServerVariable = "EVIDENCEHUB_TEST_DB";
 
     private readonly string serverConnectionString;
     public string Name { get; }
     public string ConnectionString { get; }
     public bool Keep { get; init; }
 
-    private BenchDatabase(string serverConnectionString, string name)
+    private ThrowawayDatabase(string serverConnectionString, string name)
     {
         this.serverConnectionString = serverConnectionString;
         Name = name;
         ConnectionString = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = name }.ConnectionString;
     }
 
-    public static async Task<BenchDatabase> Create(bool keep)
+    /// A database for one test fixture, on the tests' server.
+    public static Task<ThrowawayDatabase> ForTests(string prefix = "evidencehub_test") =>
+        Create(TestServerVariable, $"{prefix}_{Guid.NewGuid():N}",
+            "Run the tests with ops/test.sh, which starts a private PostgreSQL and sets it.");
+
+    public static async Task<ThrowawayDatabase> Create(string serverVariable, string name, string howToSet, bool keep = false)
     {
-        var server = Environment.GetEnvironmentVariable(ServerVariable);
+        var server = Environment.GetEnvironmentVariable(serverVariable);
         if (string.IsNullOrEmpty(server))
-            throw new InvalidOperationException(
-                $"{ServerVariable} is not set. Run the benchmarks with ops/bench.sh, which starts a private PostgreSQL and sets it.");
-        var database = new BenchDatabase(server, $"evidencehub_bench_{DateTime.UtcNow:yyyyMMdd_HHmmss}_{Guid.NewGuid().ToString("N")[..6]}") { Keep = keep };
+            throw new InvalidOperationException($"{serverVariable} is not set. {howToSet}");
+        var database = new ThrowawayDatabase(server, name) { Keep = keep };
         await using var connection = new NpgsqlConnection(server);
         await connection.OpenAsync();
         await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database.Name}\"", connection);
@@ -48,7 +54,8 @@ public sealed class BenchDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Keep) return;
-        NpgsqlConnection.ClearAllPools();
+        // Only this database's pool: other fixtures running at the same time keep their idle connections.
+        await using (var pooled = new NpgsqlConnection(ConnectionString)) NpgsqlConnection.ClearPool(pooled);
         await using var connection = new NpgsqlConnection(serverConnectionString);
         await connection.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
