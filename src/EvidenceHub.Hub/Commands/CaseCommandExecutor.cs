@@ -184,7 +184,7 @@ public sealed class CaseCommandExecutor(IDocumentStore store, TimeProvider clock
                 {
                     if (@event is not IIdentifierEvent)
                     {
-                        state = CaseFile.Advance(state, @event, now);
+                        state = CaseFile.Evolve(state, @event, now);
                         eventVersion++;
                     }
                     index.Record(@event, state, new CaseRevision(eventVersion, now));
