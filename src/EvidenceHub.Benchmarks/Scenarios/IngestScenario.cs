@@ -165,8 +165,8 @@ public sealed class IngestScenario(BenchContext bench)
         var variants = new (string Name, Order Order, Action<StoreOptions>? Projections)[]
         {
             ("none", Order.Interleaved, null),
-            ("CaseFile snapshot", Order.Interleaved, o => o.Projections.Snapshot<CaseFile>(SnapshotLifecycle.Inline)),
-            ("CaseFile snapshot", Order.CaseByCase, o => o.Projections.Snapshot<CaseFile>(SnapshotLifecycle.Inline)),
+            ("CaseFile snapshot", Order.Interleaved, o => o.Projections.Add<CaseFileProjection>(ProjectionLifecycle.Inline)),
+            ("CaseFile snapshot", Order.CaseByCase, o => o.Projections.Add<CaseFileProjection>(ProjectionLifecycle.Inline)),
             ("identifier holdings", Order.Interleaved, o =>
             {
                 o.Projections.Add(new IdentifierIndexProjection(), ProjectionLifecycle.Inline);

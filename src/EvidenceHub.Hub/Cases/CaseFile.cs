@@ -1,7 +1,10 @@
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Victims;
+using System.Collections.Immutable;
+using JasperFx.Core;
 using JasperFx.Events;
+using Marten.Events.Aggregation;
 
 namespace EvidenceHub.Hub.Cases;
 
@@ -40,121 +43,105 @@ public sealed record CaseHandoff(
         Status == HandoffStatus.Requested && now >= ExpiresAt ? HandoffStatus.Expired : Status;
 }
 
-/// A case as its events built it: the inline snapshot that GetCase reads and FetchForWriting decides on.
-/// Only Marten's projection mutates it (through the public Apply methods, called by its source generator);
-/// deciders read it and return new events. Its active identifiers are not here but in the identifier index
-/// (IdentifierHolding, written in the same transaction), and adding one does not touch the file at all: Marten skips
-/// a snapshot whose events it does not apply, so bulk ingest writes one small holding per identifier instead of
-/// rewriting a case file per case per transaction (which, carrying every identifier, cost tens of kilobytes each).
-/// For the same reason the file keeps no version: that is the stream's (CaseRevision).
-public sealed class CaseFile
+/// A case as its events built it: the inline snapshot that GetCase reads and FetchForWriting decides on, the state the
+/// Sync burst decides each command on, and what GetCaseAsOf shows. All three fold the events with the one Evolve below,
+/// which returns a new file and never changes the one it is given; deciders read a file and return new events.
+/// Its active identifiers are not here but in the identifier index (IdentifierHolding, written in the same
+/// transaction), and adding one does not touch the file at all: the snapshot is told only of the events that change
+/// the file (EventsThatChangeTheFile), and Marten skips a snapshot whose events it does not take, so bulk ingest writes
+/// one small holding per identifier instead of rewriting a case file per case per transaction (which, carrying every
+/// identifier, cost tens of kilobytes each). For the same reason the file keeps no version: that is the stream's
+/// (CaseRevision).
+public sealed record CaseFile
 {
-    public Guid Id { get; set; }
-    public string OwnerUnit { get; set; } = "";
-    public string OwnerCountry { get; set; } = "";
-    public string OpenedByUnit { get; set; } = "";
-    public string Reference { get; set; } = "";
-    public OffenceType OffenceType { get; set; }
-    public CaseStatus Status { get; set; }
-    public SharingPolicy SharingPolicy { get; set; } = new(Tlp.Red, HandlingCode.H0, null, []);
+    public Guid Id { get; init; }
+    public string OwnerUnit { get; init; } = "";
+    public string OwnerCountry { get; init; } = "";
+    public string OpenedByUnit { get; init; } = "";
+    public string Reference { get; init; } = "";
+    public OffenceType OffenceType { get; init; }
+    public CaseStatus Status { get; init; }
+    public SharingPolicy SharingPolicy { get; init; } = new(Tlp.Red, HandlingCode.H0, null, []);
     /// Retracted identifiers, kept to be shown marked (retractions are rare, so this stays small).
-    public List<CaseIdentifier> RetractedIdentifiers { get; set; } = [];
-    public List<CaseVictim> Victims { get; set; } = [];
-    public List<CaseHandoff> Handoffs { get; set; } = [];
-    public DateTimeOffset OpenedAt { get; set; }
+    public ImmutableList<CaseIdentifier> RetractedIdentifiers { get; init; } = [];
+    public ImmutableList<CaseVictim> Victims { get; init; } = [];
+    public ImmutableList<CaseHandoff> Handoffs { get; init; } = [];
+    public DateTimeOffset OpenedAt { get; init; }
     /// The last change to the file itself; a case's last change overall may be a later identifier (CaseRevision).
-    public DateTimeOffset UpdatedAt { get; set; }
-    public string? CloseReason { get; set; }
+    public DateTimeOffset UpdatedAt { get; init; }
+    public string? CloseReason { get; init; }
 
     /// The handoff still pending at the given moment, if any; none once the case is closed.
     public CaseHandoff? PendingHandoffAt(DateTimeOffset now) => Status == CaseStatus.Closed
         ? null
         : Handoffs.FirstOrDefault(h => h.StatusAt(now) == HandoffStatus.Requested);
 
-    public static CaseFile Create(IEvent<CaseOpened> e) => new()
-    {
-        Id = e.Data.CaseId,
-        OwnerUnit = e.Data.OwnerUnit,
-        OwnerCountry = e.Data.OwnerCountry,
-        OpenedByUnit = e.Data.OwnerUnit,
-        Reference = e.Data.Reference,
-        OffenceType = e.Data.OffenceType,
-        SharingPolicy = e.Data.SharingPolicy,
-        Status = CaseStatus.Open,
-        OpenedAt = e.Timestamp,
-        UpdatedAt = e.Timestamp,
-    };
+    /// The case events that change the file: all but an added identifier, which only the identifier index holds.
+    public static readonly IReadOnlyList<Type> EventsThatChangeTheFile = typeof(ICaseEvent).Assembly.GetTypes()
+        .Where(type => type.IsAssignableTo(typeof(ICaseEvent)) && type is { IsInterface: false, IsAbstract: false })
+        .Where(type => type != typeof(SuspectIdentifierAdded))
+        .ToArray();
 
-    public void Apply(IEvent<SuspectIdentifierRetracted> e)
+    /// The file after one more event of its stream, stored at the given time. A new case event is one arm here.
+    [JasperFxIgnore] // CaseFileProjection calls it: Marten's generator must not take the file for self-aggregating.
+    public static CaseFile? Evolve(CaseFile? state, object @event, DateTimeOffset at) => (state, @event) switch
     {
-        if (e.Data.Identifier is { } retracted)
-            RetractedIdentifiers.Add(retracted with { RetractedAt = e.Timestamp, RetractionReason = e.Data.Reason });
-        UpdatedAt = e.Timestamp;
-    }
-
-    public void Apply(IEvent<VictimLinked> e)
-    {
-        var linked = e.Data;
-        Victims.Add(new CaseVictim(linked.VictimLinkId, linked.VictimReference, linked.AgeBand, linked.Country,
-            linked.FirstContactDate, linked.ContactedBy, e.Timestamp));
-        UpdatedAt = e.Timestamp;
-    }
-
-    public void Apply(IEvent<HandoffRequested> e)
-    {
-        var requested = e.Data;
-        Handoffs.Add(new CaseHandoff(requested.HandoffId, requested.FromUnit, requested.TargetUnit, requested.Reason,
-            HandoffStatus.Requested, e.Timestamp, null, null, requested.ExpiresAt));
-        UpdatedAt = e.Timestamp;
-    }
-
-    public void Apply(IEvent<HandoffAccepted> e)
-    {
-        Answer(e.Data.HandoffId, h => h with { Status = HandoffStatus.Accepted, AnsweredAt = e.Timestamp });
-        OwnerUnit = e.Data.NewOwnerUnit;
-        OwnerCountry = e.Data.NewOwnerCountry;
-        UpdatedAt = e.Timestamp;
-    }
-
-    public void Apply(IEvent<HandoffDeclined> e)
-    {
-        Answer(e.Data.HandoffId, h => h with { Status = HandoffStatus.Declined, AnsweredAt = e.Timestamp, DeclineReason = e.Data.Reason });
-        UpdatedAt = e.Timestamp;
-    }
-
-    public void Apply(IEvent<HandoffCancelled> e)
-    {
-        Answer(e.Data.HandoffId, h => h with { Status = HandoffStatus.Cancelled, AnsweredAt = e.Timestamp, DeclineReason = e.Data.Reason });
-        UpdatedAt = e.Timestamp;
-    }
-
-    public void Apply(IEvent<CaseClosed> e)
-    {
-        Status = CaseStatus.Closed;
-        CloseReason = e.Data.Reason;
-        UpdatedAt = e.Timestamp;
-    }
-
-    /// The state after one more event, for deciding several commands of one batch before they are stored. Works on a
-    /// copy: the instance Marten fetched must stay as it was, because the inline projection applies the same events to it.
-    public static CaseFile? Advance(CaseFile? current, object @event, DateTimeOffset at)
-    {
-        if (@event is CaseOpened opened) return Create(Stamped(opened, at));
-        if (current is null || @event is SuspectIdentifierAdded) return current;
-        var next = current.Copy();
-        switch (@event)
+        (_, CaseOpened opened) => new CaseFile
         {
-            case SuspectIdentifierRetracted retracted: next.Apply(Stamped(retracted, at)); break;
-            case VictimLinked linked: next.Apply(Stamped(linked, at)); break;
-            case HandoffRequested requested: next.Apply(Stamped(requested, at)); break;
-            case HandoffAccepted accepted: next.Apply(Stamped(accepted, at)); break;
-            case HandoffDeclined declined: next.Apply(Stamped(declined, at)); break;
-            case HandoffCancelled cancelled: next.Apply(Stamped(cancelled, at)); break;
-            case CaseClosed closed: next.Apply(Stamped(closed, at)); break;
-            default: throw new ArgumentException($"CaseFile does not know event {@event.GetType().Name}");
-        }
-        return next;
-    }
+            Id = opened.CaseId,
+            OwnerUnit = opened.OwnerUnit,
+            OwnerCountry = opened.OwnerCountry,
+            OpenedByUnit = opened.OwnerUnit,
+            Reference = opened.Reference,
+            OffenceType = opened.OffenceType,
+            SharingPolicy = opened.SharingPolicy,
+            Status = CaseStatus.Open,
+            OpenedAt = at,
+            UpdatedAt = at,
+        },
+        (null, ICaseEvent) => null,
+        ({ } file, SuspectIdentifierAdded) => file,
+        ({ } file, SuspectIdentifierRetracted retracted) => file with
+        {
+            RetractedIdentifiers = retracted.Identifier is { } identifier
+                ? file.RetractedIdentifiers.Add(identifier with { RetractedAt = at, RetractionReason = retracted.Reason })
+                : file.RetractedIdentifiers,
+            UpdatedAt = at,
+        },
+        ({ } file, VictimLinked linked) => file with
+        {
+            Victims = file.Victims.Add(new CaseVictim(linked.VictimLinkId, linked.VictimReference, linked.AgeBand,
+                linked.Country, linked.FirstContactDate, linked.ContactedBy, at)),
+            UpdatedAt = at,
+        },
+        ({ } file, HandoffRequested requested) => file with
+        {
+            Handoffs = file.Handoffs.Add(new CaseHandoff(requested.HandoffId, requested.FromUnit, requested.TargetUnit,
+                requested.Reason, HandoffStatus.Requested, at, null, null, requested.ExpiresAt)),
+            UpdatedAt = at,
+        },
+        ({ } file, HandoffAccepted accepted) => file with
+        {
+            Handoffs = Answered(file.Handoffs, accepted.HandoffId, h => h with { Status = HandoffStatus.Accepted, AnsweredAt = at }),
+            OwnerUnit = accepted.NewOwnerUnit,
+            OwnerCountry = accepted.NewOwnerCountry,
+            UpdatedAt = at,
+        },
+        ({ } file, HandoffDeclined declined) => file with
+        {
+            Handoffs = Answered(file.Handoffs, declined.HandoffId,
+                h => h with { Status = HandoffStatus.Declined, AnsweredAt = at, DeclineReason = declined.Reason }),
+            UpdatedAt = at,
+        },
+        ({ } file, HandoffCancelled cancelled) => file with
+        {
+            Handoffs = Answered(file.Handoffs, cancelled.HandoffId,
+                h => h with { Status = HandoffStatus.Cancelled, AnsweredAt = at, DeclineReason = cancelled.Reason }),
+            UpdatedAt = at,
+        },
+        ({ } file, CaseClosed closed) => file with { Status = CaseStatus.Closed, CloseReason = closed.Reason, UpdatedAt = at },
+        _ => throw new ArgumentException($"CaseFile does not know event {@event.GetType().Name}", nameof(@event)),
+    };
 
     /// The case as it stood after the given events (its first ones, in order), identifiers included: what
     /// GetCaseAsOf shows. Identifiers are folded here because the snapshot does not keep them.
@@ -176,25 +163,26 @@ public sealed class CaseFile
                     if (index >= 0) identifiers[index] = identifiers[index] with { RetractedAt = e.Timestamp, RetractionReason = retracted.Reason };
                     break;
             }
-            file = Advance(file, e.Data, e.Timestamp);
+            file = Evolve(file, e.Data, e.Timestamp);
         }
         return (file, identifiers, revision);
     }
 
-    private CaseFile Copy()
+    private static ImmutableList<CaseHandoff> Answered(ImmutableList<CaseHandoff> handoffs, Guid handoffId, Func<CaseHandoff, CaseHandoff> answer)
     {
-        var copy = (CaseFile)MemberwiseClone();
-        copy.RetractedIdentifiers = [.. RetractedIdentifiers];
-        copy.Victims = [.. Victims];
-        copy.Handoffs = [.. Handoffs];
-        return copy;
+        var index = handoffs.FindIndex(h => h.HandoffId == handoffId);
+        return index >= 0 ? handoffs.SetItem(index, answer(handoffs[index])) : handoffs;
+    }
+}
+
+/// The inline snapshot of a case stream, folded by CaseFile.Evolve. It takes only the events that change the file, so
+/// a transaction that only adds identifiers leaves the stored file as it was.
+public sealed partial class CaseFileProjection : SingleStreamProjection<CaseFile, Guid>
+{
+    public CaseFileProjection()
+    {
+        foreach (var type in CaseFile.EventsThatChangeTheFile) IncludeType(type);
     }
 
-    private static Event<T> Stamped<T>(T data, DateTimeOffset at) where T : notnull => new(data) { Timestamp = at };
-
-    private void Answer(Guid handoffId, Func<CaseHandoff, CaseHandoff> answer)
-    {
-        var index = Handoffs.FindIndex(h => h.HandoffId == handoffId);
-        if (index >= 0) Handoffs[index] = answer(Handoffs[index]);
-    }
+    public override CaseFile? Evolve(CaseFile? snapshot, Guid id, IEvent e) => CaseFile.Evolve(snapshot, e.Data, e.Timestamp);
 }

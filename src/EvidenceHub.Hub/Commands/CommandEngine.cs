@@ -131,7 +131,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
                     {
                         if (@event is not IIdentifierEvent)
                         {
-                            state = CaseFile.Advance(state, @event, now);
+                            state = CaseFile.Evolve(state, @event, now);
                             eventVersion++;
                         }
                         index.Record(@event, state, new CaseRevision(eventVersion, now));

@@ -11,9 +11,9 @@ public sealed record SuspectIdentifierAdded(
     string Key,
     string RawValue,
     string? RawPlatform,
-    DateTimeOffset? ObservedAt);
+    DateTimeOffset? ObservedAt) : ICaseEvent;
 
 /// The owning unit withdrew an identifier as wrong: it no longer matches, and correlations on it are retracted.
 /// Names the identifier as the case held it, so that the case file can keep showing it, marked, without keeping
 /// every active identifier.
-public sealed record SuspectIdentifierRetracted(Guid CaseId, string Key, string Reason, CaseIdentifier? Identifier = null);
+public sealed record SuspectIdentifierRetracted(Guid CaseId, string Key, string Reason, CaseIdentifier? Identifier = null) : ICaseEvent;

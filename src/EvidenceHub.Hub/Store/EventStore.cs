@@ -34,7 +34,7 @@ public static class EventStore
                 options.Events.StreamIdentity = StreamIdentity.AsGuid;
                 options.Events.MetadataConfig.EnableAll();
                 options.Events.MetadataConfig.UserNameEnabled = true;
-                options.Projections.Snapshot<CaseFile>(SnapshotLifecycle.Inline);
+                options.Projections.Add<CaseFileProjection>(ProjectionLifecycle.Inline);
                 // Asynchronous projections (the feed) wake on PostgreSQL NOTIFY when events are appended instead of
                 // waiting for the next poll (1 s when idle), which keeps feed delivery well under a second. Access
                 // records are appended outside Marten's sessions (see AccessLog), so lookups do not wake it.

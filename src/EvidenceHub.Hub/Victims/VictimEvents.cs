@@ -1,3 +1,5 @@
+using EvidenceHub.Hub.Cases;
+
 namespace EvidenceHub.Hub.Victims;
 
 public enum AgeBand { Under13 = 1, From13To15 = 2, From16To17 = 3, Adult = 4, Unknown = 5 }
@@ -11,4 +13,4 @@ public sealed record VictimLinked(
     AgeBand AgeBand,
     string Country,
     DateOnly? FirstContactDate,
-    string? ContactedBy);
+    string? ContactedBy) : ICaseEvent;

@@ -16,7 +16,7 @@ public sealed class CorrelationDeciderTests
     private const string Key = "email:offender@example.com";
     private static readonly Guid Mine = Guid.NewGuid(), Theirs = Guid.NewGuid(), Third = Guid.NewGuid();
 
-    private static CaseParty Party(CaseOpened opened) => CaseParty.Of(CaseFile.Advance(null, opened, DeciderSpec.Now)!);
+    private static CaseParty Party(CaseOpened opened) => CaseParty.Of(CaseFile.Evolve(null, opened, DeciderSpec.Now)!);
 
     private static MarkNotToCorrelate Mark(Caller by, string value) =>
         MarkNotToCorrelate.From(new MarkNotToCorrelateRequest { CommandId = NewCommandId(), Identifier = Email(value), Reason = "decoy" }, by);

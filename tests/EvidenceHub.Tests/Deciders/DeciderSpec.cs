@@ -45,7 +45,7 @@ public sealed class DeciderSpec
         {
             if (@event is IIdentifierEvent) { after.Add(null); continue; }
             var caseId = CaseIdOf(@event);
-            after.Add(states[caseId] = CaseFile.Advance(states.GetValueOrDefault(caseId), @event, time));
+            after.Add(states[caseId] = CaseFile.Evolve(states.GetValueOrDefault(caseId), @event, time));
         }
         var state = command.CaseId is { } id ? states.GetValueOrDefault(id) : null;
 

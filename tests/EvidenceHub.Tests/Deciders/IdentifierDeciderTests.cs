@@ -95,5 +95,5 @@ public sealed class IdentifierDeciderTests
         Assert.Equal([new CorrelationRetracted.Recipient("CA-RCMP-NCECC", Theirs)], retraction.Recipients);
     }
 
-    private static CaseFile Fold(CaseOpened opened) => CaseFile.Advance(null, opened, DeciderSpec.Now)!;
+    private static CaseFile Fold(CaseOpened opened) => CaseFile.Evolve(null, opened, DeciderSpec.Now)!;
 }

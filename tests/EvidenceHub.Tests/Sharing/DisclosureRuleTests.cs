@@ -53,14 +53,12 @@ public sealed class DisclosureRuleTests
     [Fact]
     public void A_handoff_is_pending_until_it_is_answered_cancelled_expired_or_the_case_closed()
     {
-        var file = new CaseFile { Id = Guid.NewGuid(), OwnerUnit = "NL-TBKK", Status = CaseStatus.Open };
         var handoff = new CaseHandoff(Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "r", HandoffStatus.Requested, Now, null, null, Now.AddHours(48));
-        file.Handoffs.Add(handoff);
+        var file = new CaseFile { Id = Guid.NewGuid(), OwnerUnit = "NL-TBKK", Status = CaseStatus.Open, Handoffs = [handoff] };
         Assert.Equal(handoff, file.PendingHandoffAt(Now.AddHours(47)));
         Assert.Equal(HandoffStatus.Expired, handoff.StatusAt(Now.AddHours(48)));
         Assert.Null(file.PendingHandoffAt(Now.AddHours(48)));
-        file.Status = CaseStatus.Closed;
-        Assert.Null(file.PendingHandoffAt(Now));
+        Assert.Null((file with { Status = CaseStatus.Closed }).PendingHandoffAt(Now));
         // A request recorded before handoffs had deadlines reads as expired: it grants nothing.
         Assert.Equal(HandoffStatus.Expired, (handoff with { ExpiresAt = default }).StatusAt(Now));
     }

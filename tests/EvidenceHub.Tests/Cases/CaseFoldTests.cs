@@ -1,0 +1,169 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Handoffs;
+using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Victims;
+
+namespace EvidenceHub.Tests.Cases;
+
+/// The one fold of a case (CaseFile.Evolve), without a database.
+public sealed class CaseFoldTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+    private static readonly Guid CaseId = Guid.NewGuid();
+    private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
+
+    private static readonly CaseOpened Opened = new(CaseId, "NL-TBKK", "NL", "NL-2026-7", OffenceType.Sextortion,
+        new SharingPolicy(Tlp.Amber, HandlingCode.H2, null, ["BE-FCCU"]));
+
+    private static CaseFile Fold(params object[] events)
+    {
+        CaseFile? file = null;
+        for (var i = 0; i < events.Length; i++) file = CaseFile.Evolve(file, events[i], T0.AddMinutes(i));
+        return file!;
+    }
+
+    /// One instance of every event type, so that a new case event without an arm in Evolve fails here.
+    private static object Sample(Type type) => type.Name switch
+    {
+        nameof(CaseOpened) => Opened,
+        nameof(CaseClosed) => new CaseClosed(CaseId, "done"),
+        nameof(VictimLinked) => new VictimLinked(CaseId, Guid.NewGuid(), "V-1", AgeBand.From13To15, "NL", null, null),
+        nameof(SuspectIdentifierAdded) => new SuspectIdentifierAdded(CaseId, IdentifierKind.EmailAddress, "a@b.nl", null, "email:a@b.nl", "A@b.nl", null, null),
+        nameof(SuspectIdentifierRetracted) => new SuspectIdentifierRetracted(CaseId, "email:a@b.nl", "wrong"),
+        nameof(HandoffRequested) => new HandoffRequested(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "r", T0.AddDays(2)),
+        nameof(HandoffAccepted) => new HandoffAccepted(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "BE"),
+        nameof(HandoffDeclined) => new HandoffDeclined(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "no"),
+        nameof(HandoffCancelled) => new HandoffCancelled(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "withdrawn"),
+        _ => throw new InvalidOperationException($"{type.Name} is a case event without a sample here: add one, and an arm in CaseFile.Evolve"),
+    };
+
+    public static TheoryData<string> CaseEventTypes()
+    {
+        var names = new TheoryData<string>();
+        foreach (var type in typeof(ICaseEvent).Assembly.GetTypes().Where(t => t.IsAssignableTo(typeof(ICaseEvent)) && !t.IsInterface))
+            names.Add(type.FullName!);
+        return names;
+    }
+
+    [Fact]
+    public void Every_event_the_hub_appends_to_a_case_stream_is_a_case_event() =>
+        Assert.True(CaseEventTypes().Count<object[]>() >= 9, "the reflection found fewer case events than exist today");
+
+    [Theory]
+    [MemberData(nameof(CaseEventTypes))]
+    public void Evolve_knows_every_case_event(string typeName)
+    {
+        var type = typeof(ICaseEvent).Assembly.GetType(typeName)!;
+        var open = Fold(Opened);
+        var before = JsonSerializer.Serialize(open, Json);
+
+        var after = CaseFile.Evolve(open, Sample(type), T0.AddHours(1));
+
+        Assert.NotNull(after);
+        Assert.Equal(before, JsonSerializer.Serialize(open, Json)); // the input is never changed
+        // The snapshot is told of exactly the events that change the file, so that it skips the others.
+        var changes = !ReferenceEquals(after, open);
+        Assert.Equal(changes, CaseFile.EventsThatChangeTheFile.Contains(type));
+    }
+
+    [Fact]
+    public void An_added_identifier_leaves_the_file_as_it_was() =>
+        Assert.DoesNotContain(typeof(SuspectIdentifierAdded), CaseFile.EventsThatChangeTheFile);
+
+    [Fact]
+    public void An_event_the_fold_does_not_know_is_refused() =>
+        Assert.Throws<ArgumentException>(() => CaseFile.Evolve(Fold(Opened), new { Surprise = true }, T0));
+
+    [Fact]
+    public void Events_before_the_case_opened_build_nothing() =>
+        Assert.Null(CaseFile.Evolve(null, new CaseClosed(CaseId, "x"), T0));
+
+    [Fact]
+    public void Open_victims_handoffs_and_close_build_the_file()
+    {
+        Guid declined = Guid.NewGuid(), cancelled = Guid.NewGuid(), accepted = Guid.NewGuid();
+        var file = Fold(
+            Opened,
+            new VictimLinked(CaseId, Guid.NewGuid(), "V-1", AgeBand.From13To15, "NL", new DateOnly(2026, 11, 1), "email:a@b.nl"),
+            new VictimLinked(CaseId, Guid.NewGuid(), "V-2", AgeBand.Under13, "BE", null, null),
+            new HandoffRequested(CaseId, declined, "NL-TBKK", "BE-FCCU", "lead", T0.AddDays(2)),
+            new HandoffDeclined(CaseId, declined, "NL-TBKK", "BE-FCCU", "no capacity"),
+            new HandoffRequested(CaseId, cancelled, "NL-TBKK", "BE-FCCU", "again", T0.AddDays(2)),
+            new HandoffCancelled(CaseId, cancelled, "NL-TBKK", "BE-FCCU", "withdrawn"),
+            new HandoffRequested(CaseId, accepted, "NL-TBKK", "BE-FCCU", "third", T0.AddDays(2)),
+            new HandoffAccepted(CaseId, accepted, "NL-TBKK", "BE-FCCU", "BE"),
+            new CaseClosed(CaseId, "convicted"));
+
+        Assert.Equal(CaseId, file.Id);
+        Assert.Equal(("BE-FCCU", "BE", "NL-TBKK"), (file.OwnerUnit, file.OwnerCountry, file.OpenedByUnit));
+        Assert.Equal(["V-1", "V-2"], file.Victims.Select(v => v.VictimReference));
+        Assert.Equal(T0.AddMinutes(1), file.Victims[0].LinkedAt);
+        Assert.Equal([HandoffStatus.Declined, HandoffStatus.Cancelled, HandoffStatus.Accepted], file.Handoffs.Select(h => h.Status));
+        Assert.Equal(["no capacity", "withdrawn", null], file.Handoffs.Select(h => h.DeclineReason));
+        Assert.Equal(T0.AddMinutes(4), file.Handoffs[0].AnsweredAt);
+        Assert.Equal((CaseStatus.Closed, "convicted"), (file.Status, file.CloseReason));
+        Assert.Equal((T0, T0.AddMinutes(9)), (file.OpenedAt, file.UpdatedAt));
+        Assert.Null(file.PendingHandoffAt(T0));
+    }
+
+    [Fact]
+    public void A_pending_handoff_is_pending_until_its_deadline()
+    {
+        var handoff = Guid.NewGuid();
+        var file = Fold(Opened, new HandoffRequested(CaseId, handoff, "NL-TBKK", "BE-FCCU", "lead", T0.AddDays(2)));
+        Assert.Equal(handoff, file.PendingHandoffAt(T0.AddDays(1))?.HandoffId);
+        Assert.Null(file.PendingHandoffAt(T0.AddDays(2)));
+    }
+
+    [Fact]
+    public void A_retraction_is_kept_marked_and_an_added_identifier_is_not_in_the_file()
+    {
+        var held = new CaseIdentifier(IdentifierKind.EmailAddress, "a@b.nl", null, "email:a@b.nl", "A@b.nl", null, T0, "NL-TBKK") { AddedAtVersion = 2 };
+        var added = Fold(Opened, Sample(typeof(SuspectIdentifierAdded)));
+        Assert.Empty(added.RetractedIdentifiers);
+        Assert.Equal(T0, added.UpdatedAt);
+
+        var file = CaseFile.Evolve(added, new SuspectIdentifierRetracted(CaseId, held.Key, "typo", held), T0.AddHours(1))!;
+        var retracted = Assert.Single(file.RetractedIdentifiers);
+        Assert.Equal((held.Key, T0.AddHours(1), "typo", 2L), (retracted.Key, retracted.RetractedAt, retracted.RetractionReason, retracted.AddedAtVersion));
+        Assert.False(retracted.IsActive);
+        Assert.Equal(T0.AddHours(1), file.UpdatedAt);
+    }
+
+    [Fact]
+    public void Evolve_never_changes_the_file_it_is_given()
+    {
+        var handoff = Guid.NewGuid();
+        var file = Fold(Opened,
+            new VictimLinked(CaseId, Guid.NewGuid(), "V-1", AgeBand.Adult, "NL", null, null),
+            new HandoffRequested(CaseId, handoff, "NL-TBKK", "BE-FCCU", "lead", T0.AddDays(2)));
+        var before = JsonSerializer.Serialize(file, Json);
+
+        CaseFile.Evolve(file, new VictimLinked(CaseId, Guid.NewGuid(), "V-2", AgeBand.Adult, "NL", null, null), T0.AddHours(1));
+        CaseFile.Evolve(file, new HandoffAccepted(CaseId, handoff, "NL-TBKK", "BE-FCCU", "BE"), T0.AddHours(1));
+        CaseFile.Evolve(file, new CaseClosed(CaseId, "x"), T0.AddHours(1));
+
+        Assert.Equal(before, JsonSerializer.Serialize(file, Json));
+    }
+
+    [Fact]
+    public void The_file_round_trips_through_System_Text_Json()
+    {
+        var file = Fold(Opened,
+            new VictimLinked(CaseId, Guid.NewGuid(), "V-1", AgeBand.Adult, "NL", new DateOnly(2026, 1, 2), null),
+            new HandoffRequested(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "lead", T0.AddDays(2)),
+            new SuspectIdentifierRetracted(CaseId, "k", "r",
+                new CaseIdentifier(IdentifierKind.EmailAddress, "a@b.nl", null, "k", "A@b.nl", null, T0, "NL-TBKK") { AddedAtVersion = 3 }));
+        var json = JsonSerializer.Serialize(file, Json);
+
+        var back = JsonSerializer.Deserialize<CaseFile>(json, Json)!;
+
+        Assert.Equal(json, JsonSerializer.Serialize(back, Json));
+        Assert.Equal(3, back.RetractedIdentifiers[0].AddedAtVersion);
+        Assert.Equal(["BE-FCCU"], back.SharingPolicy.PartnerUnits);
+        // A folded copy of the read-back file grows its lists like the original.
+        Assert.Equal(2, CaseFile.Evolve(back, new VictimLinked(CaseId, Guid.NewGuid(), "V-2", AgeBand.Adult, "NL", null, null), T0)!.Victims.Count);
+    }
+}
