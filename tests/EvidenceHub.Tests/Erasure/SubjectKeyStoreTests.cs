@@ -81,6 +81,37 @@ public sealed class SubjectKeyStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_destroyed_key_is_nowhere_in_a_dump_of_the_database()
+    {
+        var caseId = Guid.NewGuid();
+        var ring = new SubjectKeyRing();
+        var victim = ring.NewSubject(caseId, SubjectKind.VictimLink);
+        var key = Assert.Single(ring.TakeCreated());
+        await using (var session = store.LightweightSession())
+        {
+            SubjectKeyStore.Create(session, [key]);
+            await session.SaveChangesAsync();
+        }
+        Assert.Contains("bytea", (await DatabaseDump.Of(database.ConnectionString)).Find(key.Key));
+
+        await using (var session = store.LightweightSession())
+        {
+            SubjectKeyStore.Destroy(session, caseId, [victim]);
+            await session.SaveChangesAsync();
+        }
+        Assert.Empty((await DatabaseDump.Of(database.ConnectionString)).Find(key.Key));
+    }
+
+    [Fact]
+    public void The_dump_search_finds_a_value_inside_base64_and_hex()
+    {
+        var protobufLike = new byte[] { 0x0a, 0x13 }.Concat(System.Text.Encoding.UTF8.GetBytes("phone:+31624681357")).Concat(new byte[] { 0x10, 0x01 }).ToArray();
+        var dump = new DatabaseDump($"{{\"Item\": \"{Convert.ToBase64String(protobufLike)}\"}}\n\\x{Convert.ToHexStringLower(protobufLike)}\n");
+        Assert.Equal(["base64", "bytea"], dump.Find("phone:+31624681357"));
+        Assert.Empty(dump.Find("phone:+31624681358"));
+    }
+
+    [Fact]
     public async Task A_failed_transaction_stores_no_key_and_a_subject_is_never_stored_twice()
     {
         var ring = new SubjectKeyRing();
