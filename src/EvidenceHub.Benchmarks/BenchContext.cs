@@ -74,7 +74,7 @@ public sealed class BenchContext(RunningHub hub, BenchDatabase database, NpgsqlD
             var commandId = Guid.NewGuid().ToString();
             var appended = session.Events.Append(added.CaseId, added).Events[^1];
             appended.CausationId = commandId;
-            appended.SetHeader("command_id", commandId);
+            appended.SetHeader(EventHeaders.CommandId, commandId);
         }
         await session.SaveChangesAsync(cancellation);
     }
