@@ -75,7 +75,7 @@ public sealed class BenchContext(RunningHub hub, ThrowawayDatabase database, Npg
             var commandId = Guid.NewGuid().ToString();
             var appended = session.Events.Append(added.CaseId, added).Events[^1];
             appended.CausationId = commandId;
-            appended.SetHeader("command_id", commandId);
+            appended.SetHeader(EventHeaders.CommandId, commandId);
         }
         await session.SaveChangesAsync(cancellation);
     }

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using EvidenceHub.Benchmarks.Harness;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Store;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
@@ -209,14 +210,14 @@ public sealed class IngestScenario(BenchContext bench)
             await using var session = store.LightweightSession();
             session.CorrelationId = "bench-" + Guid.NewGuid().ToString("N");
             session.LastModifiedBy = $"{RunningHub.UnitA}/benchmark";
-            session.SetHeader("unit", RunningHub.UnitA);
-            session.SetHeader("user", "benchmark");
+            session.SetHeader(EventHeaders.Unit, RunningHub.UnitA);
+            session.SetHeader(EventHeaders.User, "benchmark");
             foreach (var added in batch)
             {
                 var appended = session.Events.Append(added.CaseId, added).Events[^1];
                 var commandId = Guid.NewGuid().ToString();
                 appended.CausationId = commandId;
-                appended.SetHeader("command_id", commandId);
+                appended.SetHeader(EventHeaders.CommandId, commandId);
             }
             await session.SaveChangesAsync();
             latencies.Add(batchStarted);
@@ -263,7 +264,7 @@ public sealed class IngestScenario(BenchContext bench)
                 await import.WriteAsync(JsonSerializer.Serialize(added, json), NpgsqlDbType.Jsonb);
                 await import.WriteAsync(correlationId, NpgsqlDbType.Text);
                 await import.WriteAsync(commandId, NpgsqlDbType.Text);
-                await import.WriteAsync(JsonSerializer.Serialize(new { unit = RunningHub.UnitA, user = "benchmark", command_id = commandId }), NpgsqlDbType.Jsonb);
+                await import.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, string> { [EventHeaders.Unit] = RunningHub.UnitA, [EventHeaders.User] = "benchmark", [EventHeaders.CommandId] = commandId }), NpgsqlDbType.Jsonb);
                 await import.WriteAsync($"{RunningHub.UnitA}/benchmark", NpgsqlDbType.Text);
             }
             await import.CompleteAsync();

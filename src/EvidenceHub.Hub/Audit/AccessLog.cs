@@ -12,7 +12,7 @@ public enum AccessOutcome { Allowed = 1, Refused = 2, Failed = 3 }
 
 /// One consultation or disclosure of case data (LED Art. 25, CJIS 5.4) as the caller describes it: who, why, what was
 /// asked, what was disclosed (a summary: which cases and fields, never victim details) and to which unit.
-public sealed record AccessEntry(
+public sealed partial record AccessEntry(
     Caller Caller,
     string Operation,
     AccessOutcome Outcome,
@@ -223,7 +223,7 @@ public sealed class AccessLog : IAsyncDisposable
             P(records.Select(_ => eventType.DotNetTypeName).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Varchar),
             P(records.Select(r => serializer.ToJson(ToEvent(r.Entry, r.At))).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Jsonb),
             P(entries.Select(e => e.CorrelationId).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Varchar),
-            P(entries.Select(e => serializer.ToJson(new Dictionary<string, object> { ["unit"] = e.Caller.UnitId, ["user"] = e.Caller.User })).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Jsonb),
+            P(entries.Select(e => serializer.ToJson(new Dictionary<string, object> { [EventHeaders.Unit] = e.Caller.UnitId, [EventHeaders.User] = e.Caller.User })).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Jsonb),
             P(entries.Select(e => e.Caller.Actor).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Varchar),
             P(records.Select(_ => storedAt).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.TimestampTz)));
         command.BatchCommands.Add(Command(

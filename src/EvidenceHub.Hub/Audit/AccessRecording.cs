@@ -131,8 +131,8 @@ public sealed class AccessRecordingInterceptor(AccessLog accessLog, FailureLog f
         var disclosed = undecodable is not null ? RefusalRecords.Nothing(undecodable.Status) : $"nothing ({code})";
         try
         {
-            await accessLog.Record(new AccessEntry(caller, context.Method, outcome.Value, justification, asked,
-                disclosed, parsedCaseId, HubTelemetry.CorrelationIdOf(context)), CancellationToken.None);
+            await accessLog.Record(AccessEntry.For(caller, context.Method, HubTelemetry.CorrelationIdOf(context)).Justified(justification)
+                .Asking(asked).AboutCase(parsedCaseId).Ended(outcome.Value, disclosed), CancellationToken.None);
         }
         catch (Exception failure)
         {
@@ -235,8 +235,7 @@ public sealed class RefusedCalls(AccessLog accessLog, EndpointDataSource endpoin
             if (window is not null && Aggregate(source, window) is { } ended) entries.Add(ended);
             windows[source] = new Window(now, subject, why);
         }
-        entries.Add(new AccessEntry(CallerOf(context, subject), method, AccessOutcome.Refused, null,
-            $"{method} ({why}) from {source.Address}", null, null, CorrelationIdOf(context)));
+        entries.Add(AccessEntry.For(CallerOf(context, subject), method, CorrelationIdOf(context)).Asking($"{method} ({why}) from {source.Address}").Refused());
         await accessLog.Record(entries, CancellationToken.None);
     }
 
@@ -277,9 +276,9 @@ public sealed class RefusedCalls(AccessLog accessLog, EndpointDataSource endpoin
     {
         if (window.More == 0) return null;
         var methods = string.Join(", ", window.ByMethod.OrderByDescending(m => m.Value).Select(m => $"{m.Key} x{m.Value}"));
-        return new AccessEntry(new Caller("", "", [], "", window.Subject), AggregateOperation, AccessOutcome.Refused, null,
-            $"{window.More} more refused calls ({window.Reason}) from {source.Address} between {window.Started:O} and {window.Started + settings.Window:O}: {methods}",
-            null, null, "");
+        return AccessEntry.For(new Caller("", "", [], "", window.Subject), AggregateOperation, correlationId: "")
+            .Asking($"{window.More} more refused calls ({window.Reason}) from {source.Address} between {window.Started:O} and {window.Started + settings.Window:O}: {methods}")
+            .Refused();
     }
 
     /// The authenticated unit when authorization refused the call; no user name (a header) otherwise.

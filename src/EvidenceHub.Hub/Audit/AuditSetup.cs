@@ -21,6 +21,11 @@ public static class AuditSetup
         builder.Services.AddSingleton<LogWriter>();
         builder.Services.AddHostedService(services => services.GetRequiredService<LogWriter>());
         builder.Services.AddSingleton<LogReader>();
+        builder.Services.AddSingleton<LogProofs>();
+        builder.Services.AddSingleton<CaseHistory>();
+        builder.Services.AddSingleton<AccessLogQuery>();
+        // One case read for GetCase, GetCaseAsOf and ReplayCase; scoped like the query session it reads with.
+        builder.Services.AddScoped<Cases.CaseReader>();
         builder.Services.AddSingleton<AccessLog>();
         builder.Services.AddSingleton<AccessRecordingInterceptor>();
         builder.Services.Configure<RefusalOptions>(builder.Configuration.GetSection("Audit:Refusals"));

@@ -12,12 +12,12 @@ namespace EvidenceHub.Hub.Cases;
 /// the (append-only) list, so a page never repeats or skips an entry while the case grows.
 public sealed record CasePage(Guid CaseId, long AfterIdentifierVersion, int VictimsFrom, int Size)
 {
-    public static CasePage Of(GetCaseRequest request, Guid caseId, AnswerLimits limits)
+    public static CasePage Of(int pageSize, string pageToken, Guid caseId, AnswerLimits limits)
     {
-        if (request.PageSize < 0) throw Rejection.InvalidArgument("page_size", "must not be negative");
-        var size = request.PageSize == 0 ? limits.CasePageSize : Math.Min(request.PageSize, limits.MaxCasePageSize);
-        if (request.PageToken.Length == 0) return new CasePage(caseId, 0, 0, size);
-        var (tokenCase, after, from) = Decode(request.PageToken);
+        if (pageSize < 0) throw Rejection.InvalidArgument("page_size", "must not be negative");
+        var size = pageSize == 0 ? limits.CasePageSize : Math.Min(pageSize, limits.MaxCasePageSize);
+        if (pageToken.Length == 0) return new CasePage(caseId, 0, 0, size);
+        var (tokenCase, after, from) = Decode(pageToken);
         if (tokenCase != caseId) throw Rejection.InvalidArgument("page_token", "belongs to another case");
         return new CasePage(caseId, after, from, size);
     }

@@ -27,6 +27,15 @@ public sealed class Rejection(Google.Rpc.Status status) : Exception(status.Messa
             Details = { Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = description } } }) },
         });
 
+    /// A value of the right form beyond what exists (a version the case has not reached, a position past the log's end).
+    public static Rejection OutOfRange(string field, string description) =>
+        new(new Google.Rpc.Status
+        {
+            Code = (int)Code.OutOfRange,
+            Message = $"{field}: {description}",
+            Details = { Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = description } } }) },
+        });
+
     public static Rejection NotFound(string resourceType, string resourceName, string field) =>
         NotFoundBounded(resourceType, LogText.Quote(resourceName), LogText.Quote(resourceName, Fields.MaxIdentifierKeyLength), field);
 

@@ -47,11 +47,10 @@ public sealed class FeedService(IDocumentStore store, AccessLog accessLog, FeedS
 
             var items = page.Select(e => FeedItem.Parser.ParseFrom(e.Item)).ToList();
             // A delivery discloses case data: it is logged before it leaves.
-            await accessLog.Record(new AccessEntry(caller, nameof(Subscribe), AccessOutcome.Allowed, "feed delivery",
-                $"feed after position {after}",
-                $"{items.Count} items, positions {items[0].Position}..{items[^1].Position}: " +
-                string.Join(", ", items.Select(i => i.ItemCase.ToString().ToLowerInvariant()).CountBy(k => k).Select(c => $"{c.Value} {c.Key}")),
-                null, HubTelemetry.CorrelationIdOf(context)), cancellation);
+            await accessLog.Record(AccessEntry.For(caller, nameof(Subscribe), HubTelemetry.CorrelationIdOf(context)).Justified("feed delivery")
+                .Asking($"feed after position {after}")
+                .Allowed($"{items.Count} items, positions {items[0].Position}..{items[^1].Position}: " +
+                         string.Join(", ", items.Select(i => i.ItemCase.ToString().ToLowerInvariant()).CountBy(k => k).Select(c => $"{c.Value} {c.Key}"))), cancellation);
             foreach (var item in items) await responseStream.WriteAsync(item, cancellation);
             after = items[^1].Position;
         }

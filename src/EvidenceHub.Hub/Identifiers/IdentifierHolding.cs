@@ -60,7 +60,7 @@ public sealed class IdentifierIndexProjection : IProjection
             {
                 // Only the owning unit adds identifiers, and every event names the unit that appended it.
                 case SuspectIdentifierAdded identifier:
-                    var holding = IdentifierHolding.From(identifier, e.Timestamp, e.GetHeader("unit")?.ToString() ?? "", e.Version);
+                    var holding = IdentifierHolding.From(identifier, e.Timestamp, e.GetHeader(EventHeaders.Unit)?.ToString() ?? "", e.Version);
                     added.Add((holding.Id, holding));
                     break;
                 case SuspectIdentifierRetracted retracted:

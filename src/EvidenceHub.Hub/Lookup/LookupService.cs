@@ -160,10 +160,9 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
         var network = start.CaseId is { } caseId
             ? await networks.AroundCase(query, caseId, caller, context.CancellationToken)
             : await networks.AroundIdentifier(query, (await Hits.ResolveTokens(query, [start.Question!], context.CancellationToken))[0], caller, context.CancellationToken);
-        await accessLog.Record(new AccessEntry(caller, nameof(GetNetwork), AccessOutcome.Allowed, justification,
-            request.StartCase == GetNetworkRequest.StartOneofCase.CaseId ? $"network around case {request.CaseId}" : "network around an identifier",
-            $"{network.Cases.Count} cases ({string.Join(", ", network.Cases.Select(c => $"{c.OwnerUnit} {c.CaseReference}"))}), {network.Identifiers.Count} identifiers, victim counts by country",
-            null, HubTelemetry.CorrelationIdOf(context))
+        await accessLog.Record(AccessEntry.For(caller, nameof(GetNetwork), HubTelemetry.CorrelationIdOf(context)).Justified(justification)
+            .Asking(request.StartCase == GetNetworkRequest.StartOneofCase.CaseId ? $"network around case {request.CaseId}" : "network around an identifier")
+            .Allowed($"{network.Cases.Count} cases ({string.Join(", ", network.Cases.Select(c => $"{c.OwnerUnit} {c.CaseReference}"))}), {network.Identifiers.Count} identifiers, victim counts by country")
             .WithIdentifierKeys(network.Identifiers.Select(i => i.Key).ToArray(), limits.Value.Answers.AccessRecordMaxIdentifierKeys), context.CancellationToken);
         quota.Charge(caller, network.Identifiers.Count - 1);
         return network;
@@ -173,8 +172,8 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
     public override async Task<BlindingKeys> GetBlindingKeys(GetBlindingKeysRequest request, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext());
-        await accessLog.Record(new AccessEntry(caller, nameof(GetBlindingKeys), AccessOutcome.Allowed, "blind lookups",
-            "blinding keys", $"keys {string.Join(", ", tokens.Keys.Keys)}", null, HubTelemetry.CorrelationIdOf(context)), context.CancellationToken);
+        await accessLog.Record(AccessEntry.For(caller, nameof(GetBlindingKeys), HubTelemetry.CorrelationIdOf(context)).Justified("blind lookups")
+            .Asking("blinding keys").Allowed($"keys {string.Join(", ", tokens.Keys.Keys)}"), context.CancellationToken);
         var keys = new BlindingKeys();
         keys.Keys.AddRange(tokens.Keys.Select(k => new BlindingKey { KeyId = k.Key, Key = ByteString.CopyFrom(k.Value), Current = k.Key == tokens.CurrentKeyId }));
         return keys;
@@ -191,8 +190,8 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
         tokens.Oprf.Check(request.BlindedElements);
         quota.Spend(caller, request.BlindedElements.Count);
         var (keyId, evaluated) = tokens.Oprf.Evaluate(request.BlindedElements);
-        await accessLog.Record(new AccessEntry(caller, nameof(EvaluateBlinded), AccessOutcome.Allowed, justification,
-            $"{evaluated.Count} blinded elements", $"{evaluated.Count} OPRF evaluations under key {keyId}", null, HubTelemetry.CorrelationIdOf(context)), context.CancellationToken);
+        await accessLog.Record(AccessEntry.For(caller, nameof(EvaluateBlinded), HubTelemetry.CorrelationIdOf(context)).Justified(justification)
+            .Asking($"{evaluated.Count} blinded elements").Allowed($"{evaluated.Count} OPRF evaluations under key {keyId}"), context.CancellationToken);
         var reply = new EvaluateBlindedReply { KeyId = keyId };
         reply.EvaluatedElements.AddRange(evaluated);
         return reply;
@@ -211,13 +210,10 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
     {
         var undecodable = Undecodable.Of(request) is not null;
         var asked = undecodable ? $"an item in BatchLookup: {RefusalRecords.UndecodableRequest}" : $"item {itemId} in BatchLookup";
-        return new AccessEntry(caller, nameof(BatchLookup), RefusalRecords.OutcomeOf(error), justification, asked,
-            RefusalRecords.Nothing(error), null, HubTelemetry.CorrelationIdOf(context));
+        return AccessEntry.For(caller, nameof(BatchLookup), HubTelemetry.CorrelationIdOf(context)).Justified(justification).Asking(asked).NotAnswered(error);
     }
 
     private static AccessEntry Entry(Caller caller, string operation, string? justification, Hits.Question question, LookupAnswer answer, ServerCallContext context) =>
-        new(caller, operation, AccessOutcome.Allowed, justification, question.Asked, Hits.Disclosed(answer), null, HubTelemetry.CorrelationIdOf(context))
-        {
-            IdentifierKeys = question.Key is null ? [] : [question.Key],
-        };
+        AccessEntry.For(caller, operation, HubTelemetry.CorrelationIdOf(context)).Justified(justification).Asking(question.Asked)
+            .AboutIdentifiers(question.Key is null ? [] : [question.Key]).Allowed(Hits.Disclosed(answer));
 }

@@ -11,8 +11,8 @@ public static class ActingSession
         var session = store.LightweightSession();
         session.CorrelationId = correlationId;
         session.LastModifiedBy = caller.Actor;
-        session.SetHeader("unit", caller.UnitId);
-        session.SetHeader("user", caller.User);
+        session.SetHeader(EventHeaders.Unit, caller.UnitId);
+        session.SetHeader(EventHeaders.User, caller.User);
         return session;
     }
 }

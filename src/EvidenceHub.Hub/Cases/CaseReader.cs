@@ -1,0 +1,116 @@
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Audit;
+using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Limits;
+using Marten;
+using Microsoft.Extensions.Options;
+
+namespace EvidenceHub.Hub.Cases;
+
+/// Reads one case for a caller: the case file loaded, what the caller may see of it decided on the file alone, the
+/// answer, and its access record, stored before the answer leaves. A case the caller may not see answers exactly as
+/// one that does not exist, and costs the same statements. Serves GetCase, GetCaseAsOf and ReplayCase.
+public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimeProvider clock, IOptions<HubLimits> limits)
+{
+    /// The case as it stands, one page of its identifiers and victim links at a time.
+    public async Task<Case> Current(AccessEntry.Draft reading, CaseAddress address, int pageSize, string pageToken, CancellationToken cancellation)
+    {
+        var caller = reading.Caller;
+        var references = await CaseAddress.References(query, caller.UnitId, address.Reference is { } named ? [named] : [], cancellation);
+        CaseTarget target;
+        try { target = address.Resolve(references); }
+        catch (Rejection)
+        {
+            await accessLog.Record(reading.Asking($"case reference {address.Reference}").Refused(), cancellation);
+            throw;
+        }
+        var caseId = target.Id;
+        reading = reading.Asking($"case {caseId}").AboutCase(caseId);
+        var page = CasePage.Of(pageSize, pageToken, caseId, limits.Value.Answers);
+
+        // The stream's version and the case file first, and the visibility decided on them alone: a case the caller may
+        // not see then costs exactly what a missing one costs (its identifiers are never read). The version before the
+        // file, so that a change in between can only make it stale (refused if sent back), never too new.
+        var batch = query.CreateBatchQuery();
+        var loadingStream = batch.Events.FetchStreamState(caseId);
+        var loadingFile = batch.Load<CaseFile>(caseId);
+        await batch.Execute(cancellation);
+        // Only a case stream has a case file.
+        var file = await loadingFile;
+        var now = clock.GetUtcNow();
+        var sees = file is null ? CaseView.None : CaseVisibility.Of(file, caller, now);
+        if (sees == CaseView.None)
+        {
+            await accessLog.Record(reading.Refused(), cancellation);
+            throw target.NotFound();
+        }
+
+        // Its identifiers (kept in the identifier index): this page, and the latest for the time of the last change.
+        var holdings = query.CreateBatchQuery();
+        var loadingHoldings = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId && h.AddedAtVersion > page.AfterIdentifierVersion)
+            .OrderBy(h => h.AddedAtVersion).Take(page.Size + 1).ToList();
+        var loadingLatest = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId).OrderByDescending(h => h.AddedAtVersion).FirstOrDefault();
+        await holdings.Execute(cancellation);
+
+        // The last change is the file's, or a later identifier's (adding one leaves the file as it was).
+        var updatedAt = (await loadingLatest)?.AddedAt is { } latest && latest > file!.UpdatedAt ? latest : file!.UpdatedAt;
+        var revision = new CaseRevision((await loadingStream)!.Version, updatedAt);
+        var answer = CaseMapping.ToProto(file, [], revision, withVictims: false, now);
+        page.Fill(answer, file, (await loadingHoldings).Select(h => h.ToCaseIdentifier()), withVictims: sees == CaseView.Full);
+        var disclosed = Disclosed(answer, sees) + (pageToken.Length > 0 ? " (a later page)" : "") +
+                        (answer.NextPageToken.Length > 0 ? " (more pages follow)" : "");
+        await accessLog.Record(Answered(reading, answer, disclosed), cancellation);
+        return answer;
+    }
+
+    /// The case as it stood at a past moment, whole, with its handoffs as they stood then: one past its deadline at
+    /// that moment shows as expired. Only for those who may read its history (see History).
+    public async Task<Case> AsOf(AccessEntry.Draft reading, Guid caseId, CaseMoment moment, CancellationToken cancellation)
+    {
+        var current = await HistoryVersion(reading.Caller, caseId, cancellation);
+        if (moment.Version > current) throw Rejection.OutOfRange("version", $"case {caseId} has {current} versions");
+
+        var events = moment.Version is { } version
+            ? await query.Events.FetchStreamAsync(caseId, version: version, token: cancellation)
+            : await query.Events.FetchStreamAsync(caseId, timestamp: moment.Time, token: cancellation);
+        var (file, identifiers, revision) = CaseFile.Replay(events);
+        if (file is null) throw Rejection.NotFound("case", caseId.ToString(), "as_of_time");
+
+        var answer = CaseMapping.ToProto(file, identifiers, revision, withVictims: true, now: moment.Time ?? revision.UpdatedAt);
+        await accessLog.Record(Answered(reading.Asking($"case {caseId} as of {moment}").AboutCase(caseId), answer, Disclosed(answer, CaseView.Full)), cancellation);
+        return answer;
+    }
+
+    /// Opens a case's event history for replay, after afterVersion: records the access and returns the stream's
+    /// current version, the last one to replay.
+    public async Task<long> History(AccessEntry.Draft reading, Guid caseId, long afterVersion, CancellationToken cancellation)
+    {
+        var version = await HistoryVersion(reading.Caller, caseId, cancellation);
+        await accessLog.Record(reading.Asking($"replay of case {caseId} after version {afterVersion}").AboutCase(caseId)
+            .Allowed($"events of case {caseId}, versions {afterVersion + 1} to {version}, with their data"), cancellation);
+        return version;
+    }
+
+    /// A case's history is for auditors, who may see every case, and for the unit that owns it now. A case the caller
+    /// may not see answers exactly as one that does not exist; one it sees (a handoff's target) but may not replay is
+    /// refused.
+    private async Task<long> HistoryVersion(Caller caller, Guid caseId, CancellationToken cancellation)
+    {
+        var file = await query.LoadAsync<CaseFile>(caseId, cancellation);
+        if (file is null || CaseVisibility.Of(file, caller, clock.GetUtcNow()) == CaseView.None) throw Rejection.NotFound("case", caseId.ToString(), "case_id");
+        if (!caller.Is(Roles.Auditor) && file.OwnerUnit != caller.UnitId)
+            throw Rejection.PermissionDenied("CASE_NOT_OWNED", $"Only auditors and the owning unit may replay case {caseId}.", caseId.ToString());
+        return (await query.Events.FetchStreamStateAsync(caseId, cancellation))?.Version ?? 0;
+    }
+
+    /// "case … v7: 3 identifiers, 2 victim links, 1 handoffs": which parts of the case left, never their content.
+    private static string Disclosed(Case answer, CaseView sees) =>
+        $"case {answer.CaseId} v{answer.Version}: {answer.Identifiers.Count} identifiers, " +
+        (sees == CaseView.Full ? $"{answer.VictimLinks.Count} victim links" : "victim links withheld") +
+        $", {answer.Handoffs.Count} handoffs";
+
+    private AccessEntry Answered(AccessEntry.Draft reading, Case answer, string disclosed) =>
+        reading.Allowed(disclosed).WithIdentifierKeys(answer.Identifiers.Select(i => i.Key).ToArray(), limits.Value.Answers.AccessRecordMaxIdentifierKeys);
+}
