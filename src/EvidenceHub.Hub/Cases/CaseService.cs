@@ -17,7 +17,7 @@ namespace EvidenceHub.Hub.Cases;
 
 /// The case API for national units; GetCase also serves auditors. Every command is one line onto the command catalog.
 public sealed class CaseService(
-    CommandCatalog catalog, CommandEngine engine, SyncPipeline sync, IQuerySession query, AccessLog accessLog, TimeProvider clock, IOptions<HubLimits> limits)
+    CommandCatalog catalog, CommandEngine engine, SyncPipeline sync, CaseReader reader, IQuerySession query, AccessLog accessLog)
     : Contracts.V1.CaseService.CaseServiceBase
 {
     public const int MaxJustificationLength = 1000;
@@ -63,8 +63,7 @@ public sealed class CaseService(
         var address = CaseAddress.Of(request.CaseId, request.CaseReference);
         var justification = Audit.Justifications.Required(request.Justification, "justification", MaxJustificationLength);
         var reading = AccessEntry.For(caller, nameof(GetCase), HubTelemetry.CorrelationIdOf(context)).Justified(justification);
-        return await context.GetHttpContext().RequestServices.GetRequiredService<CaseReader>()
-            .Current(reading, address, request.PageSize, request.PageToken, context.CancellationToken);
+        return await reader.Current(reading, address, request.PageSize, request.PageToken, context.CancellationToken);
     }
 
     /// One command: its case named by id or by the caller's reference (resolved here), executed, and if refused, the

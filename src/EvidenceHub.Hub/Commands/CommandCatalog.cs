@@ -91,7 +91,7 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
         var reference = CaseReferenceOf(request).Trim();
         if (reference.Length > Fields.MaxReferenceLength) reference = reference[..Fields.MaxReferenceLength];
         var what = operation + (caseId is { } named ? $" on case {named}" : "") + (reference.Length > 0 ? $" (case reference {reference})" : "") + (inSync ? " in Sync" : "");
-        return new AccessEntry(caller, operation, RefusalRecords.OutcomeOf(status), null, what, RefusalRecords.Nothing(status), caseId, correlationId);
+        return AccessEntry.For(caller, operation, correlationId).AboutCase(caseId).Asking(what).NotAnswered(status);
     }
 
     private static string StringField(IMessage? message, string field) =>

@@ -317,7 +317,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
         foreach (var appended in events)
         {
             appended.CausationId = command.CommandId;
-            appended.SetHeader("command_id", command.CommandId);
+            appended.SetHeader(EventHeaders.CommandId, command.CommandId);
         }
     }
 

@@ -81,8 +81,7 @@ public sealed class SyncPipeline(CommandCatalog catalog, CommandEngine engine, I
                     if (statuses[i] is { } status)
                         refusals.Add(Undecodable.Of(burst[i]) is null
                             ? CommandCatalog.Refusal(caller, requests[i], commands[i], status, correlationId, inSync: true)
-                            : new AccessEntry(caller, "Sync", AccessOutcome.Refused, null, $"command {sequence + i} in Sync: {RefusalRecords.UndecodableRequest}",
-                                RefusalRecords.Nothing(status), null, correlationId));
+                            : AccessEntry.For(caller, "Sync", correlationId).Asking($"command {sequence + i} in Sync: {RefusalRecords.UndecodableRequest}").NotAnswered(status));
                 await accessLog.RecordItems(refusals, cancellation);
 
                 var results = new List<SyncResult>(burst.Count);

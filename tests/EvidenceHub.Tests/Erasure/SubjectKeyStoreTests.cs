@@ -1,3 +1,4 @@
+using EvidenceHub.Testing;
 using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Store;
 using EvidenceHub.Tests.Infrastructure;
@@ -11,12 +12,12 @@ namespace EvidenceHub.Tests.Erasure;
 /// destroyed are gone from the database, so a sealed value read back shows the placeholder.
 public sealed class SubjectKeyStoreTests : IAsyncLifetime
 {
-    private TestDatabase database = null!;
+    private ThrowawayDatabase database = null!;
     private DocumentStore store = null!;
 
     public async Task InitializeAsync()
     {
-        database = await TestDatabase.Create();
+        database = await ThrowawayDatabase.ForTests();
         store = DocumentStore.For(options =>
         {
             options.Connection(database.ConnectionString);
