@@ -29,7 +29,7 @@ public sealed class ImportTests(CliHub hub)
     {
         using var connection = hub.Connect(unit);
         // The hub answers in pages: gather the whole case.
-        var request = new GetCaseRequest { CaseReference = reference, Justification = "test check", PageSize = 5_000 };
+        var request = new GetCaseRequest { CaseReference = reference, Justification = new() { Purpose = "test check" }, PageSize = 5_000 };
         var file = await connection.Cases.GetCaseAsync(request);
         for (var page = file; page.NextPageToken != "";)
         {
@@ -123,7 +123,7 @@ public sealed class ImportTests(CliHub hub)
             {
                 try
                 {
-                    var file = await connection.Cases.GetCaseAsync(new GetCaseRequest { CaseReference = reference, Justification = "watching the import" });
+                    var file = await connection.Cases.GetCaseAsync(new GetCaseRequest { CaseReference = reference, Justification = new() { Purpose = "watching the import" } });
                     if (file.Version > 200) { interrupt.Cancel(); return; }
                 }
                 catch (Grpc.Core.RpcException) { }

@@ -381,7 +381,7 @@ public sealed class AuditService(
         }
     }
 
-    private static string Justification(string value) => Justifications.Required(value, "justification", MaxJustificationLength);
+    private static string Justification(Justification? value) => Justifications.Required(value, "justification", MaxJustificationLength);
 
     internal static DateTimeOffset Time(Timestamp value, string field) => Fields.Timestamp(value, field)!.Value;
 
