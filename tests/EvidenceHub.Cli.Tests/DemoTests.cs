@@ -46,7 +46,7 @@ public sealed class DemoTests(CliHub hub) : IClassFixture<CliHub>
             var items = await feed.ResponseStream.ReadAllAsync().ToListAsync();
             var caseId = items.LastOrDefault(i => i.ItemCase == FeedItem.ItemOneofCase.Handoff && i.Handoff.CaseReference == reference)?.Handoff.CaseId;
             Assert.NotNull(caseId);
-            var handedOver = await nl.Cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "demo test" });
+            var handedOver = await nl.Cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "demo test" } });
             Assert.Equal("NL-TBKK", handedOver.OwnerUnit);
         }
 

@@ -28,7 +28,7 @@ public sealed class ImportTests(CliHub hub) : IClassFixture<CliHub>
     {
         using var connection = hub.Connect(unit);
         // The hub answers in pages: gather the whole case.
-        var request = new GetCaseRequest { CaseReference = reference, Justification = "test check", PageSize = 5_000 };
+        var request = new GetCaseRequest { CaseReference = reference, Justification = new() { Purpose = "test check" }, PageSize = 5_000 };
         var file = await connection.Cases.GetCaseAsync(request);
         for (var page = file; page.NextPageToken != "";)
         {
@@ -122,7 +122,7 @@ public sealed class ImportTests(CliHub hub) : IClassFixture<CliHub>
             {
                 try
                 {
-                    var file = await connection.Cases.GetCaseAsync(new GetCaseRequest { CaseReference = reference, Justification = "watching the import" });
+                    var file = await connection.Cases.GetCaseAsync(new GetCaseRequest { CaseReference = reference, Justification = new() { Purpose = "watching the import" } });
                     if (file.Version > 200) { interrupt.Cancel(); return; }
                 }
                 catch (Grpc.Core.RpcException) { }

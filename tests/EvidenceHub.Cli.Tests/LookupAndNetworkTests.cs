@@ -55,7 +55,7 @@ public sealed class LookupAndNetworkTests(CliHub hub) : IClassFixture<CliHub>
         Assert.Equal(ExitCodes.Usage, (await hub.Run("US-HSI-C3", "lookup", "--hmac", "--key", $"iban:{iban}", "--why", "x")).Code);
 
         using var auditor = hub.Connect(CliHub.Auditor);
-        using var call = auditor.Audit.QueryAccessLog(new Contracts.V1.QueryAccessLogRequest { Justification = "test", Unit = "US-HSI-C3" });
+        using var call = auditor.Audit.QueryAccessLog(new Contracts.V1.QueryAccessLogRequest { Justification = new() { Purpose = "test" }, Unit = "US-HSI-C3" });
         var records = new List<Contracts.V1.AccessRecord>();
         while (await call.ResponseStream.MoveNext(CancellationToken.None)) records.Add(call.ResponseStream.Current);
         var viaOprf = records.Where(r => r.Justification.StartsWith(oprfWhy)).ToList();

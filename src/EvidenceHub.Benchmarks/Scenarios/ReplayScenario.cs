@@ -15,7 +15,7 @@ public sealed class ReplayScenario(BenchContext bench)
     /// Memory counts as flat when ten times the events raise the peak by at most twice as much, give or take this
     /// much GC slack (the server GC's allocation budget alone moves the peak by tens of megabytes).
     private const double GcSlackMb = 32;
-    private const string Why = "benchmark: replay of a long case";
+    private static readonly Justification Why = new() { Purpose = "benchmark: replay of a long case" };
 
     public async Task Run()
     {

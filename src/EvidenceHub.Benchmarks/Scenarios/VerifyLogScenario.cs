@@ -30,7 +30,7 @@ public sealed class VerifyLogScenario(BenchContext bench)
         LogVerification verification;
         try
         {
-            verification = await audit.VerifyLogAsync(new VerifyLogRequest { Justification = "benchmark: verification of the whole log" });
+            verification = await audit.VerifyLogAsync(new VerifyLogRequest { Justification = new() { Purpose = "benchmark: verification of the whole log" } });
         }
         catch (RpcException unavailable) when (unavailable.StatusCode == StatusCode.Unimplemented)
         {

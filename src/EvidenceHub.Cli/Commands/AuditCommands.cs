@@ -36,10 +36,10 @@ public static class AuditCommands
         app.Handle(command, async (run, cancellation) =>
         {
             using var hub = run.Connect();
-            var caseId = await Common.CaseId(hub, run.Get(caseArgument), run.Get(why)!, cancellation);
+            var caseId = await Common.CaseId(hub, run.Get(caseArgument), Common.Justification(run.Get(why)!), cancellation);
             using var call = hub.Audit.ReplayCase(new ReplayCaseRequest
             {
-                CaseId = caseId, Justification = run.Get(why)!, AfterVersion = run.Get(after),
+                CaseId = caseId, Justification = Common.Justification(run.Get(why)!), AfterVersion = run.Get(after),
             }, deadline: hub.Deadline, cancellationToken: cancellation);
             var table = Output.Table("v", "time (UTC)", "unit / user", "event", "what", "log");
             var count = 0;
@@ -117,7 +117,7 @@ public static class AuditCommands
         var command = new Command("as-of", "The case exactly as it stood at a moment or a version, victim links included") { caseArgument, why, at, version };
         app.Handle(command, async (run, cancellation) =>
         {
-            var request = new GetCaseAsOfRequest { Justification = run.Get(why)! };
+            var request = new GetCaseAsOfRequest { Justification = Common.Justification(run.Get(why)!) };
             if (run.Get(at) is { } atText)
             {
                 if (run.Get(version) is not null) throw new UsageException("give --at or --version, not both");
@@ -148,7 +148,7 @@ public static class AuditCommands
             { why, from, to, unit, caseOption, kind, value, platform, observedAt, key, region, max };
         app.Handle(command, async (run, cancellation) =>
         {
-            var request = new QueryAccessLogRequest { Justification = run.Get(why)!, Unit = run.Get(unit) ?? "", MaxRecords = run.Get(max), IdentifierRegion = run.Get(region) ?? "" };
+            var request = new QueryAccessLogRequest { Justification = Common.Justification(run.Get(why)!), Unit = run.Get(unit) ?? "", MaxRecords = run.Get(max), IdentifierRegion = run.Get(region) ?? "" };
             if (Common.Moment(run.Get(from), "--from") is { } f) request.From = Timestamp.FromDateTimeOffset(f);
             if (Common.Moment(run.Get(to), "--to") is { } t) request.To = Timestamp.FromDateTimeOffset(t);
             if (run.Get(key) is { } keyText) request.IdentifierKey = keyText;
@@ -184,7 +184,7 @@ public static class AuditCommands
         {
             var pinned = run.Get(trust) is { } trustPath ? LogProofs.ReadPinnedKey(trustPath) : null;
             using var hub = run.Connect();
-            var checkpoint = await hub.Audit.GetLogCheckpointAsync(new GetLogCheckpointRequest { Justification = run.Get(why)!, TreeSize = run.Get(size) },
+            var checkpoint = await hub.Audit.GetLogCheckpointAsync(new GetLogCheckpointRequest { Justification = Common.Justification(run.Get(why)!), TreeSize = run.Get(size) },
                 deadline: hub.Deadline, cancellationToken: cancellation);
             var check = LogProofs.Verify(checkpoint, pinned);
             if (run.Get(save) is { } savePath) File.WriteAllText(savePath, checkpoint.PublicKeyPem);
@@ -218,7 +218,7 @@ public static class AuditCommands
         app.Handle(command, async (run, cancellation) =>
         {
             using var hub = run.Connect();
-            var result = await hub.Audit.VerifyLogAsync(new VerifyLogRequest { Justification = run.Get(why)! }, deadline: hub.Deadline, cancellationToken: cancellation);
+            var result = await hub.Audit.VerifyLogAsync(new VerifyLogRequest { Justification = Common.Justification(run.Get(why)!) }, deadline: hub.Deadline, cancellationToken: cancellation);
             if (run.Output.Json) run.Output.Message(result);
             else if (result.Intact)
                 run.Output.Line($"Log intact: {result.EntriesChecked} entries and {result.CheckpointsChecked} signed checkpoints recomputed; root {Output.Hex(result.RootHash)} over {result.TreeSize} entries.");
@@ -246,7 +246,7 @@ public static class AuditCommands
         {
             var pinned = run.Get(trust) is { } trustPath ? LogProofs.ReadPinnedKey(trustPath) : null;
             using var hub = run.Connect();
-            var justification = run.Get(why)!;
+            var justification = Common.Justification(run.Get(why)!);
             var checks = new List<(string Check, bool Passed, string Detail)>();
             ReplayedEvent? replayed = null;
             long at;

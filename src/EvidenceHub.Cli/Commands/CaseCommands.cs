@@ -72,7 +72,7 @@ public static class CaseCommands
         app.Handle(command, async (run, cancellation) =>
         {
             using var hub = run.Connect();
-            var request = new GetCaseRequest { Justification = run.Get(why)! };
+            var request = new GetCaseRequest { Justification = Common.Justification(run.Get(why)!) };
             (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
             var file = await hub.Cases.GetCaseAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
             // The hub answers in pages: the whole case is shown.

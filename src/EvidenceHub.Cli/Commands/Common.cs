@@ -46,7 +46,7 @@ public static class Common
 
     /// The case id for calls that take only an id: a reference (one of the caller's own cases) is looked up first,
     /// with GetCase, which the hub records as a consultation with the same justification.
-    public static async Task<string> CaseId(HubConnection hub, string text, string justification, CancellationToken cancellation)
+    public static async Task<string> CaseId(HubConnection hub, string text, Justification justification, CancellationToken cancellation)
     {
         var (caseId, reference) = Case(text);
         if (reference.Length == 0) return caseId;
@@ -92,6 +92,6 @@ public static class Common
         return new Google.Type.Date { Year = date.Year, Month = date.Month, Day = date.Day };
     }
 
-    public static Justification Justification(string purpose, string? caseReference) =>
+    public static Justification Justification(string purpose, string? caseReference = null) =>
         new() { Purpose = purpose, CaseReference = caseReference ?? "" };
 }

@@ -26,11 +26,11 @@ public static class NetworkCommand
             var formatText = run.Get(format)!.ToLowerInvariant();
             if (formatText is not ("table" or "tree" or "dot" or "svg")) throw new UsageException($"--format: '{formatText}' is not one of table, tree, dot, svg");
             using var hub = run.Connect();
-            var request = new GetNetworkRequest { Justification = Common.Justification(run.Get(why)!, null) };
+            var request = new GetNetworkRequest { Justification = Common.Justification(run.Get(why)!) };
             if (run.Get(caseOption) is { } caseText)
             {
                 if (run.Get(kind) is not null || run.Get(key) is not null) throw new UsageException("start from either --case or an identifier, not both");
-                request.CaseId = await Common.CaseId(hub, caseText, request.Justification.Purpose, cancellation);
+                request.CaseId = await Common.CaseId(hub, caseText, request.Justification, cancellation);
             }
             else if (run.Get(blind))
             {

@@ -140,17 +140,14 @@ public sealed class AccessRecordingInterceptor(AccessLog accessLog, FailureLog f
         }
     }
 
-    /// A plain justification string, or a Justification message's purpose.
+    /// The request's justification as a successful call would have recorded it, unchecked (the call failed), cut to
+    /// the lengths a check allows.
     private static string? JustificationOf(IMessage? request)
     {
-        var value = request?.Descriptor.FindFieldByName("justification")?.Accessor.GetValue(request);
-        var text = value switch
-        {
-            string s => s,
-            IMessage message => message.Descriptor.FindFieldByName("purpose")?.Accessor.GetValue(message) as string,
-            _ => null,
-        };
-        return string.IsNullOrWhiteSpace(text) ? null : text.Trim()[..Math.Min(text.Trim().Length, 1000)];
+        if (request?.Descriptor.FindFieldByName("justification")?.Accessor.GetValue(request) is not Contracts.V1.Justification { } justification
+            || string.IsNullOrWhiteSpace(justification.Purpose)) return null;
+        static string Cut(string text, int length) => text.Trim()[..Math.Min(text.Trim().Length, length)];
+        return Justifications.Recorded(Cut(justification.Purpose, Justifications.MaxPurposeLength), Cut(justification.CaseReference, Fields.MaxReferenceLength));
     }
 }
 

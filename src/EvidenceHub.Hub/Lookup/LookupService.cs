@@ -197,12 +197,8 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
         return reply;
     }
 
-    public static string Justified(Justification? justification)
-    {
-        var purpose = Audit.Justifications.Required(justification?.Purpose ?? "", "justification.purpose", 1000);
-        var reference = Fields.Text(justification?.CaseReference ?? "", "justification.case_reference", Fields.MaxReferenceLength, required: false);
-        return reference is null ? purpose : $"{purpose} (own case {reference})";
-    }
+    private static string Justified(Justification? justification) =>
+        Audit.Justifications.Required(justification, "justification", Audit.Justifications.MaxPurposeLength);
 
     /// The record of a BatchLookup item that was not answered: its item id and the reason it was refused (or
     /// failed), never the identifier it asked about; an undecodable item by its place in the stream alone.

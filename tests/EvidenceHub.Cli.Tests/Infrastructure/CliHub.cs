@@ -114,7 +114,7 @@ public sealed class CliHub : IAsyncLifetime
     public async Task<string> CaseIdOf(string unit, string reference)
     {
         using var connection = Connect(unit);
-        var file = await connection.Cases.GetCaseAsync(new Contracts.V1.GetCaseRequest { CaseReference = reference, Justification = "test check" });
+        var file = await connection.Cases.GetCaseAsync(new Contracts.V1.GetCaseRequest { CaseReference = reference, Justification = new() { Purpose = "test check" } });
         return file.CaseId;
     }
 

@@ -16,7 +16,7 @@ public sealed class AccessFilterTests
     [Fact]
     public void No_filter_selects_every_record_up_to_the_maximum()
     {
-        var filter = AccessFilter.Of(new QueryAccessLogRequest { Justification = "review" }, Auditor);
+        var filter = AccessFilter.Of(new QueryAccessLogRequest { Justification = new() { Purpose = "review" } }, Auditor);
 
         Assert.Equal(new AccessFilter(null, null, null, null, null, AccessFilter.MaxAccessRecords), filter);
         Assert.Equal("(all)", filter.ToString());
@@ -31,7 +31,7 @@ public sealed class AccessFilterTests
         var caseId = Guid.NewGuid();
         var filter = AccessFilter.Of(new QueryAccessLogRequest
         {
-            Justification = "review", From = Timestamp.FromDateTimeOffset(Monday), To = Timestamp.FromDateTimeOffset(Monday.AddDays(1)),
+            Justification = new() { Purpose = "review" }, From = Timestamp.FromDateTimeOffset(Monday), To = Timestamp.FromDateTimeOffset(Monday.AddDays(1)),
             Unit = "NL-TBKK", CaseId = caseId.ToString(), IdentifierKey = "email:a@example.org", MaxRecords = 5,
         }, Auditor);
 
@@ -46,7 +46,7 @@ public sealed class AccessFilterTests
     [Fact]
     public void A_later_page_continues_after_the_last_record_in_index_order()
     {
-        var filter = AccessFilter.Of(new QueryAccessLogRequest { Justification = "review" }, Auditor);
+        var filter = AccessFilter.Of(new QueryAccessLogRequest { Justification = new() { Purpose = "review" } }, Auditor);
         var last = new AccessRecordKey(Monday.UtcDateTime, Guid.NewGuid(), 7);
 
         using var command = filter.Command(null, last, 1000);
@@ -61,9 +61,9 @@ public sealed class AccessFilterTests
     public void An_identifier_is_canonicalised_in_the_callers_country_unless_a_region_is_named()
     {
         var dutch = AccessFilter.Of(new QueryAccessLogRequest
-            { Justification = "review", Identifier = new SuspectIdentifierInput { Kind = IdentifierKind.PhoneNumber, Value = "06-12345678" } }, Auditor);
+            { Justification = new() { Purpose = "review" }, Identifier = new SuspectIdentifierInput { Kind = IdentifierKind.PhoneNumber, Value = "06-12345678" } }, Auditor);
         var belgian = AccessFilter.Of(new QueryAccessLogRequest
-            { Justification = "review", Identifier = new SuspectIdentifierInput { Kind = IdentifierKind.PhoneNumber, Value = "0470 12 34 56" }, IdentifierRegion = "BE" }, Auditor);
+            { Justification = new() { Purpose = "review" }, Identifier = new SuspectIdentifierInput { Kind = IdentifierKind.PhoneNumber, Value = "0470 12 34 56" }, IdentifierRegion = "BE" }, Auditor);
 
         Assert.Equal("phone:+31612345678", dutch.IdentifierKey);
         Assert.Equal("phone:+32470123456", belgian.IdentifierKey);

@@ -8,7 +8,7 @@ namespace EvidenceHub.Tests.Audit;
 /// What the audit tests ask the hub again and again.
 public static class AuditClient
 {
-    public const string Why = "supervision of case handling, ticket SUP-17";
+    public static readonly Justification Why = new() { Purpose = "supervision of case handling, ticket SUP-17" };
 
     public static async Task<List<ReplayedEvent>> Replay(this AuditService.AuditServiceClient audit, string caseId, long afterVersion = 0)
     {

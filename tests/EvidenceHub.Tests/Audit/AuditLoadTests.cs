@@ -109,7 +109,7 @@ public sealed class AuditLoadTests(HubFixture hub, ITestOutputHelper output) : I
         {
             var client = hub.Cases("NL-TBKK", user: $"reader{p}");
             for (var i = 0; i < calls / parallel; i++)
-                await client.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "load" });
+                await client.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "load" } });
         })));
         reading.Stop();
         output.WriteLine($"{calls} GetCase calls by {parallel} clients, each durably logged before answering: {calls / reading.Elapsed.TotalSeconds:N0} calls/s");

@@ -70,8 +70,8 @@ public sealed class AuditServiceTests(HubFixture hub)
     {
         var nl = hub.Cases("NL-TBKK");
         var caseId = await nl.OpenedCase();
-        var replay = new ReplayCaseRequest { CaseId = caseId, Justification = "own case review" };
-        var asOf = new GetCaseAsOfRequest { CaseId = caseId, Justification = "own case review", Version = 1 };
+        var replay = new ReplayCaseRequest { CaseId = caseId, Justification = new() { Purpose = "own case review" } };
+        var asOf = new GetCaseAsOfRequest { CaseId = caseId, Justification = new() { Purpose = "own case review" }, Version = 1 };
 
         Assert.NotEmpty(await hub.Audit("NL-TBKK").Replay(caseId));
         Assert.Equal(caseId, (await hub.Audit("NL-TBKK").GetCaseAsOfAsync(asOf)).CaseId);
@@ -86,7 +86,7 @@ public sealed class AuditServiceTests(HubFixture hub)
         }
         // The log itself is for auditors.
         var own = hub.Audit("NL-TBKK");
-        Assert.Equal(StatusCode.PermissionDenied, (await Failure(() => own.VerifyLogAsync(new VerifyLogRequest { Justification = "curious" }).ResponseAsync)).Code);
+        Assert.Equal(StatusCode.PermissionDenied, (await Failure(() => own.VerifyLogAsync(new VerifyLogRequest { Justification = new() { Purpose = "curious" } }).ResponseAsync)).Code);
         Assert.Equal(StatusCode.PermissionDenied, (await Failure(() => own.AccessLog(new QueryAccessLogRequest { CaseId = caseId }))).Code);
 
         // After a handoff, the new owner may replay and the old one may not.
@@ -118,7 +118,7 @@ public sealed class AuditServiceTests(HubFixture hub)
         Assert.Equal(byVersion, byTime);
 
         var now = await Auditor.GetCaseAsOfAsync(new GetCaseAsOfRequest { CaseId = caseId, Justification = AuditClient.Why, AsOfTime = Timestamp.FromDateTime(DateTime.UtcNow) });
-        var current = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "compare" });
+        var current = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "compare" } });
         // The store keeps microseconds; the snapshot GetCase reads was built from the unrounded clock.
         Assert.Equal(Microseconds(current), Microseconds(now));
         Assert.Equal("V-ASOF", now.VictimLinks.Single().VictimReference);
@@ -148,10 +148,10 @@ public sealed class AuditServiceTests(HubFixture hub)
             () => Drain(audit.GetLogEntries(new GetLogEntriesRequest())),
             () => audit.GetInclusionProofAsync(new GetInclusionProofRequest { TreeSize = 1 }).ResponseAsync,
             () => audit.GetConsistencyProofAsync(new GetConsistencyProofRequest { FirstSize = 1, SecondSize = 1 }).ResponseAsync,
-            () => audit.VerifyLogAsync(new VerifyLogRequest { Justification = "   " }).ResponseAsync,
+            () => audit.VerifyLogAsync(new VerifyLogRequest { Justification = new() { Purpose = "   " } }).ResponseAsync,
         };
         foreach (var call in calls)
-            Assert.Equal((StatusCode.InvalidArgument, "justification"), await CodeAndField(call));
+            Assert.Equal((StatusCode.InvalidArgument, "justification.purpose"), await CodeAndField(call));
 
         var refused = await audit.AccessLog(new QueryAccessLogRequest { CaseId = caseId, Unit = "EU-AUDIT" });
         Assert.Contains(refused, r => r.Operation == "/evidencehub.v1.AuditService/ReplayCase" && r.Outcome == AccessOutcome.Refused);
@@ -193,8 +193,8 @@ public sealed class AuditServiceTests(HubFixture hub)
         var nl = hub.Cases("NL-TBKK", user: "j.devries");
         var caseId = await nl.OpenedCase();
         await nl.LinkVictimAsync(new LinkVictimRequest { CommandId = NewId(), CaseId = caseId, VictimReference = "V-SECRET-REF", AgeBand = AgeBand.Under13, Country = "NL" });
-        await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "preparing the interview, NL ticket 42" }, new Metadata { { "x-correlation-id", "NL-42" } });
-        await Failure(() => hub.Cases("BE-FCCU", user: "p.peeters").GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "curiosity" }).ResponseAsync);
+        await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "preparing the interview, NL ticket 42" } }, new Metadata { { "x-correlation-id", "NL-42" } });
+        await Failure(() => hub.Cases("BE-FCCU", user: "p.peeters").GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "curiosity" } }).ResponseAsync);
 
         var records = await Auditor.AccessLog(new QueryAccessLogRequest { CaseId = caseId });
 
@@ -229,7 +229,7 @@ public sealed class AuditServiceTests(HubFixture hub)
         var number = $"06-{Random.Shared.Next(10_000_000, 19_999_999)}";
         await nl.AddSuspectIdentifierAsync(AddIdentifier(caseId, IdentifierKind.PhoneNumber, number));
         var started = DateTimeOffset.UtcNow.AddSeconds(-1);
-        await hub.Audit("NL-TBKK", user: "k.jansen").GetCaseAsOfAsync(new GetCaseAsOfRequest { CaseId = caseId, Justification = "which numbers did we hold in March", Version = 2 });
+        await hub.Audit("NL-TBKK", user: "k.jansen").GetCaseAsOfAsync(new GetCaseAsOfRequest { CaseId = caseId, Justification = new() { Purpose = "which numbers did we hold in March" }, Version = 2 });
 
         // Asked in another format, canonicalised as on ingest (a national number in the region's format).
         var international = "+31 6 " + number[3..];
@@ -257,11 +257,11 @@ public sealed class AuditServiceTests(HubFixture hub)
         await hub.Factory.Services.GetRequiredService<EvidenceHub.Hub.Audit.RefusedCalls>().Flush(all: true);
         var from = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(-1));
         var anonymous = new CaseService.CaseServiceClient(hub.Channel(certificate: null, user: "mallory"));
-        Assert.Equal(StatusCode.Unauthenticated, (await Failure(() => anonymous.GetCaseAsync(new GetCaseRequest { CaseId = NewId(), Justification = "x" }).ResponseAsync)).Code);
+        Assert.Equal(StatusCode.Unauthenticated, (await Failure(() => anonymous.GetCaseAsync(new GetCaseRequest { CaseId = NewId(), Justification = new() { Purpose = "x" } }).ResponseAsync)).Code);
         var forged = new CaseService.CaseServiceClient(hub.Channel(ThrowawayPki.UntrustedClientCertificate("NL-TBKK"), user: "mallory"));
-        Assert.Equal(StatusCode.Unauthenticated, (await Failure(() => forged.GetCaseAsync(new GetCaseRequest { CaseId = NewId(), Justification = "x" }).ResponseAsync)).Code);
+        Assert.Equal(StatusCode.Unauthenticated, (await Failure(() => forged.GetCaseAsync(new GetCaseRequest { CaseId = NewId(), Justification = new() { Purpose = "x" } }).ResponseAsync)).Code);
         var partner = hub.Audit("US-HSI-C3", user: "agent.smith");
-        Assert.Equal(StatusCode.PermissionDenied, (await Failure(() => partner.VerifyLogAsync(new VerifyLogRequest { Justification = "x" }).ResponseAsync)).Code);
+        Assert.Equal(StatusCode.PermissionDenied, (await Failure(() => partner.VerifyLogAsync(new VerifyLogRequest { Justification = new() { Purpose = "x" } }).ResponseAsync)).Code);
 
         var records = await Auditor.AccessLog(new QueryAccessLogRequest { From = from });
         var unknown = records.Where(r => r.Unit == "" && r.Operation.Contains("GetCase")).ToList();
@@ -281,8 +281,8 @@ public sealed class AuditServiceTests(HubFixture hub)
         await Auditor.CheckpointCovering(1);
         var from = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(-1));
         var audit = hub.Audit("EU-AUDIT", user: "inspector.m");
-        await audit.GetLogCheckpointAsync(new GetLogCheckpointRequest { Justification = "court request 7" });
-        await audit.VerifyLogAsync(new VerifyLogRequest { Justification = "court request 7" });
+        await audit.GetLogCheckpointAsync(new GetLogCheckpointRequest { Justification = new() { Purpose = "court request 7" } });
+        await audit.VerifyLogAsync(new VerifyLogRequest { Justification = new() { Purpose = "court request 7" } });
         await audit.AccessLog(new QueryAccessLogRequest { From = from });
 
         var records = await Auditor.AccessLog(new QueryAccessLogRequest { From = from, Unit = "EU-AUDIT" });

@@ -26,7 +26,7 @@ public sealed class CheckpointNoteTests(HubFixture hub)
     {
         var auditor = hub.Audit("EU-AUDIT");
         await LogTables.WriterCaughtUp(hub.Database.ConnectionString);
-        var answer = await auditor.GetCheckpointNoteAsync(new GetCheckpointNoteRequest { Justification = "checking the signed checkpoint" });
+        var answer = await auditor.GetCheckpointNoteAsync(new GetCheckpointNoteRequest { Justification = new() { Purpose = "checking the signed checkpoint" } });
 
         // vkey: <name>+<hex(key id)>+<base64(0x01 || 32-byte public key)>
         var vkey = answer.VerifierKey.Split('+', 3); // base64 may hold '+', the name and the key id may not
@@ -53,7 +53,7 @@ public sealed class CheckpointNoteTests(HubFixture hub)
         Assert.False(IndependentEd25519.Verify(publicKey, Encoding.UTF8.GetBytes(body.Replace($"\n{answer.TreeSize}\n", $"\n{answer.TreeSize + 1}\n")), signature[4..]));
 
         // The note and the RFC 9162 tree head are the same checkpoint.
-        var checkpoint = await auditor.GetLogCheckpointAsync(new GetLogCheckpointRequest { Justification = "checking the signed checkpoint", TreeSize = answer.TreeSize });
+        var checkpoint = await auditor.GetLogCheckpointAsync(new GetLogCheckpointRequest { Justification = new() { Purpose = "checking the signed checkpoint" }, TreeSize = answer.TreeSize });
         Assert.Equal(checkpoint.RootHash, answer.RootHash);
         Assert.Equal(note, checkpoint.Note);
     }
@@ -61,7 +61,7 @@ public sealed class CheckpointNoteTests(HubFixture hub)
     [Fact]
     public async Task Units_and_partners_may_not_read_the_signed_note_and_only_witnesses_may_cosign()
     {
-        var request = new GetCheckpointNoteRequest { Justification = "curious about the log" };
+        var request = new GetCheckpointNoteRequest { Justification = new() { Purpose = "curious about the log" } };
         Assert.Equal(Grpc.Core.StatusCode.PermissionDenied, (await Commands.Failure(() => hub.Audit("NL-TBKK").GetCheckpointNoteAsync(request).ResponseAsync)).Code);
         Assert.Equal(Grpc.Core.StatusCode.PermissionDenied, (await Commands.Failure(() => hub.Audit("US-HSI-C3").GetCheckpointNoteAsync(request).ResponseAsync)).Code);
         Assert.Equal(Grpc.Core.StatusCode.PermissionDenied, (await Commands.Failure(() => hub.Audit("EU-AUDIT")

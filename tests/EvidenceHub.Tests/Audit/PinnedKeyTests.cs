@@ -17,9 +17,9 @@ public sealed class PinnedKeyTests(PinnedKeysHub hub) : IClassFixture<PinnedKeys
         var auditor = hub.Audit("EU-AUDIT");
         var cases = hub.Cases("NL-TBKK");
         var caseId = await cases.OpenedCase();
-        await cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "reviewing the case file" });
+        await cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "reviewing the case file" } });
         await LogTables.WriterCaughtUp(hub.Database.ConnectionString);
-        var before = await auditor.VerifyLogAsync(new VerifyLogRequest { Justification = "integrity check before the attack" });
+        var before = await auditor.VerifyLogAsync(new VerifyLogRequest { Justification = new() { Purpose = "integrity check before the attack" } });
         Assert.True(before.Intact, before.Problem);
         Assert.True(before.KeysPinned);
 
@@ -27,7 +27,7 @@ public sealed class PinnedKeyTests(PinnedKeysHub hub) : IClassFixture<PinnedKeys
         var attackerNoteKey = new Ed25519PrivateKeyParameters(new SecureRandom());
         await LogRewrite.Rewrite(hub, attackerTreeHeadKey, attackerNoteKey, PinnedKeysHub.Origin, insertKeyIntoTable: true);
 
-        var after = await auditor.VerifyLogAsync(new VerifyLogRequest { Justification = "integrity check after the attack" });
+        var after = await auditor.VerifyLogAsync(new VerifyLogRequest { Justification = new() { Purpose = "integrity check after the attack" } });
         Assert.False(after.Intact);
         Assert.Contains("pinned log key", after.Problem);
     }
@@ -44,7 +44,7 @@ public sealed class PinnedNoteKeyTests(PinnedKeysHub hub) : IClassFixture<Pinned
         var auditor = hub.Audit("EU-AUDIT");
         await hub.Cases("NL-TBKK").OpenedCase(); // something to log
         await LogTables.WriterCaughtUp(hub.Database.ConnectionString);
-        var checkpoint = await auditor.GetLogCheckpointAsync(new GetLogCheckpointRequest { Justification = "reading the checkpoint" });
+        var checkpoint = await auditor.GetLogCheckpointAsync(new GetLogCheckpointRequest { Justification = new() { Purpose = "reading the checkpoint" } });
         var forger = new Ed25519PrivateKeyParameters(new SecureRandom());
         var body = EvidenceHub.Hub.Audit.SignedNote.CheckpointBody(PinnedKeysHub.Origin, checkpoint.TreeSize, checkpoint.RootHash.ToByteArray());
         var forged = body + "\n" + EvidenceHub.Hub.Audit.SignedNote.SignatureLine(PinnedKeysHub.Origin, hub.NoteVerifier.KeyId,
@@ -53,7 +53,7 @@ public sealed class PinnedNoteKeyTests(PinnedKeysHub hub) : IClassFixture<Pinned
         await Sql.Execute(hub.Database.ConnectionString, $"UPDATE evidencehub.audit_log_checkpoints SET note = @note WHERE tree_size = {checkpoint.TreeSize}", ("note", forged));
         try
         {
-            var verification = await auditor.VerifyLogAsync(new VerifyLogRequest { Justification = "integrity check after the forgery" });
+            var verification = await auditor.VerifyLogAsync(new VerifyLogRequest { Justification = new() { Purpose = "integrity check after the forgery" } });
             Assert.False(verification.Intact);
             Assert.Contains($"signed note of the checkpoint for {checkpoint.TreeSize} entries", verification.Problem);
         }
@@ -75,22 +75,22 @@ public sealed class WitnessTests(PinnedKeysHub hub) : IClassFixture<PinnedKeysHu
         var auditor = hub.Audit("EU-AUDIT");
         var cases = hub.Cases("NL-TBKK");
         var caseId = await cases.OpenedCase();
-        await cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "reviewing the case file" });
+        await cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "reviewing the case file" } });
         await LogTables.WriterCaughtUp(hub.Database.ConnectionString);
 
         var witness = new TestWitness(hub);
         Assert.True(await witness.Cosign());
         var cosigned = witness.Latest!.Value;
-        var intact = await auditor.VerifyLogAsync(new VerifyLogRequest { Justification = "integrity check after the cosignature" });
+        var intact = await auditor.VerifyLogAsync(new VerifyLogRequest { Justification = new() { Purpose = "integrity check after the cosignature" } });
         Assert.True(intact.Intact, intact.Problem);
         var state = Assert.Single(intact.Witnesses);
         Assert.Equal((PinnedKeysHub.WitnessName, cosigned.Size), (state.Witness, state.CosignedTreeSize));
         // The checkpoint as served carries the cosignature line after the hub's own.
-        var served = await auditor.GetLogCheckpointAsync(new GetLogCheckpointRequest { Justification = "reading the cosigned checkpoint", TreeSize = cosigned.Size });
+        var served = await auditor.GetLogCheckpointAsync(new GetLogCheckpointRequest { Justification = new() { Purpose = "reading the cosigned checkpoint" }, TreeSize = cosigned.Size });
         Assert.Equal(PinnedKeysHub.WitnessName, Assert.Single(served.Cosignatures).Witness);
 
         // Log growth the witness accepts: consistent with what it cosigned.
-        await cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "reviewing the case file again" });
+        await cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "reviewing the case file again" } });
         await LogTables.WriterCaughtUp(hub.Database.ConnectionString);
         Assert.True(await witness.Cosign());
         Assert.True(witness.Latest!.Value.Size > cosigned.Size);
@@ -99,12 +99,12 @@ public sealed class WitnessTests(PinnedKeysHub hub) : IClassFixture<PinnedKeysHu
         var position = await LogRewrite.Rewrite(hub, hub.TreeHeadKey, hub.NoteKey, PinnedKeysHub.Origin, insertKeyIntoTable: false);
         Assert.True(position < witnessed.Size);
 
-        var verification = await auditor.VerifyLogAsync(new VerifyLogRequest { Justification = "integrity check after the rewrite" });
+        var verification = await auditor.VerifyLogAsync(new VerifyLogRequest { Justification = new() { Purpose = "integrity check after the rewrite" } });
         Assert.False(verification.Intact);
         Assert.Contains($"witness {PinnedKeysHub.WitnessName}'s cosignature", verification.Problem);
 
         // The witness, asked to cosign the re-signed log, refuses: it does not extend the tree it cosigned.
-        await cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "reviewing the case file once more" });
+        await cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "reviewing the case file once more" } });
         await LogTables.WriterCaughtUp(hub.Database.ConnectionString);
         Assert.False(await witness.Cosign());
         Assert.Equal(witnessed, witness.Latest);
@@ -116,7 +116,7 @@ public sealed class WitnessTests(PinnedKeysHub hub) : IClassFixture<PinnedKeysHu
         await hub.Cases("NL-TBKK").OpenedCase(); // something to log
         await LogTables.WriterCaughtUp(hub.Database.ConnectionString);
         var witness = hub.Audit(PinnedKeysHub.WitnessUnit, "witness");
-        var note = await witness.GetCheckpointNoteAsync(new GetCheckpointNoteRequest { Justification = "witness polling the log" });
+        var note = await witness.GetCheckpointNoteAsync(new GetCheckpointNoteRequest { Justification = new() { Purpose = "witness polling the log" } });
         var garbage = $"\u2014 {PinnedKeysHub.WitnessName} {Convert.ToBase64String([.. hub.WitnessVerifier.KeyId, .. new byte[72]])}";
         var bad = await Failure(() => witness.AddCheckpointCosignatureAsync(new AddCheckpointCosignatureRequest { TreeSize = note.TreeSize, SignatureLine = garbage }).ResponseAsync);
         Assert.Equal((Grpc.Core.StatusCode.InvalidArgument, "signature_line"), (bad.Code, bad.Field));

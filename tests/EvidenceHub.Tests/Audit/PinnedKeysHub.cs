@@ -60,7 +60,7 @@ public sealed class TestWitness(PinnedKeysHub hub)
     public async Task<bool> Cosign()
     {
         var witness = hub.Audit(PinnedKeysHub.WitnessUnit, "witness");
-        var answer = await witness.GetCheckpointNoteAsync(new GetCheckpointNoteRequest { Justification = "witness polling the log", OldSize = Latest?.Size ?? 0 });
+        var answer = await witness.GetCheckpointNoteAsync(new GetCheckpointNoteRequest { Justification = new() { Purpose = "witness polling the log" }, OldSize = Latest?.Size ?? 0 });
         var (body, signatures) = SignedNote.Parse(answer.Note)!.Value;
         var pinned = hub.NoteVerifier;
         var signed = signatures.Single(pinned.Signed);

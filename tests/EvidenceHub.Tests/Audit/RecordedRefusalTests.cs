@@ -40,7 +40,7 @@ public sealed class RecordedRefusalTests(HubFixture hub)
         var (headers, correlationId) = Correlated();
         var raw = new SuspectIdentifierInput { Kind = IdentifierKind.EmailAddress }.ToByteArray().Concat(RawCalls.Field(2, [.. "secret"u8, .. RawCalls.InvalidUtf8])).ToArray();
         var body = new LookupRequest { Justification = new Justification { Purpose = "a justification that is not recorded" } }.ToByteArray()
-            .Concat(RawCalls.Field(1, RawCalls.Field(1, raw))).ToArray();
+            .Concat(RawCalls.Field(LookupRequest.IdentifierFieldNumber, RawCalls.Field(IdentifierQuery.RawFieldNumber, raw))).ToArray();
         var failure = await Assert.ThrowsAsync<RpcException>(() =>
             RawCalls.Unary<LookupAnswer>(hub.Channel(hub.CertificateOf("US-HSI-C3")), "evidencehub.v1.LookupService", "Lookup", body, headers));
         Assert.Equal(StatusCode.InvalidArgument, failure.StatusCode);

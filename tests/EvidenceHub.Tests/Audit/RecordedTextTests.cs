@@ -90,16 +90,16 @@ public sealed class RecordedTextTests(HubFixture hub)
     {
         var nl = hub.Cases("NL-TBKK");
         var caseId = await nl.OpenedCase();
-        var getCase = await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = why }).ResponseAsync);
-        Assert.Equal((StatusCode.InvalidArgument, "justification"), (getCase.Code, getCase.Field));
+        var getCase = await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = why } }).ResponseAsync);
+        Assert.Equal((StatusCode.InvalidArgument, "justification.purpose"), (getCase.Code, getCase.Field));
         var lookup = await Failure(() => hub.Lookups("US-HSI-C3").LookupAsync(new LookupRequest
         {
             Identifier = new IdentifierQuery { Raw = new SuspectIdentifierInput { Kind = IdentifierKind.EmailAddress, Value = "someone@example.org" } },
             Justification = new Justification { Purpose = why },
         }).ResponseAsync);
         Assert.Equal((StatusCode.InvalidArgument, "justification.purpose"), (lookup.Code, lookup.Field));
-        var audit = await Failure(() => hub.Audit("EU-AUDIT").VerifyLogAsync(new VerifyLogRequest { Justification = why }).ResponseAsync);
-        Assert.Equal((StatusCode.InvalidArgument, "justification"), (audit.Code, audit.Field));
+        var audit = await Failure(() => hub.Audit("EU-AUDIT").VerifyLogAsync(new VerifyLogRequest { Justification = new() { Purpose = why } }).ResponseAsync);
+        Assert.Equal((StatusCode.InvalidArgument, "justification.purpose"), (audit.Code, audit.Field));
     }
 
     private GrpcChannel Channel(string user) =>

@@ -209,7 +209,7 @@ public sealed class TamperTests(HubFixture hub) : IClassFixture<HubFixture>
     }
 
     private async Task<LogVerification> Verify() =>
-        await Auditor.VerifyLogAsync(new VerifyLogRequest { Justification = "integrity check before disclosure to court" });
+        await Auditor.VerifyLogAsync(new VerifyLogRequest { Justification = new() { Purpose = "integrity check before disclosure to court" } });
 
     private static byte[] RootFromLeaves(List<LogEntry> entries) =>
         Rfc9162.Root(entries.Select(e => Rfc9162.LeafHash(e.Leaf.ToByteArray())).ToList(), 0, entries.Count);

@@ -12,7 +12,7 @@ public sealed class BadInputTests(HubFixture hub)
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");
 
     private async Task<long> VersionOf(string caseId) =>
-        (await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "test" })).Version;
+        (await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "test" } })).Version;
 
     public static TheoryData<string, Action<OpenCaseRequest>, StatusCode, string> BadOpenCases => new()
     {
@@ -43,7 +43,7 @@ public sealed class BadInputTests(HubFixture hub)
 
         if (Guid.TryParse(request.CaseId, out _))
         {
-            var lookup = await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = request.CaseId, Justification = "test" }).ResponseAsync);
+            var lookup = await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = request.CaseId, Justification = new() { Purpose = "test" } }).ResponseAsync);
             Assert.Equal(StatusCode.NotFound, lookup.Code);
         }
     }
@@ -89,7 +89,7 @@ public sealed class BadInputTests(HubFixture hub)
         Assert.Equal((StatusCode.NotFound, "case_id"), (failure.Code, failure.Field));
         var close = await Failure(() => nl.CloseCaseAsync(new CloseCaseRequest { CommandId = NewId(), CaseId = unknown, Reason = "r" }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, close.Code);
-        var get = await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = unknown, Justification = "test" }).ResponseAsync);
+        var get = await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = unknown, Justification = new() { Purpose = "test" } }).ResponseAsync);
         Assert.Equal((StatusCode.NotFound, "case_id"), (get.Code, get.Field));
     }
 
@@ -103,7 +103,7 @@ public sealed class BadInputTests(HubFixture hub)
 
         var failure = await Failure(() => nl.OpenCaseAsync(second).ResponseAsync);
         Assert.Equal((StatusCode.AlreadyExists, "reference"), (failure.Code, failure.Field));
-        Assert.Equal(StatusCode.NotFound, (await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = second.CaseId, Justification = "checking it was not opened" }).ResponseAsync)).Code);
+        Assert.Equal(StatusCode.NotFound, (await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = second.CaseId, Justification = new() { Purpose = "checking it was not opened" } }).ResponseAsync)).Code);
 
         // Another unit may use the same reference in its own system.
         await hub.Cases("BE-FCCU").OpenCaseAsync(second);
@@ -207,6 +207,6 @@ public sealed class BadInputTests(HubFixture hub)
     {
         var caseId = await nl.OpenedCase();
         var failure = await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId }).ResponseAsync);
-        Assert.Equal((StatusCode.InvalidArgument, "justification"), (failure.Code, failure.Field));
+        Assert.Equal((StatusCode.InvalidArgument, "justification.purpose"), (failure.Code, failure.Field));
     }
 }

@@ -56,9 +56,9 @@ public sealed class CaseAccessTests(HubFixture hub)
     {
         var cases = hub.Cases(unit);
         var audit = hub.Audit(unit);
-        yield return ("GetCase", () => cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "probe" }).ResponseAsync);
-        yield return ("ReplayCase", () => Drain(audit.ReplayCase(new ReplayCaseRequest { CaseId = caseId, Justification = "probe" })));
-        yield return ("GetCaseAsOf", () => audit.GetCaseAsOfAsync(new GetCaseAsOfRequest { CaseId = caseId, Justification = "probe", Version = 1 }).ResponseAsync);
+        yield return ("GetCase", () => cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "probe" } }).ResponseAsync);
+        yield return ("ReplayCase", () => Drain(audit.ReplayCase(new ReplayCaseRequest { CaseId = caseId, Justification = new() { Purpose = "probe" } })));
+        yield return ("GetCaseAsOf", () => audit.GetCaseAsOfAsync(new GetCaseAsOfRequest { CaseId = caseId, Justification = new() { Purpose = "probe" }, Version = 1 }).ResponseAsync);
         yield return ("GetNetwork", () => hub.Lookups(unit).GetNetworkAsync(new GetNetworkRequest { CaseId = caseId, Justification = new Justification { Purpose = "probe" } }).ResponseAsync);
         if (unit == "EU-AUDIT") yield break;
         yield return ("AddSuspectIdentifier", () => cases.AddSuspectIdentifierAsync(new AddSuspectIdentifierRequest
@@ -169,7 +169,7 @@ public sealed class CaseAccessTests(HubFixture hub)
         Assert.Equal(missingInSync.Select(r => Normalized(r.Error, random)), hiddenInSync.Select(r => Normalized(r.Error, red)));
 
         // Nothing was written: the case is where it was.
-        Assert.Equal(3, (await nl.GetCaseAsync(new GetCaseRequest { CaseId = red, Justification = "check" })).Version);
+        Assert.Equal(3, (await nl.GetCaseAsync(new GetCaseRequest { CaseId = red, Justification = new() { Purpose = "check" } })).Version);
     }
 
     [Fact]
@@ -187,7 +187,7 @@ public sealed class CaseAccessTests(HubFixture hub)
             new SyncCommand { AddSuspectIdentifier = new AddSuspectIdentifierRequest { CommandId = NewId(), CaseReference = reference, Identifier = new SuspectIdentifierInput { Kind = IdentifierKind.EmailAddress, Value = Unique.Email() } } },
         ]);
         Assert.All(results, r => Assert.Equal(SyncResult.OutcomeOneofCase.Result, r.OutcomeCase));
-        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseReference = reference, Justification = "check" });
+        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseReference = reference, Justification = new() { Purpose = "check" } });
         Assert.Equal(("NL-TBKK", results[0].Result.CaseId, 1), (file.OwnerUnit, file.CaseId, file.Identifiers.Count));
     }
 
@@ -201,15 +201,15 @@ public sealed class CaseAccessTests(HubFixture hub)
             CommandId = NewId(), CaseReference = " " + reference + " ", Identifier = new SuspectIdentifierInput { Kind = IdentifierKind.EmailAddress, Value = Unique.Email() },
         });
         Assert.Equal((opened.CaseId, 2L), (added.CaseId, added.Version));
-        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseReference = reference, Justification = "own case" });
+        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseReference = reference, Justification = new() { Purpose = "own case" } });
         Assert.Equal((opened.CaseId, 1), (file.CaseId, file.Identifiers.Count));
 
         // Only the caller's own references: BE-FCCU's reference of the same text is no case of NL-TBKK's, and the
         // answer to BE-FCCU for NL-TBKK's reference is that of a reference nobody has.
         var unknown = Reference();
-        var foreign = await Failure(() => be.GetCaseAsync(new GetCaseRequest { CaseReference = reference, Justification = "probe" }).ResponseAsync);
+        var foreign = await Failure(() => be.GetCaseAsync(new GetCaseRequest { CaseReference = reference, Justification = new() { Purpose = "probe" } }).ResponseAsync);
         Assert.Equal((StatusCode.NotFound, "case_reference"), (foreign.Code, foreign.Field));
-        Assert.Equal(await Refusal(() => be.GetCaseAsync(new GetCaseRequest { CaseReference = unknown, Justification = "probe" }).ResponseAsync, unknown),
+        Assert.Equal(await Refusal(() => be.GetCaseAsync(new GetCaseRequest { CaseReference = unknown, Justification = new() { Purpose = "probe" } }).ResponseAsync, unknown),
             Normalized(foreign.Status, reference));
         var foreignWrite = await Failure(() => be.CloseCaseAsync(new CloseCaseRequest { CommandId = NewId(), CaseReference = reference, Reason = "probe" }).ResponseAsync);
         Assert.Equal((StatusCode.NotFound, "case_reference"), (foreignWrite.Code, foreignWrite.Field));
@@ -218,7 +218,7 @@ public sealed class CaseAccessTests(HubFixture hub)
         Assert.Equal((StatusCode.InvalidArgument, "case_reference"), (both.Code, both.Field));
         var neither = await Failure(() => nl.CloseCaseAsync(new CloseCaseRequest { CommandId = NewId(), Reason = "x" }).ResponseAsync);
         Assert.Equal((StatusCode.InvalidArgument, "case_id"), (neither.Code, neither.Field));
-        var neitherRead = await Failure(() => nl.GetCaseAsync(new GetCaseRequest { Justification = "x" }).ResponseAsync);
+        var neitherRead = await Failure(() => nl.GetCaseAsync(new GetCaseRequest { Justification = new() { Purpose = "x" } }).ResponseAsync);
         Assert.Equal((StatusCode.InvalidArgument, "case_id"), (neitherRead.Code, neitherRead.Field));
     }
 
@@ -244,7 +244,7 @@ public sealed class CaseAccessTests(HubFixture hub)
         Assert.Equal((int)StatusCode.NotFound, results[6].Error.Code);
         Assert.Equal("case_reference", results[6].Error.GetDetail<Google.Rpc.BadRequest>().FieldViolations[0].Field);
 
-        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseReference = reference, Justification = "check" });
+        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseReference = reference, Justification = new() { Purpose = "check" } });
         Assert.Equal((2, 1, CaseStatus.Closed), (file.Identifiers.Count, file.VictimLinks.Count, file.Status));
 
         // A later stream finds it by its reference too.
@@ -266,7 +266,7 @@ public sealed class CaseAccessTests(HubFixture hub)
         ]);
         Assert.Equal(((int)StatusCode.AlreadyExists, (int)StatusCode.NotFound), (results[0].Error.Code, results[1].Error.Code));
         Assert.Equal("case_reference", results[1].Error.GetDetail<Google.Rpc.BadRequest>().FieldViolations[0].Field);
-        Assert.Equal(CaseStatus.Open, (await nl.GetCaseAsync(new GetCaseRequest { CaseId = existing.CaseId, Justification = "check" })).Status);
+        Assert.Equal(CaseStatus.Open, (await nl.GetCaseAsync(new GetCaseRequest { CaseId = existing.CaseId, Justification = new() { Purpose = "check" } })).Status);
     }
 
     [Fact]
@@ -275,11 +275,11 @@ public sealed class CaseAccessTests(HubFixture hub)
         var from = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(-1));
         var (red, _) = await RedCase(Unique.Email());
         var own = await nl.OpenCaseAsync(OpenByReference(Reference()));
-        var ownReference = (await nl.GetCaseAsync(new GetCaseRequest { CaseId = own.CaseId, Justification = "check" })).Reference;
+        var ownReference = (await nl.GetCaseAsync(new GetCaseRequest { CaseId = own.CaseId, Justification = new() { Purpose = "check" } })).Reference;
         var missing = NewId();
         var prober = hub.Cases("BE-FCCU", user: "sync.prober");
         var beOwn = await prober.OpenCaseAsync(OpenByReference(Reference()));
-        var beReference = (await prober.GetCaseAsync(new GetCaseRequest { CaseId = beOwn.CaseId, Justification = "check" })).Reference;
+        var beReference = (await prober.GetCaseAsync(new GetCaseRequest { CaseId = beOwn.CaseId, Justification = new() { Purpose = "check" } })).Reference;
 
         var results = await SyncAll(prober,
         [

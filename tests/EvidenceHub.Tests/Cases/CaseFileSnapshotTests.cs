@@ -40,7 +40,7 @@ public sealed class CaseFileSnapshotTests(HubFixture hub)
         Assert.NotEqual(opened.Version, linked.Version);
         Assert.Contains("V-1", linked.Data);
 
-        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "test" });
+        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "test" } });
         Assert.Equal(3, file.Identifiers.Count);
         Assert.Equal(5, file.Version);
     }

@@ -21,7 +21,7 @@ public sealed class CaseLifecycleTests(HubFixture hub)
         Assert.Equal(1, opened.Version);
         Assert.False(opened.Replayed);
 
-        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = opened.CaseId, Justification = "test" });
+        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = opened.CaseId, Justification = new() { Purpose = "test" } });
         Assert.Equal("NL-TBKK", file.OwnerUnit);
         Assert.Equal(open.Reference, file.Reference);
         Assert.Equal(OffenceType.FinancialSextortion, file.OffenceType);
@@ -67,7 +67,7 @@ public sealed class CaseLifecycleTests(HubFixture hub)
             CommandId = NewId(), CaseId = caseId, TargetUnit = "BE-FCCU", Reason = "Suspect lives in Belgium",
         });
         var be = hub.Cases("BE-FCCU");
-        var seenByTarget = await be.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "deciding on handoff" });
+        var seenByTarget = await be.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "deciding on handoff" } });
         Assert.Empty(seenByTarget.VictimLinks);
         Assert.Equal(1, seenByTarget.VictimCount);
 
@@ -75,7 +75,7 @@ public sealed class CaseLifecycleTests(HubFixture hub)
         var closed = await be.CloseCaseAsync(new CloseCaseRequest { CommandId = NewId(), CaseId = caseId, Reason = "Suspect convicted" });
         Assert.Equal(7, closed.Version);
 
-        var file = await be.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "test" });
+        var file = await be.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "test" } });
         Assert.Equal("BE-FCCU", file.OwnerUnit);
         Assert.Equal("NL-TBKK", file.OpenedByUnit);
         Assert.Equal(CaseStatus.Closed, file.Status);
@@ -91,7 +91,7 @@ public sealed class CaseLifecycleTests(HubFixture hub)
         Assert.Equal(7, file.Version);
 
         // The former lead no longer sees the case: to it, the case is not there.
-        var (code, _, _) = await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "test" }).ResponseAsync);
+        var (code, _, _) = await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "test" } }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, code);
     }
 
@@ -104,7 +104,7 @@ public sealed class CaseLifecycleTests(HubFixture hub)
 
         Assert.Equal(first.Version, second.Version);
         Assert.Equal("+31 6 1234 5678", second.Identifier.RawValue);
-        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "test" });
+        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "test" } });
         Assert.Single(file.Identifiers);
         Assert.Equal(2, file.Version);
     }
@@ -129,7 +129,7 @@ public sealed class CaseLifecycleTests(HubFixture hub)
         var again = await nl.AddSuspectIdentifierAsync(AddIdentifier(caseId, IdentifierKind.PhoneNumber, "+31 6 1234 5678"));
         Assert.Equal(retracted.Version + 1, again.Version);
 
-        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "test" });
+        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "test" } });
         Assert.Equal([(phone.Identifier.Key, "06-12345678", "Wrong number"), (phone.Identifier.Key, "+31 6 1234 5678", "")],
             file.Identifiers.Where(i => i.Key == phone.Identifier.Key).Select(i => (i.Key, i.RawValue, i.RetractionReason)));
         Assert.Equal(3, file.Identifiers.Count);
@@ -137,13 +137,13 @@ public sealed class CaseLifecycleTests(HubFixture hub)
         // As it stood before the retraction, from the events alone: both identifiers active.
         var before = await hub.Audit("NL-TBKK").GetCaseAsOfAsync(new GetCaseAsOfRequest
         {
-            CaseId = caseId, Justification = "own case review", Version = retracted.Version - 1,
+            CaseId = caseId, Justification = new() { Purpose = "own case review" }, Version = retracted.Version - 1,
         });
         Assert.Equal(2, before.Identifiers.Count);
         Assert.All(before.Identifiers, i => Assert.Null(i.RetractedAt));
         var now = await hub.Audit("NL-TBKK").GetCaseAsOfAsync(new GetCaseAsOfRequest
         {
-            CaseId = caseId, Justification = "own case review", Version = again.Version,
+            CaseId = caseId, Justification = new() { Purpose = "own case review" }, Version = again.Version,
         });
         Assert.Equal(file.Identifiers.Select(i => (i.Key, i.RawValue, i.RetractionReason)), now.Identifiers.Select(i => (i.Key, i.RawValue, i.RetractionReason)));
     }
@@ -160,7 +160,7 @@ public sealed class CaseLifecycleTests(HubFixture hub)
         await hub.Cases("BE-FCCU").DeclineHandoffAsync(new DeclineHandoffRequest { CommandId = NewId(), CaseId = caseId, HandoffId = first.HandoffId, Reason = "No capacity" });
         await nl.RequestHandoffAsync(new RequestHandoffRequest { CommandId = NewId(), CaseId = caseId, TargetUnit = "CA-RCMP-NCECC", Reason = "r" });
 
-        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "test" });
+        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "test" } });
         Assert.Equal("NL-TBKK", file.OwnerUnit);
         Assert.Equal([HandoffStatus.Declined, HandoffStatus.Requested], file.Handoffs.Select(h => h.Status));
         Assert.Equal("No capacity", file.Handoffs[0].DeclineReason);

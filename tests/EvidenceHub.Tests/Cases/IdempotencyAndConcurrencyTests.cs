@@ -97,7 +97,7 @@ public sealed class IdempotencyAndConcurrencyTests(HubFixture hub)
         Assert.InRange(succeeded, 1, 40);
         var events = await EventsOf(caseId);
         Assert.Equal(1 + succeeded, events.Count);
-        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "test" });
+        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "test" } });
         Assert.Equal(1 + succeeded, file.Version);
         Assert.Equal(succeeded, file.Identifiers.Count);
     }

@@ -100,7 +100,7 @@ public sealed class CorrelationTests(HubFixture hub)
         var third = await be.OpenCaseAsync(OpenCase(tlp: Tlp.Green));
         var again = await be.AddSuspectIdentifierAsync(AddIdentifier(third.CaseId, IdentifierKind.PhoneNumber, shared.Phone));
         Assert.Equal(1, again.Correlations);
-        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = nlCase.CaseId, Justification = "test" });
+        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = nlCase.CaseId, Justification = new() { Purpose = "test" } });
         var phone = Assert.Single(file.Identifiers, i => i.Key == phoneKey);
         Assert.NotNull(phone.RetractedAt);
         Assert.Equal("Typo in the number", phone.RetractionReason);

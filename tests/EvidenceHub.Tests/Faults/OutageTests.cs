@@ -160,7 +160,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         }
         foreach (var rpc in new Func<Task>[]
                  {
-                     () => nl.GetCaseAsync(new GetCaseRequest { CaseId = open.CaseId, Justification = "fault test" }).ResponseAsync,
+                     () => nl.GetCaseAsync(new GetCaseRequest { CaseId = open.CaseId, Justification = new() { Purpose = "fault test" } }).ResponseAsync,
                      () => nl.AddSuspectIdentifierAsync(AddIdentifier(beCase, IdentifierKind.EmailAddress, "down@example.com")).ResponseAsync,
                  })
             whileDown.Add((await Assert.ThrowsAsync<RpcException>(rpc)).StatusCode);
@@ -196,7 +196,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
 
         // The connection the failed Syncs ran on still serves.
         for (var i = 0; i < 50; i++)
-            await nl.GetCaseAsync(new GetCaseRequest { CaseId = open.CaseId, Justification = "after the outage" });
+            await nl.GetCaseAsync(new GetCaseRequest { CaseId = open.CaseId, Justification = new() { Purpose = "after the outage" } });
 
         // Resending what was not acknowledged (a resent command that had landed is replayed, not repeated).
         using (var resend = nl.Sync())
@@ -208,7 +208,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Equal(unacknowledged.Count, results.Count);
             Assert.All(results, r => Assert.Null(r.Error));
         }
-        var stored = await nl.GetCaseAsync(new GetCaseRequest { CaseId = open.CaseId, Justification = "after the outage" });
+        var stored = await nl.GetCaseAsync(new GetCaseRequest { CaseId = open.CaseId, Justification = new() { Purpose = "after the outage" } });
         Assert.Equal(Adds, stored.Identifiers.Count);
         Assert.Equal(Adds, stored.Identifiers.Select(i => i.Key).Distinct().Count());
 
@@ -220,7 +220,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(everything.Select(i => i.Position), received.Order());
         output.WriteLine($"feed: {feedItems.Count} items before the crash, {resumed.Count} after");
 
-        var verification = await new AuditService.AuditServiceClient(Channel("EU-AUDIT")).VerifyLogAsync(new VerifyLogRequest { Justification = "fault test" });
+        var verification = await new AuditService.AuditServiceClient(Channel("EU-AUDIT")).VerifyLogAsync(new VerifyLogRequest { Justification = new() { Purpose = "fault test" } });
         Assert.True(verification.Intact, verification.Problem);
     }
 

@@ -50,9 +50,9 @@ public sealed class FeedTests(HubFixture hub)
         var caStart = await caFeed.LastPosition();
         var caseIds = await RequestHandoffsTo("NL-TBKK", 2);
         var nl = hub.Cases("NL-TBKK");
-        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseIds[0], Justification = "deciding" });
+        var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseIds[0], Justification = new() { Purpose = "deciding" } });
         await nl.AcceptHandoffAsync(new AcceptHandoffRequest { CommandId = NewId(), CaseId = caseIds[0], HandoffId = file.Handoffs[0].HandoffId });
-        var other = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseIds[1], Justification = "deciding" });
+        var other = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseIds[1], Justification = new() { Purpose = "deciding" } });
         await nl.DeclineHandoffAsync(new DeclineHandoffRequest { CommandId = NewId(), CaseId = caseIds[1], HandoffId = other.Handoffs[0].HandoffId, Reason = "Not ours" });
 
         var answers = (await hub.FeedAfter("CA-RCMP-NCECC", caStart))

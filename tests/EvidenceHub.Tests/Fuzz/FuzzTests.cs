@@ -175,7 +175,7 @@ public sealed class FuzzTests(HubFixture hub, ITestOutputHelper output) : IClass
                 for (var i = 0; i < Math.Min(results.Count, items.Count); i++)
                     if (items[i].Valid && results[i].Error is { } error) failures.Add($"Sync: valid {items[i].What} #{i} failed with {(StatusCode)error.Code}: {error.Message}");
             }
-            var stored = await hub.Cases("CA-RCMP-NCECC").GetCaseAsync(new GetCaseRequest { CaseId = open.CaseId, Justification = "fuzz" });
+            var stored = await hub.Cases("CA-RCMP-NCECC").GetCaseAsync(new GetCaseRequest { CaseId = open.CaseId, Justification = new() { Purpose = "fuzz" } });
             if (stored.Identifiers.Count(i => i.CanonicalValue.StartsWith("n-", StringComparison.Ordinal)) != validAdds)
                 failures.Add($"Sync: {validAdds} valid adds, {stored.Identifiers.Count} identifiers stored");
 

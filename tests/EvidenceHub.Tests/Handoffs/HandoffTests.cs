@@ -25,7 +25,7 @@ public sealed class HandoffTests(HubFixture hub)
     }
 
     private Task<Case> Read(CaseService.CaseServiceClient unit, string caseId) =>
-        unit.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "handoff tests" }).ResponseAsync;
+        unit.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "handoff tests" } }).ResponseAsync;
 
     private async Task<bool> Hit(string unit, string email) =>
         (await hub.Lookups(unit).LookupAsync(new LookupRequest

@@ -56,23 +56,23 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                     await cases.DeclineHandoffAsync(new DeclineHandoffRequest { CommandId = NewId(), CaseId = nlCase, HandoffId = NewId(), Reason = "matrix" });
                     break;
                 case "ReplayCase":
-                    using (var replay = audit.ReplayCase(new ReplayCaseRequest { CaseId = nlCase, Justification = "authorization matrix" }))
+                    using (var replay = audit.ReplayCase(new ReplayCaseRequest { CaseId = nlCase, Justification = new() { Purpose = "authorization matrix" } }))
                         await replay.ResponseStream.ReadAllAsync().ToListAsync();
                     break;
-                case "GetCaseAsOf": await audit.GetCaseAsOfAsync(new GetCaseAsOfRequest { CaseId = nlCase, Version = 1, Justification = "authorization matrix" }); break;
+                case "GetCaseAsOf": await audit.GetCaseAsOfAsync(new GetCaseAsOfRequest { CaseId = nlCase, Version = 1, Justification = new() { Purpose = "authorization matrix" } }); break;
                 case "QueryAccessLog":
-                    using (var records = audit.QueryAccessLog(new QueryAccessLogRequest { Justification = "authorization matrix", From = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddMinutes(1)) }))
+                    using (var records = audit.QueryAccessLog(new QueryAccessLogRequest { Justification = new() { Purpose = "authorization matrix" }, From = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddMinutes(1)) }))
                         await records.ResponseStream.ReadAllAsync().ToListAsync();
                     break;
-                case "GetLogCheckpoint": await audit.GetLogCheckpointAsync(new GetLogCheckpointRequest { Justification = "authorization matrix" }); break;
+                case "GetLogCheckpoint": await audit.GetLogCheckpointAsync(new GetLogCheckpointRequest { Justification = new() { Purpose = "authorization matrix" } }); break;
                 case "GetLogEntries":
-                    using (var entries = audit.GetLogEntries(new GetLogEntriesRequest { Justification = "authorization matrix", MaxEntries = 1 }))
+                    using (var entries = audit.GetLogEntries(new GetLogEntriesRequest { Justification = new() { Purpose = "authorization matrix" }, MaxEntries = 1 }))
                         await entries.ResponseStream.ReadAllAsync().ToListAsync();
                     break;
-                case "GetInclusionProof": await audit.GetInclusionProofAsync(new GetInclusionProofRequest { Justification = "authorization matrix", Position = 0 }); break;
-                case "GetConsistencyProof": await audit.GetConsistencyProofAsync(new GetConsistencyProofRequest { Justification = "authorization matrix", FirstSize = 1 }); break;
-                case "VerifyLog": await audit.VerifyLogAsync(new VerifyLogRequest { Justification = "authorization matrix" }); break;
-                case "GetCheckpointNote": await audit.GetCheckpointNoteAsync(new GetCheckpointNoteRequest { Justification = "authorization matrix" }); break;
+                case "GetInclusionProof": await audit.GetInclusionProofAsync(new GetInclusionProofRequest { Justification = new() { Purpose = "authorization matrix" }, Position = 0 }); break;
+                case "GetConsistencyProof": await audit.GetConsistencyProofAsync(new GetConsistencyProofRequest { Justification = new() { Purpose = "authorization matrix" }, FirstSize = 1 }); break;
+                case "VerifyLog": await audit.VerifyLogAsync(new VerifyLogRequest { Justification = new() { Purpose = "authorization matrix" } }); break;
+                case "GetCheckpointNote": await audit.GetCheckpointNoteAsync(new GetCheckpointNoteRequest { Justification = new() { Purpose = "authorization matrix" } }); break;
                 case "AddCheckpointCosignature":
                     await audit.AddCheckpointCosignatureAsync(new AddCheckpointCosignatureRequest { TreeSize = 1, SignatureLine = "\u2014 matrix AAAAAAA=" });
                     break;
@@ -81,7 +81,7 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                     var handoff = await hub.Cases("NL-TBKK").RequestHandoffAsync(new RequestHandoffRequest { CommandId = NewId(), CaseId = nlCase, TargetUnit = "BE-FCCU", Reason = "matrix" });
                     await cases.CancelHandoffAsync(new CancelHandoffRequest { CommandId = NewId(), CaseId = nlCase, HandoffId = handoff.HandoffId, Reason = "matrix" });
                     break;
-                case "GetCase": await cases.GetCaseAsync(new GetCaseRequest { CaseId = nlCase, Justification = "matrix" }); break;
+                case "GetCase": await cases.GetCaseAsync(new GetCaseRequest { CaseId = nlCase, Justification = new() { Purpose = "matrix" } }); break;
                 case "MarkNotToCorrelate": await cases.MarkNotToCorrelateAsync(new MarkNotToCorrelateRequest { CommandId = NewId(), Identifier = query.Raw, Reason = "r" }); break;
                 case "Sync":
                     using (var sync = cases.Sync())

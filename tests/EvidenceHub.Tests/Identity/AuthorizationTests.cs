@@ -16,7 +16,7 @@ public sealed class AuthorizationTests(HubFixture hub)
         var open = OpenCase();
         var failure = await Failure(() => anonymous.OpenCaseAsync(open).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, failure.Code);
-        var lookup = await Failure(() => hub.Cases("NL-TBKK").GetCaseAsync(new GetCaseRequest { CaseId = open.CaseId, Justification = "checking nothing changed" }).ResponseAsync);
+        var lookup = await Failure(() => hub.Cases("NL-TBKK").GetCaseAsync(new GetCaseRequest { CaseId = open.CaseId, Justification = new() { Purpose = "checking nothing changed" } }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, lookup.Code);
     }
 
@@ -52,7 +52,7 @@ public sealed class AuthorizationTests(HubFixture hub)
         var nl = hub.Cases("NL-TBKK");
         var caseId = await nl.OpenedCase();
         await nl.LinkVictimAsync(new LinkVictimRequest { CommandId = NewId(), CaseId = caseId, VictimReference = "V-9", AgeBand = AgeBand.Under13, Country = "NL" });
-        var read = new GetCaseRequest { CaseId = caseId, Justification = "supervision" };
+        var read = new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "supervision" } };
 
         Assert.Single((await nl.GetCaseAsync(read)).VictimLinks);
         Assert.Single((await hub.Cases("EU-AUDIT").GetCaseAsync(read)).VictimLinks);

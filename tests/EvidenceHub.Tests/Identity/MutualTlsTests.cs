@@ -57,7 +57,7 @@ public sealed class MutualTlsTests : IAsyncLifetime
     {
         var cases = new CaseService.CaseServiceClient(Channel(pki.ClientCertificate("NL-TBKK")));
         var opened = await cases.OpenCaseAsync(OpenCase());
-        var file = await cases.GetCaseAsync(new GetCaseRequest { CaseId = opened.CaseId, Justification = "tls test" });
+        var file = await cases.GetCaseAsync(new GetCaseRequest { CaseId = opened.CaseId, Justification = new() { Purpose = "tls test" } });
         Assert.Equal("NL-TBKK", file.OwnerUnit);
     }
 

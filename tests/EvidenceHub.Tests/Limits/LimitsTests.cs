@@ -113,7 +113,7 @@ public sealed class LimitsTests(HubFixture hub) : IAsyncLifetime
         var token = "";
         do
         {
-            var page = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "review", PageToken = token });
+            var page = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "review" }, PageToken = token });
             pages.Add(page);
             token = page.NextPageToken;
         } while (token != "" && pages.Count < 10);
@@ -126,7 +126,7 @@ public sealed class LimitsTests(HubFixture hub) : IAsyncLifetime
         Assert.All(pages, p => Assert.Equal(3, p.VictimCount));
 
         // More than the maximum is read as the maximum.
-        var large = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "review", PageSize = 1000 });
+        var large = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "review" }, PageSize = 1000 });
         Assert.Equal(3, large.Identifiers.Count);
         Assert.NotEqual("", large.NextPageToken);
     }
@@ -137,15 +137,15 @@ public sealed class LimitsTests(HubFixture hub) : IAsyncLifetime
         var nl = limited.Cases("NL-TBKK");
         var (first, second) = (await nl.OpenedCase(), await nl.OpenedCase());
         for (var i = 0; i < 3; i++) await nl.AddSuspectIdentifierAsync(Email(first));
-        var token = (await nl.GetCaseAsync(new GetCaseRequest { CaseId = first, Justification = "review" })).NextPageToken;
+        var token = (await nl.GetCaseAsync(new GetCaseRequest { CaseId = first, Justification = new() { Purpose = "review" } })).NextPageToken;
         Assert.NotEqual("", token);
 
         foreach (var (caseId, badToken) in new[] { (second, token), (first, "not-a-token"), (first, new string('A', 5000)) })
         {
-            var refused = await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "review", PageToken = badToken }).ResponseAsync);
+            var refused = await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "review" }, PageToken = badToken }).ResponseAsync);
             Assert.Equal((StatusCode.InvalidArgument, "page_token"), (refused.Code, refused.Field));
         }
-        var negative = await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = first, Justification = "review", PageSize = -1 }).ResponseAsync);
+        var negative = await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = first, Justification = new() { Purpose = "review" }, PageSize = -1 }).ResponseAsync);
         Assert.Equal((StatusCode.InvalidArgument, "page_size"), (negative.Code, negative.Field));
     }
 
@@ -155,7 +155,7 @@ public sealed class LimitsTests(HubFixture hub) : IAsyncLifetime
         var nl = limited.Cases("NL-TBKK");
         var caseId = await nl.OpenedCase();
         for (var i = 0; i < 3; i++) await nl.AddSuspectIdentifierAsync(Email(caseId));
-        var page = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "review", PageSize = 3 });
+        var page = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "review" }, PageSize = 3 });
         Assert.Equal(3, page.Identifiers.Count);
 
         var record = Assert.Single(await hub.Audit("EU-AUDIT").AccessLog(new QueryAccessLogRequest { CaseId = caseId, Unit = "NL-TBKK" }),
@@ -342,7 +342,7 @@ public sealed class LimitsTests(HubFixture hub) : IAsyncLifetime
     public async Task A_message_larger_than_the_configured_maximum_is_refused()
     {
         var refused = await Assert.ThrowsAsync<RpcException>(() => limited.Cases("NL-TBKK").GetCaseAsync(
-            new GetCaseRequest { CaseId = NewId(), Justification = new string('x', 100_000) }).ResponseAsync);
+            new GetCaseRequest { CaseId = NewId(), Justification = new() { Purpose = new string('x', 100_000) } }).ResponseAsync);
         Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
     }
 }

@@ -211,7 +211,7 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
                 await seen.Call(what, () => lookups.GetNetworkAsync(new GetNetworkRequest { CaseId = w.HiddenCase, Justification = Why }).ResponseAsync);
                 break;
             case Op.GetHiddenCase:
-                await seen.Call(what, () => cases.GetCaseAsync(new GetCaseRequest { CaseId = w.HiddenCase, Justification = "curious" }).ResponseAsync);
+                await seen.Call(what, () => cases.GetCaseAsync(new GetCaseRequest { CaseId = w.HiddenCase, Justification = new() { Purpose = "curious" } }).ResponseAsync);
                 break;
             case Op.AddToHiddenCase:
                 await seen.Call(what, () => cases.AddSuspectIdentifierAsync(AddIdentifier(w.HiddenCase, IdentifierKind.EmailAddress, value)).ResponseAsync);
@@ -252,7 +252,7 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
                 break;
             case Op.GetOwnCasePaged:
                 if (w.OwnCases.Count == 0) await OpenOwn(w, step.X % 3);
-                var paged = new GetCaseRequest { CaseId = w.OwnCases[step.X % w.OwnCases.Count], Justification = "reading my own case page by page", PageSize = 1 };
+                var paged = new GetCaseRequest { CaseId = w.OwnCases[step.X % w.OwnCases.Count], Justification = new() { Purpose = "reading my own case page by page" }, PageSize = 1 };
                 for (var page = 0; page < 20; page++)
                 {
                     Case answer;
@@ -338,19 +338,19 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
         var audit = w.Hub.Audit(Observing);
         foreach (var own in w.OwnCases)
         {
-            using var replay = audit.ReplayCase(new ReplayCaseRequest { CaseId = own, Justification = "reviewing my own case" });
+            using var replay = audit.ReplayCase(new ReplayCaseRequest { CaseId = own, Justification = new() { Purpose = "reviewing my own case" } });
             var events = await replay.ResponseStream.ReadAllAsync().ToListAsync();
             w.Seen.SawReplay("ReplayCase(own)", events);
             await w.Seen.Call("GetCaseAsOf(own)", () => audit.GetCaseAsOfAsync(new GetCaseAsOfRequest
             {
-                CaseId = own, Justification = "reviewing my own case", Version = events[^1].Version,
+                CaseId = own, Justification = new() { Purpose = "reviewing my own case" }, Version = events[^1].Version,
             }).ResponseAsync);
         }
         foreach (var tap in w.Taps.Distinct())
         {
             try
             {
-                using var replay = audit.ReplayCase(new ReplayCaseRequest { CaseId = tap, Justification = "tap" });
+                using var replay = audit.ReplayCase(new ReplayCaseRequest { CaseId = tap, Justification = new() { Purpose = "tap" } });
                 w.Seen.SawReplay("ReplayCase(tap)", await replay.ResponseStream.ReadAllAsync().ToListAsync());
             }
             catch (RpcException failure) { w.Seen.Failed("ReplayCase(tap)", failure); }

@@ -21,7 +21,7 @@ public sealed class ConcurrencyRetryTests(HubFixture hub)
         }));
         await Task.WhenAll(racing);
 
-        var stored = await hub.Cases("NL-TBKK").GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "test" });
+        var stored = await hub.Cases("NL-TBKK").GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "test" } });
         Assert.Equal(clients * addsEach, stored.Identifiers.Count);
     }
 }

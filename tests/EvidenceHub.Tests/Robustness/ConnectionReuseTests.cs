@@ -108,7 +108,7 @@ public sealed class ConnectionReuseTests(ITestOutputHelper output) : IAsyncLifet
                 StatusCode code;
                 try
                 {
-                    await cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "connection reuse test" });
+                    await cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "connection reuse test" } });
                     code = StatusCode.OK;
                 }
                 catch (RpcException failed) { code = failed.StatusCode; }

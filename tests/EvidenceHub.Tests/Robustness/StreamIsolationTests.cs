@@ -51,7 +51,7 @@ public sealed class StreamIsolationTests(HubFixture hub)
         Assert.Equal(commands.Length, results.Count);
         int?[] expected = [null, (int)StatusCode.InvalidArgument, null, (int)StatusCode.InvalidArgument, (int)StatusCode.InvalidArgument, (int)StatusCode.InvalidArgument, null];
         Assert.Equal(expected, results.Select(r => r.Error?.Code));
-        var stored = await nl.GetCaseAsync(new GetCaseRequest { CaseId = open.CaseId, Justification = "test" });
+        var stored = await nl.GetCaseAsync(new GetCaseRequest { CaseId = open.CaseId, Justification = new() { Purpose = "test" } });
         Assert.Equal(["first@example.com", "second@example.com"], stored.Identifiers.Select(i => i.CanonicalValue).Order());
     }
 
@@ -71,7 +71,7 @@ public sealed class StreamIsolationTests(HubFixture hub)
         Assert.NotNull(outcomes[0].Result);
         Assert.IsType<InvalidOperationException>(outcomes[1].Failure);
         Assert.NotNull(outcomes[2].Result);
-        var stored = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "test" });
+        var stored = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "test" } });
         Assert.Equal(["after@example.com", "before@example.com"], stored.Identifiers.Select(i => i.CanonicalValue).Order());
     }
 

@@ -35,7 +35,7 @@ public sealed class UndecodableMessageTests(HubFixture hub)
     {
         var channel = hub.Channel(hub.CertificateOf("US-HSI-C3"));
         var raw = new SuspectIdentifierInput { Kind = IdentifierKind.EmailAddress }.ToByteArray().Concat(RawCalls.Field(2, RawCalls.InvalidUtf8)).ToArray();
-        var body = RawCalls.Field(1, RawCalls.Field(1, raw));
+        var body = RawCalls.Field(LookupRequest.IdentifierFieldNumber, RawCalls.Field(IdentifierQuery.RawFieldNumber, raw));
         var failure = await Failure(() => RawCalls.Unary<LookupAnswer>(channel, "evidencehub.v1.LookupService", "Lookup", body));
         Assert.Equal((StatusCode.InvalidArgument, "identifier.raw.value"), (failure.Code, failure.Field));
     }
@@ -60,7 +60,7 @@ public sealed class UndecodableMessageTests(HubFixture hub)
 
         Assert.Equal([null, (int)StatusCode.InvalidArgument, (int)StatusCode.InvalidArgument, null], results.Select(r => r.Error?.Code));
         Assert.Equal("add_suspect_identifier.case_id", results[2].Error.Details.Select(d => d.Unpack<Google.Rpc.BadRequest>()).Single().FieldViolations[0].Field);
-        var stored = await nl.GetCaseAsync(new GetCaseRequest { CaseId = open.CaseId, Justification = "test" });
+        var stored = await nl.GetCaseAsync(new GetCaseRequest { CaseId = open.CaseId, Justification = new() { Purpose = "test" } });
         Assert.Equal(["kept@example.com"], stored.Identifiers.Select(i => i.CanonicalValue));
     }
 

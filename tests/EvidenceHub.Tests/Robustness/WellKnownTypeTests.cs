@@ -44,11 +44,11 @@ public sealed class WellKnownTypeTests(HubFixture hub)
         }
 
         var audit = hub.Audit("EU-AUDIT");
-        var asOf = await Failure(() => audit.GetCaseAsOfAsync(new GetCaseAsOfRequest { CaseId = caseId, Justification = "quarterly supervision", AsOfTime = new Timestamp { Seconds = seconds, Nanos = nanos } }).ResponseAsync);
+        var asOf = await Failure(() => audit.GetCaseAsOfAsync(new GetCaseAsOfRequest { CaseId = caseId, Justification = new() { Purpose = "quarterly supervision" }, AsOfTime = new Timestamp { Seconds = seconds, Nanos = nanos } }).ResponseAsync);
         Assert.Equal((StatusCode.InvalidArgument, "as_of_time"), (asOf.Code, asOf.Field));
         var log = await Failure(async () =>
         {
-            using var records = audit.QueryAccessLog(new QueryAccessLogRequest { Justification = "quarterly supervision", From = new Timestamp { Seconds = seconds, Nanos = nanos } });
+            using var records = audit.QueryAccessLog(new QueryAccessLogRequest { Justification = new() { Purpose = "quarterly supervision" }, From = new Timestamp { Seconds = seconds, Nanos = nanos } });
             await records.ResponseStream.MoveNext();
         });
         Assert.Equal((StatusCode.InvalidArgument, "from"), (log.Code, log.Field));

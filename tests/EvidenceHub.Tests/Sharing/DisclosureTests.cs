@@ -169,7 +169,7 @@ public sealed class DisclosureTests(HubFixture hub)
         var cases = hub.Cases("NL-TBKK");
         async Task<StatusCode> Read(string caseId, Metadata headers)
         {
-            try { await cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = "timing probe" }, headers); return StatusCode.OK; }
+            try { await cases.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "timing probe" } }, headers); return StatusCode.OK; }
             catch (RpcException e) { return e.StatusCode; }
         }
 
@@ -182,7 +182,7 @@ public sealed class DisclosureTests(HubFixture hub)
         // Visibility is decided before the case's identifiers are read: a refused read never touches them.
         var holdings = hub.Factory.Services.GetRequiredService<IDocumentStore>().Options.FindOrResolveDocumentType(typeof(Hub.Identifiers.IdentifierHolding)).TableName.Name;
         Assert.DoesNotContain(hiddenStatements, s => s.Contains(holdings, StringComparison.OrdinalIgnoreCase));
-        var (_, ownStatements) = await Traced(headers => hub.Cases("BE-FCCU").GetCaseAsync(new GetCaseRequest { CaseId = red.CaseId, Justification = "own case" }, headers).ResponseAsync);
+        var (_, ownStatements) = await Traced(headers => hub.Cases("BE-FCCU").GetCaseAsync(new GetCaseRequest { CaseId = red.CaseId, Justification = new() { Purpose = "own case" } }, headers).ResponseAsync);
         Assert.Contains(ownStatements, s => s.Contains(holdings, StringComparison.OrdinalIgnoreCase));
     }
 
