@@ -6,6 +6,8 @@ namespace EvidenceHub.Media.Pdq;
 /// filter, decimation to 64×64, the quality from the gradients of that 64×64, a 16×16 DCT, and one bit per coefficient
 /// above the median.
 /// </summary>
+internal enum Dihedral { Rotate90, Rotate180, Rotate270, FlipX, FlipY, FlipPlus1, FlipMinus1 }
+
 internal static class PdqAlgorithm
 {
     /// <summary>The reference hashes nothing smaller than this (hash zero, quality 0).</summary>
@@ -68,6 +70,33 @@ internal static class PdqAlgorithm
         Span<bool> bits = stackalloc bool[PdqHash.Bits];
         for (var k = 0; k < PdqHash.Bits; k++) bits[k] = coefficients[k] > median;
         return PdqHash.FromBits(bits);
+    }
+
+    /// <summary>
+    /// The coefficients of the image turned or mirrored, from the coefficients of the image (the reference's
+    /// dct16OriginalTo*): the DCT basis is even or odd about the centre, so a turn or a mirror only transposes and
+    /// flips signs. Rotate270 is what a clockwise quarter turn of the image gives; FlipY a left-right mirror.
+    /// </summary>
+    public static float[] Transform(float[] a, Dihedral transform)
+    {
+        var b = new float[16 * 16];
+        for (var i = 0; i < 16; i++)
+            for (var j = 0; j < 16; j++)
+            {
+                var v = a[i * 16 + j];
+                switch (transform)
+                {
+                    case Dihedral.Rotate90: b[j * 16 + i] = (j & 1) != 0 ? v : -v; break;
+                    case Dihedral.Rotate180: b[i * 16 + j] = ((i + j) & 1) != 0 ? -v : v; break;
+                    case Dihedral.Rotate270: b[j * 16 + i] = (i & 1) != 0 ? v : -v; break;
+                    case Dihedral.FlipX: b[i * 16 + j] = (i & 1) != 0 ? v : -v; break;
+                    case Dihedral.FlipY: b[i * 16 + j] = (j & 1) != 0 ? v : -v; break;
+                    case Dihedral.FlipPlus1: b[j * 16 + i] = v; break;
+                    case Dihedral.FlipMinus1: b[j * 16 + i] = ((i + j) & 1) != 0 ? -v : v; break;
+                    default: throw new ArgumentOutOfRangeException(nameof(transform), transform, null);
+                }
+            }
+        return b;
     }
 
     private static int JaroszWindow(int oldDimension, int newDimension) =>

@@ -50,7 +50,7 @@ public static class SyntheticImages
             var original = $"{name}.png";
             Add($"{name}-half", kind, Half(pixels), transform: "half", original: original);
             Add($"{name}-q50", kind, pixels, "jpg50", "jpeg50", original);
-            Add($"{name}-crop", kind, Crop(pixels, 0.03), transform: "crop3", original: original);
+            Add($"{name}-crop", kind, Crop(pixels, 0.01), transform: "crop1", original: original);
             Add($"{name}-rot90", kind, Rotate90(pixels), transform: "rot90", original: original);
             Add($"{name}-flipx", kind, FlipX(pixels), transform: "flipx", original: original);
         }
