@@ -52,4 +52,16 @@ mkdir -p "$(dirname "$OUT")"
     { if (!($1 in hash)) { print "no reference hash for " $1 > "/dev/stderr"; exit 1 }
       print $1, $2, $3, $4, $5, hash[$1], quality[$1] }' "$WORK/reference.csv" "$WORK/images/manifest.tsv"
 } > "$OUT"
-log "wrote $OUT ($(grep -vc '^#' "$OUT") lines)"
+log "wrote $OUT ($(($(grep -vc '^#' "$OUT") - 1)) images)"
+
+# The eight dihedral hashes (--pdqdih: original, rotate 90, 180, 270, flip x, flip y, flip +1, flip -1) of the
+# images that are no variant, to check the C# transforms of the DCT against the reference's.
+DIH="$REPO/tests/EvidenceHub.Tests/Media/pdq-reference-dihedral.tsv"
+{
+  head -2 "$OUT"
+  printf 'file\toriginal\trotate90\trotate180\trotate270\tflipx\tflipy\tflipplus1\tflipminus1\n'
+  for f in $(awk -F'\t' '$3 == "none" { print $1 }' "$WORK/images/manifest.tsv"); do
+    (cd "$WORK/images" && "$WORK/pdq-photo-hasher" --pdqdih "$f") | cut -d, -f1 | paste -sd '\t' | sed "s/^/$f\t/"
+  done
+} > "$DIH"
+log "wrote $DIH"
