@@ -24,8 +24,9 @@ public static class PdqHasher
         return Hash(file, maxPixels);
     }
 
-    /// <exception cref="InvalidDataException">not an image Skia decodes, truncated, too large, or smaller than 5×5
-    /// is not an error (hash zero, quality 0, as the reference).</exception>
+    /// <summary>An image smaller than 5×5 hashes to zero with quality 0, as in the reference.</summary>
+    /// <exception cref="InvalidDataException">not an image Skia decodes (JPEG, PNG, WebP, GIF, BMP, ICO, WBMP), truncated
+    /// or corrupt, or over <paramref name="maxPixels"/>.</exception>
     public static PdqResult Hash(Stream image, long maxPixels = DefaultMaxPixels)
     {
         var (luma, rows, cols) = DecodeLuma(image, maxPixels);
