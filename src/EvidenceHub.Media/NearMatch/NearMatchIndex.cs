@@ -122,7 +122,7 @@ public sealed class NearMatchIndex
             Volatile.Write(ref count, first + hashes.Length);
         }
 
-        /// Grows each bucket a batch touches once, to exactly what it will hold.
+        /// Grows each bucket a batch touches once, to at least what it will hold.
         private void ReserveBuckets(ReadOnlySpan<Hash256> hashes)
         {
             var adding = new int[buckets.Length];
@@ -135,7 +135,8 @@ public sealed class NearMatchIndex
                 var bucket = buckets[b];
                 var held = bucket?[0] ?? 0;
                 if (bucket is not null && held + adding[b] < bucket.Length) continue;
-                var grown = new int[held + adding[b] + 1];
+                // Geometric, so that many batches cost what one does.
+                var grown = new int[Math.Max(held + adding[b] + 1, (bucket?.Length ?? 0) * 3 / 2)];
                 if (bucket is not null) Array.Copy(bucket, grown, held + 1);
                 Volatile.Write(ref buckets[b], grown);
             }
