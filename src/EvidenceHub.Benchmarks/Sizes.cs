@@ -15,7 +15,9 @@ public sealed record Sizes(
     int ReplaySmallCase,
     int ReplayLargeCase,
     int CorrelationSamples,
-    TimeSpan LogCatchUpBudget)
+    TimeSpan LogCatchUpBudget,
+    int[] NearMatchStored,
+    TimeSpan NearMatchBudget)
 {
     public static readonly Sizes Full = new(
         Mode: "full",
@@ -30,7 +32,9 @@ public sealed record Sizes(
         ReplaySmallCase: 10_000,
         ReplayLargeCase: 100_000,
         CorrelationSamples: 200,
-        LogCatchUpBudget: TimeSpan.FromMinutes(10));
+        LogCatchUpBudget: TimeSpan.FromMinutes(10),
+        NearMatchStored: [1_000_000, 10_000_000],
+        NearMatchBudget: TimeSpan.FromSeconds(10));
 
     /// The full sizes divided by divisor (--quick is 100; --scale N picks another), never below what still measures
     /// something.
@@ -47,7 +51,9 @@ public sealed record Sizes(
         ReplaySmallCase: Math.Max(100, Full.ReplaySmallCase / divisor),
         ReplayLargeCase: Math.Max(1_000, Full.ReplayLargeCase / divisor),
         CorrelationSamples: Math.Max(10, Full.CorrelationSamples / divisor),
-        LogCatchUpBudget: Max(TimeSpan.FromMinutes(1), Full.LogCatchUpBudget / divisor));
+        LogCatchUpBudget: Max(TimeSpan.FromMinutes(1), Full.LogCatchUpBudget / divisor),
+        NearMatchStored: Full.NearMatchStored.Select(n => Math.Max(10_000, n / divisor)).ToArray(),
+        NearMatchBudget: Max(TimeSpan.FromSeconds(1), Full.NearMatchBudget / divisor));
 
     public static readonly Sizes Quick = Scaled(100);
 
