@@ -53,7 +53,7 @@ public sealed partial record AccessEntry(
     public IReadOnlyList<string> IdentifierKeys
     {
         get;
-        init => field = value.Select(key => AuditText.Storable(key, Errors.Fields.MaxIdentifierKeyLength + 16)).ToArray();
+        init => field = value.Select(key => AuditText.Storable(key, Errors.RequestFields.MaxIdentifierKeyLength + 16)).ToArray();
     } = [];
 }
 

@@ -147,7 +147,7 @@ public sealed class AccessRecordingInterceptor(AccessLog accessLog, FailureLog f
         if (request?.Descriptor.FindFieldByName("justification")?.Accessor.GetValue(request) is not Contracts.V1.Justification { } justification
             || string.IsNullOrWhiteSpace(justification.Purpose)) return null;
         static string Cut(string text, int length) => text.Trim()[..Math.Min(text.Trim().Length, length)];
-        return Justifications.Recorded(Cut(justification.Purpose, Justifications.MaxPurposeLength), Cut(justification.CaseReference, Fields.MaxReferenceLength));
+        return Justifications.Recorded(Cut(justification.Purpose, Justifications.MaxPurposeLength), Cut(justification.CaseReference, RequestFields.MaxReferenceLength));
     }
 }
 

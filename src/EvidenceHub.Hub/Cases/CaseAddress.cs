@@ -13,10 +13,10 @@ public readonly record struct CaseAddress(Guid? Id, string? Reference)
         {
             if (!string.IsNullOrEmpty(caseId))
                 throw Rejection.InvalidArgument("case_reference", "set either case_id or case_reference, not both");
-            return new CaseAddress(null, Fields.RequiredText(caseReference, "case_reference", Fields.MaxReferenceLength));
+            return new CaseAddress(null, RequestFields.RequiredText(caseReference, "case_reference", RequestFields.MaxReferenceLength));
         }
         if (string.IsNullOrEmpty(caseId)) throw Rejection.InvalidArgument("case_id", "is required (or name one of your cases by case_reference)");
-        return new CaseAddress(Fields.CaseId(caseId), null);
+        return new CaseAddress(RequestFields.CaseId(caseId), null);
     }
 
     /// The case id, with the references the caller's unit holds (see References).
@@ -31,7 +31,7 @@ public readonly record struct CaseAddress(Guid? Id, string? Reference)
     public static async Task<Dictionary<string, Guid>> References(IQuerySession session, string unitId, IEnumerable<string> references, CancellationToken cancellation)
     {
         var asked = references.Select(r => r.Trim())
-            .Where(r => r.Length is > 0 and <= Fields.MaxReferenceLength && !r.Any(char.IsControl))
+            .Where(r => r.Length is > 0 and <= RequestFields.MaxReferenceLength && !r.Any(char.IsControl))
             .Distinct().ToArray();
         if (asked.Length == 0) return [];
         var claims = await session.LoadManyAsync<CaseReferenceClaim>(cancellation, asked.Select(r => CaseReferenceClaim.IdFor(unitId, r)).ToArray());

@@ -48,9 +48,9 @@ public static class CaseMapping
             CloseReason = file.CloseReason ?? "",
             VictimCount = file.Victims.Count,
         };
-        answer.Identifiers.AddRange(identifiers.OrderBy(i => i.AddedAtVersion).Select(IdentifierRequests.ToProto));
-        answer.Handoffs.AddRange(file.Handoffs.Select(h => HandoffRequests.ToProto(h, now)));
-        if (withVictims) answer.VictimLinks.AddRange(file.Victims.Select(VictimRequests.ToProto));
+        answer.Identifiers.AddRange(identifiers.OrderBy(i => i.AddedAtVersion).Select(IdentifierMapping.ToProto));
+        answer.Handoffs.AddRange(file.Handoffs.Select(h => HandoffMapping.ToProto(h, now)));
+        if (withVictims) answer.VictimLinks.AddRange(file.Victims.Select(VictimMapping.ToProto));
         return answer;
     }
 }

@@ -22,7 +22,7 @@ public abstract record Command
     public Guid? CaseId => Case?.Id;
 
     /// Checked where every request becomes a command: a negative version is bad input, not a stale one.
-    public long? ExpectedVersion { get; init => field = Fields.ExpectedVersion(value); }
+    public long? ExpectedVersion { get; init => field = RequestFields.ExpectedVersion(value); }
 
     /// OpenCase: the only command that needs its case not to exist yet.
     public virtual bool OpensCase => false;
@@ -34,7 +34,7 @@ public abstract record Command
     public virtual IReadOnlyList<string> KeysToLock(CaseFile? state) => [];
 
     /// Gets null when the case does not exist yet (only OpenCase accepts that) or the command has no case.
-    public abstract Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now);
+    public abstract Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now);
 
     /// Commands other than OpenCase need the case to exist (the engine checks it first; this keeps deciders total).
     protected CaseFile Existing(CaseFile? state) => state ?? throw Case.GetValueOrDefault().NotFound();

@@ -152,7 +152,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
             {
                 outcomes[i] = new CommandOutcome(null, rejection);
             }
-            catch (Exception exception) when (!alone && (exception is IdentifierIndex.KeyNotLoaded || !RpcStatusMapping.EndsTheCall(exception, cancellation)))
+            catch (Exception exception) when (!alone && (exception is LockedIdentifiers.KeyNotLoaded || !RpcStatusMapping.EndsTheCall(exception, cancellation)))
             {
                 // An unexpected failure may have left the burst's session half-written: each command runs on its
                 // own, so that only the one that failed answers with it.
@@ -233,12 +233,12 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
     /// Takes the identifiers' locks inside the transaction (they are released when it ends) and reads their index,
     /// with the active identifier counts of the cases named and what the caller may see of the holders (for its write
     /// results).
-    private async Task<IdentifierIndex> LockAndLoadIndex(IDocumentSession session, IReadOnlyList<string> keys, IReadOnlyCollection<Guid> cases, Caller caller,
+    private async Task<LockedIdentifiers> LockAndLoadIndex(IDocumentSession session, IReadOnlyList<string> keys, IReadOnlyCollection<Guid> cases, Caller caller,
         DateTimeOffset now, CancellationToken cancellation)
     {
-        if (keys.Count == 0) return IdentifierIndex.Empty;
+        if (keys.Count == 0) return LockedIdentifiers.Empty;
         await session.BeginTransactionAsync(cancellation);
-        return await IdentifierIndex.LockAndLoad(session, keys, correlation.Value, cases, cancellation, new Recipient(caller.UnitId), now);
+        return await LockedIdentifiers.LockAndLoad(session, keys, correlation.Value, cases, cancellation, new Recipient(caller.UnitId), now);
     }
 
     /// Another writer, a racing retry or a duplicate reference; Marten reports several at once as an AggregateException,

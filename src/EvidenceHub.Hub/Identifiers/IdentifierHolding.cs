@@ -49,7 +49,7 @@ public sealed class IdentifierHolding
 
 /// Keeps the identifier index inline with the append: the holdings are in the same transaction as the events, all the
 /// transaction's new holdings in one statement (bulk Sync adds hundreds at a time).
-public sealed class IdentifierIndexProjection : IProjection
+public sealed class IdentifierHoldingProjection : IProjection
 {
     public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {

@@ -52,7 +52,7 @@ public sealed class DeciderSpec
         var keys = given.Select(g => KeyOf(g.Event)).OfType<string>().ToList();
         try { keys.AddRange(command.KeysToLock(state)); }
         catch (Rejection) { }
-        var index = IdentifierIndex.InMemory(keys, states.Keys.Concat(command.CaseId is { } named ? [named] : []));
+        var index = LockedIdentifiers.InMemory(keys, states.Keys.Concat(command.CaseId is { } named ? [named] : []));
         var versions = new Dictionary<Guid, long>();
         for (var i = 0; i < given.Count; i++)
         {
@@ -126,7 +126,7 @@ public static class Sample
 
     public static SuspectIdentifierAdded Added(Guid caseId, string email)
     {
-        var canonical = IdentifierRequests.Canonicalize(new RawIdentifier(Hub.Identifiers.IdentifierKind.EmailAddress, email), "NL");
+        var canonical = IdentifierMapping.Canonicalize(new RawIdentifier(Hub.Identifiers.IdentifierKind.EmailAddress, email), "NL");
         return new SuspectIdentifierAdded(caseId, canonical.Kind, canonical.Value, canonical.Qualifier, canonical.Key, email, null, null);
     }
 

@@ -17,7 +17,7 @@ public sealed class CorrelationOptions
 /// case included: whether it already holds an identifier is read here, not from its case file) and the correlations
 /// already recorded. Loaded under a PostgreSQL advisory lock per identifier, held until the transaction
 /// ends, so that two units adding the same identifier at once (on any hub instance) are serialised and see each other.
-public sealed class IdentifierIndex
+public sealed class LockedIdentifiers
 {
     private readonly Dictionary<string, Dictionary<Guid, IdentifierHolding>> holdings;
     private readonly Dictionary<string, List<CaseParty>> holders;
@@ -26,7 +26,7 @@ public sealed class IdentifierIndex
     private readonly Dictionary<Guid, CaseParty> parties;
     private readonly Dictionary<string, int> visibleToCaller;
 
-    private IdentifierIndex(Dictionary<string, Dictionary<Guid, IdentifierHolding>> holdings, Dictionary<string, List<CaseParty>> holders,
+    private LockedIdentifiers(Dictionary<string, Dictionary<Guid, IdentifierHolding>> holdings, Dictionary<string, List<CaseParty>> holders,
         Dictionary<string, IdentifierCorrelations> correlations, Dictionary<Guid, int> activeIdentifiers, Dictionary<Guid, CaseParty> parties,
         Dictionary<string, int> visibleToCaller)
     {
@@ -38,11 +38,11 @@ public sealed class IdentifierIndex
         this.visibleToCaller = visibleToCaller;
     }
 
-    public static IdentifierIndex Empty => new([], [], [], [], [], []);
+    public static LockedIdentifiers Empty => new([], [], [], [], [], []);
 
     /// The given identifiers and cases with nothing held yet, for deciding without a database (the decider tests):
     /// Record then reflects events into it, as a burst does.
-    public static IdentifierIndex InMemory(IEnumerable<string> keys, IEnumerable<Guid> cases)
+    public static LockedIdentifiers InMemory(IEnumerable<string> keys, IEnumerable<Guid> cases)
     {
         var loaded = keys.Distinct().ToArray();
         return new(loaded.ToDictionary(k => k, _ => new Dictionary<Guid, IdentifierHolding>()), loaded.ToDictionary(k => k, _ => new List<CaseParty>()),
@@ -98,7 +98,7 @@ public sealed class IdentifierIndex
     /// Takes the locks (in key order, so two transactions never wait on each other in a circle) and reads the index.
     /// The cases behind a common identifier are not read: nothing will be correlated with them. For the calling unit's
     /// write result, the same batch counts (with the disclosure predicate) the holders it may see.
-    public static async Task<IdentifierIndex> LockAndLoad(IDocumentSession session, IReadOnlyCollection<string> keys, CorrelationOptions options,
+    public static async Task<LockedIdentifiers> LockAndLoad(IDocumentSession session, IReadOnlyCollection<string> keys, CorrelationOptions options,
         IReadOnlyCollection<Guid> cases, CancellationToken cancellation, Recipient? caller = null, DateTimeOffset now = default)
     {
         if (keys.Count == 0) return Empty;
@@ -133,7 +133,7 @@ public sealed class IdentifierIndex
             ? []
             : (await session.LoadManyAsync<CaseSummary>(cancellation, caseIds)).ToDictionary(f => f.Id, f => f.Party);
         var visible = visibleCounts is null ? [] : (await visibleCounts).ToDictionary(v => v.Key, v => v.Count);
-        return new IdentifierIndex(
+        return new LockedIdentifiers(
             casesByKey,
             ordered.ToDictionary(k => k, k => correlating.TryGetValue(k, out var ids)
                 ? ids.Where(parties.ContainsKey).Select(id => parties[id]).ToList()

@@ -6,7 +6,7 @@ using Google.Protobuf.WellKnownTypes;
 namespace EvidenceHub.Hub.Identifiers;
 
 /// An identifier as a request names it (kind, value, platform, time), and as an answer shows it.
-public static class IdentifierRequests
+public static class IdentifierMapping
 {
     public const int MaxRawValueLength = 1000;
     public const int MaxPlatformLength = 64;
@@ -29,10 +29,10 @@ public static class IdentifierRequests
             _ => throw Rejection.InvalidArgument(field + ".kind", $"{(int)input.Kind} is not a known identifier kind"),
         };
         // What canonicalisation does not look at is still stored as sent: no control characters (jsonb refuses NUL).
-        Fields.Text(input.Value, field + ".value", MaxRawValueLength, required: false);
-        Fields.Text(input.Platform, field + ".platform", MaxPlatformLength, required: false);
+        RequestFields.Text(input.Value, field + ".value", MaxRawValueLength, required: false);
+        RequestFields.Text(input.Platform, field + ".platform", MaxPlatformLength, required: false);
         return new RawIdentifier(kind, input.Value, string.IsNullOrEmpty(input.Platform) ? null : input.Platform,
-            Fields.Timestamp(input.ObservedAt, field + ".observed_at"));
+            RequestFields.Timestamp(input.ObservedAt, field + ".observed_at"));
     }
 
     public static CanonicalIdentifier Canonicalize(RawIdentifier raw, string region, string field = "identifier")
