@@ -39,7 +39,3 @@ public abstract record Command
     /// Commands other than OpenCase need the case to exist (the engine checks it first; this keeps deciders total).
     protected CaseFile Existing(CaseFile? state) => state ?? throw Case.GetValueOrDefault().NotFound();
 }
-
-/// What a decider decided: the events to append and the answer to the caller (before the engine adds the case's id,
-/// version and replay flag).
-public sealed record Decision(IReadOnlyList<object> Events, IMessage Result);

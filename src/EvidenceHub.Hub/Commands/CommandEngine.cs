@@ -16,9 +16,6 @@ using Npgsql;
 
 namespace EvidenceHub.Hub.Commands;
 
-/// What became of one command: its answer, or the rejection that explains why nothing was written.
-public readonly record struct CommandOutcome(IMessage? Result, Exception? Failure);
-
 /// Runs commands: idempotent by command id, optimistic on the case version, the events of a burst stored in one
 /// transaction with their metadata (unit, user, correlation id, command id) and the receipts that make a retry
 /// harmless. A single command is a burst of one; it differs only in how it reads its case (FetchForWriting, which

@@ -6,13 +6,6 @@ using Marten.Services.BatchQuerying;
 
 namespace EvidenceHub.Hub.Correlation;
 
-public sealed class CorrelationOptions
-{
-    /// An identifier held by this many cases is common (a shared decoy number, a platform's support address): it stops
-    /// generating correlations, so that the index does not explode on it.
-    public int CommonThreshold { get; set; } = 100;
-}
-
 /// What the hub knows of some identifiers while a command decides on them: the cases that hold them (the deciding
 /// case included: whether it already holds an identifier is read here, not from its case file) and the correlations
 /// already recorded. Loaded under a PostgreSQL advisory lock per identifier, held until the transaction

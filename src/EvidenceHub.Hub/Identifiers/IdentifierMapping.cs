@@ -14,20 +14,7 @@ public static class IdentifierMapping
     public static RawIdentifier RawOf(SuspectIdentifierInput? input, string field = "identifier")
     {
         if (input is null) throw Rejection.InvalidArgument(field, "is required");
-        var kind = input.Kind switch
-        {
-            Contracts.V1.IdentifierKind.PhoneNumber => IdentifierKind.PhoneNumber,
-            Contracts.V1.IdentifierKind.EmailAddress => IdentifierKind.EmailAddress,
-            Contracts.V1.IdentifierKind.PlatformAccount => IdentifierKind.PlatformAccount,
-            Contracts.V1.IdentifierKind.Iban => IdentifierKind.Iban,
-            Contracts.V1.IdentifierKind.CryptoWallet => IdentifierKind.CryptoWallet,
-            Contracts.V1.IdentifierKind.IpAddress => IdentifierKind.IpAddress,
-            Contracts.V1.IdentifierKind.FileHashSha256 => IdentifierKind.FileHashSha256,
-            Contracts.V1.IdentifierKind.FileHashMd5 => IdentifierKind.FileHashMd5,
-            Contracts.V1.IdentifierKind.PerceptualHash => IdentifierKind.PerceptualHash,
-            Contracts.V1.IdentifierKind.Unspecified => throw Rejection.InvalidArgument(field + ".kind", "is required"),
-            _ => throw Rejection.InvalidArgument(field + ".kind", $"{(int)input.Kind} is not a known identifier kind"),
-        };
+        var kind = RequestFields.Enum<IdentifierKind>((int)input.Kind, field + ".kind");
         // What canonicalisation does not look at is still stored as sent: no control characters (jsonb refuses NUL).
         RequestFields.Text(input.Value, field + ".value", MaxRawValueLength, required: false);
         RequestFields.Text(input.Platform, field + ".platform", MaxPlatformLength, required: false);
@@ -41,19 +28,7 @@ public static class IdentifierMapping
         return result.Identifier ?? throw Rejection.InvalidArgument(field + "." + result.Violation!.Field, result.Violation.Description);
     }
 
-    public static Contracts.V1.IdentifierKind ToProto(IdentifierKind kind) => kind switch
-    {
-        IdentifierKind.PhoneNumber => Contracts.V1.IdentifierKind.PhoneNumber,
-        IdentifierKind.EmailAddress => Contracts.V1.IdentifierKind.EmailAddress,
-        IdentifierKind.PlatformAccount => Contracts.V1.IdentifierKind.PlatformAccount,
-        IdentifierKind.Iban => Contracts.V1.IdentifierKind.Iban,
-        IdentifierKind.CryptoWallet => Contracts.V1.IdentifierKind.CryptoWallet,
-        IdentifierKind.IpAddress => Contracts.V1.IdentifierKind.IpAddress,
-        IdentifierKind.FileHashSha256 => Contracts.V1.IdentifierKind.FileHashSha256,
-        IdentifierKind.FileHashMd5 => Contracts.V1.IdentifierKind.FileHashMd5,
-        IdentifierKind.PerceptualHash => Contracts.V1.IdentifierKind.PerceptualHash,
-        _ => Contracts.V1.IdentifierKind.Unspecified,
-    };
+    public static Contracts.V1.IdentifierKind ToProto(IdentifierKind kind) => (Contracts.V1.IdentifierKind)kind;
 
     public static SuspectIdentifier ToProto(CaseIdentifier identifier) => new()
     {
