@@ -74,6 +74,3 @@ public sealed record AccessFilter(
         return parts.Count == 0 ? "(all)" : string.Join(", ", parts);
     }
 }
-
-/// Where an access record sits in the access index's order: the key a page continues after.
-public readonly record struct AccessRecordKey(DateTime At, Guid Stream, long Version);
