@@ -110,9 +110,6 @@ public sealed class LogReader(AuditDatabase database, LogTrust trust)
                 rows.IsDBNull(3) ? null : StoredEvent.Read(rows, 3));
     }
 
-    public async Task<byte[]> Root(long treeSize, CancellationToken cancellation) =>
-        await Compute(c => MerkleTree.Root(treeSize, c), cancellation);
-
     public async Task<(byte[] Root, List<byte[]> Path)> InclusionProof(long position, long treeSize, CancellationToken cancellation) =>
         await Compute(c => (MerkleTree.Root(treeSize, c), MerkleTree.InclusionPath(position, treeSize, c)), cancellation);
 

@@ -79,19 +79,5 @@ public static class SignedNote
         catch (FormatException) { return null; }
     }
 
-    /// The tree size and root of a checkpoint body for the given origin, or null when the body is not one.
-    public static (long TreeSize, byte[] RootHash)? ParseCheckpoint(string body, string origin)
-    {
-        var lines = body.Split('\n');
-        if (lines.Length < 4 || lines[0] != origin || !long.TryParse(lines[1], System.Globalization.NumberStyles.None, null, out var size)
-            || lines[1] != size.ToString(System.Globalization.CultureInfo.InvariantCulture)) return null;
-        try
-        {
-            var root = Convert.FromBase64String(lines[2]);
-            return root.Length == 32 ? (size, root) : null;
-        }
-        catch (FormatException) { return null; }
-    }
-
     public static long CosignatureTime(ReadOnlySpan<byte> signature) => (long)BinaryPrimitives.ReadUInt64BigEndian(signature);
 }

@@ -117,15 +117,7 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
 
     public static Disclosure Disclose(CaseSummary file, IdentifierHolding holding, DisclosureLevel level)
     {
-        var disclosure = new Disclosure
-        {
-            OwnerUnit = file.OwnerUnit,
-            OwnerCountry = file.OwnerCountry,
-            CaseReference = file.Reference,
-            Tlp = (Contracts.V1.Tlp)(int)file.SharingPolicy.Tlp,
-            HandlingCode = (Contracts.V1.HandlingCode)(int)file.SharingPolicy.HandlingCode,
-            HandlingRestrictions = file.SharingPolicy.HandlingRestrictions ?? "",
-        };
+        var disclosure = DisclosureMapping.Contact(file.Party);
         if (level == DisclosureLevel.Summary)
         {
             disclosure.Kind = IdentifierMapping.ToProto(holding.Kind);
