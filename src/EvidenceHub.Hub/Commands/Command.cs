@@ -7,7 +7,7 @@ using Google.Protobuf;
 namespace EvidenceHub.Hub.Commands;
 
 /// A validated request, ready for the engine (CommandEngine): who issues it, what it changes, the identifiers it needs
-/// locked, and its decider. Deciders are pure: they read the state, the identifier index and the time the engine
+/// locked, and its decider. Deciders are pure: they read the state, the locked identifiers and the time the engine
 /// passes, and return the events and the answer. Events go to the case's stream, except identifier events
 /// (IIdentifierEvent), which go to their identifier's stream.
 public abstract record Command

@@ -43,7 +43,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
         }
     }
 
-    /// Runs a burst of commands (from Sync) with a fixed handful of round trips (cases, receipts, identifier index) and
+    /// Runs a burst of commands (from Sync) with a fixed handful of round trips (cases, receipts, locked identifiers) and
     /// one transaction, deciding each on the state its predecessors in the burst left. If that transaction fails
     /// (another writer, a racing retry, a duplicate reference) nothing of it stays, and every command runs again on its
     /// own to get its precise answer.

@@ -7,7 +7,7 @@ namespace EvidenceHub.Hub.Correlation;
 
 public static class CorrelationSetup
 {
-    /// The identifier index and the identifiers' own streams, both kept inline with the append.
+    /// The identifier holdings and the identifiers' own streams, both kept inline with the append.
     public static WebApplicationBuilder AddCorrelation(this WebApplicationBuilder builder)
     {
         builder.Services.Configure<CorrelationOptions>(builder.Configuration.GetSection("Correlation"));

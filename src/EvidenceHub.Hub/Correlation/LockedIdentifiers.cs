@@ -45,7 +45,7 @@ public sealed class LockedIdentifiers
     /// How many active identifiers the case holds (for the per-case limit); read for the cases the command names.
     public int ActiveIdentifiersOf(Guid caseId) => activeIdentifiers.TryGetValue(caseId, out var count)
         ? count
-        : throw new InvalidOperationException($"The identifier index was not loaded for case {caseId}.");
+        : throw new InvalidOperationException($"The identifiers were not locked and loaded for case {caseId}.");
 
     /// The case as others know it now (its current owner, after any handoff), for the cases holding the loaded
     /// identifiers and those correlated on them; null for a case the index did not read.
@@ -58,7 +58,7 @@ public sealed class LockedIdentifiers
     {
         var visible = visibleToCaller.TryGetValue(key, out var count)
             ? count
-            : throw new InvalidOperationException($"The identifier index was loaded without a caller for {key}.");
+            : throw new InvalidOperationException($"The identifiers were loaded without a caller for {key}.");
         return Math.Max(0, visible - (HoldingOf(caseId, key) is null ? 0 : 1));
     }
 
@@ -194,5 +194,5 @@ public sealed class LockedIdentifiers
     }
 
     /// A command of a burst reached for an identifier whose lock the burst did not take: the burst runs one by one.
-    public sealed class KeyNotLoaded(string key) : Exception($"The identifier index was not loaded for {key}.");
+    public sealed class KeyNotLoaded(string key) : Exception($"The identifiers were not locked and loaded for {key}.");
 }

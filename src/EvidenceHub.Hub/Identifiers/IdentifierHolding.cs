@@ -2,7 +2,7 @@ using EvidenceHub.Hub.Cases;
 
 namespace EvidenceHub.Hub.Identifiers;
 
-/// One case holding one canonical identifier: a row of the identifier index, on which lookups and correlation match,
+/// One case holding one canonical identifier: a row of the identifier holdings, on which lookups and correlation match,
 /// and the case's own record of the identifier (GetCase reads a case's identifiers here, not from the case file, so
 /// that adding an identifier writes one small row instead of rewriting a case file that grows with every identifier).
 /// A row per holding (not a document per identifier) so that two transactions adding the same identifier never

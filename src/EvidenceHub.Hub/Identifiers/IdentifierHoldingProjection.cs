@@ -5,7 +5,7 @@ using Marten.Events.Projections;
 
 namespace EvidenceHub.Hub.Identifiers;
 
-/// Keeps the identifier index inline with the append: the holdings are in the same transaction as the events, all the
+/// Keeps the identifier holdings inline with the append: they are in the same transaction as the events, all the
 /// transaction's new holdings in one statement (bulk Sync adds hundreds at a time).
 public sealed class IdentifierHoldingProjection : IProjection
 {

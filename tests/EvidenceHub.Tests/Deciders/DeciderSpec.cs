@@ -16,7 +16,7 @@ using Tlp = EvidenceHub.Hub.Cases.Tlp;
 namespace EvidenceHub.Tests.Deciders;
 
 /// Given(events) / When(command) / Then(events) over the pure deciders, without a database: the case is folded from
-/// the given events with CaseFile's own fold, the identifier index is built in memory from the same events.
+/// the given events with CaseFile's own fold, the locked identifiers are built in memory from the same events.
 public sealed class DeciderSpec
 {
     public static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
