@@ -24,13 +24,13 @@ public static class SampleIdentifiers
 
     /// The canonical form the hub stores for number n, canonicalised by the hub's own rules.
     public static CanonicalIdentifier Canonical(long n, string region = "NL") =>
-        IdentifierRequests.Canonicalize(IdentifierRequests.RawOf(Raw(n)), region);
+        IdentifierMapping.Canonicalize(IdentifierMapping.RawOf(Raw(n)), region);
 
     /// The event the hub appends when a case of a unit in region adds identifier n.
     public static SuspectIdentifierAdded Added(Guid caseId, long n, string region = "NL")
     {
-        var raw = IdentifierRequests.RawOf(Raw(n));
-        var canonical = IdentifierRequests.Canonicalize(raw, region);
+        var raw = IdentifierMapping.RawOf(Raw(n));
+        var canonical = IdentifierMapping.Canonicalize(raw, region);
         return new SuspectIdentifierAdded(caseId, canonical.Kind, canonical.Value, canonical.Qualifier, canonical.Key,
             raw.Value, raw.Platform, raw.ObservedAt);
     }

@@ -170,7 +170,7 @@ public sealed class IngestScenario(BenchContext bench)
             ("CaseFile snapshot", Order.CaseByCase, o => o.Projections.Add<CaseFileProjection>(ProjectionLifecycle.Inline)),
             ("identifier holdings", Order.Interleaved, o =>
             {
-                o.Projections.Add(new IdentifierIndexProjection(), ProjectionLifecycle.Inline);
+                o.Projections.Add(new IdentifierHoldingProjection(), ProjectionLifecycle.Inline);
                 o.Schema.For<IdentifierHolding>().Index(h => h.Key).Index(h => h.CaseId);
             }),
         };

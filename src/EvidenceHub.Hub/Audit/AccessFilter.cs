@@ -14,20 +14,20 @@ public sealed record AccessFilter(
 
     public static AccessFilter Of(QueryAccessLogRequest request, Caller caller)
     {
-        var from = Fields.Timestamp(request.From, "from");
-        var to = Fields.Timestamp(request.To, "to");
+        var from = RequestFields.Timestamp(request.From, "from");
+        var to = RequestFields.Timestamp(request.To, "to");
         if (from is not null && to is not null && to <= from) throw Rejection.InvalidArgument("to", "must be later than from");
-        var unit = Fields.Text(request.Unit, "unit", 128, required: false);
-        Guid? caseId = string.IsNullOrWhiteSpace(request.CaseId) ? null : Fields.CaseId(request.CaseId);
+        var unit = RequestFields.Text(request.Unit, "unit", 128, required: false);
+        Guid? caseId = string.IsNullOrWhiteSpace(request.CaseId) ? null : RequestFields.CaseId(request.CaseId);
         string? key;
         if (request.Identifier is not null && !string.IsNullOrEmpty(request.IdentifierKey))
             throw Rejection.InvalidArgument("identifier_key", "set identifier or identifier_key, not both");
         if (request.Identifier is not null)
         {
-            var region = string.IsNullOrWhiteSpace(request.IdentifierRegion) ? caller.Country : Fields.Country(request.IdentifierRegion, "identifier_region");
-            key = IdentifierRequests.Canonicalize(IdentifierRequests.RawOf(request.Identifier), region).Key;
+            var region = string.IsNullOrWhiteSpace(request.IdentifierRegion) ? caller.Country : RequestFields.Country(request.IdentifierRegion, "identifier_region");
+            key = IdentifierMapping.Canonicalize(IdentifierMapping.RawOf(request.Identifier), region).Key;
         }
-        else key = Fields.Text(request.IdentifierKey, "identifier_key", Fields.MaxIdentifierKeyLength, required: false);
+        else key = RequestFields.Text(request.IdentifierKey, "identifier_key", RequestFields.MaxIdentifierKeyLength, required: false);
         if (request.MaxRecords is < 0 or > MaxAccessRecords)
             throw Rejection.InvalidArgument("max_records", $"must be between 1 and {MaxAccessRecords} (0 for all)");
         return new AccessFilter(from, to, unit, caseId, key, request.MaxRecords == 0 ? MaxAccessRecords : request.MaxRecords);
@@ -74,6 +74,3 @@ public sealed record AccessFilter(
         return parts.Count == 0 ? "(all)" : string.Join(", ", parts);
     }
 }
-
-/// Where an access record sits in the access index's order: the key a page continues after.
-public readonly record struct AccessRecordKey(DateTime At, Guid Stream, long Version);

@@ -4,9 +4,6 @@ using Marten;
 
 namespace EvidenceHub.Hub.Audit;
 
-/// One stored access record, with its place in the global order and, once logged, in the tamper-evident log.
-public sealed record FoundAccessRecord(AccessRecorded Record, long Sequence, long? LogPosition);
-
 /// The access records a filter selects, in time order, one page in memory at a time however many match.
 public sealed class AccessLogQuery(IDocumentStore store, AuditDatabase database)
 {

@@ -22,7 +22,7 @@ public sealed class AuditService(
     public override async Task ReplayCase(ReplayCaseRequest request, IServerStreamWriter<ReplayedEvent> responseStream, ServerCallContext context)
     {
         var reading = Reading(context, nameof(ReplayCase));
-        var caseId = Fields.CaseId(request.CaseId);
+        var caseId = RequestFields.CaseId(request.CaseId);
         reading = reading.Justified(Justifications.Required(request.Justification, "justification", MaxJustificationLength));
         if (request.AfterVersion < 0) throw Rejection.InvalidArgument("after_version", "must not be negative");
         var cancellation = context.CancellationToken;
@@ -37,7 +37,7 @@ public sealed class AuditService(
     public override async Task<Case> GetCaseAsOf(GetCaseAsOfRequest request, ServerCallContext context)
     {
         var reading = Reading(context, nameof(GetCaseAsOf));
-        var caseId = Fields.CaseId(request.CaseId);
+        var caseId = RequestFields.CaseId(request.CaseId);
         reading = reading.Justified(Justifications.Required(request.Justification, "justification", MaxJustificationLength));
         return await cases.AsOf(reading, caseId, CaseMoment.Of(request, clock.GetUtcNow()), context.CancellationToken);
     }

@@ -3,9 +3,6 @@ using Npgsql;
 
 namespace EvidenceHub.Hub.Audit;
 
-/// One event of a case's history, with where it sits in the tamper-evident log once logged.
-public sealed record HistoryEvent(StoredEvent Event, long? LogPosition, byte[]? LeafHash);
-
 /// A case's events in stream order, exactly as stored (ReplayCase): paged by stream version, one page in memory at a
 /// time whatever the case's length. Who may read them is CaseReader.History's decision.
 public sealed class CaseHistory(AuditDatabase database)

@@ -19,7 +19,7 @@ public static class Justifications
     public static string Required(Justification? justification, string field, int maxLength)
     {
         var purpose = Required(justification?.Purpose ?? "", $"{field}.purpose", maxLength);
-        var reference = Fields.Text(justification?.CaseReference ?? "", $"{field}.case_reference", Fields.MaxReferenceLength, required: false);
+        var reference = RequestFields.Text(justification?.CaseReference ?? "", $"{field}.case_reference", RequestFields.MaxReferenceLength, required: false);
         return Recorded(purpose, reference);
     }
 
@@ -29,7 +29,7 @@ public static class Justifications
 
     public static string Required(string value, string field, int maxLength)
     {
-        var text = Fields.RequiredText(value, field, maxLength);
+        var text = RequestFields.RequiredText(value, field, maxLength);
         if (text.Any(c => CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.Surrogate
                 or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator))
             throw Rejection.InvalidArgument(field, "contains invisible or formatting characters (such as zero-width or bidirectional marks)");

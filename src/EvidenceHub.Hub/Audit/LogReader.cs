@@ -2,22 +2,6 @@ using Npgsql;
 
 namespace EvidenceHub.Hub.Audit;
 
-/// An entry of the log with the event it commits to (null when that event is gone from the store).
-public sealed record LoggedEntry(long Position, long Sequence, byte[] StoredLeafHash, StoredEvent? Event);
-
-/// What VerifyLog found.
-public sealed record VerificationResult(
-    bool Intact, long EntriesChecked, long CheckpointsChecked, long TreeSize, byte[] RootHash,
-    long? FirstBadPosition, long FirstBadSequence, string Problem)
-{
-    /// Every configured witness with the largest checkpoint its cosignature was verified on (0 and null for none).
-    public IReadOnlyList<(string Witness, long TreeSize, DateTimeOffset? At)> Witnesses { get; init; } = [];
-    public bool KeysPinned { get; init; }
-}
-
-/// A witness's cosignature as kept: the checkpoint it is on, who made it, when it says, and its signature line.
-public sealed record StoredCosignature(long TreeSize, string Witness, DateTimeOffset CosignedAt, string SignatureLine);
-
 /// Reads the tamper-evident log: its size, checkpoints, entries, proofs, and a full verification. Verifies with
 /// the keys pinned in configuration (LogTrust), never with keys found in the database.
 public sealed class LogReader(AuditDatabase database, LogTrust trust)
@@ -125,9 +109,6 @@ public sealed class LogReader(AuditDatabase database, LogTrust trust)
             yield return new LoggedEntry(rows.GetInt64(0), rows.GetInt64(1), rows.GetFieldValue<byte[]>(2),
                 rows.IsDBNull(3) ? null : StoredEvent.Read(rows, 3));
     }
-
-    public async Task<byte[]> Root(long treeSize, CancellationToken cancellation) =>
-        await Compute(c => MerkleTree.Root(treeSize, c), cancellation);
 
     public async Task<(byte[] Root, List<byte[]> Path)> InclusionProof(long position, long treeSize, CancellationToken cancellation) =>
         await Compute(c => (MerkleTree.Root(treeSize, c), MerkleTree.InclusionPath(position, treeSize, c)), cancellation);

@@ -79,56 +79,5 @@ public static class SignedNote
         catch (FormatException) { return null; }
     }
 
-    /// The tree size and root of a checkpoint body for the given origin, or null when the body is not one.
-    public static (long TreeSize, byte[] RootHash)? ParseCheckpoint(string body, string origin)
-    {
-        var lines = body.Split('\n');
-        if (lines.Length < 4 || lines[0] != origin || !long.TryParse(lines[1], System.Globalization.NumberStyles.None, null, out var size)
-            || lines[1] != size.ToString(System.Globalization.CultureInfo.InvariantCulture)) return null;
-        try
-        {
-            var root = Convert.FromBase64String(lines[2]);
-            return root.Length == 32 ? (size, root) : null;
-        }
-        catch (FormatException) { return null; }
-    }
-
     public static long CosignatureTime(ReadOnlySpan<byte> signature) => (long)BinaryPrimitives.ReadUInt64BigEndian(signature);
-}
-
-/// A signature line: the signer's name, its 4-byte key id and the signature bytes after it.
-public sealed record NoteSignature(string Name, byte[] KeyId, byte[] Signature);
-
-/// A verifier key (vkey), "&lt;name&gt;+&lt;hex key id&gt;+&lt;base64(type || public key)&gt;": how keys are pinned in
-/// configuration and handed to the parties that verify.
-public sealed record NoteVerifier(string Name, byte Type, byte[] PublicKey)
-{
-    public byte[] KeyId { get; } = SignedNote.KeyId(Name, Type, PublicKey);
-
-    public bool Signed(NoteSignature signature) =>
-        signature.Name == Name && signature.KeyId.AsSpan().SequenceEqual(KeyId);
-
-    public override string ToString() => $"{Name}+{Convert.ToHexStringLower(KeyId)}+{Convert.ToBase64String([Type, .. PublicKey])}";
-
-    public static NoteVerifier Parse(string vkey, string setting)
-    {
-        // The name and the hex key id hold no '+'; the base64 part may.
-        var parts = vkey.Trim().Split('+', 3);
-        try
-        {
-            if (parts.Length == 3 && parts[0].Length > 0 && parts[1].Length == 8)
-            {
-                var material = Convert.FromBase64String(parts[2]);
-                if (material.Length == 33 && material[0] is SignedNote.Ed25519Type or SignedNote.CosignatureV1Type)
-                {
-                    var verifier = new NoteVerifier(parts[0], material[0], material[1..]);
-                    if (Convert.ToHexStringLower(verifier.KeyId) == parts[1].ToLowerInvariant()) return verifier;
-                    throw new InvalidOperationException($"{setting}: the key id in '{vkey}' does not match its name and key");
-                }
-            }
-        }
-        catch (FormatException) { }
-        throw new InvalidOperationException(
-            $"{setting}: '{vkey}' is not an Ed25519 verifier key (<name>+<hex key id>+<base64(0x01 or 0x04 || 32-byte public key)>)");
-    }
 }

@@ -13,10 +13,10 @@ public readonly record struct CaseAddress(Guid? Id, string? Reference)
         {
             if (!string.IsNullOrEmpty(caseId))
                 throw Rejection.InvalidArgument("case_reference", "set either case_id or case_reference, not both");
-            return new CaseAddress(null, Fields.RequiredText(caseReference, "case_reference", Fields.MaxReferenceLength));
+            return new CaseAddress(null, RequestFields.RequiredText(caseReference, "case_reference", RequestFields.MaxReferenceLength));
         }
         if (string.IsNullOrEmpty(caseId)) throw Rejection.InvalidArgument("case_id", "is required (or name one of your cases by case_reference)");
-        return new CaseAddress(Fields.CaseId(caseId), null);
+        return new CaseAddress(RequestFields.CaseId(caseId), null);
     }
 
     /// The case id, with the references the caller's unit holds (see References).
@@ -31,20 +31,11 @@ public readonly record struct CaseAddress(Guid? Id, string? Reference)
     public static async Task<Dictionary<string, Guid>> References(IQuerySession session, string unitId, IEnumerable<string> references, CancellationToken cancellation)
     {
         var asked = references.Select(r => r.Trim())
-            .Where(r => r.Length is > 0 and <= Fields.MaxReferenceLength && !r.Any(char.IsControl))
+            .Where(r => r.Length is > 0 and <= RequestFields.MaxReferenceLength && !r.Any(char.IsControl))
             .Distinct().ToArray();
         if (asked.Length == 0) return [];
         var claims = await session.LoadManyAsync<CaseReferenceClaim>(cancellation, asked.Select(r => CaseReferenceClaim.IdFor(unitId, r)).ToArray());
         var prefix = unitId.Length + 1;
         return claims.ToDictionary(c => c.Id[prefix..], c => c.CaseId);
     }
-}
-
-/// A case a command addresses: its id, and the reference the caller named it by, if it did.
-public readonly record struct CaseTarget(Guid Id, string? Reference)
-{
-    /// What a case that does not exist, is no case, or is hidden from the caller answers: the same in every case.
-    public Rejection NotFound() => Reference is null
-        ? Rejection.NotFound("case", Id.ToString(), "case_id")
-        : Rejection.NotFound("case", Reference, "case_reference");
 }

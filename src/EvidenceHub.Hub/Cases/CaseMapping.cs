@@ -1,26 +1,10 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
-using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Victims;
 using Google.Protobuf.WellKnownTypes;
 
 namespace EvidenceHub.Hub.Cases;
-
-/// How much of a case a caller may see: victims' details never leave the owning unit (auditors excepted).
-public enum CaseView { None, WithoutVictims, Full }
-
-public static class CaseVisibility
-{
-    /// The owner and auditors see everything; the target of a handoff still pending sees the case without its
-    /// victims, to decide. Its view ends with the handoff: answered, cancelled, expired or the case closed.
-    public static CaseView Of(CaseFile file, Caller caller, DateTimeOffset now)
-    {
-        if (caller.Is(Roles.Auditor) || file.OwnerUnit == caller.UnitId) return CaseView.Full;
-        if (file.PendingHandoffAt(now)?.TargetUnit == caller.UnitId) return CaseView.WithoutVictims;
-        return CaseView.None;
-    }
-}
 
 public static class CaseMapping
 {
@@ -48,9 +32,9 @@ public static class CaseMapping
             CloseReason = file.CloseReason ?? "",
             VictimCount = file.Victims.Count,
         };
-        answer.Identifiers.AddRange(identifiers.OrderBy(i => i.AddedAtVersion).Select(IdentifierRequests.ToProto));
-        answer.Handoffs.AddRange(file.Handoffs.Select(h => HandoffRequests.ToProto(h, now)));
-        if (withVictims) answer.VictimLinks.AddRange(file.Victims.Select(VictimRequests.ToProto));
+        answer.Identifiers.AddRange(identifiers.OrderBy(i => i.AddedAtVersion).Select(IdentifierMapping.ToProto));
+        answer.Handoffs.AddRange(file.Handoffs.Select(h => HandoffMapping.ToProto(h, now)));
+        if (withVictims) answer.VictimLinks.AddRange(file.Victims.Select(VictimMapping.ToProto));
         return answer;
     }
 }

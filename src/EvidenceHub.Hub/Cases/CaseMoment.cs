@@ -11,7 +11,7 @@ public readonly record struct CaseMoment(DateTimeOffset? Time, long? Version)
         switch (request.AsOfCase)
         {
             case GetCaseAsOfRequest.AsOfOneofCase.AsOfTime:
-                var time = Fields.Timestamp(request.AsOfTime, "as_of_time")!.Value;
+                var time = RequestFields.Timestamp(request.AsOfTime, "as_of_time")!.Value;
                 if (time > now) throw Rejection.InvalidArgument("as_of_time", "is in the future");
                 return new CaseMoment(time, null);
             case GetCaseAsOfRequest.AsOfOneofCase.Version:

@@ -31,14 +31,14 @@ public sealed record CasePage(Guid CaseId, long AfterIdentifierVersion, int Vict
             .OrderBy(i => i.AddedAtVersion).Take(Size + 1).ToList();
         var moreIdentifiers = identifiers.Count > Size;
         if (moreIdentifiers) identifiers.RemoveAt(Size);
-        answer.Identifiers.AddRange(identifiers.Select(IdentifierRequests.ToProto));
+        answer.Identifiers.AddRange(identifiers.Select(IdentifierMapping.ToProto));
 
         var moreVictims = false;
         var victimsTo = VictimsFrom;
         if (withVictims)
         {
             var victims = file.Victims.Skip(VictimsFrom).Take(Size).ToList();
-            answer.VictimLinks.AddRange(victims.Select(VictimRequests.ToProto));
+            answer.VictimLinks.AddRange(victims.Select(VictimMapping.ToProto));
             victimsTo = VictimsFrom + victims.Count;
             moreVictims = file.Victims.Count > victimsTo;
         }

@@ -47,7 +47,7 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
             throw target.NotFound();
         }
 
-        // Its identifiers (kept in the identifier index): this page, and the latest for the time of the last change.
+        // Its identifiers (kept in the identifier holdings): this page, and the latest for the time of the last change.
         var holdings = query.CreateBatchQuery();
         var loadingHoldings = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId && h.AddedAtVersion > page.AfterIdentifierVersion)
             .OrderBy(h => h.AddedAtVersion).Take(page.Size + 1).ToList();

@@ -11,8 +11,8 @@ public sealed record CloseCase(string Reason) : Command
 {
     public static CloseCase From(CloseCaseRequest request, Caller caller, CaseTarget target)
     {
-        var commandId = Fields.CommandId(request.CommandId);
-        var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
+        var commandId = RequestFields.CommandId(request.CommandId);
+        var reason = RequestFields.RequiredText(request.Reason, "reason", RequestFields.MaxReasonLength);
         return new CloseCase(reason)
         {
             CommandId = commandId, Caller = caller, Request = request, Case = target,
@@ -20,7 +20,7 @@ public sealed record CloseCase(string Reason) : Command
         };
     }
 
-    public override Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now)
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
     {
         var current = Existing(state);
         CaseRules.EnsureOwnerMayChange(current, Caller);

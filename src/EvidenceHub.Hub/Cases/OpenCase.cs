@@ -11,10 +11,10 @@ public sealed record OpenCase(string Reference, OffenceType OffenceType, Sharing
 {
     public static OpenCase From(OpenCaseRequest request, Caller caller, UnitRegistry units)
     {
-        var commandId = Fields.CommandId(request.CommandId);
-        var caseId = Fields.NewCaseId(request.CaseId);
-        var reference = Fields.RequiredText(request.Reference, "reference", Fields.MaxReferenceLength);
-        var offenceType = Fields.Enum<OffenceType>((int)request.OffenceType, "offence_type");
+        var commandId = RequestFields.CommandId(request.CommandId);
+        var caseId = RequestFields.NewCaseId(request.CaseId);
+        var reference = RequestFields.RequiredText(request.Reference, "reference", RequestFields.MaxReferenceLength);
+        var offenceType = RequestFields.Enum<OffenceType>((int)request.OffenceType, "offence_type");
         var policy = SharingPolicyOf(request.SharingPolicy, units);
         return new OpenCase(reference, offenceType, policy) { CommandId = commandId, Caller = caller, Request = request, Case = new CaseTarget(caseId, null) };
     }
@@ -24,16 +24,16 @@ public sealed record OpenCase(string Reference, OffenceType OffenceType, Sharing
     public override IReadOnlyList<object> Documents =>
         [new CaseReferenceClaim { Id = CaseReferenceClaim.IdFor(Caller.UnitId, Reference), CaseId = CaseId!.Value }];
 
-    public override Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now) => state is null
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now) => state is null
         ? new([new CaseOpened(CaseId!.Value, Caller.UnitId, Caller.Country, Reference, OffenceType, Policy)], new CommandResult())
         : throw Rejection.AlreadyExists("case", CaseId!.Value.ToString(), "case_id", "a case with this id already exists");
 
     private static SharingPolicy SharingPolicyOf(Contracts.V1.SharingPolicy? policy, UnitRegistry units)
     {
         if (policy is null) throw Rejection.InvalidArgument("sharing_policy", "is required (TLP level and handling code)");
-        var tlp = Fields.Enum<Tlp>((int)policy.Tlp, "sharing_policy.tlp");
-        var handlingCode = Fields.Enum<HandlingCode>((int)policy.HandlingCode, "sharing_policy.handling_code");
-        var restrictions = Fields.Text(policy.HandlingRestrictions, "sharing_policy.handling_restrictions", Fields.MaxReasonLength, required: handlingCode == HandlingCode.H3);
+        var tlp = RequestFields.Enum<Tlp>((int)policy.Tlp, "sharing_policy.tlp");
+        var handlingCode = RequestFields.Enum<HandlingCode>((int)policy.HandlingCode, "sharing_policy.handling_code");
+        var restrictions = RequestFields.Text(policy.HandlingRestrictions, "sharing_policy.handling_restrictions", RequestFields.MaxReasonLength, required: handlingCode == HandlingCode.H3);
         var partners = policy.PartnerUnits.Select(p => p.Trim()).Distinct().ToArray();
         foreach (var partner in partners)
             if (!units.Contains(partner))

@@ -7,7 +7,7 @@ using Google.Protobuf;
 namespace EvidenceHub.Hub.Commands;
 
 /// A validated request, ready for the engine (CommandEngine): who issues it, what it changes, the identifiers it needs
-/// locked, and its decider. Deciders are pure: they read the state, the identifier index and the time the engine
+/// locked, and its decider. Deciders are pure: they read the state, the locked identifiers and the time the engine
 /// passes, and return the events and the answer. Events go to the case's stream, except identifier events
 /// (IIdentifierEvent), which go to their identifier's stream.
 public abstract record Command
@@ -22,7 +22,7 @@ public abstract record Command
     public Guid? CaseId => Case?.Id;
 
     /// Checked where every request becomes a command: a negative version is bad input, not a stale one.
-    public long? ExpectedVersion { get; init => field = Fields.ExpectedVersion(value); }
+    public long? ExpectedVersion { get; init => field = RequestFields.ExpectedVersion(value); }
 
     /// OpenCase: the only command that needs its case not to exist yet.
     public virtual bool OpensCase => false;
@@ -34,12 +34,8 @@ public abstract record Command
     public virtual IReadOnlyList<string> KeysToLock(CaseFile? state) => [];
 
     /// Gets null when the case does not exist yet (only OpenCase accepts that) or the command has no case.
-    public abstract Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now);
+    public abstract Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now);
 
     /// Commands other than OpenCase need the case to exist (the engine checks it first; this keeps deciders total).
     protected CaseFile Existing(CaseFile? state) => state ?? throw Case.GetValueOrDefault().NotFound();
 }
-
-/// What a decider decided: the events to append and the answer to the caller (before the engine adds the case's id,
-/// version and replay flag).
-public sealed record Decision(IReadOnlyList<object> Events, IMessage Result);

@@ -89,7 +89,7 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
         Guid? caseId = Guid.TryParse(StringField(request, "case_id"), out var asked) ? asked
             : command is { OpensCase: false, CaseId: { } id } ? id : null;
         var reference = CaseReferenceOf(request).Trim();
-        if (reference.Length > Fields.MaxReferenceLength) reference = reference[..Fields.MaxReferenceLength];
+        if (reference.Length > RequestFields.MaxReferenceLength) reference = reference[..RequestFields.MaxReferenceLength];
         var what = operation + (caseId is { } named ? $" on case {named}" : "") + (reference.Length > 0 ? $" (case reference {reference})" : "") + (inSync ? " in Sync" : "");
         return AccessEntry.For(caller, operation, correlationId).AboutCase(caseId).Asking(what).NotAnswered(status);
     }

@@ -16,9 +16,6 @@ using Npgsql;
 
 namespace EvidenceHub.Hub.Commands;
 
-/// What became of one command: its answer, or the rejection that explains why nothing was written.
-public readonly record struct CommandOutcome(IMessage? Result, Exception? Failure);
-
 /// Runs commands: idempotent by command id, optimistic on the case version, the events of a burst stored in one
 /// transaction with their metadata (unit, user, correlation id, command id) and the receipts that make a retry
 /// harmless. A single command is a burst of one; it differs only in how it reads its case (FetchForWriting, which
@@ -46,7 +43,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
         }
     }
 
-    /// Runs a burst of commands (from Sync) with a fixed handful of round trips (cases, receipts, identifier index) and
+    /// Runs a burst of commands (from Sync) with a fixed handful of round trips (cases, receipts, locked identifiers) and
     /// one transaction, deciding each on the state its predecessors in the burst left. If that transaction fails
     /// (another writer, a racing retry, a duplicate reference) nothing of it stays, and every command runs again on its
     /// own to get its precise answer.
@@ -152,7 +149,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
             {
                 outcomes[i] = new CommandOutcome(null, rejection);
             }
-            catch (Exception exception) when (!alone && (exception is IdentifierIndex.KeyNotLoaded || !RpcStatusMapping.EndsTheCall(exception, cancellation)))
+            catch (Exception exception) when (!alone && (exception is LockedIdentifiers.KeyNotLoaded || !RpcStatusMapping.EndsTheCall(exception, cancellation)))
             {
                 // An unexpected failure may have left the burst's session half-written: each command runs on its
                 // own, so that only the one that failed answers with it.
@@ -233,12 +230,12 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
     /// Takes the identifiers' locks inside the transaction (they are released when it ends) and reads their index,
     /// with the active identifier counts of the cases named and what the caller may see of the holders (for its write
     /// results).
-    private async Task<IdentifierIndex> LockAndLoadIndex(IDocumentSession session, IReadOnlyList<string> keys, IReadOnlyCollection<Guid> cases, Caller caller,
+    private async Task<LockedIdentifiers> LockAndLoadIndex(IDocumentSession session, IReadOnlyList<string> keys, IReadOnlyCollection<Guid> cases, Caller caller,
         DateTimeOffset now, CancellationToken cancellation)
     {
-        if (keys.Count == 0) return IdentifierIndex.Empty;
+        if (keys.Count == 0) return LockedIdentifiers.Empty;
         await session.BeginTransactionAsync(cancellation);
-        return await IdentifierIndex.LockAndLoad(session, keys, correlation.Value, cases, cancellation, new Recipient(caller.UnitId), now);
+        return await LockedIdentifiers.LockAndLoad(session, keys, correlation.Value, cases, cancellation, new Recipient(caller.UnitId), now);
     }
 
     /// Another writer, a racing retry or a duplicate reference; Marten reports several at once as an AggregateException,

@@ -87,7 +87,7 @@ public sealed class SyncPipeline(CommandCatalog catalog, CommandEngine engine, I
                 var results = new List<SyncResult>(burst.Count);
                 for (var i = 0; i < burst.Count; i++)
                 {
-                    var result = new SyncResult { Sequence = sequence++, CommandId = Fields.Bounded(CommandCatalog.CommandIdOf(requests[i]), Fields.MaxCommandIdLength) };
+                    var result = new SyncResult { Sequence = sequence++, CommandId = RequestFields.Bounded(CommandCatalog.CommandIdOf(requests[i]), RequestFields.MaxCommandIdLength) };
                     if (outcomes[i].Result is { } done) CommandCatalog.SetResult(result, done);
                     else result.Error = statuses[i];
                     results.Add(result);

@@ -7,13 +7,13 @@ namespace EvidenceHub.Hub.Correlation;
 
 public static class CorrelationSetup
 {
-    /// The identifier index and the identifiers' own streams, both kept inline with the append.
+    /// The identifier holdings and the identifiers' own streams, both kept inline with the append.
     public static WebApplicationBuilder AddCorrelation(this WebApplicationBuilder builder)
     {
         builder.Services.Configure<CorrelationOptions>(builder.Configuration.GetSection("Correlation"));
         builder.Services.ConfigureMarten(options =>
         {
-            options.Projections.Add(new IdentifierIndexProjection(), ProjectionLifecycle.Inline);
+            options.Projections.Add(new IdentifierHoldingProjection(), ProjectionLifecycle.Inline);
             options.Schema.For<IdentifierHolding>().Index(h => h.Key).Index(h => h.CaseId);
             options.Projections.Snapshot<IdentifierCorrelations>(SnapshotLifecycle.Inline);
             options.Projections.Snapshot<CaseSummary>(SnapshotLifecycle.Inline);

@@ -14,16 +14,16 @@ public sealed record MarkNotToCorrelate(string Key, string Reason) : Command
     /// Canonicalised against the unit's own country: it names the value as the unit's reports would.
     public static MarkNotToCorrelate From(MarkNotToCorrelateRequest request, Caller caller)
     {
-        var commandId = Fields.CommandId(request.CommandId);
-        var key = IdentifierRequests.Canonicalize(IdentifierRequests.RawOf(request.Identifier), caller.Country).Key;
-        var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
+        var commandId = RequestFields.CommandId(request.CommandId);
+        var key = IdentifierMapping.Canonicalize(IdentifierMapping.RawOf(request.Identifier), caller.Country).Key;
+        var reason = RequestFields.RequiredText(request.Reason, "reason", RequestFields.MaxReasonLength);
         return new MarkNotToCorrelate(key, reason) { CommandId = commandId, Caller = caller, Request = request };
     }
 
     public override IReadOnlyList<string> KeysToLock(CaseFile? state) => [Key];
 
     /// Marking a value twice is one mark.
-    public override Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now) => new(
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now) => new(
         index.NotToCorrelateBy(Key).Contains(Caller.UnitId) ? [] : [new IdentifierMarkedNotToCorrelate(Key, Caller.UnitId, Reason)],
         new MarkNotToCorrelateResult { IdentifierKey = Key });
 }

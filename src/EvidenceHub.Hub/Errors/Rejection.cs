@@ -37,7 +37,7 @@ public sealed class Rejection(Google.Rpc.Status status) : Exception(status.Messa
         });
 
     public static Rejection NotFound(string resourceType, string resourceName, string field) =>
-        NotFoundBounded(resourceType, LogText.Quote(resourceName), LogText.Quote(resourceName, Fields.MaxIdentifierKeyLength), field);
+        NotFoundBounded(resourceType, LogText.Quote(resourceName), LogText.Quote(resourceName, RequestFields.MaxIdentifierKeyLength), field);
 
     private static Rejection NotFoundBounded(string resourceType, string quoted, string resourceName, string field) =>
         new(new Google.Rpc.Status
@@ -52,7 +52,7 @@ public sealed class Rejection(Google.Rpc.Status status) : Exception(status.Messa
         });
 
     public static Rejection AlreadyExists(string resourceType, string resourceName, string field, string description) =>
-        AlreadyExistsBounded(resourceType, LogText.Quote(resourceName, Fields.MaxIdentifierKeyLength), field, LogText.Quote(description, MaxDescriptionLength));
+        AlreadyExistsBounded(resourceType, LogText.Quote(resourceName, RequestFields.MaxIdentifierKeyLength), field, LogText.Quote(description, MaxDescriptionLength));
 
     private static Rejection AlreadyExistsBounded(string resourceType, string resourceName, string field, string description) =>
         new(new Google.Rpc.Status

@@ -104,19 +104,10 @@ public sealed partial class FeedProjection : EventProjection
             Correlation = new CorrelationNotice
             {
                 IdentifierKey = found.Key,
-                Kind = IdentifierRequests.ToProto(found.Kind),
+                Kind = IdentifierMapping.ToProto(found.Kind),
                 YourCaseId = yours.CaseId.ToString(),
                 YourCaseReference = yours.Reference,
-                OtherCase = new Disclosure
-                {
-                    OwnerUnit = other.Unit,
-                    OwnerCountry = other.Country,
-                    CaseReference = other.Reference,
-                    Tlp = (Contracts.V1.Tlp)(int)other.Tlp,
-                    HandlingCode = (Contracts.V1.HandlingCode)(int)other.HandlingCode,
-                    HandlingRestrictions = other.HandlingRestrictions ?? "",
-                    Kind = IdentifierRequests.ToProto(found.Kind),
-                },
+                OtherCase = DisclosureMapping.Contact(other, found.Kind),
             },
         };
     }

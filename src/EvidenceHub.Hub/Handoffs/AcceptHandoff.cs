@@ -12,8 +12,8 @@ public sealed record AcceptHandoff(Guid HandoffId) : Command
 {
     public static AcceptHandoff From(AcceptHandoffRequest request, Caller caller, CaseTarget target)
     {
-        var commandId = Fields.CommandId(request.CommandId);
-        var handoffId = Fields.Id(request.HandoffId, "handoff_id");
+        var commandId = RequestFields.CommandId(request.CommandId);
+        var handoffId = RequestFields.Id(request.HandoffId, "handoff_id");
         return new AcceptHandoff(handoffId)
         {
             CommandId = commandId, Caller = caller, Request = request, Case = target,
@@ -21,7 +21,7 @@ public sealed record AcceptHandoff(Guid HandoffId) : Command
         };
     }
 
-    public override Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now)
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
     {
         var current = Existing(state);
         var handoff = HandoffRules.PendingForTarget(current, Caller, HandoffId, now);

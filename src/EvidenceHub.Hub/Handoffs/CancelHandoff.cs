@@ -12,9 +12,9 @@ public sealed record CancelHandoff(Guid HandoffId, string Reason) : Command
 {
     public static CancelHandoff From(CancelHandoffRequest request, Caller caller, CaseTarget target)
     {
-        var commandId = Fields.CommandId(request.CommandId);
-        var handoffId = Fields.Id(request.HandoffId, "handoff_id");
-        var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
+        var commandId = RequestFields.CommandId(request.CommandId);
+        var handoffId = RequestFields.Id(request.HandoffId, "handoff_id");
+        var reason = RequestFields.RequiredText(request.Reason, "reason", RequestFields.MaxReasonLength);
         return new CancelHandoff(handoffId, reason)
         {
             CommandId = commandId, Caller = caller, Request = request, Case = target,
@@ -22,7 +22,7 @@ public sealed record CancelHandoff(Guid HandoffId, string Reason) : Command
         };
     }
 
-    public override Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now)
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
     {
         var current = Existing(state);
         CaseRules.EnsureOwnerMayChange(current, Caller);

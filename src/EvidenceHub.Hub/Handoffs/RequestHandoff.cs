@@ -12,10 +12,10 @@ public sealed record RequestHandoff(UnitRegistration Target, string Reason, Guid
 {
     public static RequestHandoff From(RequestHandoffRequest request, Caller caller, CaseTarget target, UnitRegistry units, HandoffOptions options)
     {
-        var commandId = Fields.CommandId(request.CommandId);
-        var targetId = Fields.RequiredText(request.TargetUnit, "target_unit", 64);
+        var commandId = RequestFields.CommandId(request.CommandId);
+        var targetId = RequestFields.RequiredText(request.TargetUnit, "target_unit", 64);
         var unit = units.Find(targetId) ?? throw Rejection.NotFound("unit", targetId, "target_unit");
-        var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
+        var reason = RequestFields.RequiredText(request.Reason, "reason", RequestFields.MaxReasonLength);
         return new RequestHandoff(unit, reason, Guid.CreateVersion7(), options.PendingFor)
         {
             CommandId = commandId, Caller = caller, Request = request, Case = target,
@@ -23,7 +23,7 @@ public sealed record RequestHandoff(UnitRegistration Target, string Reason, Guid
         };
     }
 
-    public override Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now)
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
     {
         var current = Existing(state);
         CaseRules.EnsureOwnerMayChange(current, Caller);

@@ -16,8 +16,8 @@ public sealed record AddSuspectIdentifier(RawIdentifier Raw, CorrelationOptions 
 {
     public static AddSuspectIdentifier From(AddSuspectIdentifierRequest request, Caller caller, CaseTarget target, CorrelationOptions options, CaseLimits limits)
     {
-        var commandId = Fields.CommandId(request.CommandId);
-        var raw = IdentifierRequests.RawOf(request.Identifier);
+        var commandId = RequestFields.CommandId(request.CommandId);
+        var raw = IdentifierMapping.RawOf(request.Identifier);
         return new AddSuspectIdentifier(raw, options, limits)
         {
             CommandId = commandId, Caller = caller, Request = request, Case = target,
@@ -31,13 +31,13 @@ public sealed record AddSuspectIdentifier(RawIdentifier Raw, CorrelationOptions 
 
     private CanonicalIdentifier CanonicalFor(CaseFile file)
     {
-        if (canonical?.Country != file.OwnerCountry) canonical = (file.OwnerCountry, IdentifierRequests.Canonicalize(Raw, file.OwnerCountry));
+        if (canonical?.Country != file.OwnerCountry) canonical = (file.OwnerCountry, IdentifierMapping.Canonicalize(Raw, file.OwnerCountry));
         return canonical.Value.Identifier;
     }
 
     public override IReadOnlyList<string> KeysToLock(CaseFile? state) => state is null ? [] : [CanonicalFor(state).Key];
 
-    public override Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now)
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
     {
         var current = Existing(state);
         var identifier = CanonicalFor(current);
@@ -54,7 +54,7 @@ public sealed record AddSuspectIdentifier(RawIdentifier Raw, CorrelationOptions 
 
     /// Correlations with every other holder; none once the identifier is common (flagged the first time it is), and
     /// none with or for a unit that marked the value not to correlate.
-    private IReadOnlyList<IIdentifierEvent> Correlate(CaseFile adding, CanonicalIdentifier identifier, IdentifierIndex index)
+    private IReadOnlyList<IIdentifierEvent> Correlate(CaseFile adding, CanonicalIdentifier identifier, LockedIdentifiers index)
     {
         if (index.IsCommon(identifier.Key)) return [];
         var holderCount = index.HolderCount(identifier.Key, otherThan: adding.Id);
@@ -69,9 +69,9 @@ public sealed record AddSuspectIdentifier(RawIdentifier Raw, CorrelationOptions 
             .ToList();
     }
 
-    private CommandResult ResultOf(CaseFile current, IdentifierIndex index, CaseIdentifier identifier, IReadOnlyList<IIdentifierEvent> correlations) => new()
+    private CommandResult ResultOf(CaseFile current, LockedIdentifiers index, CaseIdentifier identifier, IReadOnlyList<IIdentifierEvent> correlations) => new()
     {
-        Identifier = IdentifierRequests.ToProto(identifier),
+        Identifier = IdentifierMapping.ToProto(identifier),
         // What the unit's feed will say, and no more: a value held only by cases it may not see answers exactly like
         // a value nobody holds.
         Correlations = correlations.OfType<CorrelationFound>().Count(found => CaseDisclosure.Of(found.Holding, new Recipient(found.Adding.Unit)) != DisclosureLevel.None),

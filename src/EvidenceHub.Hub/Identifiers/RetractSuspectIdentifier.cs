@@ -14,9 +14,9 @@ public sealed record RetractSuspectIdentifier(string Key, string Reason) : Comma
 {
     public static RetractSuspectIdentifier From(RetractSuspectIdentifierRequest request, Caller caller, CaseTarget target)
     {
-        var commandId = Fields.CommandId(request.CommandId);
-        var key = Fields.RequiredText(request.IdentifierKey, "identifier_key", Fields.MaxIdentifierKeyLength);
-        var reason = Fields.RequiredText(request.Reason, "reason", Fields.MaxReasonLength);
+        var commandId = RequestFields.CommandId(request.CommandId);
+        var key = RequestFields.RequiredText(request.IdentifierKey, "identifier_key", RequestFields.MaxIdentifierKeyLength);
+        var reason = RequestFields.RequiredText(request.Reason, "reason", RequestFields.MaxReasonLength);
         return new RetractSuspectIdentifier(key, reason)
         {
             CommandId = commandId, Caller = caller, Request = request, Case = target,
@@ -26,7 +26,7 @@ public sealed record RetractSuspectIdentifier(string Key, string Reason) : Comma
 
     public override IReadOnlyList<string> KeysToLock(CaseFile? state) => [Key];
 
-    public override Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now)
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
     {
         var current = Existing(state);
         CaseRules.EnsureOwnerMayChange(current, Caller);
@@ -37,7 +37,7 @@ public sealed record RetractSuspectIdentifier(string Key, string Reason) : Comma
 
     /// Everyone told of a correlation on the identifier through this case: the other cases, each reached at its
     /// owner now (a handoff since the correlation moved it), not at the unit that held it then.
-    private CorrelationRetracted? Retraction(CaseFile retracting, IdentifierIndex index)
+    private CorrelationRetracted? Retraction(CaseFile retracting, LockedIdentifiers index)
     {
         var recipients = index.CorrelationsOn(Key)
             .Where(p => p.AddingCase == retracting.Id || p.HoldingCase == retracting.Id)

@@ -14,7 +14,7 @@ using AccessOutcome = EvidenceHub.Hub.Audit.AccessOutcome;
 namespace EvidenceHub.Hub.Lookup;
 
 /// Hit / no-hit for partners and units; the suspect network for units and auditors.
-public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindTokens tokens, IQuerySession query, AccessLog accessLog,
+public sealed class LookupService(HitQuery hits, SuspectNetworks networks, BlindTokens tokens, IQuerySession query, AccessLog accessLog,
     LookupQuota quota, IOptions<HubLimits> limits)
     : Contracts.V1.LookupService.LookupServiceBase
 {
@@ -43,20 +43,20 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
         var cancellation = context.CancellationToken;
         string? justification = null;
         // Each item with the justification it was asked under (the latest one stated), or the error it fails with.
-        var pending = new List<(BatchLookupRequest Request, string? Justification, Hits.Question? Question, Google.Rpc.Status? Error)>();
+        var pending = new List<(BatchLookupRequest Request, string? Justification, HitQuery.Question? Question, Google.Rpc.Status? Error)>();
         var sending = Task.CompletedTask;
 
         async Task Flush()
         {
             var questions = pending.Where(p => p.Question is not null).Select(p => p.Question!).ToList();
-            var answers = new Queue<(Hits.Answered? Answered, Google.Rpc.Status? Error)>(await AnswerEach(questions));
+            var answers = new Queue<(HitQuery.Answered? Answered, Google.Rpc.Status? Error)>(await AnswerEach(questions));
             var entries = new List<AccessEntry>();
             var replies = new List<LookupAnswer>();
             foreach (var (request, itemJustification, question, itemError) in pending)
             {
                 var (answered, error) = question is null ? (null, itemError) : answers.Dequeue();
                 var answer = answered?.Answer ?? new LookupAnswer { Error = error };
-                answer.ItemId = Fields.Bounded(request.ItemId, MaxItemIdLength);
+                answer.ItemId = RequestFields.Bounded(request.ItemId, MaxItemIdLength);
                 // Every item leaves a record: what it disclosed, or that it was refused (or failed) and why.
                 entries.Add(answered is not null
                     ? Entry(caller, nameof(BatchLookup), itemJustification, answered.Question, answer, context)
@@ -73,11 +73,11 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
 
         // One query for the chunk; should it fail for anything but an outage, each question is asked alone, so that
         // only the one that fails answers with the error.
-        async Task<IEnumerable<(Hits.Answered?, Google.Rpc.Status?)>> AnswerEach(List<Hits.Question> questions)
+        async Task<IEnumerable<(HitQuery.Answered?, Google.Rpc.Status?)>> AnswerEach(List<HitQuery.Question> questions)
         {
-            try { return (await hits.Answer(query, questions, caller, cancellation)).Select(a => ((Hits.Answered?)a, (Google.Rpc.Status?)null)); }
+            try { return (await hits.Answer(query, questions, caller, cancellation)).Select(a => ((HitQuery.Answered?)a, (Google.Rpc.Status?)null)); }
             catch (Exception failure) when (questions.Count > 1 && !RpcStatusMapping.EndsTheCall(failure, cancellation)) { }
-            var each = new List<(Hits.Answered?, Google.Rpc.Status?)>(questions.Count);
+            var each = new List<(HitQuery.Answered?, Google.Rpc.Status?)>(questions.Count);
             foreach (var question in questions)
             {
                 try { each.Add(((await hits.Answer(query, [question], caller, cancellation))[0], null)); }
@@ -153,13 +153,13 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
         var start = request.StartCase switch
         {
             GetNetworkRequest.StartOneofCase.Identifier => (Question: hits.Resolve(request.Identifier, caller), CaseId: (Guid?)null),
-            GetNetworkRequest.StartOneofCase.CaseId => (Question: null, CaseId: Fields.CaseId(request.CaseId)),
+            GetNetworkRequest.StartOneofCase.CaseId => (Question: null, CaseId: RequestFields.CaseId(request.CaseId)),
             _ => throw Rejection.InvalidArgument("start", "is required: an identifier or a case id"),
         };
         quota.Spend(caller);
         var network = start.CaseId is { } caseId
             ? await networks.AroundCase(query, caseId, caller, context.CancellationToken)
-            : await networks.AroundIdentifier(query, (await Hits.ResolveTokens(query, [start.Question!], context.CancellationToken))[0], caller, context.CancellationToken);
+            : await networks.AroundIdentifier(query, (await HitQuery.ResolveTokens(query, [start.Question!], context.CancellationToken))[0], caller, context.CancellationToken);
         await accessLog.Record(AccessEntry.For(caller, nameof(GetNetwork), HubTelemetry.CorrelationIdOf(context)).Justified(justification)
             .Asking(request.StartCase == GetNetworkRequest.StartOneofCase.CaseId ? $"network around case {request.CaseId}" : "network around an identifier")
             .Allowed($"{network.Cases.Count} cases ({string.Join(", ", network.Cases.Select(c => $"{c.OwnerUnit} {c.CaseReference}"))}), {network.Identifiers.Count} identifiers, victim counts by country")
@@ -209,7 +209,7 @@ public sealed class LookupService(Hits hits, SuspectNetworks networks, BlindToke
         return AccessEntry.For(caller, nameof(BatchLookup), HubTelemetry.CorrelationIdOf(context)).Justified(justification).Asking(asked).NotAnswered(error);
     }
 
-    private static AccessEntry Entry(Caller caller, string operation, string? justification, Hits.Question question, LookupAnswer answer, ServerCallContext context) =>
+    private static AccessEntry Entry(Caller caller, string operation, string? justification, HitQuery.Question question, LookupAnswer answer, ServerCallContext context) =>
         AccessEntry.For(caller, operation, HubTelemetry.CorrelationIdOf(context)).Justified(justification).Asking(question.Asked)
-            .AboutIdentifiers(question.Key is null ? [] : [question.Key]).Allowed(Hits.Disclosed(answer));
+            .AboutIdentifiers(question.Key is null ? [] : [question.Key]).Allowed(HitQuery.Disclosed(answer));
 }

@@ -4,12 +4,6 @@ using Google.Protobuf;
 
 namespace EvidenceHub.Hub.Lookup;
 
-public sealed class OprfOptions
-{
-    /// Blinded elements one EvaluateBlinded call may carry: each costs a scalar multiplication on the hub.
-    public int MaxBlindedElementsPerCall { get; set; } = 1000;
-}
-
 /// The hub's OPRF keys (RFC 9497, ristretto255-SHA512) for blind lookups that do not hand out a key: a client blinds
 /// an identifier's canonical key, the hub evaluates the blinded element without learning the identifier, the client
 /// finalizes it into the token "oprf1:<key id>:<output>", and the hub, which computes the same PRF for every holding,

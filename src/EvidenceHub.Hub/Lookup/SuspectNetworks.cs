@@ -19,7 +19,7 @@ namespace EvidenceHub.Hub.Lookup;
 public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits limits, TimeProvider clock)
 {
 
-    public async Task<SuspectNetwork> AroundIdentifier(IQuerySession session, Hits.Question start, Caller caller, CancellationToken cancellation) =>
+    public async Task<SuspectNetwork> AroundIdentifier(IQuerySession session, HitQuery.Question start, Caller caller, CancellationToken cancellation) =>
         start.Key is null ? new SuspectNetwork() : await new Walk(session, correlation, limits, Recipient.Of(caller), clock.GetUtcNow(), cancellation).From([start.Key], []);
 
     public async Task<SuspectNetwork> AroundCase(IQuerySession session, Guid caseId, Caller caller, CancellationToken cancellation)
@@ -135,7 +135,7 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
             var network = new SuspectNetwork { Truncated = truncated };
             network.Identifiers.AddRange(holders.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new NetworkIdentifier
             {
-                Key = h.Key, Kind = IdentifierRequests.ToProto(kinds[h.Key]), CaseCount = h.Value.Count,
+                Key = h.Key, Kind = IdentifierMapping.ToProto(kinds[h.Key]), CaseCount = h.Value.Count,
             }));
             network.Cases.AddRange(cases.Values.OrderBy(c => c.Summary.OwnerUnit, StringComparer.Ordinal).ThenBy(c => c.Summary.Reference, StringComparer.Ordinal).Select(c => new NetworkCase
             {

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace EvidenceHub.Hub.Store;
 
 /// The headers the hub writes on the events it appends: who acted, and which command appended them. Auditors read them
-/// back (ReplayCase) and so does the identifier index, so they are named here once.
+/// back (ReplayCase) and so does the holdings projection, so they are named here once.
 public static class EventHeaders
 {
     public const string Unit = "unit";

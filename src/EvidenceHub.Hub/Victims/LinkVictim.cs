@@ -19,12 +19,12 @@ public sealed record LinkVictim(
     /// now: today, for the first contact date (a date in the future is bad input).
     public static LinkVictim From(LinkVictimRequest request, Caller caller, CaseTarget target, DateTimeOffset now, CaseLimits limits)
     {
-        var commandId = Fields.CommandId(request.CommandId);
-        var reference = Fields.RequiredText(request.VictimReference, "victim_reference", MaxVictimReferenceLength);
-        var ageBand = Fields.Enum<AgeBand>((int)request.AgeBand, "age_band");
-        var country = Fields.Country(request.Country, "country");
+        var commandId = RequestFields.CommandId(request.CommandId);
+        var reference = RequestFields.RequiredText(request.VictimReference, "victim_reference", MaxVictimReferenceLength);
+        var ageBand = RequestFields.Enum<AgeBand>((int)request.AgeBand, "age_band");
+        var country = RequestFields.Country(request.Country, "country");
         var firstContact = FirstContactDateOf(request.FirstContactDate, now);
-        var contactedBy = Fields.Text(request.ContactedBy, "contacted_by", 512, required: false);
+        var contactedBy = RequestFields.Text(request.ContactedBy, "contacted_by", 512, required: false);
         return new LinkVictim(reference, ageBand, country, firstContact, contactedBy, Guid.CreateVersion7(), limits)
         {
             CommandId = commandId, Caller = caller, Request = request, Case = target,
@@ -35,7 +35,7 @@ public sealed record LinkVictim(
     // The identifier the victim was contacted by must be the case's: read (and locked) in the index.
     public override IReadOnlyList<string> KeysToLock(CaseFile? state) => ContactedBy is { } key ? [key] : [];
 
-    public override Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now)
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
     {
         var current = Existing(state);
         CaseRules.EnsureOwnerMayChange(current, Caller);
@@ -50,7 +50,7 @@ public sealed record LinkVictim(
 
     private static DateOnly? FirstContactDateOf(Google.Type.Date? date, DateTimeOffset now)
     {
-        if (Fields.Date(date, "first_contact_date") is not { } first) return null;
+        if (RequestFields.Date(date, "first_contact_date") is not { } first) return null;
         if (first.Year < 1990) throw Rejection.InvalidArgument("first_contact_date", $"{first:yyyy-MM-dd} is before 1990");
         // A day of slack for time zones: the unit's today may be our tomorrow.
         if (first > DateOnly.FromDateTime(now.UtcDateTime).AddDays(1))

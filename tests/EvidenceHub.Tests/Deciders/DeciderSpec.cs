@@ -16,7 +16,7 @@ using Tlp = EvidenceHub.Hub.Cases.Tlp;
 namespace EvidenceHub.Tests.Deciders;
 
 /// Given(events) / When(command) / Then(events) over the pure deciders, without a database: the case is folded from
-/// the given events with CaseFile's own fold, the identifier index is built in memory from the same events.
+/// the given events with CaseFile's own fold, the locked identifiers are built in memory from the same events.
 public sealed class DeciderSpec
 {
     public static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
@@ -52,7 +52,7 @@ public sealed class DeciderSpec
         var keys = given.Select(g => KeyOf(g.Event)).OfType<string>().ToList();
         try { keys.AddRange(command.KeysToLock(state)); }
         catch (Rejection) { }
-        var index = IdentifierIndex.InMemory(keys, states.Keys.Concat(command.CaseId is { } named ? [named] : []));
+        var index = LockedIdentifiers.InMemory(keys, states.Keys.Concat(command.CaseId is { } named ? [named] : []));
         var versions = new Dictionary<Guid, long>();
         for (var i = 0; i < given.Count; i++)
         {
@@ -126,7 +126,7 @@ public static class Sample
 
     public static SuspectIdentifierAdded Added(Guid caseId, string email)
     {
-        var canonical = IdentifierRequests.Canonicalize(new RawIdentifier(Hub.Identifiers.IdentifierKind.EmailAddress, email), "NL");
+        var canonical = IdentifierMapping.Canonicalize(new RawIdentifier(Hub.Identifiers.IdentifierKind.EmailAddress, email), "NL");
         return new SuspectIdentifierAdded(caseId, canonical.Kind, canonical.Value, canonical.Qualifier, canonical.Key, email, null, null);
     }
 

@@ -98,7 +98,7 @@ public sealed class StreamIsolationTests(HubFixture hub)
 
     private sealed record ThrowingCommand : Command
     {
-        public override Decision Decide(EvidenceHub.Hub.Cases.CaseFile? state, EvidenceHub.Hub.Correlation.IdentifierIndex index, DateTimeOffset now) =>
+        public override Decision Decide(EvidenceHub.Hub.Cases.CaseFile? state, EvidenceHub.Hub.Correlation.LockedIdentifiers index, DateTimeOffset now) =>
             throw new InvalidOperationException("a bug in one command");
     }
 }

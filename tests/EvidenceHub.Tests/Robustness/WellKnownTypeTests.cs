@@ -90,11 +90,11 @@ public sealed class WellKnownTypeTests(HubFixture hub)
     [Fact]
     public void Durations_are_checked_against_their_definition()
     {
-        Assert.Equal(TimeSpan.FromSeconds(90), EvidenceHub.Hub.Errors.Fields.Duration(new Duration { Seconds = 90 }, "d"));
-        Assert.Null(EvidenceHub.Hub.Errors.Fields.Duration(null, "d"));
+        Assert.Equal(TimeSpan.FromSeconds(90), EvidenceHub.Hub.Errors.RequestFields.Duration(new Duration { Seconds = 90 }, "d"));
+        Assert.Null(EvidenceHub.Hub.Errors.RequestFields.Duration(null, "d"));
         foreach (var bad in new[] { new Duration { Seconds = 315_576_000_001 }, new Duration { Seconds = 1, Nanos = -1 }, new Duration { Nanos = 1_000_000_000 } })
         {
-            var rejection = Assert.Throws<EvidenceHub.Hub.Errors.Rejection>(() => EvidenceHub.Hub.Errors.Fields.Duration(bad, "d"));
+            var rejection = Assert.Throws<EvidenceHub.Hub.Errors.Rejection>(() => EvidenceHub.Hub.Errors.RequestFields.Duration(bad, "d"));
             Assert.Equal((int)Google.Rpc.Code.InvalidArgument, rejection.Status.Code);
         }
     }

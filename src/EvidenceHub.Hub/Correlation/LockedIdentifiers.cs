@@ -6,18 +6,11 @@ using Marten.Services.BatchQuerying;
 
 namespace EvidenceHub.Hub.Correlation;
 
-public sealed class CorrelationOptions
-{
-    /// An identifier held by this many cases is common (a shared decoy number, a platform's support address): it stops
-    /// generating correlations, so that the index does not explode on it.
-    public int CommonThreshold { get; set; } = 100;
-}
-
 /// What the hub knows of some identifiers while a command decides on them: the cases that hold them (the deciding
 /// case included: whether it already holds an identifier is read here, not from its case file) and the correlations
 /// already recorded. Loaded under a PostgreSQL advisory lock per identifier, held until the transaction
 /// ends, so that two units adding the same identifier at once (on any hub instance) are serialised and see each other.
-public sealed class IdentifierIndex
+public sealed class LockedIdentifiers
 {
     private readonly Dictionary<string, Dictionary<Guid, IdentifierHolding>> holdings;
     private readonly Dictionary<string, List<CaseParty>> holders;
@@ -26,7 +19,7 @@ public sealed class IdentifierIndex
     private readonly Dictionary<Guid, CaseParty> parties;
     private readonly Dictionary<string, int> visibleToCaller;
 
-    private IdentifierIndex(Dictionary<string, Dictionary<Guid, IdentifierHolding>> holdings, Dictionary<string, List<CaseParty>> holders,
+    private LockedIdentifiers(Dictionary<string, Dictionary<Guid, IdentifierHolding>> holdings, Dictionary<string, List<CaseParty>> holders,
         Dictionary<string, IdentifierCorrelations> correlations, Dictionary<Guid, int> activeIdentifiers, Dictionary<Guid, CaseParty> parties,
         Dictionary<string, int> visibleToCaller)
     {
@@ -38,11 +31,11 @@ public sealed class IdentifierIndex
         this.visibleToCaller = visibleToCaller;
     }
 
-    public static IdentifierIndex Empty => new([], [], [], [], [], []);
+    public static LockedIdentifiers Empty => new([], [], [], [], [], []);
 
     /// The given identifiers and cases with nothing held yet, for deciding without a database (the decider tests):
     /// Record then reflects events into it, as a burst does.
-    public static IdentifierIndex InMemory(IEnumerable<string> keys, IEnumerable<Guid> cases)
+    public static LockedIdentifiers InMemory(IEnumerable<string> keys, IEnumerable<Guid> cases)
     {
         var loaded = keys.Distinct().ToArray();
         return new(loaded.ToDictionary(k => k, _ => new Dictionary<Guid, IdentifierHolding>()), loaded.ToDictionary(k => k, _ => new List<CaseParty>()),
@@ -52,7 +45,7 @@ public sealed class IdentifierIndex
     /// How many active identifiers the case holds (for the per-case limit); read for the cases the command names.
     public int ActiveIdentifiersOf(Guid caseId) => activeIdentifiers.TryGetValue(caseId, out var count)
         ? count
-        : throw new InvalidOperationException($"The identifier index was not loaded for case {caseId}.");
+        : throw new InvalidOperationException($"The identifiers were not locked and loaded for case {caseId}.");
 
     /// The case as others know it now (its current owner, after any handoff), for the cases holding the loaded
     /// identifiers and those correlated on them; null for a case the index did not read.
@@ -65,7 +58,7 @@ public sealed class IdentifierIndex
     {
         var visible = visibleToCaller.TryGetValue(key, out var count)
             ? count
-            : throw new InvalidOperationException($"The identifier index was loaded without a caller for {key}.");
+            : throw new InvalidOperationException($"The identifiers were loaded without a caller for {key}.");
         return Math.Max(0, visible - (HoldingOf(caseId, key) is null ? 0 : 1));
     }
 
@@ -98,7 +91,7 @@ public sealed class IdentifierIndex
     /// Takes the locks (in key order, so two transactions never wait on each other in a circle) and reads the index.
     /// The cases behind a common identifier are not read: nothing will be correlated with them. For the calling unit's
     /// write result, the same batch counts (with the disclosure predicate) the holders it may see.
-    public static async Task<IdentifierIndex> LockAndLoad(IDocumentSession session, IReadOnlyCollection<string> keys, CorrelationOptions options,
+    public static async Task<LockedIdentifiers> LockAndLoad(IDocumentSession session, IReadOnlyCollection<string> keys, CorrelationOptions options,
         IReadOnlyCollection<Guid> cases, CancellationToken cancellation, Recipient? caller = null, DateTimeOffset now = default)
     {
         if (keys.Count == 0) return Empty;
@@ -133,7 +126,7 @@ public sealed class IdentifierIndex
             ? []
             : (await session.LoadManyAsync<CaseSummary>(cancellation, caseIds)).ToDictionary(f => f.Id, f => f.Party);
         var visible = visibleCounts is null ? [] : (await visibleCounts).ToDictionary(v => v.Key, v => v.Count);
-        return new IdentifierIndex(
+        return new LockedIdentifiers(
             casesByKey,
             ordered.ToDictionary(k => k, k => correlating.TryGetValue(k, out var ids)
                 ? ids.Where(parties.ContainsKey).Select(id => parties[id]).ToList()
@@ -201,5 +194,5 @@ public sealed class IdentifierIndex
     }
 
     /// A command of a burst reached for an identifier whose lock the burst did not take: the burst runs one by one.
-    public sealed class KeyNotLoaded(string key) : Exception($"The identifier index was not loaded for {key}.");
+    public sealed class KeyNotLoaded(string key) : Exception($"The identifiers were not locked and loaded for {key}.");
 }

@@ -5,7 +5,7 @@ using Google.Protobuf.WellKnownTypes;
 namespace EvidenceHub.Hub.Victims;
 
 /// A victim link as answers show it.
-public static class VictimRequests
+public static class VictimMapping
 {
     public static VictimLink ToProto(CaseVictim victim) => new()
     {

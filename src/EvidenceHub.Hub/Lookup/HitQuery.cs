@@ -12,7 +12,7 @@ using Marten;
 namespace EvidenceHub.Hub.Lookup;
 
 /// Answers hit / no-hit for many identifiers at once, in one query.
-public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation, TimeProvider clock)
+public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation, TimeProvider clock)
 {
     /// An identifier asked about, resolved to its canonical key; Key is null for a blind token nobody holds.
     public sealed record Question(string Asked, string? Key);
@@ -22,7 +22,7 @@ public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation, Tim
         switch (query?.QueryCase)
         {
             case IdentifierQuery.QueryOneofCase.Raw:
-                var canonical = IdentifierRequests.Canonicalize(IdentifierRequests.RawOf(query.Raw, field + ".raw"), caller.Country, field + ".raw");
+                var canonical = IdentifierMapping.Canonicalize(IdentifierMapping.RawOf(query.Raw, field + ".raw"), caller.Country, field + ".raw");
                 return new Question(canonical.Key, canonical.Key);
             case IdentifierQuery.QueryOneofCase.BlindToken:
                 var token = query.BlindToken.Trim();
@@ -117,18 +117,10 @@ public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation, Tim
 
     public static Disclosure Disclose(CaseSummary file, IdentifierHolding holding, DisclosureLevel level)
     {
-        var disclosure = new Disclosure
-        {
-            OwnerUnit = file.OwnerUnit,
-            OwnerCountry = file.OwnerCountry,
-            CaseReference = file.Reference,
-            Tlp = (Contracts.V1.Tlp)(int)file.SharingPolicy.Tlp,
-            HandlingCode = (Contracts.V1.HandlingCode)(int)file.SharingPolicy.HandlingCode,
-            HandlingRestrictions = file.SharingPolicy.HandlingRestrictions ?? "",
-        };
+        var disclosure = DisclosureMapping.Contact(file.Party);
         if (level == DisclosureLevel.Summary)
         {
-            disclosure.Kind = IdentifierRequests.ToProto(holding.Kind);
+            disclosure.Kind = IdentifierMapping.ToProto(holding.Kind);
             disclosure.FirstSeen = Timestamp.FromDateTimeOffset(holding.AddedAt);
             disclosure.VictimCount = file.VictimCount;
             disclosure.VictimCountries.AddRange(file.VictimsByCountry.Keys.Order());

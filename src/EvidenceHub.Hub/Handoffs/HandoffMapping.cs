@@ -5,7 +5,7 @@ using Google.Protobuf.WellKnownTypes;
 namespace EvidenceHub.Hub.Handoffs;
 
 /// A handoff as answers show it.
-public static class HandoffRequests
+public static class HandoffMapping
 {
     /// The handoff as it stands at the given moment (a request past its deadline shows as expired).
     public static Handoff ToProto(CaseHandoff handoff, DateTimeOffset now) => new()

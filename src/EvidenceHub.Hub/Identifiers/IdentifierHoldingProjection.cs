@@ -1,0 +1,35 @@
+using EvidenceHub.Hub.Store;
+using JasperFx.Events;
+using Marten;
+using Marten.Events.Projections;
+
+namespace EvidenceHub.Hub.Identifiers;
+
+/// Keeps the identifier holdings inline with the append: they are in the same transaction as the events, all the
+/// transaction's new holdings in one statement (bulk Sync adds hundreds at a time).
+public sealed class IdentifierHoldingProjection : IProjection
+{
+    public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
+    {
+        var added = new List<(string, IdentifierHolding)>();
+        foreach (var e in events)
+        {
+            switch (e.Data)
+            {
+                // Only the owning unit adds identifiers, and every event names the unit that appended it.
+                case SuspectIdentifierAdded identifier:
+                    var holding = IdentifierHolding.From(identifier, e.Timestamp, e.GetHeader(EventHeaders.Unit)?.ToString() ?? "", e.Version);
+                    added.Add((holding.Id, holding));
+                    break;
+                case SuspectIdentifierRetracted retracted:
+                    // Earlier additions first: one transaction may add, retract and add again.
+                    BulkDocuments.Insert(operations, added, replace: true);
+                    added = [];
+                    BulkDocuments.Delete<IdentifierHolding>(operations, IdentifierHolding.IdFor(retracted.CaseId, retracted.Key));
+                    break;
+            }
+        }
+        BulkDocuments.Insert(operations, added, replace: true);
+        return Task.CompletedTask;
+    }
+}

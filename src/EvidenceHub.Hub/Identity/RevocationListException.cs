@@ -1,0 +1,3 @@
+namespace EvidenceHub.Hub.Identity;
+
+public sealed class RevocationListException(string problem) : Exception(problem);
