@@ -6,7 +6,6 @@ using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Feed;
 using EvidenceHub.Hub.Hosting;
 using EvidenceHub.Hub.Identity;
-using EvidenceHub.Hub.Lifecycle;
 using EvidenceHub.Hub.Limits;
 using EvidenceHub.Hub.Lookup;
 using EvidenceHub.Hub.Store;
@@ -47,7 +46,6 @@ builder.Services.AddScoped<SyncPipeline>();
 builder.Services.AddOptions<EvidenceHub.Hub.Handoffs.HandoffOptions>().Bind(builder.Configuration.GetSection("Handoffs"))
     .Validate(o => o.PendingFor > TimeSpan.Zero, "Handoffs:PendingFor must be a positive time span (e.g. 2.00:00:00 for 48 hours)").ValidateOnStart();
 builder.AddAudit();
-builder.AddTimedWork();
 
 var app = builder.Build();
 app.UseRefusedCallRecording();
