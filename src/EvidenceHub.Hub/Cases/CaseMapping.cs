@@ -17,6 +17,8 @@ public static class CaseVisibility
     public static CaseView Of(CaseFile file, Caller caller, DateTimeOffset now)
     {
         if (caller.Is(Roles.Auditor) || file.OwnerUnit == caller.UnitId) return CaseView.Full;
+        // A restricted case is shown to no one else, not even the target of its pending handoff.
+        if (file.Restricted) return CaseView.None;
         if (file.PendingHandoffAt(now)?.TargetUnit == caller.UnitId) return CaseView.WithoutVictims;
         return CaseView.None;
     }
@@ -47,6 +49,7 @@ public static class CaseMapping
             UpdatedAt = Timestamp.FromDateTimeOffset(revision.UpdatedAt),
             CloseReason = file.CloseReason ?? "",
             VictimCount = file.Victims.Count,
+            Restricted = file.Restricted,
         };
         answer.Identifiers.AddRange(identifiers.OrderBy(i => i.AddedAtVersion).Select(IdentifierRequests.ToProto));
         answer.Handoffs.AddRange(file.Handoffs.Select(h => HandoffRequests.ToProto(h, now)));

@@ -25,6 +25,9 @@ public sealed class IdentifierHolding
     public string AddedByUnit { get; set; } = "";
     /// The case version at which it was added: a case lists its identifiers in the order they were added.
     public long AddedAtVersion { get; set; }
+    /// Restricted by the owner (RestrictData): no longer a hit or a correlation for anyone but the owner and auditors;
+    /// lookups, networks and correlation filter on it inside their queries.
+    public bool Restricted { get; set; }
 
     public static string IdFor(Guid caseId, string key) => $"{caseId:N}|{key}";
 
@@ -44,7 +47,7 @@ public sealed class IdentifierHolding
     };
 
     public CaseIdentifier ToCaseIdentifier() =>
-        new(Kind, CanonicalValue, Qualifier, Key, RawValue, ObservedAt, AddedAt, AddedByUnit) { AddedAtVersion = AddedAtVersion };
+        new(Kind, CanonicalValue, Qualifier, Key, RawValue, ObservedAt, AddedAt, AddedByUnit) { AddedAtVersion = AddedAtVersion, Restricted = Restricted };
 }
 
 /// Keeps the identifier index inline with the append: the holdings are in the same transaction as the events, all the
@@ -68,6 +71,16 @@ public sealed class IdentifierIndexProjection : IProjection
                     BulkDocuments.Insert(operations, added, replace: true);
                     added = [];
                     BulkDocuments.Delete<IdentifierHolding>(operations, IdentifierHolding.IdFor(retracted.CaseId, retracted.Key));
+                    break;
+                case Restriction.DataRestricted { What.IdentifierKey: { } key } restricted:
+                    BulkDocuments.Insert(operations, added, replace: true);
+                    added = [];
+                    BulkDocuments.SetFlag<IdentifierHolding>(operations, IdentifierHolding.IdFor(restricted.CaseId, key), nameof(IdentifierHolding.Restricted), true);
+                    break;
+                case Restriction.RestrictionLifted { What.IdentifierKey: { } key } lifted:
+                    BulkDocuments.Insert(operations, added, replace: true);
+                    added = [];
+                    BulkDocuments.SetFlag<IdentifierHolding>(operations, IdentifierHolding.IdFor(lifted.CaseId, key), nameof(IdentifierHolding.Restricted), false);
                     break;
             }
         }

@@ -67,5 +67,6 @@ public static class IdentifierRequests
         AddedByUnit = identifier.AddedByUnit,
         RetractedAt = identifier.RetractedAt is { } retracted ? Timestamp.FromDateTimeOffset(retracted) : null,
         RetractionReason = identifier.RetractionReason ?? "",
+        Restricted = identifier.Restricted,
     };
 }
