@@ -20,6 +20,7 @@ public static class CaseCommands
         cases.Add(RetractIdentifier(app));
         cases.Add(Close(app));
         cases.Add(NotToCorrelate(app));
+        cases.Add(Restrict(app));
         return cases;
     }
 
@@ -265,6 +266,48 @@ public static class CaseCommands
             var result = await hub.Cases.MarkNotToCorrelateAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
             if (run.Output.Json) run.Output.Message(result);
             else run.Output.Line($"{hub.Unit} no longer correlates on {result.IdentifierKey}{(result.Replayed ? " (already marked: replayed)" : "")}.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// restrict CASE [--identifier KEY | --victim-link ID] --reason … [--legal-basis …] [--lift]
+    private static Command Restrict(CliApp app)
+    {
+        var caseArgument = Common.CaseArgument();
+        var identifier = new Option<string>("--identifier") { Description = "Restrict one identifier of the case, by its key (e.g. email:a@b.nl)" };
+        var victimLink = new Option<string>("--victim-link") { Description = "Restrict one victim link of the case, by its id" };
+        var reason = new Option<string>("--reason") { Description = "Why", Required = true };
+        var legalBasis = new Option<string>("--legal-basis") { Description = "The legal basis of a restriction (required unless --lift), e.g. \"LED Art. 16(3)(a)\"" };
+        var lift = new Option<bool>("--lift") { Description = "Lift the restriction instead: the data matches again, and correlations missed meanwhile are found" };
+        var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
+        var command = new Command("restrict", "Restrict a case, one identifier or one victim link (LED Art. 16(3)): kept as evidence, no longer matched or disclosed")
+            { caseArgument, identifier, victimLink, reason, legalBasis, lift, expected, commandId };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            var (key, link) = (run.Get(identifier), run.Get(victimLink));
+            if (key is not null && link is not null) throw new UsageException("Give at most one of --identifier and --victim-link.");
+            using var hub = run.Connect();
+            var (caseId, caseReference) = Common.Case(run.Get(caseArgument));
+            run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            var what = key is not null ? $"identifier {key}" : link is not null ? $"victim link {link}" : "the whole case";
+            CommandResult result;
+            if (run.Get(lift))
+            {
+                var request = new LiftRestrictionRequest { CommandId = run.CommandId, CaseId = caseId, CaseReference = caseReference, Reason = run.Get(reason)! };
+                if (key is not null) request.IdentifierKey = key; else if (link is not null) request.VictimLinkId = link; else request.WholeCase = true;
+                if (run.Get(expected) is { } version) request.ExpectedVersion = version;
+                result = await hub.Cases.LiftRestrictionAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+                Report(run, result, $"Lifted the restriction of {what} in case {result.CaseId} (version {result.Version}); {result.Correlations} correlations found again.");
+            }
+            else
+            {
+                var request = new RestrictDataRequest { CommandId = run.CommandId, CaseId = caseId, CaseReference = caseReference, Reason = run.Get(reason)!, LegalBasis = run.Get(legalBasis) ?? "" };
+                if (key is not null) request.IdentifierKey = key; else if (link is not null) request.VictimLinkId = link; else request.WholeCase = true;
+                if (run.Get(expected) is { } version) request.ExpectedVersion = version;
+                result = await hub.Cases.RestrictDataAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+                Report(run, result, $"Restricted {what} in case {result.CaseId} (version {result.Version}).");
+            }
             return ExitCodes.Ok;
         });
         return command;

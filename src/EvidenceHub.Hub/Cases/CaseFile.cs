@@ -1,5 +1,6 @@
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Restriction;
 using EvidenceHub.Hub.Victims;
 using System.Collections.Immutable;
 using JasperFx.Core;
@@ -21,6 +22,9 @@ public sealed record CaseIdentifier(
     /// The case version at which it was added: a case lists its identifiers in the order they were added.
     public long AddedAtVersion { get; init; }
 
+    /// Restricted by the owner (RestrictData): shown to the owner and auditors only, and matched by no one.
+    public bool Restricted { get; init; }
+
     public bool IsActive => RetractedAt is null;
 
     public static CaseIdentifier From(SuspectIdentifierAdded added, DateTimeOffset at, string unit, long version) =>
@@ -32,7 +36,7 @@ public readonly record struct CaseRevision(long Version, DateTimeOffset UpdatedA
 
 public sealed record CaseVictim(
     Guid VictimLinkId, string VictimReference, AgeBand AgeBand, string Country, DateOnly? FirstContactDate,
-    string? ContactedBy, DateTimeOffset LinkedAt);
+    string? ContactedBy, DateTimeOffset LinkedAt, bool Restricted = false);
 
 public sealed record CaseHandoff(
     Guid HandoffId, string FromUnit, string TargetUnit, string Reason, HandoffStatus Status,
@@ -46,7 +50,7 @@ public sealed record CaseHandoff(
 /// A case as its events built it: the inline snapshot that GetCase reads and FetchForWriting decides on, the state the
 /// Sync burst decides each command on, and what GetCaseAsOf shows. All three fold the events with the one Evolve below,
 /// which returns a new file and never changes the one it is given; deciders read a file and return new events.
-/// Its active identifiers are not here but in the identifier index (IdentifierHolding, written in the same
+/// Its active identifiers are not here but in the identifier holdings (IdentifierHolding, written in the same
 /// transaction), and adding one does not touch the file at all: the snapshot is told only of the events that change
 /// the file (EventsThatChangeTheFile), and Marten skips a snapshot whose events it does not take, so bulk ingest writes
 /// one small holding per identifier instead of rewriting a case file per case per transaction (which, carrying every
@@ -70,13 +74,15 @@ public sealed record CaseFile
     /// The last change to the file itself; a case's last change overall may be a later identifier (CaseRevision).
     public DateTimeOffset UpdatedAt { get; init; }
     public string? CloseReason { get; init; }
+    /// The whole case is restricted (RestrictData): only the owner and auditors see it.
+    public bool Restricted { get; init; }
 
     /// The handoff still pending at the given moment, if any; none once the case is closed.
     public CaseHandoff? PendingHandoffAt(DateTimeOffset now) => Status == CaseStatus.Closed
         ? null
         : Handoffs.FirstOrDefault(h => h.StatusAt(now) == HandoffStatus.Requested);
 
-    /// The case events that change the file: all but an added identifier, which only the identifier index holds.
+    /// The case events that change the file: all but an added identifier, which only the identifier holdings keep.
     public static readonly IReadOnlyList<Type> EventsThatChangeTheFile = typeof(ICaseEvent).Assembly.GetTypes()
         .Where(type => type.IsAssignableTo(typeof(ICaseEvent)) && type is { IsInterface: false, IsAbstract: false })
         .Where(type => type != typeof(SuspectIdentifierAdded))
@@ -140,6 +146,8 @@ public sealed record CaseFile
             UpdatedAt = at,
         },
         ({ } file, CaseClosed closed) => file with { Status = CaseStatus.Closed, CloseReason = closed.Reason, UpdatedAt = at },
+        ({ } file, DataRestricted restricted) => Restricting(file, restricted.What, true) with { UpdatedAt = at },
+        ({ } file, RestrictionLifted lifted) => Restricting(file, lifted.What, false) with { UpdatedAt = at },
         _ => throw new ArgumentException($"CaseFile does not know event {@event.GetType().Name}", nameof(@event)),
     };
 
@@ -162,11 +170,29 @@ public sealed record CaseFile
                     var index = identifiers.FindIndex(i => i.Key == retracted.Key && i.IsActive);
                     if (index >= 0) identifiers[index] = identifiers[index] with { RetractedAt = e.Timestamp, RetractionReason = retracted.Reason };
                     break;
+                case DataRestricted { What.IdentifierKey: { } key }:
+                    identifiers = identifiers.Select(i => i.Key == key && i.IsActive ? i with { Restricted = true } : i).ToList();
+                    break;
+                case RestrictionLifted { What.IdentifierKey: { } key }:
+                    identifiers = identifiers.Select(i => i.Key == key && i.IsActive ? i with { Restricted = false } : i).ToList();
+                    break;
             }
             file = Evolve(file, e.Data, e.Timestamp);
         }
         return (file, identifiers, revision);
     }
+
+    /// A restriction, or its end, on the file: the case's own flag, or a victim link's. An identifier's flag is its
+    /// holding's (the file does not keep active identifiers).
+    private static CaseFile Restricting(CaseFile file, RestrictedData what, bool restricted) => what.Scope switch
+    {
+        RestrictionScope.Case => file with { Restricted = restricted },
+        RestrictionScope.VictimLink => file with
+        {
+            Victims = file.Victims.Select(v => v.VictimLinkId == what.VictimLinkId ? v with { Restricted = restricted } : v).ToImmutableList(),
+        },
+        _ => file,
+    };
 
     private static ImmutableList<CaseHandoff> Answered(ImmutableList<CaseHandoff> handoffs, Guid handoffId, Func<CaseHandoff, CaseHandoff> answer)
     {

@@ -31,6 +31,7 @@ public static class CaseMapping
             UpdatedAt = Timestamp.FromDateTimeOffset(revision.UpdatedAt),
             CloseReason = file.CloseReason ?? "",
             VictimCount = file.Victims.Count,
+            Restricted = file.Restricted,
         };
         answer.Identifiers.AddRange(identifiers.OrderBy(i => i.AddedAtVersion).Select(IdentifierMapping.ToProto));
         answer.Handoffs.AddRange(file.Handoffs.Select(h => HandoffMapping.ToProto(h, now)));

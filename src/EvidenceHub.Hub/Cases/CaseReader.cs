@@ -48,8 +48,10 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         }
 
         // Its identifiers (kept in the identifier holdings): this page, and the latest for the time of the last change.
+        // Restricted identifiers and victim links are for the owner and auditors only (a handoff's target sees less).
+        var all = sees == CaseView.Full;
         var holdings = query.CreateBatchQuery();
-        var loadingHoldings = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId && h.AddedAtVersion > page.AfterIdentifierVersion)
+        var loadingHoldings = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId && h.AddedAtVersion > page.AfterIdentifierVersion && (all || !h.Restricted))
             .OrderBy(h => h.AddedAtVersion).Take(page.Size + 1).ToList();
         var loadingLatest = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId).OrderByDescending(h => h.AddedAtVersion).FirstOrDefault();
         await holdings.Execute(cancellation);
@@ -58,7 +60,8 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         var updatedAt = (await loadingLatest)?.AddedAt is { } latest && latest > file!.UpdatedAt ? latest : file!.UpdatedAt;
         var revision = new CaseRevision((await loadingStream)!.Version, updatedAt);
         var answer = CaseMapping.ToProto(file, [], revision, withVictims: false, now);
-        page.Fill(answer, file, (await loadingHoldings).Select(h => h.ToCaseIdentifier()), withVictims: sees == CaseView.Full);
+        if (!all) answer.VictimCount = file.Victims.Count(v => !v.Restricted);
+        page.Fill(answer, file, (await loadingHoldings).Select(h => h.ToCaseIdentifier()), withVictims: all);
         var disclosed = Disclosed(answer, sees) + (pageToken.Length > 0 ? " (a later page)" : "") +
                         (answer.NextPageToken.Length > 0 ? " (more pages follow)" : "");
         await accessLog.Record(Answered(reading, answer, disclosed), cancellation);

@@ -12,6 +12,15 @@ public static class CaseRules
             throw Rejection.PermissionDenied("NOT_CASE_OWNER",
                 $"Only the owning unit may change case {current.Id}.", current.Id.ToString());
         EnsureOpen(current);
+        EnsureNotRestricted(current);
+    }
+
+    /// A restricted case is kept as evidence, as it stands: it takes no changes until the restriction is lifted.
+    public static void EnsureNotRestricted(CaseFile current)
+    {
+        if (current.Restricted)
+            throw Rejection.FailedPrecondition("CASE_RESTRICTED", $"Case {current.Id} is restricted and takes no changes until the restriction is lifted.",
+                ("case_id", current.Id.ToString()));
     }
 
     public static void EnsureOpen(CaseFile current)

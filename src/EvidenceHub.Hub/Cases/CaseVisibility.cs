@@ -9,6 +9,8 @@ public static class CaseVisibility
     public static CaseView Of(CaseFile file, Caller caller, DateTimeOffset now)
     {
         if (caller.Is(Roles.Auditor) || file.OwnerUnit == caller.UnitId) return CaseView.Full;
+        // A restricted case is shown to no one else, not even the target of its pending handoff.
+        if (file.Restricted) return CaseView.None;
         if (file.PendingHandoffAt(now)?.TargetUnit == caller.UnitId) return CaseView.WithoutVictims;
         return CaseView.None;
     }

@@ -33,6 +33,9 @@ public abstract record Command
     /// The identifiers whose index entries the command decides on, given the case; they are locked and read first.
     public virtual IReadOnlyList<string> KeysToLock(CaseFile? state) => [];
 
+    /// A command on the whole case (RestrictData on a case): every identifier its case holds is locked and read too.
+    public virtual bool LocksEveryIdentifierOfItsCase => false;
+
     /// Gets null when the case does not exist yet (only OpenCase accepts that) or the command has no case.
     public abstract Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now);
 

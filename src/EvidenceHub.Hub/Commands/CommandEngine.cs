@@ -95,6 +95,10 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
             try { keys.AddRange(command.KeysToLock(Visible(StreamOf(command)?.State, caller, seenAt))); }
             catch (Rejection) { }
         }
+        // Read only for a case the caller may see: a hidden one costs what a missing one does.
+        var wholeCases = commands.Where(c => c.LocksEveryIdentifierOfItsCase && Visible(StreamOf(c)?.State, caller, seenAt) is not null)
+            .Select(c => c.CaseId!.Value).Distinct().ToArray();
+        if (wholeCases.Length > 0) keys.AddRange(await LockedIdentifiers.KeysHeldBy(session, wholeCases, cancellation));
         var index = await LockAndLoadIndex(session, keys, caseIds, caller, seenAt, cancellation);
 
         var outcomes = new CommandOutcome[commands.Count];

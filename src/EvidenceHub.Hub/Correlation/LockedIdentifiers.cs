@@ -72,6 +72,15 @@ public sealed class LockedIdentifiers
     /// The case's holding of the identifier, if it holds it (retracted identifiers are held no more).
     public IdentifierHolding? HoldingOf(Guid caseId, string key) => HoldingsOf(key).GetValueOrDefault(caseId);
 
+    /// The loaded holdings of one case, in the order they were added: every identifier it holds when the command
+    /// locked them all (LocksEveryIdentifierOfItsCase).
+    public IReadOnlyList<IdentifierHolding> HoldingsOfCase(Guid caseId) =>
+        holdings.Values.Select(cases => cases.GetValueOrDefault(caseId)).OfType<IdentifierHolding>().OrderBy(h => h.AddedAtVersion).ToList();
+
+    /// The keys of every identifier the given cases hold.
+    public static async Task<IReadOnlyList<string>> KeysHeldBy(IDocumentSession session, IReadOnlyCollection<Guid> caseIds, CancellationToken cancellation) =>
+        await session.Query<IdentifierHolding>().Where(h => caseIds.Contains(h.CaseId)).Select(h => h.Key).ToListAsync(cancellation);
+
     private Dictionary<Guid, IdentifierHolding> HoldingsOf(string key) =>
         holdings.TryGetValue(key, out var cases) ? cases : throw new KeyNotLoaded(key);
 
@@ -128,8 +137,9 @@ public sealed class LockedIdentifiers
         var visible = visibleCounts is null ? [] : (await visibleCounts).ToDictionary(v => v.Key, v => v.Count);
         return new LockedIdentifiers(
             casesByKey,
+            // A restricted case or identifier is held, but correlates with nothing.
             ordered.ToDictionary(k => k, k => correlating.TryGetValue(k, out var ids)
-                ? ids.Where(parties.ContainsKey).Select(id => parties[id]).ToList()
+                ? ids.Where(id => parties.TryGetValue(id, out var party) && !party.Restricted && !casesByKey[k][id].Restricted).Select(id => parties[id]).ToList()
                 : []),
             streamsByKey,
             counts,
@@ -149,7 +159,7 @@ public sealed class LockedIdentifiers
             SELECT jsonb_build_object('Key', k, 'Count', (SELECT count(*) FROM (
                 SELECT 1 FROM {Table<IdentifierHolding>()} h,
                      LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid)) AS c
-                WHERE h.data ->> 'Key' = k AND {DisclosureSql.Discloses("c.data", "r")}
+                WHERE h.data ->> 'Key' = k AND {DisclosureSql.Discloses("c.data", "r", "h.data")}
                 LIMIT {options.CommonThreshold + 1}) AS seen))
             FROM {DisclosureSql.RecipientRelation} AS r, unnest(?::text[]) AS k
             """;
@@ -178,6 +188,12 @@ public sealed class LockedIdentifiers
                 // Its own case, counted (past the cap this may count one too few: a write result then says less, never more).
                 if (visibleToCaller.TryGetValue(retracted.Key, out var seen)) visibleToCaller[retracted.Key] = Math.Max(0, seen - 1);
                 break;
+            case Restriction.DataRestricted restricted:
+                Restrict(restricted.CaseId, restricted.What, caseAfter, true);
+                break;
+            case Restriction.RestrictionLifted lifted:
+                Restrict(lifted.CaseId, lifted.What, caseAfter, false);
+                break;
             case IIdentifierEvent identifierEvent:
                 var stream = correlations.TryGetValue(identifierEvent.Key, out var existing)
                     ? existing
@@ -190,6 +206,21 @@ public sealed class LockedIdentifiers
                     case IdentifierFlaggedCommon flagged: stream.Apply(flagged); break;
                 }
                 break;
+        }
+    }
+
+    /// A restriction or its end, for the next command of the burst: the holding's flag, the case as others know it, and
+    /// whether the case's holdings correlate.
+    private void Restrict(Guid caseId, Restriction.RestrictedData what, CaseFile? caseAfter, bool restricted)
+    {
+        if (caseAfter is not null && parties.ContainsKey(caseId)) parties[caseId] = CaseParty.Of(caseAfter);
+        foreach (var (key, cases) in holdings)
+        {
+            if (!cases.TryGetValue(caseId, out var holding) || (what.IdentifierKey is { } only && only != key)) continue;
+            if (what.Scope == Restriction.RestrictionScope.Identifier) holding.Restricted = restricted;
+            if (what.Scope == Restriction.RestrictionScope.VictimLink || !holders.TryGetValue(key, out var list)) continue;
+            list.RemoveAll(p => p.CaseId == caseId);
+            if (caseAfter is { Restricted: false } && !holding.Restricted) list.Add(CaseParty.Of(caseAfter));
         }
     }
 

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace EvidenceHub.Hub.Erasure;
 
-/// The keyed pseudonym of a canonical identifier key: what the identifier index, the identifiers' own streams,
+/// The keyed pseudonym of a canonical identifier key: what the identifier holdings, the identifiers' own streams,
 /// correlation events and access records carry instead of the value. Deterministic under the hub's secret, so the same
 /// identifier in two cases still correlates and a lookup still finds it, while a dump of the database (without the
 /// secret, which lives in configuration) tells nobody which value it stands for (EPRIS / Ma3tch style).

@@ -53,7 +53,7 @@ public static class SubjectKeyStore
             ? new SubjectKeyRing()
             : new SubjectKeyRing((await session.QueryAsync<Row>($"{Select} WHERE subject = ANY(?)", cancellation, subjects.Distinct().ToArray())).Select(r => r.ToKey()));
 
-    /// The same, as part of a batch the caller executes (e.g. beside the identifier index in LockAndLoad).
+    /// The same, as part of a batch the caller executes (e.g. beside the identifier holdings in LockAndLoad).
     public static Func<Task<SubjectKeyRing>> Load(IBatchedQuery batch, IReadOnlyCollection<Guid> subjects)
     {
         var rows = batch.Query<Row>($"{Select} WHERE subject = ANY(?)", subjects.Distinct().ToArray());

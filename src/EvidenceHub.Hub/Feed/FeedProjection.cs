@@ -4,6 +4,7 @@ using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Handoffs;
 using HandoffStatus = EvidenceHub.Contracts.V1.HandoffStatus;
 using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Restriction;
 using EvidenceHub.Hub.Sharing;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -92,6 +93,30 @@ public sealed partial class FeedProjection : EventProjection
 
     public async Task Project(IEvent<HandoffCancelled> e, IDocumentOperations operations) =>
         await Store(operations, e, [(e.Data.TargetUnit, await Handoff(operations, e.Data.CaseId, e.Data.HandoffId, HandoffStatus.Cancelled, e.Data.FromUnit, e.Data.TargetUnit, e.Data.Reason))]);
+
+    public async Task Project(IEvent<DataRestricted> e, IDocumentOperations operations) =>
+        await Store(operations, e, RestrictionNotices(e.Data.Case, e.Data.What, e.Data.Told, lifted: false));
+
+    public async Task Project(IEvent<RestrictionLifted> e, IDocumentOperations operations) =>
+        await Store(operations, e, RestrictionNotices(e.Data.Case, e.Data.What, e.Data.Told, lifted: true));
+
+    /// One notice per unit told of the data, saying no more than it was told: only to a unit the case's policy let
+    /// learn something (to anyone else even the restriction is news), with the identifiers and its own cases it knew of.
+    private static List<(string Unit, FeedItem Item)> RestrictionNotices(CaseParty @case, RestrictedData what, IReadOnlyList<RestrictionRecipient> told, bool lifted) =>
+        told.GroupBy(r => r.Unit)
+            .Where(unit => unit.Any(r => r.Key is null) || CaseDisclosure.Of(@case, new Recipient(unit.Key)) != DisclosureLevel.None)
+            .Select(unit => (unit.Key, new FeedItem
+            {
+                Restriction = new RestrictionNotice
+                {
+                    OwnerUnit = @case.Unit,
+                    CaseReference = @case.Reference,
+                    WholeCase = what.Scope == RestrictionScope.Case,
+                    IdentifierKeys = { unit.Select(r => r.Key).OfType<string>().Distinct().Order(StringComparer.Ordinal) },
+                    YourCaseIds = { unit.Select(r => r.TheirCase?.ToString()).OfType<string>().Distinct().Order(StringComparer.Ordinal) },
+                    Lifted = lifted,
+                },
+            })).ToList();
 
     /// What the recipient's case learns of the other: what the other's policy discloses to the recipient's unit, and
     /// nothing at all (no notice) when that is nothing. The other case's owner is the one recorded when the

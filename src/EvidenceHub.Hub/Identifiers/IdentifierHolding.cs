@@ -21,6 +21,9 @@ public sealed class IdentifierHolding
     public string AddedByUnit { get; set; } = "";
     /// The case version at which it was added: a case lists its identifiers in the order they were added.
     public long AddedAtVersion { get; set; }
+    /// Restricted by the owner (RestrictData): no longer a hit or a correlation for anyone but the owner and auditors;
+    /// lookups, networks and correlation filter on it inside their queries.
+    public bool Restricted { get; set; }
 
     public static string IdFor(Guid caseId, string key) => $"{caseId:N}|{key}";
 
@@ -40,5 +43,5 @@ public sealed class IdentifierHolding
     };
 
     public CaseIdentifier ToCaseIdentifier() =>
-        new(Kind, CanonicalValue, Qualifier, Key, RawValue, ObservedAt, AddedAt, AddedByUnit) { AddedAtVersion = AddedAtVersion };
+        new(Kind, CanonicalValue, Qualifier, Key, RawValue, ObservedAt, AddedAt, AddedByUnit) { AddedAtVersion = AddedAtVersion, Restricted = Restricted };
 }

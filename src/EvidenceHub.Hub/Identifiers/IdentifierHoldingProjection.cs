@@ -27,6 +27,16 @@ public sealed class IdentifierHoldingProjection : IProjection
                     added = [];
                     BulkDocuments.Delete<IdentifierHolding>(operations, IdentifierHolding.IdFor(retracted.CaseId, retracted.Key));
                     break;
+                case Restriction.DataRestricted { What.IdentifierKey: { } key } restricted:
+                    BulkDocuments.Insert(operations, added, replace: true);
+                    added = [];
+                    BulkDocuments.SetFlag<IdentifierHolding>(operations, IdentifierHolding.IdFor(restricted.CaseId, key), nameof(IdentifierHolding.Restricted), true);
+                    break;
+                case Restriction.RestrictionLifted { What.IdentifierKey: { } key } lifted:
+                    BulkDocuments.Insert(operations, added, replace: true);
+                    added = [];
+                    BulkDocuments.SetFlag<IdentifierHolding>(operations, IdentifierHolding.IdFor(lifted.CaseId, key), nameof(IdentifierHolding.Restricted), false);
+                    break;
             }
         }
         BulkDocuments.Insert(operations, added, replace: true);

@@ -42,5 +42,6 @@ public static class IdentifierMapping
         AddedByUnit = identifier.AddedByUnit,
         RetractedAt = identifier.RetractedAt is { } retracted ? Timestamp.FromDateTimeOffset(retracted) : null,
         RetractionReason = identifier.RetractionReason ?? "",
+        Restricted = identifier.Restricted,
     };
 }

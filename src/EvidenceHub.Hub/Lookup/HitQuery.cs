@@ -66,7 +66,7 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
                 'Holders', (SELECT count(*) FROM (
                     SELECT 1 FROM {Table<IdentifierHolding>()} x,
                          LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(x.data ->> 'CaseId' AS uuid)) AS xc
-                    WHERE x.data ->> 'Key' = w.probe AND {DisclosureSql.Discloses("xc.data", "r")}
+                    WHERE x.data ->> 'Key' = w.probe AND {DisclosureSql.Discloses("xc.data", "r", "x.data")}
                     LIMIT {correlation.CommonThreshold}) AS seen))
             FROM {DisclosureSql.RecipientRelation} AS r
             CROSS JOIN (SELECT NULL::text, k, k FROM unnest(?::text[]) AS k
@@ -77,7 +77,7 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
                 SELECT h.data AS holding, c.data AS summary
                 FROM {Table<IdentifierHolding>()} h,
                      LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid)) AS c
-                WHERE h.data ->> 'Key' = w.probe AND {DisclosureSql.Discloses("c.data", "r")}) AS v ON true
+                WHERE h.data ->> 'Key' = w.probe AND {DisclosureSql.Discloses("c.data", "r", "h.data")}) AS v ON true
             """;
     }
 
@@ -104,7 +104,7 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
             // In a fixed order (the rows come as stored, and storage order depends on every case, seen or not).
             foreach (var (_, _, _, holding, file) in byKey[question.Key].OrderBy(f => f.Case!.OwnerUnit, StringComparer.Ordinal).ThenBy(f => f.Case!.Reference, StringComparer.Ordinal))
             {
-                var level = CaseDisclosure.Of(file!, recipient, now);
+                var level = CaseDisclosure.Of(file!, recipient, now, holding);
                 if (level != DisclosureLevel.None) answer.Disclosures.Add(Disclose(file!, holding!, level));
             }
             answer.Hit = answer.Disclosures.Count > 0;

@@ -54,12 +54,12 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
                 'Holders', (SELECT count(*) FROM (
                     SELECT 1 FROM {Table<IdentifierHolding>()} x,
                          LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(x.data ->> 'CaseId' AS uuid)) AS xc
-                    WHERE x.data ->> 'Key' = h.data ->> 'Key' AND {DisclosureSql.Discloses("xc.data", "r")}
+                    WHERE x.data ->> 'Key' = h.data ->> 'Key' AND {DisclosureSql.Discloses("xc.data", "r", "x.data")}
                     LIMIT {correlation.CommonThreshold}) AS seen))
             FROM {DisclosureSql.RecipientRelation} AS r, {Table<IdentifierHolding>()} h,
                  LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid)) AS c
             WHERE {(keys is not null ? "h.data ->> 'Key' = ANY(?::text[])" : "CAST(h.data ->> 'CaseId' AS uuid) = ANY(?::uuid[])")}
-              AND {DisclosureSql.Discloses("c.data", "r")}
+              AND {DisclosureSql.Discloses("c.data", "r", "h.data")}
             """, cancellation, [.. DisclosureSql.Parameters(caller, now), keys is not null ? keys : caseIds!]);
 
         public async Task<SuspectNetwork> From(IEnumerable<string> startKeys, IEnumerable<CaseSummary> startCases)

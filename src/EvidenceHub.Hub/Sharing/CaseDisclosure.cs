@@ -31,12 +31,15 @@ public sealed record PendingHandoff(Guid HandoffId, string TargetUnit, DateTimeO
 public static class CaseDisclosure
 {
     /// The owner always sees its case, and so does the target of a handoff still pending at the given moment (it
-    /// must decide whether to take the case over); auditors see every case on audit surfaces. To everyone else:
-    /// RED nothing; AMBER and AMBER+STRICT whom to contact, and only to the units the case lists; GREEN and CLEAR
-    /// the summary.
-    public static DisclosureLevel Of(CaseParty @case, Recipient recipient, PendingHandoff? handoff = null, DateTimeOffset now = default) => @case switch
+    /// must decide whether to take the case over); auditors see every case on audit surfaces. A restricted case, or a
+    /// restricted identifier of it (identifierRestricted, when the disclosure is of one holding), discloses nothing to
+    /// anyone else, the handoff's target included. To everyone else: RED nothing; AMBER and AMBER+STRICT whom to
+    /// contact, and only to the units the case lists; GREEN and CLEAR the summary.
+    public static DisclosureLevel Of(CaseParty @case, Recipient recipient, PendingHandoff? handoff = null, DateTimeOffset now = default,
+        bool identifierRestricted = false) => @case switch
     {
         _ when recipient.Auditor || @case.Unit == recipient.Unit => DisclosureLevel.Summary,
+        _ when @case.Restricted || identifierRestricted => DisclosureLevel.None,
         _ when handoff is not null && handoff.TargetUnit == recipient.Unit && handoff.IsPendingAt(now) => DisclosureLevel.Summary,
         { Tlp: Tlp.Red } => DisclosureLevel.None,
         { Tlp: Tlp.Amber or Tlp.AmberStrict } => @case.PartnerUnits.Contains(recipient.Unit) ? DisclosureLevel.Contact : DisclosureLevel.None,
@@ -45,8 +48,8 @@ public static class CaseDisclosure
     };
 
     /// A case as read from its summary, at the given moment (a handoff past its deadline grants nothing).
-    public static DisclosureLevel Of(CaseSummary @case, Recipient recipient, DateTimeOffset now) =>
-        Of(@case.Party, recipient, @case.OpenHandoff, now);
+    public static DisclosureLevel Of(CaseSummary @case, Recipient recipient, DateTimeOffset now, Identifiers.IdentifierHolding? holding = null) =>
+        Of(@case.Party, recipient, @case.OpenHandoff, now, holding?.Restricted == true);
 }
 
 /// The same rule inside a query, so that a case the caller may not see is filtered where its rows are read: it costs
@@ -60,15 +63,19 @@ public static class DisclosureSql
 
     public static object[] Parameters(Recipient recipient, DateTimeOffset now) => [recipient.Unit, recipient.Auditor, now];
 
-    /// True when the case summary (a jsonb expression) discloses at least Contact to the recipient relation's row.
+    /// True when the case summary (a jsonb expression) discloses at least Contact to the recipient relation's row; with
+    /// holding (a jsonb expression of an identifier holding), of that identifier of the case.
     /// Free of '?': Marten reads every '?' as a parameter, so jsonb containment stands for the '?' operator.
-    public static string Discloses(string summary, string recipient) => $$"""
+    public static string Discloses(string summary, string recipient, string? holding = null) => $$"""
         ({{recipient}}.auditor
          OR {{summary}} ->> 'OwnerUnit' = {{recipient}}.unit
-         OR ({{summary}} #>> '{OpenHandoff,TargetUnit}' = {{recipient}}.unit
-             AND CAST({{summary}} #>> '{OpenHandoff,ExpiresAt}' AS timestamptz) > {{recipient}}.at)
-         OR {{summary}} #>> '{SharingPolicy,Tlp}' IN ('Green', 'Clear')
-         OR ({{summary}} #>> '{SharingPolicy,Tlp}' IN ('Amber', 'AmberStrict')
-             AND COALESCE({{summary}} #> '{SharingPolicy,PartnerUnits}', '[]'::jsonb) @> jsonb_build_array({{recipient}}.unit)))
+         OR (NOT ({{Restricted(summary)}}{{(holding is null ? "" : " OR " + Restricted(holding))}})
+             AND (({{summary}} #>> '{OpenHandoff,TargetUnit}' = {{recipient}}.unit
+                   AND CAST({{summary}} #>> '{OpenHandoff,ExpiresAt}' AS timestamptz) > {{recipient}}.at)
+                  OR {{summary}} #>> '{SharingPolicy,Tlp}' IN ('Green', 'Clear')
+                  OR ({{summary}} #>> '{SharingPolicy,Tlp}' IN ('Amber', 'AmberStrict')
+                      AND COALESCE({{summary}} #> '{SharingPolicy,PartnerUnits}', '[]'::jsonb) @> jsonb_build_array({{recipient}}.unit)))))
         """;
+
+    private static string Restricted(string document) => $"COALESCE({document} ->> 'Restricted' = 'true', false)";
 }

@@ -1,5 +1,6 @@
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Handoffs;
+using EvidenceHub.Hub.Restriction;
 using EvidenceHub.Hub.Victims;
 
 namespace EvidenceHub.Hub.Sharing;
@@ -17,11 +18,13 @@ public sealed class CaseSummary
     /// The handoff waiting for its target's answer (its target sees the case while it stands); none once answered,
     /// cancelled or the case closed. Whether its deadline has passed is judged when it is read.
     public PendingHandoff? OpenHandoff { get; set; }
+    /// The whole case is restricted: to anyone but its owner and auditors it does not exist.
+    public bool Restricted { get; set; }
 
     public int VictimCount => VictimsByCountry.Values.Sum();
 
     public CaseParty Party => new(Id, OwnerUnit, OwnerCountry, Reference, SharingPolicy.Tlp, SharingPolicy.HandlingCode,
-        SharingPolicy.HandlingRestrictions, SharingPolicy.PartnerUnits);
+        SharingPolicy.HandlingRestrictions, SharingPolicy.PartnerUnits, Restricted);
 
     public static CaseSummary Create(CaseOpened e) => new()
     {
@@ -44,4 +47,18 @@ public sealed class CaseSummary
     public void Apply(HandoffCancelled e) => OpenHandoff = null;
 
     public void Apply(CaseClosed e) => OpenHandoff = null;
+
+    // A restricted victim link is counted nowhere; a restricted identifier is its holding's flag.
+    public void Apply(DataRestricted e) => Restrict(e.What, e.VictimCountry, true);
+
+    public void Apply(RestrictionLifted e) => Restrict(e.What, e.VictimCountry, false);
+
+    private void Restrict(RestrictedData what, string? victimCountry, bool restricted)
+    {
+        if (what.Scope == RestrictionScope.Case) Restricted = restricted;
+        if (what.Scope != RestrictionScope.VictimLink || victimCountry is null) return;
+        var count = VictimsByCountry.GetValueOrDefault(victimCountry) + (restricted ? -1 : 1);
+        if (count > 0) VictimsByCountry[victimCountry] = count;
+        else VictimsByCountry.Remove(victimCountry);
+    }
 }

@@ -16,5 +16,6 @@ public static class VictimMapping
         FirstContactDate = victim.FirstContactDate is { } date ? new Google.Type.Date { Year = date.Year, Month = date.Month, Day = date.Day } : null,
         ContactedBy = victim.ContactedBy ?? "",
         LinkedAt = Timestamp.FromDateTimeOffset(victim.LinkedAt),
+        Restricted = victim.Restricted,
     };
 }

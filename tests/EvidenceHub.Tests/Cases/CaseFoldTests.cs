@@ -36,6 +36,10 @@ public sealed class CaseFoldTests
         nameof(HandoffAccepted) => new HandoffAccepted(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "BE"),
         nameof(HandoffDeclined) => new HandoffDeclined(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "no"),
         nameof(HandoffCancelled) => new HandoffCancelled(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "withdrawn"),
+        nameof(Hub.Restriction.DataRestricted) => new Hub.Restriction.DataRestricted(CaseId, Hub.Restriction.RestrictedData.WholeCase, "contested", "LED Art. 16(3)(a)",
+            new Hub.Sharing.CaseParty(CaseId, "NL-TBKK", "NL", "NL-2026-7", Tlp.Green, HandlingCode.H0, null, []), []),
+        nameof(Hub.Restriction.RestrictionLifted) => new Hub.Restriction.RestrictionLifted(CaseId, Hub.Restriction.RestrictedData.WholeCase, "resolved",
+            new Hub.Sharing.CaseParty(CaseId, "NL-TBKK", "NL", "NL-2026-7", Tlp.Green, HandlingCode.H0, null, []), []),
         _ => throw new InvalidOperationException($"{type.Name} is a case event without a sample here: add one, and an arm in CaseFile.Evolve"),
     };
 

@@ -77,6 +77,8 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                     await audit.AddCheckpointCosignatureAsync(new AddCheckpointCosignatureRequest { TreeSize = 1, SignatureLine = "\u2014 matrix AAAAAAA=" });
                     break;
                 case "CloseCase": await cases.CloseCaseAsync(new CloseCaseRequest { CommandId = NewId(), CaseId = nlCase, Reason = "r" }); break;
+                case "RestrictData": await cases.RestrictDataAsync(new RestrictDataRequest { CommandId = NewId(), CaseId = nlCase, WholeCase = true, Reason = "r", LegalBasis = "LED Art. 16(3)" }); break;
+                case "LiftRestriction": await cases.LiftRestrictionAsync(new LiftRestrictionRequest { CommandId = NewId(), CaseId = nlCase, WholeCase = true, Reason = "r" }); break;
                 case "CancelHandoff":
                     var handoff = await hub.Cases("NL-TBKK").RequestHandoffAsync(new RequestHandoffRequest { CommandId = NewId(), CaseId = nlCase, TargetUnit = "BE-FCCU", Reason = "matrix" });
                     await cases.CancelHandoffAsync(new CancelHandoffRequest { CommandId = NewId(), CaseId = nlCase, HandoffId = handoff.HandoffId, Reason = "matrix" });
@@ -136,6 +138,8 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "AcceptHandoff",         Ok,      Denied,  Denied },
         { "DeclineHandoff",        Ok,      Denied,  Denied },
         { "CloseCase",             Ok,      Denied,  Denied },
+        { "RestrictData",          Ok,      Denied,  Denied },
+        { "LiftRestriction",       Ok,      Denied,  Denied },
         { "CancelHandoff",         Ok,      Denied,  Denied },
         { "GetCase",               Ok,      Denied,  Ok },
         { "MarkNotToCorrelate",    Ok,      Denied,  Denied },

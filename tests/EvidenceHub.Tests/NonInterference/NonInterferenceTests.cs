@@ -10,7 +10,8 @@ namespace EvidenceHub.Tests.NonInterference;
 /// The hub's one promise as a property: whatever an observer (a unit, a partner) does, everything it sees (answers,
 /// errors with their details and trailers, write results, lookups, networks, feed items, replayed events) is the same
 /// whether or not a case it may not see exists: a RED case, an AMBER case that does not list it, a case whose handoff
-/// to it was declined, cancelled, expired or ended by closing, each owned by another unit. Generated operation
+/// to it was declined, cancelled, expired or ended by closing, a GREEN case its owner restricted, each owned by another
+/// unit. Generated operation
 /// sequences run side by side in two hubs, world A with the hidden case and its owner's activity, world B without;
 /// each sequence uses fresh identifier values and references, so sequences do not interfere.
 [Collection(TwoWorldsCollection.Name)]
@@ -22,7 +23,7 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
     private const string Bystander = "CA-RCMP-NCECC";
     private const int Values = 4;
 
-    public enum Hiding { Red, AmberNotListingTheObserver, DeclinedHandoff, CancelledHandoff, ExpiredHandoff, HandoffEndedByClosing }
+    public enum Hiding { Red, AmberNotListingTheObserver, DeclinedHandoff, CancelledHandoff, ExpiredHandoff, HandoffEndedByClosing, RestrictedGreenCase }
 
     public enum Op
     {
@@ -133,6 +134,14 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
                 var open = hiding == Hiding.Red ? w.Open("hidden", Tlp.Red) : w.Open("hidden", Tlp.Amber, Bystander);
                 w.HiddenCase = (await owner.OpenCaseAsync(open)).CaseId;
                 await owner.AddSuspectIdentifierAsync(AddIdentifier(w.HiddenCase, IdentifierKind.EmailAddress, values[0]));
+                return;
+            case Hiding.RestrictedGreenCase:
+                // A case anyone could see in summary, with identifiers and a victim, restricted before the observer acts.
+                if (!w.WithHiddenCase) return;
+                w.HiddenCase = (await owner.OpenCaseAsync(w.Open("hidden", Tlp.Green))).CaseId;
+                foreach (var value in values[..2]) await owner.AddSuspectIdentifierAsync(AddIdentifier(w.HiddenCase, IdentifierKind.EmailAddress, value));
+                await owner.LinkVictimAsync(new LinkVictimRequest { CommandId = NewId(), CaseId = w.HiddenCase, VictimReference = "V-1", AgeBand = AgeBand._13To15, Country = "FR" });
+                await owner.RestrictDataAsync(new RestrictDataRequest { CommandId = NewId(), CaseId = w.HiddenCase, WholeCase = true, Reason = "kept as evidence", LegalBasis = "LED Art. 16(3)(b)" });
                 return;
             default:
                 w.HiddenCase = (await owner.OpenCaseAsync(w.Open("hidden", Tlp.Red))).CaseId;

@@ -51,6 +51,20 @@ public sealed class DisclosureRuleTests
     }
 
     [Fact]
+    public void A_restricted_case_or_identifier_discloses_nothing_but_to_its_owner_and_auditors()
+    {
+        var handoff = new PendingHandoff(Guid.NewGuid(), "BE-FCCU", Now.AddHours(1));
+        foreach (var restricted in new[] { Case(Tlp.Clear, "BE-FCCU") with { Restricted = true }, Case(Tlp.Clear, "BE-FCCU") })
+        {
+            var identifierRestricted = !restricted.Restricted;
+            Assert.Equal(DisclosureLevel.None, CaseDisclosure.Of(restricted, new Recipient("BE-FCCU"), handoff, Now, identifierRestricted));
+            Assert.Equal(DisclosureLevel.None, CaseDisclosure.Of(restricted, new Recipient("CA-RCMP-NCECC"), null, Now, identifierRestricted));
+            Assert.Equal(DisclosureLevel.Summary, CaseDisclosure.Of(restricted, new Recipient("NL-TBKK"), null, Now, identifierRestricted));
+            Assert.Equal(DisclosureLevel.Summary, CaseDisclosure.Of(restricted, new Recipient("EU-AUDIT", Auditor: true), null, Now, identifierRestricted));
+        }
+    }
+
+    [Fact]
     public void A_handoff_is_pending_until_it_is_answered_cancelled_expired_or_the_case_closed()
     {
         var handoff = new CaseHandoff(Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "r", HandoffStatus.Requested, Now, null, null, Now.AddHours(48));

@@ -264,19 +264,23 @@ public sealed class DisclosureTests(HubFixture hub)
         foreach (var partners in new[] { Array.Empty<string>(), ["BE-FCCU"], ["CA-RCMP-NCECC", "BE-FCCU"] })
         foreach (var handoff in new PendingHandoff?[] { null, new(Guid.NewGuid(), "BE-FCCU", now.AddHours(1)), new(Guid.NewGuid(), "BE-FCCU", now.AddHours(-1)) })
         foreach (var recipient in new[] { new Recipient("NL-TBKK"), new Recipient("BE-FCCU"), new Recipient("CA-RCMP-NCECC"), new Recipient("EU-AUDIT", Auditor: true) })
+        foreach (var caseRestricted in new[] { false, true })
+        foreach (var holding in new Hub.Identifiers.IdentifierHolding?[] { null, new() { Key = "email:a@b.nl" }, new() { Key = "email:a@b.nl", Restricted = true } })
         {
             var summary = new CaseSummary
             {
                 Id = Guid.NewGuid(), OwnerUnit = "NL-TBKK", OwnerCountry = "NL", Reference = "R",
-                SharingPolicy = new Hub.Cases.SharingPolicy(tlp, Hub.Cases.HandlingCode.H0, null, partners), OpenHandoff = handoff,
+                SharingPolicy = new Hub.Cases.SharingPolicy(tlp, Hub.Cases.HandlingCode.H0, null, partners), OpenHandoff = handoff, Restricted = caseRestricted,
             };
             var json = store.Options.Serializer().ToJson(summary);
+            var holdingJson = holding is null ? "{}" : store.Options.Serializer().ToJson(holding);
             var inQuery = (await session.QueryAsync<bool>(
-                $"SELECT {DisclosureSql.Discloses("s.data", "r")} FROM (SELECT CAST(? AS jsonb) AS data) AS s, {DisclosureSql.RecipientRelation} AS r",
-                [json, .. DisclosureSql.Parameters(recipient, now)])).Single();
-            Assert.True(inQuery == (CaseDisclosure.Of(summary, recipient, now) != DisclosureLevel.None), $"{tlp} [{string.Join(",", partners)}] {handoff} {recipient}");
+                $"SELECT {DisclosureSql.Discloses("s.data", "r", holding is null ? null : "h.data")} FROM (SELECT CAST(? AS jsonb) AS data) AS s, (SELECT CAST(? AS jsonb) AS data) AS h, {DisclosureSql.RecipientRelation} AS r",
+                [json, holdingJson, .. DisclosureSql.Parameters(recipient, now)])).Single();
+            Assert.True(inQuery == (CaseDisclosure.Of(summary, recipient, now, holding) != DisclosureLevel.None),
+                $"{tlp} [{string.Join(",", partners)}] {handoff} {recipient} restricted case {caseRestricted}, holding {holding?.Restricted}");
             checkedCases++;
         }
-        Assert.Equal(5 * 3 * 3 * 4, checkedCases);
+        Assert.Equal(5 * 3 * 3 * 4 * 2 * 3, checkedCases);
     }
 }
