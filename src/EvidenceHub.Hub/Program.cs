@@ -45,7 +45,8 @@ builder.Services.AddSingleton<CommandEngine>();
 builder.Services.AddSingleton<CommandCatalog>();
 builder.Services.AddScoped<SyncPipeline>();
 builder.Services.AddOptions<EvidenceHub.Hub.Handoffs.HandoffOptions>().Bind(builder.Configuration.GetSection("Handoffs"))
-    .Validate(o => o.PendingFor > TimeSpan.Zero, "Handoffs:PendingFor must be a positive time span (e.g. 2.00:00:00 for 48 hours)").ValidateOnStart();
+    .Validate(o => o.PendingFor > TimeSpan.Zero, "Handoffs:PendingFor must be a positive time span (e.g. 2.00:00:00 for 48 hours)")
+    .Validate(o => o.MaxEscalations >= 0, "Handoffs:MaxEscalations must not be negative").ValidateOnStart();
 builder.AddAudit();
 builder.AddTimedWork();
 

@@ -53,6 +53,12 @@ public sealed class CaseService(
     public override Task<CommandResult> CloseCase(CloseCaseRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
 
     [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> ReviewCase(ReviewCaseRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
+
+    [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> EscalateHandoff(EscalateHandoffRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
+
+    [Authorize(Roles = Roles.Unit)]
     public override Task Sync(IAsyncStreamReader<SyncCommand> requestStream, IServerStreamWriter<SyncResult> responseStream, ServerCallContext context) =>
         sync.Run(requestStream, responseStream, context);
 

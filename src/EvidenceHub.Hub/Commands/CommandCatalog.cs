@@ -53,6 +53,8 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
         Kind<CancelHandoffRequest, CommandResult>((r, c) => CancelHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<CloseCaseRequest, CommandResult>((r, c) => CloseCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<MarkNotToCorrelateRequest, MarkNotToCorrelateResult>((r, c) => MarkNotToCorrelate.From(r, c.Caller)),
+        Kind<ReviewCaseRequest, CommandResult>((r, c) => Lifecycle.ReviewCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
+        Kind<EscalateHandoffRequest, CommandResult>((r, c) => EscalateHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Handoffs)),
     ];
 
     private static readonly Dictionary<MessageDescriptor, CommandKind> ByRequest = Kinds.ToDictionary(k => k.Request);

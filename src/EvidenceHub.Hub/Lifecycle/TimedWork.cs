@@ -21,6 +21,9 @@ public sealed class TimedWorkOptions
 {
     /// How often the hub looks for work that has fallen due.
     public TimeSpan RunEvery { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// At most this many things of each kind per round; the rest fall to the next round.
+    public int MaxPerRound { get; set; } = 500;
 }
 
 /// Runs every ITimedWork in rounds, on one hub instance at a time: a round holds a session-level advisory lock, so
@@ -80,7 +83,16 @@ public static class TimedWorkSetup
     public static WebApplicationBuilder AddTimedWork(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<TimedWorkOptions>().Bind(builder.Configuration.GetSection("TimedWork"))
-            .Validate(o => o.RunEvery > TimeSpan.Zero, "TimedWork:RunEvery must be a positive time span (e.g. 00:01:00)").ValidateOnStart();
+            .Validate(o => o.RunEvery > TimeSpan.Zero, "TimedWork:RunEvery must be a positive time span (e.g. 00:01:00)")
+            .Validate(o => o.MaxPerRound > 0, "TimedWork:MaxPerRound must be positive").ValidateOnStart();
+        builder.Services.AddOptions<RetentionOptions>().Bind(builder.Configuration.GetSection("Retention"))
+            .Validate(o => o.ReviewAfter > TimeSpan.Zero, "Retention:ReviewAfter must be a positive time span (e.g. 1095.00:00:00 for three years)")
+            .Validate(o => o.NoticeBefore >= TimeSpan.Zero && o.NoticeBefore < o.ReviewAfter, "Retention:NoticeBefore must be at least zero and shorter than Retention:ReviewAfter")
+            .Validate(o => Enum.IsDefined(o.OverdueAction), "Retention:OverdueAction must be Restrict or Erase").ValidateOnStart();
+        builder.Services.AddSingleton<ReviewSchedule>();
+        builder.Services.AddSingleton<OverdueCaseList>();
+        builder.Services.AddSingleton<ITimedWork, Handoffs.HandoffDeadlines>();
+        builder.Services.AddSingleton<ITimedWork, ReviewDates>();
         builder.Services.AddSingleton<TimedWorkRunner>();
         builder.Services.AddHostedService(services => services.GetRequiredService<TimedWorkRunner>());
         return builder;

@@ -44,4 +44,9 @@ public sealed class CaseSummary
     public void Apply(HandoffCancelled e) => OpenHandoff = null;
 
     public void Apply(CaseClosed e) => OpenHandoff = null;
+
+    public void Apply(HandoffExpired e) => OpenHandoff = null;
+
+    /// Asked again: its target sees the case until the new deadline.
+    public void Apply(HandoffEscalated e) => OpenHandoff = new PendingHandoff(e.HandoffId, e.TargetUnit, e.ExpiresAt);
 }
