@@ -161,7 +161,7 @@ public sealed record CaseFile
                 h => h with { Status = HandoffStatus.Requested, ExpiresAt = escalated.ExpiresAt, EscalationLevel = escalated.EscalationLevel }),
             UpdatedAt = at,
         },
-        ({ } file, CaseReviewed reviewed) => file with { LastReviewedAt = at, LastReviewNote = reviewed.Note, UpdatedAt = at },
+        ({ } file, CaseReviewed reviewed) => file with { LastReviewedAt = reviewed.ReviewedAt, LastReviewNote = reviewed.Note, UpdatedAt = at },
         ({ } file, CaseReviewDue due) => file with { ReviewNoticeBasis = due.LastChangeAt },
         ({ } file, CaseReviewOverdue overdue) => file with { OverdueBasis = overdue.LastChangeAt, OverdueMarkedAt = at },
         ({ } file, CaseClosed closed) => file with { Status = CaseStatus.Closed, CloseReason = closed.Reason, UpdatedAt = at },

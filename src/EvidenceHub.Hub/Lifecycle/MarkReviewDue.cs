@@ -62,11 +62,16 @@ public sealed record MarkReviewOverdue(DateTimeOffset LastChangeAt, RetentionOpt
 
 public static class ReviewRules
 {
+    /// The file's part of a case's last change (ReviewSchedule adds its identifiers): the last change a unit made, or
+    /// its last review.
+    public static DateTimeOffset LastChange(CaseFile file) =>
+        file.LastReviewedAt is { } reviewed && reviewed > file.UpdatedAt ? reviewed : file.UpdatedAt;
+
     /// The hub found the case due on the last change it read; a review or change since (the owner was quicker) wins.
     /// The stored time may be finer than PostgreSQL's microseconds, in which the hub read it.
     public static void EnsureUnchangedSince(CaseFile current, DateTimeOffset lastChangeAt)
     {
-        if (current.UpdatedAt > lastChangeAt + TimeSpan.FromMicroseconds(1))
+        if (LastChange(current) > lastChangeAt + TimeSpan.FromMicroseconds(1))
             throw Rejection.FailedPrecondition("REVIEW_NOT_DUE", $"Case {current.Id} changed or was reviewed after {lastChangeAt:O}.");
     }
 }

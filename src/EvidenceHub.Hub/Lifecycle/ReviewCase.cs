@@ -27,6 +27,6 @@ public sealed record ReviewCase(string Note) : Command
         var current = Existing(state);
         if (current.OwnerUnit != Caller.UnitId)
             throw Rejection.PermissionDenied("NOT_CASE_OWNER", $"Only the owning unit may review case {current.Id}.", current.Id.ToString());
-        return new([new CaseReviewed(current.Id, Caller.UnitId, Note)], new CommandResult());
+        return new([new CaseReviewed(current.Id, Caller.UnitId, Note, now)], new CommandResult());
     }
 }

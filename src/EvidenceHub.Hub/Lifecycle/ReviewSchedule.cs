@@ -5,7 +5,7 @@ using Marten;
 namespace EvidenceHub.Hub.Lifecycle;
 
 /// A case as the review schedule sees it: its last change (the last change a unit made to the file, its last review,
-/// or its last identifier added, whichever is latest) and what the hub already did about the review it makes due.
+/// or its last identifier added, whichever is latest; ReviewRules.LastChange is the file's part) and what the hub already did about the review it makes due.
 public sealed record ScheduledReview(
     Guid CaseId, string OwnerUnit, string Reference, CaseStatus Status, DateTimeOffset LastChangeAt,
     DateTimeOffset? ReviewNoticeBasis, DateTimeOffset? OverdueBasis, DateTimeOffset? OverdueMarkedAt)
@@ -47,7 +47,7 @@ public sealed class ReviewSchedule(IDocumentStore store)
                    'Status', c.data ->> 'Status', 'LastChangeAt', l.at, 'ReviewNoticeBasis', c.data -> 'ReviewNoticeBasis',
                    'OverdueBasis', c.data -> 'OverdueBasis', 'OverdueMarkedAt', c.data -> 'OverdueMarkedAt')
             FROM {files} c,
-                 LATERAL (SELECT greatest(CAST(c.data ->> 'UpdatedAt' AS timestamptz),
+                 LATERAL (SELECT greatest(CAST(c.data ->> 'UpdatedAt' AS timestamptz), CAST(c.data ->> 'LastReviewedAt' AS timestamptz),
                                           (SELECT max(CAST(h.data ->> 'AddedAt' AS timestamptz)) FROM {holdings} h
                                            WHERE CAST(h.data ->> 'CaseId' AS uuid) = c.id)) AS at) l
             WHERE l.at <= ? {left} {page}

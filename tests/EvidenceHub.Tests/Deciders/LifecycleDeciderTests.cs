@@ -100,8 +100,8 @@ public sealed class LifecycleDeciderTests
     [Fact]
     public void The_owner_reviews_its_case_open_or_closed_with_a_note()
     {
-        DeciderSpec.Given(Opened(CaseId, Nl)).When(Review(Nl)).Then(new CaseReviewed(CaseId, "NL-TBKK", "still needed: trial pending"));
-        DeciderSpec.Given(Opened(CaseId, Nl), new CaseClosed(CaseId, "convicted")).When(Review(Nl)).Then(new CaseReviewed(CaseId, "NL-TBKK", "still needed: trial pending"));
+        DeciderSpec.Given(Opened(CaseId, Nl)).When(Review(Nl)).Then(new CaseReviewed(CaseId, "NL-TBKK", "still needed: trial pending", DeciderSpec.Now));
+        DeciderSpec.Given(Opened(CaseId, Nl), new CaseClosed(CaseId, "convicted")).When(Review(Nl)).Then(new CaseReviewed(CaseId, "NL-TBKK", "still needed: trial pending", DeciderSpec.Now));
         DeciderSpec.Given(Opened(CaseId, Nl)).When(Review(Be)).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
         DeciderSpec.WhenBuilding(() => Review(Nl, "")).ThenRejected(StatusCode.InvalidArgument, "note");
     }
@@ -109,8 +109,8 @@ public sealed class LifecycleDeciderTests
     [Fact]
     public void A_review_restarts_the_review_period()
     {
-        var file = CaseFile.Evolve(CaseFile.Evolve(null, Opened(CaseId, Nl), Recorded), new CaseReviewed(CaseId, "NL-TBKK", "n"), Recorded.AddDays(10))!;
-        Assert.Equal(Recorded.AddDays(10), file.UpdatedAt);
+        var file = CaseFile.Evolve(CaseFile.Evolve(null, Opened(CaseId, Nl), Recorded), new CaseReviewed(CaseId, "NL-TBKK", "n", Recorded.AddDays(10)), Recorded.AddDays(10))!;
+        Assert.Equal(Recorded.AddDays(10), ReviewRules.LastChange(file));
         Assert.Equal(Recorded.AddDays(10), file.LastReviewedAt);
         // The hub's own acts on the case leave its last change where it was: they must not postpone a review.
         var told = CaseFile.Evolve(file, new CaseReviewDue(CaseId, "NL-TBKK", file.UpdatedAt, Retention.DueAfter(file.UpdatedAt)), Recorded.AddDays(20))!;
@@ -129,7 +129,7 @@ public sealed class LifecycleDeciderTests
             .Then(new CaseReviewOverdue(CaseId, "NL-TBKK", Recorded, due, OverdueAction.Restrict, false));
         opened.When(MarkReviewOverdue.For(CaseId, Recorded, Retention, null), at: due.AddSeconds(-1)).ThenRejected(StatusCode.FailedPrecondition, "REVIEW_NOT_DUE");
         // Reviewed after the hub read the case: the review wins.
-        opened.And(new CaseReviewed(CaseId, "NL-TBKK", "n")).When(MarkReviewOverdue.For(CaseId, Recorded.AddDays(-1), Retention, null), at: due)
+        opened.And(new CaseReviewed(CaseId, "NL-TBKK", "n", Recorded)).When(MarkReviewOverdue.For(CaseId, Recorded.AddDays(-1), Retention, null), at: due)
             .ThenRejected(StatusCode.FailedPrecondition, "REVIEW_NOT_DUE");
         Assert.Equal($"review-due/{CaseId}/{due:O}", MarkReviewDue.For(CaseId, Recorded, Retention).CommandId);
     }
