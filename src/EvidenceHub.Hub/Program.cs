@@ -6,6 +6,7 @@ using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Feed;
 using EvidenceHub.Hub.Hosting;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Lifecycle;
 using EvidenceHub.Hub.Limits;
 using EvidenceHub.Hub.Lookup;
 using EvidenceHub.Hub.Store;
@@ -44,8 +45,10 @@ builder.Services.AddSingleton<CommandEngine>();
 builder.Services.AddSingleton<CommandCatalog>();
 builder.Services.AddScoped<SyncPipeline>();
 builder.Services.AddOptions<EvidenceHub.Hub.Handoffs.HandoffOptions>().Bind(builder.Configuration.GetSection("Handoffs"))
-    .Validate(o => o.PendingFor > TimeSpan.Zero, "Handoffs:PendingFor must be a positive time span (e.g. 2.00:00:00 for 48 hours)").ValidateOnStart();
+    .Validate(o => o.PendingFor > TimeSpan.Zero, "Handoffs:PendingFor must be a positive time span (e.g. 2.00:00:00 for 48 hours)")
+    .Validate(o => o.MaxEscalations >= 0, "Handoffs:MaxEscalations must not be negative").ValidateOnStart();
 builder.AddAudit();
+builder.AddTimedWork();
 
 var app = builder.Build();
 app.UseRefusedCallRecording();

@@ -114,6 +114,27 @@ public sealed class CaseCommandTests(CliHub hub) : IClassFixture<CliHub>
     }
 
     [Fact]
+    public async Task A_case_is_reviewed_a_pending_handoff_cannot_be_escalated_and_an_auditor_lists_overdue_cases()
+    {
+        var reference = Unique.Reference("NL");
+        await hub.Run("NL-TBKK", "cases", "open", "--reference", reference, "--offence", "grooming", "--tlp", "green");
+        var reviewed = await hub.Run("NL-TBKK", "cases", "review", reference, "--note", "trial pending: keep");
+        Assert.True(reviewed.Code == ExitCodes.Ok, reviewed.ToString());
+        Assert.Contains("Reviewed case", reviewed.Out);
+        Assert.Equal(ExitCodes.Usage, (await hub.Run("NL-TBKK", "cases", "review", reference)).Code);
+
+        var requested = await hub.Run("NL-TBKK", "--json", "cases", "request-handoff", reference, "--to", "BE-FCCU", "--reason", "victims in BE");
+        var handoffId = requested.Json()[0].GetProperty("handoffId").GetString()!;
+        var early = await hub.Run("NL-TBKK", "cases", "escalate-handoff", reference, handoffId, "--note", "please answer");
+        Assert.Equal(ExitCodes.Conflict, early.Code);
+        Assert.Contains("expired", early.Error);
+
+        var overdue = await hub.Run(CliHub.Auditor, "audit", "overdue", "--why", "retention supervision");
+        Assert.True(overdue.Code == ExitCodes.Ok, overdue.ToString());
+        Assert.Contains("0 overdue cases", overdue.Out);
+    }
+
+    [Fact]
     public async Task A_handoff_is_requested_accepted_and_moves_the_lead()
     {
         var reference = Unique.Reference("BE");

@@ -24,6 +24,7 @@ public static class AuditCommands
         audit.Add(Checkpoint(app));
         audit.Add(Verify(app));
         audit.Add(Prove(app));
+        audit.Add(Overdue(app));
         return audit;
     }
 
@@ -166,6 +167,34 @@ public static class AuditCommands
                     Output.Cell(r.Outcome.ToString().ToLowerInvariant()), Output.Cell(r.Justification), Output.Cell(r.Asked), Output.Cell(r.Disclosed));
             }
             if (!run.Output.Json) run.Output.Render(table.Title($"{count} access records"));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Overdue(CliApp app)
+    {
+        var why = Common.Why();
+        var command = new Command("overdue", "Cases past their retention review date, most overdue first; auditors only") { why };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            using var hub = run.Connect();
+            var request = new ListOverdueCasesRequest { Justification = Common.Justification(run.Get(why)!) };
+            var table = Output.Table("case", "owner", "reference", "status", "last change", "review due", "marked overdue");
+            var count = 0;
+            do
+            {
+                var page = await hub.Audit.ListOverdueCasesAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+                foreach (var c in page.Cases)
+                {
+                    count++;
+                    if (run.Output.Json) { run.Output.Message(c); continue; }
+                    table.AddRow(Output.Cell(c.CaseId), Output.Cell(c.OwnerUnit), Output.Cell(c.CaseReference), Output.Cell(Vocabulary.Word(c.Status)),
+                        Output.Cell(Output.Time(c.LastChangeAt)), Output.Cell(Output.Time(c.ReviewDueAt)), Output.Cell(c.MarkedOverdueAt is null ? "" : Output.Time(c.MarkedOverdueAt)));
+                }
+                request.PageToken = page.NextPageToken;
+            } while (request.PageToken.Length > 0);
+            if (!run.Output.Json) run.Output.Render(table.Title($"{count} overdue cases"));
             return ExitCodes.Ok;
         });
         return command;

@@ -21,6 +21,8 @@ public static class CaseCommands
         cases.Add(Close(app));
         cases.Add(NotToCorrelate(app));
         cases.Add(Restrict(app));
+        cases.Add(Review(app));
+        cases.Add(EscalateHandoff(app));
         return cases;
     }
 
@@ -308,6 +310,49 @@ public static class CaseCommands
                 result = await hub.Cases.RestrictDataAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
                 Report(run, result, $"Restricted {what} in case {result.CaseId} (version {result.Version}).");
             }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Review(CliApp app)
+    {
+        var caseArgument = Common.CaseArgument();
+        var note = new Option<string>("--note") { Description = "What the review found: why the data is still needed", Required = true };
+        var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
+        var command = new Command("review", "Review a case you own (retention review): its next review falls three years (Retention:ReviewAfter) from now")
+            { caseArgument, note, expected, commandId };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            using var hub = run.Connect();
+            var request = new ReviewCaseRequest { Note = run.Get(note)! };
+            (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
+            if (run.Get(expected) is { } version) request.ExpectedVersion = version;
+            request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            var result = await hub.Cases.ReviewCaseAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            Report(run, result, $"Reviewed case {result.CaseId} (version {result.Version}).");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command EscalateHandoff(CliApp app)
+    {
+        var caseArgument = Common.CaseArgument();
+        var handoff = new Argument<string>("handoff") { Description = "The expired handoff's id (from the request, or your feed)" };
+        var note = new Option<string>("--note") { Description = "Told to the target with the escalation", Required = true };
+        var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
+        var command = new Command("escalate-handoff", "Ask again, one escalation level higher, after your handoff request expired unanswered")
+            { caseArgument, handoff, note, expected, commandId };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            using var hub = run.Connect();
+            var request = new EscalateHandoffRequest { HandoffId = run.Get(handoff), Note = run.Get(note)! };
+            (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
+            if (run.Get(expected) is { } version) request.ExpectedVersion = version;
+            request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            var result = await hub.Cases.EscalateHandoffAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            Report(run, result, $"Escalated handoff {result.HandoffId} of case {result.CaseId}: the target is asked again (version {result.Version}).");
             return ExitCodes.Ok;
         });
         return command;

@@ -75,6 +75,12 @@ public static class FeedCommand
             FeedItem.ItemOneofCase.Handoff => $"{head} HANDOFF {Vocabulary.Word(item.Handoff.Status).ToUpperInvariant()} case {item.Handoff.CaseReference} ({item.Handoff.CaseId}): " +
                                               $"{item.Handoff.FromUnit} → {item.Handoff.TargetUnit}" + (item.Handoff.Reason.Length > 0 ? $", \"{item.Handoff.Reason}\"" : "") +
                                               (item.Handoff.Status == HandoffStatus.Requested ? $"; handoff id {item.Handoff.HandoffId}" : ""),
+            FeedItem.ItemOneofCase.Review => $"{head} REVIEW {(item.Review.Overdue ? "OVERDUE" : "DUE")} case {item.Review.CaseReference} ({item.Review.CaseId}): " +
+                                             $"review due {Output.Time(item.Review.ReviewDueAt)}" + (item.Review.Action.Length > 0 ? $"; the hub applied: {item.Review.Action}" : "") +
+                                             (item.Review.Overdue ? "" : $"; review with `evidencehub cases review {item.Review.CaseId} --note …`"),
+            FeedItem.ItemOneofCase.HandoffEscalation => $"{head} HANDOFF ESCALATED (level {item.HandoffEscalation.EscalationLevel}) case {item.HandoffEscalation.CaseReference} " +
+                                                        $"({item.HandoffEscalation.CaseId}) from {item.HandoffEscalation.FromUnit}: \"{item.HandoffEscalation.Note}\"; answer by " +
+                                                        $"{Output.Time(item.HandoffEscalation.ExpiresAt)}; handoff id {item.HandoffEscalation.HandoffId}",
             _ => $"{head} (an item this client does not know)",
         };
     }

@@ -12,7 +12,7 @@ namespace EvidenceHub.Hub.Audit;
 /// by AccessRecording (all of this service's requests carry a justification, which marks them as reads).
 public sealed class AuditService(
     CaseReader cases, CaseHistory history, AccessLogQuery accessRecords, LogReader log, LogProofs proofs, LogTrust trust,
-    CheckpointSigner signer, AccessLog accessLog, TimeProvider clock)
+    CheckpointSigner signer, AccessLog accessLog, TimeProvider clock, Lifecycle.OverdueCaseList overdueCases)
     : Contracts.V1.AuditService.AuditServiceBase
 {
     public const int MaxJustificationLength = 1000;
@@ -169,6 +169,17 @@ public sealed class AuditService(
         await accessLog.Record(reading.Asking("verification of the whole log")
             .Allowed(result.Intact ? $"log intact: {result.TreeSize} entries, {result.CheckpointsChecked} checkpoints" : $"log damaged: {result.Problem}"), context.CancellationToken);
         return AuditMapping.ToProto(result);
+    }
+
+    [Authorize(Roles = Roles.Auditor)]
+    public override async Task<OverdueCases> ListOverdueCases(ListOverdueCasesRequest request, ServerCallContext context)
+    {
+        var reading = Reading(context, nameof(ListOverdueCases))
+            .Justified(Justifications.Required(request.Justification, "justification", MaxJustificationLength));
+        var page = await overdueCases.Page(request, context.CancellationToken);
+        await accessLog.Record(reading.Asking(request.PageToken.Length == 0 ? "cases past their review date" : "cases past their review date, next page")
+            .Allowed($"{page.Cases.Count} overdue cases: {string.Join(", ", page.Cases.Select(c => c.CaseId))}"), context.CancellationToken);
+        return page;
     }
 
     private static AccessEntry.Draft Reading(ServerCallContext context, string operation) =>

@@ -1,6 +1,7 @@
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Restriction;
+using EvidenceHub.Hub.Lifecycle;
 using EvidenceHub.Hub.Victims;
 using System.Collections.Immutable;
 using JasperFx.Core;
@@ -11,7 +12,7 @@ namespace EvidenceHub.Hub.Cases;
 
 public enum CaseStatus { Open = 1, Closed = 2 }
 
-/// Expired is never stored: a requested handoff reads as expired once its deadline has passed.
+/// A requested handoff reads as expired once its deadline has passed; the hub also records it (HandoffExpired).
 public enum HandoffStatus { Requested = 1, Accepted = 2, Declined = 3, Cancelled = 4, Expired = 5 }
 
 public sealed record CaseIdentifier(
@@ -42,6 +43,9 @@ public sealed record CaseHandoff(
     Guid HandoffId, string FromUnit, string TargetUnit, string Reason, HandoffStatus Status,
     DateTimeOffset RequestedAt, DateTimeOffset? AnsweredAt, string? DeclineReason, DateTimeOffset ExpiresAt = default)
 {
+    /// 0 for the first request; each escalation after an expiry asks again one level higher.
+    public int EscalationLevel { get; init; }
+
     /// Where the handoff stands at the given moment: a request past its deadline has expired.
     public HandoffStatus StatusAt(DateTimeOffset now) =>
         Status == HandoffStatus.Requested && now >= ExpiresAt ? HandoffStatus.Expired : Status;
@@ -76,6 +80,14 @@ public sealed record CaseFile
     public string? CloseReason { get; init; }
     /// The whole case is restricted (RestrictData): only the owner and auditors see it.
     public bool Restricted { get; init; }
+    /// Retention (Lifecycle/ReviewDates): the last review, and the last change on which the hub based its review-due
+    /// notice and its overdue mark. The hub's own acts (these, and expiring handoffs) leave UpdatedAt alone: they are
+    /// no change a unit made and must not postpone a review.
+    public DateTimeOffset? LastReviewedAt { get; init; }
+    public string? LastReviewNote { get; init; }
+    public DateTimeOffset? ReviewNoticeBasis { get; init; }
+    public DateTimeOffset? OverdueBasis { get; init; }
+    public DateTimeOffset? OverdueMarkedAt { get; init; }
 
     /// The handoff still pending at the given moment, if any; none once the case is closed.
     public CaseHandoff? PendingHandoffAt(DateTimeOffset now) => Status == CaseStatus.Closed
@@ -145,8 +157,21 @@ public sealed record CaseFile
                 h => h with { Status = HandoffStatus.Cancelled, AnsweredAt = at, DeclineReason = cancelled.Reason }),
             UpdatedAt = at,
         },
+        ({ } file, HandoffExpired expired) => file with
+        {
+            Handoffs = Answered(file.Handoffs, expired.HandoffId, h => h with { Status = HandoffStatus.Expired }),
+        },
+        ({ } file, HandoffEscalated escalated) => file with
+        {
+            Handoffs = Answered(file.Handoffs, escalated.HandoffId,
+                h => h with { Status = HandoffStatus.Requested, ExpiresAt = escalated.ExpiresAt, EscalationLevel = escalated.EscalationLevel }),
+            UpdatedAt = at,
+        },
+        ({ } file, CaseReviewed reviewed) => file with { LastReviewedAt = reviewed.ReviewedAt, LastReviewNote = reviewed.Note, UpdatedAt = at },
+        ({ } file, CaseReviewDue due) => file with { ReviewNoticeBasis = due.LastChangeAt },
+        ({ } file, CaseReviewOverdue overdue) => file with { OverdueBasis = overdue.LastChangeAt, OverdueMarkedAt = at },
         ({ } file, CaseClosed closed) => file with { Status = CaseStatus.Closed, CloseReason = closed.Reason, UpdatedAt = at },
-        ({ } file, DataRestricted restricted) => Restricting(file, restricted.What, true) with { UpdatedAt = at },
+        ({ } file, DataRestricted restricted) => Restricting(file, restricted.What, true) with { UpdatedAt = restricted.ByHub ? file.UpdatedAt : at },
         ({ } file, RestrictionLifted lifted) => Restricting(file, lifted.What, false) with { UpdatedAt = at },
         _ => throw new ArgumentException($"CaseFile does not know event {@event.GetType().Name}", nameof(@event)),
     };

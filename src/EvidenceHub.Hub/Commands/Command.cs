@@ -24,6 +24,9 @@ public abstract record Command
     /// Checked where every request becomes a command: a negative version is bad input, not a stale one.
     public long? ExpectedVersion { get; init => field = RequestFields.ExpectedVersion(value); }
 
+    /// How a stored answer is read back for a retry: the catalog's result type, or the hub's own commands' (CommandResult).
+    public virtual MessageParser ResultParser => CommandCatalog.KindOf(Request).Result.Parser;
+
     /// OpenCase: the only command that needs its case not to exist yet.
     public virtual bool OpensCase => false;
 

@@ -56,6 +56,8 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
         Kind<MarkNotToCorrelateRequest, MarkNotToCorrelateResult>((r, c) => MarkNotToCorrelate.From(r, c.Caller)),
         Kind<RestrictDataRequest, CommandResult>((r, c) => RestrictData.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<LiftRestrictionRequest, CommandResult>((r, c) => LiftRestriction.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Correlation)),
+        Kind<ReviewCaseRequest, CommandResult>((r, c) => Lifecycle.ReviewCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
+        Kind<EscalateHandoffRequest, CommandResult>((r, c) => EscalateHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Handoffs)),
     ];
 
     private static readonly Dictionary<MessageDescriptor, CommandKind> ByRequest = Kinds.ToDictionary(k => k.Request);

@@ -4,6 +4,7 @@ using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Lifecycle;
 using EvidenceHub.Hub.Sharing;
 using EvidenceHub.Hub.Store;
 using EvidenceHub.Hub.Telemetry;
@@ -351,8 +352,9 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
             throw target.NotFound();
     }
 
+    /// The hub's own caller (HubCaller) addresses every case; what it may do there is each decider's rule.
     private static CaseFile? Visible(CaseFile? state, Caller caller, DateTimeOffset now) =>
-        state is not null && CaseVisibility.Of(state, caller, now) != CaseView.None ? state : null;
+        state is not null && (caller.IsHub() || CaseVisibility.Of(state, caller, now) != CaseView.None) ? state : null;
 
     /// Someone else appended first: a client that stated the version it saw learns the current one (if it may still
     /// see the case); a client that did not may simply retry.
@@ -382,7 +384,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
     {
         try
         {
-            var result = receipt.Replay(CommandCatalog.KindOf(command.Request).Result.Parser, CommandReceipt.FingerprintOf(command.Request), command.CommandId);
+            var result = receipt.Replay(command.ResultParser, CommandReceipt.FingerprintOf(command.Request), command.CommandId);
             result.Descriptor.FindFieldByName("replayed").Accessor.SetValue(result, true);
             return new CommandOutcome(result, null);
         }

@@ -117,6 +117,44 @@ public sealed partial class FeedProjection : EventProjection
                     Lifted = lifted,
                 },
             })).ToList();
+    /// Both units, once the hub recorded the deadline passed.
+    public async Task Project(IEvent<HandoffExpired> e, IDocumentOperations operations)
+    {
+        var notice = await Handoff(operations, e.Data.CaseId, e.Data.HandoffId, HandoffStatus.Expired, e.Data.FromUnit, e.Data.TargetUnit, "");
+        await Store(operations, e, [(e.Data.FromUnit, notice), (e.Data.TargetUnit, notice.Clone())]);
+    }
+
+    public async Task Project(IEvent<HandoffEscalated> e, IDocumentOperations operations)
+    {
+        var file = await operations.LoadAsync<CaseFile>(e.Data.CaseId);
+        await Store(operations, e, [(e.Data.TargetUnit, new FeedItem
+        {
+            HandoffEscalation = new HandoffEscalationNotice
+            {
+                CaseId = e.Data.CaseId.ToString(), CaseReference = file?.Reference ?? "", HandoffId = e.Data.HandoffId.ToString(),
+                FromUnit = e.Data.FromUnit, EscalationLevel = e.Data.EscalationLevel, ExpiresAt = Timestamp.FromDateTimeOffset(e.Data.ExpiresAt), Note = e.Data.Note,
+            },
+        })]);
+    }
+
+    public async Task Project(IEvent<Lifecycle.CaseReviewDue> e, IDocumentOperations operations) =>
+        await Store(operations, e, [(e.Data.OwnerUnit, await Review(operations, e.Data.CaseId, e.Data.ReviewDueAt, overdue: false, ""))]);
+
+    public async Task Project(IEvent<Lifecycle.CaseReviewOverdue> e, IDocumentOperations operations) =>
+        await Store(operations, e, [(e.Data.OwnerUnit, await Review(operations, e.Data.CaseId, e.Data.ReviewDueAt, overdue: true,
+            e.Data.ActionApplied ? e.Data.Action.ToString().ToLowerInvariant() : ""))]);
+
+    private static async Task<FeedItem> Review(IDocumentOperations operations, Guid caseId, DateTimeOffset dueAt, bool overdue, string action)
+    {
+        var file = await operations.LoadAsync<CaseFile>(caseId);
+        return new FeedItem
+        {
+            Review = new ReviewNotice
+            {
+                CaseId = caseId.ToString(), CaseReference = file?.Reference ?? "", ReviewDueAt = Timestamp.FromDateTimeOffset(dueAt), Overdue = overdue, Action = action,
+            },
+        };
+    }
 
     /// What the recipient's case learns of the other: what the other's policy discloses to the recipient's unit, and
     /// nothing at all (no notice) when that is nothing. The other case's owner is the one recorded when the

@@ -13,3 +13,11 @@ public sealed record HandoffDeclined(Guid CaseId, Guid HandoffId, string FromUni
 
 /// The requesting owner withdrew a pending handoff: the target's view of the case ends.
 public sealed record HandoffCancelled(Guid CaseId, Guid HandoffId, string FromUnit, string TargetUnit, string Reason) : ICaseEvent;
+
+/// The hub recorded that a request passed its deadline unanswered (HandoffDeadlines): both units are told. The
+/// escalation level says which deadline passed, so that each is recorded once.
+public sealed record HandoffExpired(Guid CaseId, Guid HandoffId, string FromUnit, string TargetUnit, DateTimeOffset ExpiresAt, int EscalationLevel) : ICaseEvent;
+
+/// The requester asked the target again after its request expired: the same handoff, pending again until ExpiresAt,
+/// one escalation level higher.
+public sealed record HandoffEscalated(Guid CaseId, Guid HandoffId, string FromUnit, string TargetUnit, int EscalationLevel, string Note, DateTimeOffset ExpiresAt) : ICaseEvent;

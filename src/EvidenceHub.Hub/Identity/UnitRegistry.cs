@@ -3,7 +3,10 @@ namespace EvidenceHub.Hub.Identity;
 /// The configured units, keyed by unit id (the common name of the unit's client certificate).
 public sealed class UnitRegistry(IEnumerable<UnitRegistration> units)
 {
-    private readonly Dictionary<string, UnitRegistration> byId = units.ToDictionary(u => u.Id, StringComparer.Ordinal);
+    private readonly Dictionary<string, UnitRegistration> byId = units
+        // ':' is kept for the hub's own caller (Lifecycle.HubCaller): no unit may be registered under such an id.
+        .Select(u => u.Id.Contains(':') ? throw new InvalidOperationException($"Unit id '{u.Id}' may not contain ':'") : u)
+        .ToDictionary(u => u.Id, StringComparer.Ordinal);
 
     public UnitRegistration? Find(string unitId) => byId.GetValueOrDefault(unitId);
 

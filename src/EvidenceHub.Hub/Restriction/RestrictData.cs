@@ -51,7 +51,7 @@ public sealed record RestrictData(RestrictedData What, string Reason, string Leg
         if (Restrictions.IsRestricted(current, What, index)) return new([], new CommandResult());
         var holdings = Restrictions.Holdings(current, What, index);
         var restricted = new DataRestricted(current.Id, What, Reason, LegalBasis, CaseParty.Of(current),
-            Restrictions.Told(current, What, holdings, index, now), Restrictions.Victim(current, What)?.Country);
+            Restrictions.Told(current, What, holdings, index, now), Restrictions.Victim(current, What)?.Country, ByHub);
         return new([restricted], new CommandResult());
     }
 }

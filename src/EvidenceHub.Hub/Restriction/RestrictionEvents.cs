@@ -25,10 +25,11 @@ public sealed record RestrictionRecipient(string Unit, Guid? TheirCase, string? 
 /// The owner (or the hub, for a case past its review date) restricted data of its case (LED Art. 16(3)): kept as
 /// evidence, no longer matched, correlated or disclosed to anyone but the owner and auditors. Case is the case as the
 /// recipients knew it, so the feed tells each no more than it was told; VictimCountry lets the case summary stop
-/// counting a restricted victim.
+/// counting a restricted victim. ByHub: the hub restricted it (a case past its review date), which is no change a unit
+/// made and does not postpone the case's review.
 public sealed record DataRestricted(
     Guid CaseId, RestrictedData What, string Reason, string LegalBasis, CaseParty Case, IReadOnlyList<RestrictionRecipient> Told,
-    string? VictimCountry = null) : ICaseEvent;
+    string? VictimCountry = null, bool ByHub = false) : ICaseEvent;
 
 /// The restriction ended: the data matches again. Correlations missed meanwhile follow as CorrelationFound events of the
 /// same command.

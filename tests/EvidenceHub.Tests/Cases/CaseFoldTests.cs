@@ -40,6 +40,11 @@ public sealed class CaseFoldTests
             new Hub.Sharing.CaseParty(CaseId, "NL-TBKK", "NL", "NL-2026-7", Tlp.Green, HandlingCode.H0, null, []), []),
         nameof(Hub.Restriction.RestrictionLifted) => new Hub.Restriction.RestrictionLifted(CaseId, Hub.Restriction.RestrictedData.WholeCase, "resolved",
             new Hub.Sharing.CaseParty(CaseId, "NL-TBKK", "NL", "NL-2026-7", Tlp.Green, HandlingCode.H0, null, []), []),
+        nameof(HandoffExpired) => new HandoffExpired(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", T0, 0),
+        nameof(HandoffEscalated) => new HandoffEscalated(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", 1, "please answer", T0.AddDays(2)),
+        nameof(Hub.Lifecycle.CaseReviewed) => new Hub.Lifecycle.CaseReviewed(CaseId, "NL-TBKK", "still needed", T0),
+        nameof(Hub.Lifecycle.CaseReviewDue) => new Hub.Lifecycle.CaseReviewDue(CaseId, "NL-TBKK", T0, T0.AddYears(3)),
+        nameof(Hub.Lifecycle.CaseReviewOverdue) => new Hub.Lifecycle.CaseReviewOverdue(CaseId, "NL-TBKK", T0, T0.AddYears(3), Hub.Lifecycle.OverdueAction.Restrict, false),
         _ => throw new InvalidOperationException($"{type.Name} is a case event without a sample here: add one, and an arm in CaseFile.Evolve"),
     };
 

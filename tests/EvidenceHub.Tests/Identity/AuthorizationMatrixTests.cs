@@ -117,6 +117,11 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                     using (var subscription = feed.Subscribe(new SubscribeRequest { StopAtEnd = true }))
                         await subscription.ResponseStream.ReadAllAsync().ToListAsync();
                     break;
+                case "ReviewCase": await cases.ReviewCaseAsync(new ReviewCaseRequest { CommandId = NewId(), CaseId = nlCase, Note = "matrix" }); break;
+                case "EscalateHandoff":
+                    await cases.EscalateHandoffAsync(new EscalateHandoffRequest { CommandId = NewId(), CaseId = nlCase, HandoffId = NewId(), Note = "matrix" });
+                    break;
+                case "ListOverdueCases": await audit.ListOverdueCasesAsync(new ListOverdueCasesRequest { Justification = Why }); break;
                 default: throw new ArgumentException(rpc);
             }
             return StatusCode.OK;
@@ -162,6 +167,9 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "VerifyLog",             Denied,  Denied,  Ok },
         { "GetCheckpointNote",     Denied,  Denied,  Ok },
         { "AddCheckpointCosignature", Denied, Denied, Denied },
+        { "ReviewCase",            Ok,      Denied,  Denied },
+        { "EscalateHandoff",       Ok,      Denied,  Denied },
+        { "ListOverdueCases",      Denied,  Denied,  Ok },
     };
 
     public static TheoryData<string> CatalogCommands => new(EvidenceHub.Hub.Commands.CommandCatalog.Kinds.Select(k => k.Rpc));

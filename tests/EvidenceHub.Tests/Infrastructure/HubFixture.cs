@@ -79,6 +79,8 @@ public class HubFixture : IAsyncLifetime
         yield return ("Lookup:OprfKeys:o2", Convert.ToBase64String(OprfSeedO2));
         yield return ("Lookup:CurrentOprfKey", "o2");
         yield return ("Lookup:MaxBlindedElementsPerCall", MaxBlindedElementsPerCall.ToString());
+        // Tests run the timed work's rounds themselves (TimedWorkRunner.RunRound), never on the background timer.
+        yield return ("TimedWork:RunEvery", "1.00:00:00");
         foreach (var (id, country, roles) in Units)
         {
             yield return ($"Units:{id}:Country", country);
