@@ -55,7 +55,23 @@ public sealed partial record AccessEntry(
         get;
         init => field = value.Select(key => AuditText.Storable(key, Errors.Fields.MaxIdentifierKeyLength + 16)).ToArray();
     } = [];
+
+    /// The cases whose data left the hub in the answer (lookups and networks), each with the level it was disclosed at
+    /// and the identifiers that showed it: a narrowed sharing policy finds its recipients here (audit_access_index
+    /// lists their ids).
+    public IReadOnlyList<DisclosedCase> DisclosedCases
+    {
+        get;
+        init => field = value.Select(c => c with
+        {
+            OwnerUnit = AuditText.Storable(c.OwnerUnit, MaxNameLength),
+            Keys = c.Keys.Select(key => AuditText.Storable(key, Errors.Fields.MaxIdentifierKeyLength + 16)).ToArray(),
+        }).ToArray();
+    } = [];
 }
+
+/// One case an answer disclosed: to whom it was shown as owned (its owner then), at which level, by which identifiers.
+public sealed record DisclosedCase(Guid CaseId, string OwnerUnit, Sharing.DisclosureLevel Level, IReadOnlyList<string> Keys);
 
 /// An access record as stored: an event, so that access records and case events share one global order and one
 /// tamper-evident log.
@@ -72,7 +88,8 @@ public sealed record AccessRecorded(
     string? RecipientUnit,
     Guid? CaseId,
     IReadOnlyList<string> IdentifierKeys,
-    string CorrelationId);
+    string CorrelationId,
+    IReadOnlyList<DisclosedCase>? DisclosedCases = null);
 
 /// Writes access records durably before the answer leaves the hub: Record returns once the records are committed.
 /// Records that arrive while a commit runs go together in the next one (group commit), each commit being one new
@@ -228,16 +245,18 @@ public sealed class AccessLog : IAsyncDisposable
             P(records.Select(_ => storedAt).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.TimestampTz)));
         command.BatchCommands.Add(Command(
             $"""
-            INSERT INTO {AuditSchema.AccessIndex} (stream_id, version, at, unit, case_id, identifier_keys)
-            SELECT $1, t.version, t.at, t.unit, t.case_id, coalesce(string_to_array(t.keys, E'\n'), ARRAY[]::text[])
-            FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::uuid[], $6::text[]) AS t(version, at, unit, case_id, keys)
+            INSERT INTO {AuditSchema.AccessIndex} (stream_id, version, at, unit, case_id, identifier_keys, disclosed_cases)
+            SELECT $1, t.version, t.at, t.unit, t.case_id, coalesce(string_to_array(t.keys, E'\n'), ARRAY[]::text[]),
+                   CAST(string_to_array(t.cases, ',') AS uuid[])
+            FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::uuid[], $6::text[], $7::text[]) AS t(version, at, unit, case_id, keys, cases)
             """,
             P(streamId, NpgsqlDbType.Uuid),
             P(records.Select((_, i) => (long)i + 1).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Bigint),
             P(records.Select(r => r.At).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.TimestampTz),
             P(entries.Select(e => e.Caller.UnitId).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text),
             P(entries.Select(e => e.CaseId).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Uuid),
-            P(entries.Select(e => e.IdentifierKeys.Count == 0 ? null : string.Join('\n', e.IdentifierKeys)).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text)));
+            P(entries.Select(e => e.IdentifierKeys.Count == 0 ? null : string.Join('\n', e.IdentifierKeys)).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text),
+            P(entries.Select(e => e.DisclosedCases.Count == 0 ? null : string.Join(',', e.DisclosedCases.Select(c => c.CaseId).Distinct())).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text)));
         await command.ExecuteNonQueryAsync(CancellationToken.None);
         foreach (var entry in entries)
             AuditTelemetry.AccessRecords.Add(1, new KeyValuePair<string, object?>("outcome", entry.Outcome.ToString()));
@@ -254,7 +273,8 @@ public sealed class AccessLog : IAsyncDisposable
 
     private static AccessRecorded ToEvent(AccessEntry entry, DateTimeOffset at) => new(
         at, entry.Caller.UnitId, entry.Caller.User, entry.Caller.CertificateSubject, entry.Operation, entry.Outcome,
-        entry.Justification, entry.Asked, entry.Disclosed, entry.RecipientUnit, entry.CaseId, entry.IdentifierKeys, entry.CorrelationId);
+        entry.Justification, entry.Asked, entry.Disclosed, entry.RecipientUnit, entry.CaseId, entry.IdentifierKeys, entry.CorrelationId,
+        entry.DisclosedCases.Count == 0 ? null : entry.DisclosedCases);
 
     public async ValueTask DisposeAsync()
     {

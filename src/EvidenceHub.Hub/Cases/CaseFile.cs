@@ -139,6 +139,7 @@ public sealed record CaseFile
                 h => h with { Status = HandoffStatus.Cancelled, AnsweredAt = at, DeclineReason = cancelled.Reason }),
             UpdatedAt = at,
         },
+        ({ } file, Sharing.SharingPolicyChanged changed) => file with { SharingPolicy = changed.New, UpdatedAt = at },
         ({ } file, CaseClosed closed) => file with { Status = CaseStatus.Closed, CloseReason = closed.Reason, UpdatedAt = at },
         _ => throw new ArgumentException($"CaseFile does not know event {@event.GetType().Name}", nameof(@event)),
     };

@@ -33,6 +33,14 @@ public abstract record Command
     /// The identifiers whose index entries the command decides on, given the case; they are locked and read first.
     public virtual IReadOnlyList<string> KeysToLock(CaseFile? state) => [];
 
+    /// What the command must read beyond its case and the identifier index before it decides (who has learned what of
+    /// the case, for ChangeSharingPolicy): called with the case only when the caller may see it, inside the command's
+    /// transaction, and such a command always runs alone. Returns the command with what it read.
+    public virtual bool ReadsBeforeDeciding => false;
+
+    public virtual Task<Command> Prepared(Marten.IDocumentSession session, CaseFile state, DateTimeOffset now, CancellationToken cancellation) =>
+        Task.FromResult(this);
+
     /// Gets null when the case does not exist yet (only OpenCase accepts that) or the command has no case.
     public abstract Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now);
 
@@ -42,4 +50,19 @@ public abstract record Command
 
 /// What a decider decided: the events to append and the answer to the caller (before the engine adds the case's id,
 /// version and replay flag).
-public sealed record Decision(IReadOnlyList<object> Events, IMessage Result);
+public sealed record Decision(IReadOnlyList<object> Events, IMessage Result)
+{
+    /// An access record the command leaves when it succeeds (most leave none: their events are their record), written
+    /// once the events are stored and before the answer leaves.
+    public AccessNote? Record { get; init; }
+}
+
+/// What a command's own access record says: why (the command's reason), what was done, and what left the hub.
+public sealed record AccessNote(string Justification, string Asked, string? Disclosed);
+
+/// An event of one of the hub's own streams (neither the case's nor an identifier's), e.g. the notices a sharing
+/// change sends: units never replay it, so it may name what the case's owner may not see.
+public interface IHubStreamEvent
+{
+    Guid StreamId { get; }
+}

@@ -93,6 +93,39 @@ public sealed partial class FeedProjection : EventProjection
     public async Task Project(IEvent<HandoffCancelled> e, IDocumentOperations operations) =>
         await Store(operations, e, [(e.Data.TargetUnit, await Handoff(operations, e.Data.CaseId, e.Data.HandoffId, HandoffStatus.Cancelled, e.Data.FromUnit, e.Data.TargetUnit, e.Data.Reason))]);
 
+    /// A sharing change's notices, decided with the change (ChangeSharingPolicy): each recipient's narrowing notice, and
+    /// the correlations told late after a widening.
+    public async Task Project(IEvent<SharingNoticesSent> e, IDocumentOperations operations)
+    {
+        var sent = e.Data;
+        var items = sent.Narrowed.Select(n => (n.Unit, new FeedItem
+        {
+            SharingNarrowed = new SharingNarrowedNotice
+            {
+                OwnerUnit = n.OwnerUnit, CaseReference = n.CaseReference, IdentifierKeys = { n.Keys },
+                YourCaseIds = { n.TheirCases.Select(c => c.ToString()) },
+                StillVisible = n.StillVisible switch
+                {
+                    DisclosureLevel.Summary => RemainingDisclosure.Summary,
+                    DisclosureLevel.Contact => RemainingDisclosure.Contact,
+                    _ => RemainingDisclosure.None,
+                },
+                Tlp = (Contracts.V1.Tlp)(int)n.Tlp, HandlingCode = (Contracts.V1.HandlingCode)(int)n.HandlingCode,
+                HandlingRestrictions = n.HandlingRestrictions ?? "", Reason = sent.Reason,
+            },
+        })).ToList();
+        foreach (var widened in sent.Widened)
+        {
+            var yours = new CaseParty(widened.TheirCase, widened.Unit, "", widened.TheirCaseReference, default, default, null, []);
+            if (Notice(new CorrelationFound(widened.Key, widened.Kind, widened.Widened, yours), yours, widened.Widened) is { } notice)
+            {
+                notice.Correlation.AfterWidening = true;
+                items.Add((widened.Unit, notice));
+            }
+        }
+        await Store(operations, e, items);
+    }
+
     /// What the recipient's case learns of the other: what the other's policy discloses to the recipient's unit, and
     /// nothing at all (no notice) when that is nothing. The other case's owner is the one recorded when the
     /// correlation was found, which is its owner then.

@@ -44,4 +44,6 @@ public sealed class CaseSummary
     public void Apply(HandoffCancelled e) => OpenHandoff = null;
 
     public void Apply(CaseClosed e) => OpenHandoff = null;
+
+    public void Apply(SharingPolicyChanged e) => SharingPolicy = e.New;
 }
