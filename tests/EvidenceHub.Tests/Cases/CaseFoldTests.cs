@@ -36,6 +36,8 @@ public sealed class CaseFoldTests
         nameof(HandoffAccepted) => new HandoffAccepted(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "BE"),
         nameof(HandoffDeclined) => new HandoffDeclined(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "no"),
         nameof(HandoffCancelled) => new HandoffCancelled(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "withdrawn"),
+        nameof(Hub.Sharing.SharingPolicyChanged) => new Hub.Sharing.SharingPolicyChanged(CaseId, Opened.SharingPolicy,
+            Opened.SharingPolicy with { Tlp = Tlp.Red, PartnerUnits = [] }, "source asked to restrict"),
         _ => throw new InvalidOperationException($"{type.Name} is a case event without a sample here: add one, and an arm in CaseFile.Evolve"),
     };
 
