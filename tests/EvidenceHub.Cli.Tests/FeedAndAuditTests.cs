@@ -28,6 +28,25 @@ public sealed class FeedAndAuditTests(CliHub hub) : IClassFixture<CliHub>
     }
 
     [Fact]
+    public async Task Narrowing_a_case_shows_in_the_feed_of_the_partner_whose_lookup_disclosed_it()
+    {
+        var (reference, handle) = (Unique.Reference("NL"), Unique.Handle());
+        await hub.Run("NL-TBKK", "cases", "open", "--reference", reference, "--offence", "sextortion", "--tlp", "green");
+        await hub.Run("NL-TBKK", "cases", "add-identifier", reference, "--key", $"account:discord:{handle}");
+        var state = Path.Combine(hub.Root, $"{Guid.NewGuid():N}.position");
+        await hub.ProjectionsCaughtUp();
+        await hub.Run("US-HSI-C3", "feed", "--state", state);
+        Assert.Contains("HIT", (await hub.Run("US-HSI-C3", "lookup", "--key", $"account:discord:{handle}", "--why", "CyberTip 3")).Out);
+
+        var changed = await hub.Run("NL-TBKK", "cases", "policy", reference, "--tlp", "red", "--reason", "informant at risk");
+        Assert.True(changed.Code == ExitCodes.Ok, changed.ToString());
+        Assert.Contains("TLP:RED", changed.Out);
+        await hub.ProjectionsCaughtUp();
+        var feed = await hub.Run("US-HSI-C3", "feed", "--state", state);
+        Assert.Contains($"SHARING NARROWED NL-TBKK case {reference} (account:discord:{handle}): you may no longer use anything you learned of it (\"informant at risk\")", feed.Out);
+    }
+
+    [Fact]
     public async Task The_feed_shows_a_correlation_once_and_remembers_where_it_was()
     {
         var state = Path.Combine(hub.Root, $"{Guid.NewGuid():N}.position");

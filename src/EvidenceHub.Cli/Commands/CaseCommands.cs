@@ -23,6 +23,7 @@ public static class CaseCommands
         cases.Add(Restrict(app));
         cases.Add(Review(app));
         cases.Add(EscalateHandoff(app));
+        cases.Add(ChangePolicy(app));
         return cases;
     }
 
@@ -353,6 +354,34 @@ public static class CaseCommands
             request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
             var result = await hub.Cases.EscalateHandoffAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
             Report(run, result, $"Escalated handoff {result.HandoffId} of case {result.CaseId}: the target is asked again (version {result.Version}).");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command ChangePolicy(CliApp app)
+    {
+        var caseArgument = Common.CaseArgument();
+        var tlp = new Option<string>("--tlp") { Description = "The new TLP 2.0 level: " + Vocabulary.OneOf(Vocabulary.TlpWords), Required = true };
+        var handling = new Option<string>("--handling") { Description = "Handling code: " + Vocabulary.OneOf(Vocabulary.HandlingWords), DefaultValueFactory = _ => "h0" };
+        var restrictions = new Option<string?>("--restrictions") { Description = "H3: the restrictions, in words" };
+        var partners = new Option<string[]>("--partner") { Description = "A unit or partner that may learn whom to contact about an AMBER case (repeat for more; the whole new list)", AllowMultipleArgumentsPerToken = false };
+        var reason = new Option<string>("--reason") { Description = "Why (told to every unit and partner that may no longer use what it learned)", Required = true };
+        var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
+        var command = new Command("policy", "Change a case's sharing policy: units and partners that learned more than it now allows are told, and units that may now see a correlation are told of it")
+            { caseArgument, tlp, handling, restrictions, partners, reason, expected, commandId };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            var request = new ChangeSharingPolicyRequest
+            {
+                SharingPolicy = Policy(run.Get(tlp)!, run.Get(handling)!, run.Get(restrictions), run.Get(partners) ?? []), Reason = run.Get(reason)!,
+            };
+            using var hub = run.Connect();
+            (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
+            if (run.Get(expected) is { } version) request.ExpectedVersion = version;
+            request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            var result = await hub.Cases.ChangeSharingPolicyAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            Report(run, result, $"Case {result.CaseId} is now shared {Vocabulary.Word(request.SharingPolicy.Tlp)} (version {result.Version}).");
             return ExitCodes.Ok;
         });
         return command;

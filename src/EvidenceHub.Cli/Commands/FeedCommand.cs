@@ -69,7 +69,13 @@ public static class FeedCommand
         return item.ItemCase switch
         {
             FeedItem.ItemOneofCase.Correlation => $"{head} CORRELATION {item.Correlation.IdentifierKey}: your case {item.Correlation.YourCaseReference} ({item.Correlation.YourCaseId}) " +
-                                                  $"shares it with {Other(item.Correlation.OtherCase)}",
+                                                  $"shares it with {Other(item.Correlation.OtherCase)}" + (item.Correlation.AfterWidening ? " (told after its owner widened its sharing)" : ""),
+            FeedItem.ItemOneofCase.SharingNarrowed => $"{head} SHARING NARROWED {item.SharingNarrowed.OwnerUnit} case {item.SharingNarrowed.CaseReference} " +
+                                                      $"({string.Join(", ", item.SharingNarrowed.IdentifierKeys)}): " +
+                                                      (item.SharingNarrowed.StillVisible == RemainingDisclosure.None
+                                                          ? "you may no longer use anything you learned of it"
+                                                          : $"you may still see it ({item.SharingNarrowed.StillVisible.ToString().ToLowerInvariant()}), now {Vocabulary.Word(item.SharingNarrowed.Tlp)} {Vocabulary.Word(item.SharingNarrowed.HandlingCode)}") +
+                                                      $" (\"{item.SharingNarrowed.Reason}\")",
             FeedItem.ItemOneofCase.Retraction => $"{head} RETRACTION {item.Retraction.IdentifierKey}: {item.Retraction.RetractingUnit} case {item.Retraction.RetractingCaseReference} " +
                                                  $"withdrew it ({item.Retraction.Reason}); it concerned your case {item.Retraction.YourCaseId}",
             FeedItem.ItemOneofCase.Handoff => $"{head} HANDOFF {Vocabulary.Word(item.Handoff.Status).ToUpperInvariant()} case {item.Handoff.CaseReference} ({item.Handoff.CaseId}): " +

@@ -47,4 +47,17 @@ public sealed partial record AccessEntry(
         get;
         init => field = value.Select(key => AuditText.Storable(key, Errors.RequestFields.MaxIdentifierKeyLength + 16)).ToArray();
     } = [];
+
+    /// The cases whose data left the hub in the answer (lookups and networks), each with the level it was disclosed at
+    /// and the identifiers that showed it: a narrowed sharing policy finds its recipients here (audit_access_index
+    /// lists their ids).
+    public IReadOnlyList<DisclosedCase> DisclosedCases
+    {
+        get;
+        init => field = value.Select(c => c with
+        {
+            OwnerUnit = AuditText.Storable(c.OwnerUnit, MaxNameLength),
+            Keys = c.Keys.Select(key => AuditText.Storable(key, Errors.RequestFields.MaxIdentifierKeyLength + 16)).ToArray(),
+        }).ToArray();
+    } = [];
 }

@@ -162,16 +162,18 @@ public sealed class AccessLog : IAsyncDisposable
             P(records.Select(_ => storedAt).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.TimestampTz)));
         command.BatchCommands.Add(Command(
             $"""
-            INSERT INTO {AuditSchema.AccessIndex} (stream_id, version, at, unit, case_id, identifier_keys)
-            SELECT $1, t.version, t.at, t.unit, t.case_id, coalesce(string_to_array(t.keys, E'\n'), ARRAY[]::text[])
-            FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::uuid[], $6::text[]) AS t(version, at, unit, case_id, keys)
+            INSERT INTO {AuditSchema.AccessIndex} (stream_id, version, at, unit, case_id, identifier_keys, disclosed_cases)
+            SELECT $1, t.version, t.at, t.unit, t.case_id, coalesce(string_to_array(t.keys, E'\n'), ARRAY[]::text[]),
+                   CAST(string_to_array(t.cases, ',') AS uuid[])
+            FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::uuid[], $6::text[], $7::text[]) AS t(version, at, unit, case_id, keys, cases)
             """,
             P(streamId, NpgsqlDbType.Uuid),
             P(records.Select((_, i) => (long)i + 1).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Bigint),
             P(records.Select(r => r.At).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.TimestampTz),
             P(entries.Select(e => e.Caller.UnitId).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text),
             P(entries.Select(e => e.CaseId).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Uuid),
-            P(entries.Select(e => e.IdentifierKeys.Count == 0 ? null : string.Join('\n', e.IdentifierKeys)).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text)));
+            P(entries.Select(e => e.IdentifierKeys.Count == 0 ? null : string.Join('\n', e.IdentifierKeys)).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text),
+            P(entries.Select(e => e.DisclosedCases.Count == 0 ? null : string.Join(',', e.DisclosedCases.Select(c => c.CaseId).Distinct())).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text)));
         await command.ExecuteNonQueryAsync(CancellationToken.None);
         foreach (var entry in entries)
             AuditTelemetry.AccessRecords.Add(1, new KeyValuePair<string, object?>("outcome", entry.Outcome.ToString()));
@@ -188,7 +190,8 @@ public sealed class AccessLog : IAsyncDisposable
 
     private static AccessRecorded ToEvent(AccessEntry entry, DateTimeOffset at) => new(
         at, entry.Caller.UnitId, entry.Caller.User, entry.Caller.CertificateSubject, entry.Operation, entry.Outcome,
-        entry.Justification, entry.Asked, entry.Disclosed, entry.RecipientUnit, entry.CaseId, entry.IdentifierKeys, entry.CorrelationId);
+        entry.Justification, entry.Asked, entry.Disclosed, entry.RecipientUnit, entry.CaseId, entry.IdentifierKeys, entry.CorrelationId,
+        entry.DisclosedCases.Count == 0 ? null : entry.DisclosedCases);
 
     public async ValueTask DisposeAsync()
     {

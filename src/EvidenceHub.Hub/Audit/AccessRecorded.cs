@@ -15,4 +15,5 @@ public sealed record AccessRecorded(
     string? RecipientUnit,
     Guid? CaseId,
     IReadOnlyList<string> IdentifierKeys,
-    string CorrelationId);
+    string CorrelationId,
+    IReadOnlyList<DisclosedCase>? DisclosedCases = null);

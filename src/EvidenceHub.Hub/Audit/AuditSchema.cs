@@ -71,10 +71,13 @@ public static class AuditSchema
         access.AddColumn<string>("unit").NotNull();
         access.AddColumn<Guid>("case_id");
         access.AddColumn("identifier_keys", "text[]").NotNull();
+        // The cases an answer disclosed (lookups, networks): who learned of a case, for a narrowed sharing policy.
+        access.AddColumn("disclosed_cases", "uuid[]");
         access.Indexes.Add(new IndexDefinition("ix_audit_access_at") { Columns = ["at"] });
         access.Indexes.Add(new IndexDefinition("ix_audit_access_unit_at") { Columns = ["unit", "at"] });
         access.Indexes.Add(new IndexDefinition("ix_audit_access_case_at") { Columns = ["case_id", "at"] });
         access.Indexes.Add(new IndexDefinition("ix_audit_access_identifiers") { Columns = ["identifier_keys"], Method = IndexMethod.gin });
+        access.Indexes.Add(new IndexDefinition("ix_audit_access_disclosed_cases") { Columns = ["disclosed_cases"], Method = IndexMethod.gin });
         yield return access;
     }
 }

@@ -170,6 +170,7 @@ public sealed record CaseFile
         ({ } file, CaseReviewed reviewed) => file with { LastReviewedAt = reviewed.ReviewedAt, LastReviewNote = reviewed.Note, UpdatedAt = at },
         ({ } file, CaseReviewDue due) => file with { ReviewNoticeBasis = due.LastChangeAt },
         ({ } file, CaseReviewOverdue overdue) => file with { OverdueBasis = overdue.LastChangeAt, OverdueMarkedAt = at },
+        ({ } file, Sharing.SharingPolicyChanged changed) => file with { SharingPolicy = changed.New, UpdatedAt = at },
         ({ } file, CaseClosed closed) => file with { Status = CaseStatus.Closed, CloseReason = closed.Reason, UpdatedAt = at },
         ({ } file, DataRestricted restricted) => Restricting(file, restricted.What, true) with { UpdatedAt = restricted.ByHub ? file.UpdatedAt : at },
         ({ } file, RestrictionLifted lifted) => Restricting(file, lifted.What, false) with { UpdatedAt = at },

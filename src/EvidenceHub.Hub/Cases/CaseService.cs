@@ -57,10 +57,15 @@ public sealed class CaseService(
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> LiftRestriction(LiftRestrictionRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
+
+    [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> ReviewCase(ReviewCaseRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> EscalateHandoff(EscalateHandoffRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
+
+    [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> ChangeSharingPolicy(ChangeSharingPolicyRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
 
     [Authorize(Roles = Roles.Unit)]
     public override Task Sync(IAsyncStreamReader<SyncCommand> requestStream, IServerStreamWriter<SyncResult> responseStream, ServerCallContext context) =>

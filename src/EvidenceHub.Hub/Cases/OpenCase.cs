@@ -28,7 +28,7 @@ public sealed record OpenCase(string Reference, OffenceType OffenceType, Sharing
         ? new([new CaseOpened(CaseId!.Value, Caller.UnitId, Caller.Country, Reference, OffenceType, Policy)], new CommandResult())
         : throw Rejection.AlreadyExists("case", CaseId!.Value.ToString(), "case_id", "a case with this id already exists");
 
-    private static SharingPolicy SharingPolicyOf(Contracts.V1.SharingPolicy? policy, UnitRegistry units)
+    internal static SharingPolicy SharingPolicyOf(Contracts.V1.SharingPolicy? policy, UnitRegistry units)
     {
         if (policy is null) throw Rejection.InvalidArgument("sharing_policy", "is required (TLP level and handling code)");
         var tlp = RequestFields.Enum<Tlp>((int)policy.Tlp, "sharing_policy.tlp");

@@ -39,6 +39,14 @@ public abstract record Command
     /// A command on the whole case (RestrictData on a case): every identifier its case holds is locked and read too.
     public virtual bool LocksEveryIdentifierOfItsCase => false;
 
+    /// What the command must read beyond its case and the identifier index before it decides (who has learned what of
+    /// the case, for ChangeSharingPolicy): called with the case only when the caller may see it, inside the command's
+    /// transaction, and such a command always runs alone. Returns the command with what it read.
+    public virtual bool ReadsBeforeDeciding => false;
+
+    public virtual Task<Command> Prepared(Marten.IDocumentSession session, CaseFile state, DateTimeOffset now, CancellationToken cancellation) =>
+        Task.FromResult(this);
+
     /// Gets null when the case does not exist yet (only OpenCase accepts that) or the command has no case.
     public abstract Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now);
 

@@ -58,6 +58,7 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
         Kind<LiftRestrictionRequest, CommandResult>((r, c) => LiftRestriction.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Correlation)),
         Kind<ReviewCaseRequest, CommandResult>((r, c) => Lifecycle.ReviewCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<EscalateHandoffRequest, CommandResult>((r, c) => EscalateHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Handoffs)),
+        Kind<ChangeSharingPolicyRequest, CommandResult>((r, c) => Sharing.ChangeSharingPolicy.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Units, c.Correlation)),
     ];
 
     private static readonly Dictionary<MessageDescriptor, CommandKind> ByRequest = Kinds.ToDictionary(k => k.Request);

@@ -21,7 +21,7 @@ namespace EvidenceHub.Hub.Commands;
 /// transaction with their metadata (unit, user, correlation id, command id) and the receipts that make a retry
 /// harmless. A single command is a burst of one; it differs only in how it reads its case (FetchForWriting, which
 /// Marten's inline snapshot then reuses) and in that a command without expected_version waits for its case.
-public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOptions<CorrelationOptions> correlation)
+public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOptions<CorrelationOptions> correlation, Audit.AccessLog accessLog)
 {
     /// Tries for a command that stated no expected_version and keeps losing the race to other writers.
     public const int MaxAttemptsWithoutExpectedVersion = 5;
@@ -51,7 +51,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
     public async Task<IReadOnlyList<CommandOutcome>> ExecuteBurst(Caller caller, IReadOnlyList<Command> commands, string correlationId, CancellationToken cancellation)
     {
         var receiptIds = commands.Select(c => CommandReceipt.IdFor(caller.UnitId, c.CommandId)).ToArray();
-        if (commands.Count == 1 || receiptIds.Distinct().Count() != receiptIds.Length)
+        if (commands.Count == 1 || receiptIds.Distinct().Count() != receiptIds.Length || commands.Any(c => c.ReadsBeforeDeciding))
             return await OneByOne(caller, commands, correlationId, cancellation);
         return await Run(caller, commands, correlationId, cancellation);
     }
@@ -85,6 +85,11 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
             ? await ReadAlone(session, commands[0], receiptIds[0], cancellation)
             : await ReadBurst(session, receiptIds, caseIds, cancellation);
         if (alone && receipts.TryGetValue(receiptIds[0], out var done)) return [Replayed(done, commands[0])];
+        if (alone && commands[0].ReadsBeforeDeciding && Visible(streams.GetValueOrDefault(commands[0].CaseId ?? Guid.Empty)?.State, caller, clock.GetUtcNow()) is { } seen)
+        {
+            await session.BeginTransactionAsync(cancellation);
+            commands = [await commands[0].Prepared(session, seen, clock.GetUtcNow(), cancellation)];
+        }
 
         var keys = new List<string>();
         var seenAt = clock.GetUtcNow();
@@ -104,6 +109,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
 
         var outcomes = new CommandOutcome[commands.Count];
         var newReceipts = new List<(string, CommandReceipt)>(commands.Count);
+        var records = new List<Audit.AccessEntry>();
         var now = clock.GetUtcNow();
         var appended = 0;
         for (var i = 0; i < commands.Count; i++)
@@ -131,7 +137,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
                     var eventVersion = version;
                     foreach (var @event in decision.Events)
                     {
-                        if (@event is not IIdentifierEvent)
+                        if (@event is not (IIdentifierEvent or IHubStreamEvent))
                         {
                             state = CaseFile.Evolve(state, @event, now);
                             eventVersion++;
@@ -142,6 +148,9 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
                 }
                 if (stream is not null) stream.Version = version + caseEvents;
                 appended += decision.Events.Count;
+                if (decision.Record is { } note)
+                    records.Add(Audit.AccessEntry.For(caller, CommandCatalog.KindOf(command.Request).Rpc, correlationId).Justified(note.Justification)
+                        .Asking(note.Asked).AboutCase(command.CaseId).Allowed(note.Disclosed));
 
                 foreach (var document in command.Documents) session.Insert(document);
                 newReceipts.Add((receiptIds[i], new CommandReceipt
@@ -177,6 +186,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
                 : await OneByOne(caller, commands, correlationId, cancellation);
         }
         HubTelemetry.EventsAppended.Add(appended);
+        await accessLog.RecordItems(records, cancellation);
         return outcomes;
 
         CaseStream? StreamOf(Command command) => command.CaseId is { } id ? streams[id] : null;
@@ -291,7 +301,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
     /// command that caused it, also when one transaction holds several commands. Returns how many joined the case.
     private static int Append(IDocumentSession session, IReadOnlyList<object> events, Command command, CaseStream? stream)
     {
-        var caseEvents = events.Where(e => e is not IIdentifierEvent).ToArray();
+        var caseEvents = events.Where(e => e is not (IIdentifierEvent or IHubStreamEvent)).ToArray();
         if (caseEvents.Length > 0)
         {
             IReadOnlyList<IEvent> pending;
@@ -311,6 +321,8 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
         }
         foreach (var identifierEvent in events.OfType<IIdentifierEvent>())
             Stamp(session.Events.Append(IdentifierCorrelations.StreamIdFor(identifierEvent.Key), identifierEvent).Events.TakeLast(1), command);
+        foreach (var hubEvent in events.OfType<IHubStreamEvent>())
+            Stamp(session.Events.Append(hubEvent.StreamId, hubEvent).Events.TakeLast(1), command);
         return caseEvents.Length;
     }
 

@@ -117,6 +117,7 @@ public sealed partial class FeedProjection : EventProjection
                     Lifted = lifted,
                 },
             })).ToList();
+
     /// Both units, once the hub recorded the deadline passed.
     public async Task Project(IEvent<HandoffExpired> e, IDocumentOperations operations)
     {
@@ -154,6 +155,39 @@ public sealed partial class FeedProjection : EventProjection
                 CaseId = caseId.ToString(), CaseReference = file?.Reference ?? "", ReviewDueAt = Timestamp.FromDateTimeOffset(dueAt), Overdue = overdue, Action = action,
             },
         };
+    }
+
+    /// A sharing change's notices, decided with the change (ChangeSharingPolicy): each recipient's narrowing notice, and
+    /// the correlations told late after a widening.
+    public async Task Project(IEvent<SharingNoticesSent> e, IDocumentOperations operations)
+    {
+        var sent = e.Data;
+        var items = sent.Narrowed.Select(n => (n.Unit, new FeedItem
+        {
+            SharingNarrowed = new SharingNarrowedNotice
+            {
+                OwnerUnit = n.OwnerUnit, CaseReference = n.CaseReference, IdentifierKeys = { n.Keys },
+                YourCaseIds = { n.TheirCases.Select(c => c.ToString()) },
+                StillVisible = n.StillVisible switch
+                {
+                    DisclosureLevel.Summary => RemainingDisclosure.Summary,
+                    DisclosureLevel.Contact => RemainingDisclosure.Contact,
+                    _ => RemainingDisclosure.None,
+                },
+                Tlp = (Contracts.V1.Tlp)(int)n.Tlp, HandlingCode = (Contracts.V1.HandlingCode)(int)n.HandlingCode,
+                HandlingRestrictions = n.HandlingRestrictions ?? "", Reason = sent.Reason,
+            },
+        })).ToList();
+        foreach (var widened in sent.Widened)
+        {
+            var yours = new CaseParty(widened.TheirCase, widened.Unit, "", widened.TheirCaseReference, default, default, null, []);
+            if (Notice(new CorrelationFound(widened.Key, widened.Kind, widened.Widened, yours), yours, widened.Widened) is { } notice)
+            {
+                notice.Correlation.AfterWidening = true;
+                items.Add((widened.Unit, notice));
+            }
+        }
+        await Store(operations, e, items);
     }
 
     /// What the recipient's case learns of the other: what the other's policy discloses to the recipient's unit, and

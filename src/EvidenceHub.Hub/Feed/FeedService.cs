@@ -19,7 +19,8 @@ public sealed class FeedService(IDocumentStore store, AccessLog accessLog, FeedS
 {
     public const int PageSize = 500;
 
-    [Authorize(Roles = Roles.Unit)]
+    /// Partners too: a narrowed sharing policy tells them what they may no longer use of their lookups' answers.
+    [Authorize(Roles = $"{Roles.Unit},{Roles.Partner}")]
     public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<FeedItem> responseStream, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext());

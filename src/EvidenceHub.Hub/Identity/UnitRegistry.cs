@@ -12,6 +12,8 @@ public sealed class UnitRegistry(IEnumerable<UnitRegistration> units)
 
     public bool Contains(string unitId) => byId.ContainsKey(unitId);
 
+    public IReadOnlyCollection<UnitRegistration> All => byId.Values;
+
     /// Reads "Units": { "NL-TBKK": { "Country": "NL", "Roles": ["unit"] }, ... }.
     public static UnitRegistry FromConfiguration(IConfiguration configuration)
     {

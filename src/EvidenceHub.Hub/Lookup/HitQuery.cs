@@ -42,8 +42,8 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
         return questions.Select(q => q.Key is null ? q with { Key = found.GetValueOrDefault(q.Asked["token ".Length..]) } : q).ToList();
     }
 
-    /// A question with its token resolved, and the answer to it.
-    public sealed record Answered(Question Question, LookupAnswer Answer);
+    /// A question with its token resolved, the answer to it and the cases it disclosed (for the access record).
+    public sealed record Answered(Question Question, LookupAnswer Answer, IReadOnlyList<Audit.DisclosedCase>? Cases = null);
 
     /// One row of the lookup query: a key asked about (with the token that named it, if any), how many cases holding
     /// it the caller may see (for the common flag, counted up to the threshold: a hidden holder must not make a value
@@ -101,17 +101,20 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
             if (question.Key is null) question = question with { Key = tokenKeys.GetValueOrDefault(question.Asked["token ".Length..]) };
             var answer = new LookupAnswer();
             if (question.Key is null) return new Answered(question, answer);
+            var disclosed = new List<Audit.DisclosedCase>();
             // In a fixed order (the rows come as stored, and storage order depends on every case, seen or not).
             foreach (var (_, _, _, holding, file) in byKey[question.Key].OrderBy(f => f.Case!.OwnerUnit, StringComparer.Ordinal).ThenBy(f => f.Case!.Reference, StringComparer.Ordinal))
             {
                 var level = CaseDisclosure.Of(file!, recipient, now, holding);
-                if (level != DisclosureLevel.None) answer.Disclosures.Add(Disclose(file!, holding!, level));
+                if (level == DisclosureLevel.None) continue;
+                answer.Disclosures.Add(Disclose(file!, holding!, level));
+                disclosed.Add(new Audit.DisclosedCase(file!.Id, file.OwnerUnit, level, [question.Key]));
             }
             answer.Hit = answer.Disclosures.Count > 0;
             // Only with a hit: a flag on a no-hit would tell that someone holds the value.
             answer.Common = answer.Hit && holders.GetValueOrDefault(question.Key) >= correlation.CommonThreshold;
             HubTelemetry.IdentifiersLookedUp.Add(1, new KeyValuePair<string, object?>("result", answer.Hit ? "hit" : "no-hit"));
-            return new Answered(question, answer);
+            return new Answered(question, answer, disclosed);
         }).ToList();
     }
 

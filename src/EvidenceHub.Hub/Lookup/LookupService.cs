@@ -28,8 +28,8 @@ public sealed class LookupService(HitQuery hits, SuspectNetworks networks, Blind
         var caller = Caller.From(context.GetHttpContext());
         var justification = Justified(request.Justification);
         quota.Spend(caller);
-        var (question, answer) = (await hits.Answer(query, [hits.Resolve(request.Identifier, caller)], caller, context.CancellationToken))[0];
-        await accessLog.Record(Entry(caller, nameof(Lookup), justification, question, answer, context), context.CancellationToken);
+        var (question, answer, disclosed) = (await hits.Answer(query, [hits.Resolve(request.Identifier, caller)], caller, context.CancellationToken))[0];
+        await accessLog.Record(Entry(caller, nameof(Lookup), justification, question, answer, context) with { DisclosedCases = disclosed ?? [] }, context.CancellationToken);
         return answer;
     }
 
@@ -59,7 +59,7 @@ public sealed class LookupService(HitQuery hits, SuspectNetworks networks, Blind
                 answer.ItemId = RequestFields.Bounded(request.ItemId, MaxItemIdLength);
                 // Every item leaves a record: what it disclosed, or that it was refused (or failed) and why.
                 entries.Add(answered is not null
-                    ? Entry(caller, nameof(BatchLookup), itemJustification, answered.Question, answer, context)
+                    ? Entry(caller, nameof(BatchLookup), itemJustification, answered.Question, answer, context) with { DisclosedCases = answered.Cases ?? [] }
                     : ItemRefusal(caller, request, answer.ItemId, itemJustification, error!, context));
                 replies.Add(answer);
             }
@@ -157,13 +157,14 @@ public sealed class LookupService(HitQuery hits, SuspectNetworks networks, Blind
             _ => throw Rejection.InvalidArgument("start", "is required: an identifier or a case id"),
         };
         quota.Spend(caller);
-        var network = start.CaseId is { } caseId
+        var (network, shown) = start.CaseId is { } caseId
             ? await networks.AroundCase(query, caseId, caller, context.CancellationToken)
             : await networks.AroundIdentifier(query, (await HitQuery.ResolveTokens(query, [start.Question!], context.CancellationToken))[0], caller, context.CancellationToken);
         await accessLog.Record(AccessEntry.For(caller, nameof(GetNetwork), HubTelemetry.CorrelationIdOf(context)).Justified(justification)
             .Asking(request.StartCase == GetNetworkRequest.StartOneofCase.CaseId ? $"network around case {request.CaseId}" : "network around an identifier")
             .Allowed($"{network.Cases.Count} cases ({string.Join(", ", network.Cases.Select(c => $"{c.OwnerUnit} {c.CaseReference}"))}), {network.Identifiers.Count} identifiers, victim counts by country")
-            .WithIdentifierKeys(network.Identifiers.Select(i => i.Key).ToArray(), limits.Value.Answers.AccessRecordMaxIdentifierKeys), context.CancellationToken);
+            .WithIdentifierKeys(network.Identifiers.Select(i => i.Key).ToArray(), limits.Value.Answers.AccessRecordMaxIdentifierKeys) with { DisclosedCases = shown },
+            context.CancellationToken);
         quota.Charge(caller, network.Identifiers.Count - 1);
         return network;
     }

@@ -19,10 +19,13 @@ namespace EvidenceHub.Hub.Lookup;
 public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits limits, TimeProvider clock)
 {
 
-    public async Task<SuspectNetwork> AroundIdentifier(IQuerySession session, HitQuery.Question start, Caller caller, CancellationToken cancellation) =>
-        start.Key is null ? new SuspectNetwork() : await new Walk(session, correlation, limits, Recipient.Of(caller), clock.GetUtcNow(), cancellation).From([start.Key], []);
+    /// A network and the cases it showed, each at its level with the identifiers shown on it (for the access record).
+    public sealed record Shown(SuspectNetwork Network, IReadOnlyList<Audit.DisclosedCase> Cases);
 
-    public async Task<SuspectNetwork> AroundCase(IQuerySession session, Guid caseId, Caller caller, CancellationToken cancellation)
+    public async Task<Shown> AroundIdentifier(IQuerySession session, HitQuery.Question start, Caller caller, CancellationToken cancellation) =>
+        start.Key is null ? new Shown(new SuspectNetwork(), []) : await new Walk(session, correlation, limits, Recipient.Of(caller), clock.GetUtcNow(), cancellation).From([start.Key], []);
+
+    public async Task<Shown> AroundCase(IQuerySession session, Guid caseId, Caller caller, CancellationToken cancellation)
     {
         var walk = new Walk(session, correlation, limits, Recipient.Of(caller), clock.GetUtcNow(), cancellation);
         var start = await walk.VisibleCase(caseId) ?? throw Rejection.NotFound("case", caseId.ToString(), "case_id");
@@ -62,7 +65,7 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
               AND {DisclosureSql.Discloses("c.data", "r", "h.data")}
             """, cancellation, [.. DisclosureSql.Parameters(caller, now), keys is not null ? keys : caseIds!]);
 
-        public async Task<SuspectNetwork> From(IEnumerable<string> startKeys, IEnumerable<CaseSummary> startCases)
+        public async Task<Shown> From(IEnumerable<string> startKeys, IEnumerable<CaseSummary> startCases)
         {
             var frontierKeys = startKeys.ToHashSet();
             var frontierCases = new HashSet<Guid>();
@@ -130,7 +133,7 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
             return isNew;
         }
 
-        private SuspectNetwork Network(bool truncated)
+        private Shown Network(bool truncated)
         {
             var network = new SuspectNetwork { Truncated = truncated };
             network.Identifiers.AddRange(holders.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => new NetworkIdentifier
@@ -147,7 +150,7 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
                 .GroupBy(v => v.Key, v => v.Value).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
             network.VictimsByCountry.AddRange(victims.Select(g => new CountryVictims { Country = g.Key, Victims = g.Sum() }));
             network.Countries.AddRange(cases.Values.Select(c => c.Summary.OwnerCountry).Concat(victims.Select(g => g.Key)).Distinct().Order(StringComparer.Ordinal));
-            return network;
+            return new Shown(network, cases.Values.Select(c => new Audit.DisclosedCase(c.Summary.Id, c.Summary.OwnerUnit, c.Level, c.Keys.ToArray())).ToList());
         }
     }
 }

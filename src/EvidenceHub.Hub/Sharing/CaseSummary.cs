@@ -61,8 +61,11 @@ public sealed class CaseSummary
         if (count > 0) VictimsByCountry[victimCountry] = count;
         else VictimsByCountry.Remove(victimCountry);
     }
+
     public void Apply(HandoffExpired e) => OpenHandoff = null;
 
     /// Asked again: its target sees the case until the new deadline.
     public void Apply(HandoffEscalated e) => OpenHandoff = new PendingHandoff(e.HandoffId, e.TargetUnit, e.ExpiresAt);
+
+    public void Apply(SharingPolicyChanged e) => SharingPolicy = e.New;
 }

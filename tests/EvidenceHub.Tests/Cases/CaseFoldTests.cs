@@ -45,6 +45,8 @@ public sealed class CaseFoldTests
         nameof(Hub.Lifecycle.CaseReviewed) => new Hub.Lifecycle.CaseReviewed(CaseId, "NL-TBKK", "still needed", T0),
         nameof(Hub.Lifecycle.CaseReviewDue) => new Hub.Lifecycle.CaseReviewDue(CaseId, "NL-TBKK", T0, T0.AddYears(3)),
         nameof(Hub.Lifecycle.CaseReviewOverdue) => new Hub.Lifecycle.CaseReviewOverdue(CaseId, "NL-TBKK", T0, T0.AddYears(3), Hub.Lifecycle.OverdueAction.Restrict, false),
+        nameof(Hub.Sharing.SharingPolicyChanged) => new Hub.Sharing.SharingPolicyChanged(CaseId, Opened.SharingPolicy,
+            Opened.SharingPolicy with { Tlp = Tlp.Red, PartnerUnits = [] }, "source asked to restrict"),
         _ => throw new InvalidOperationException($"{type.Name} is a case event without a sample here: add one, and an arm in CaseFile.Evolve"),
     };
 

@@ -84,6 +84,12 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                     await cases.CancelHandoffAsync(new CancelHandoffRequest { CommandId = NewId(), CaseId = nlCase, HandoffId = handoff.HandoffId, Reason = "matrix" });
                     break;
                 case "GetCase": await cases.GetCaseAsync(new GetCaseRequest { CaseId = nlCase, Justification = new() { Purpose = "matrix" } }); break;
+                case "ChangeSharingPolicy":
+                    await cases.ChangeSharingPolicyAsync(new ChangeSharingPolicyRequest
+                    {
+                        CommandId = NewId(), CaseId = nlCase, Reason = "matrix", SharingPolicy = new SharingPolicy { Tlp = Tlp.Red, HandlingCode = HandlingCode.H0 },
+                    });
+                    break;
                 case "MarkNotToCorrelate": await cases.MarkNotToCorrelateAsync(new MarkNotToCorrelateRequest { CommandId = NewId(), Identifier = query.Raw, Reason = "r" }); break;
                 case "Sync":
                     using (var sync = cases.Sync())
@@ -148,13 +154,14 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "CancelHandoff",         Ok,      Denied,  Denied },
         { "GetCase",               Ok,      Denied,  Ok },
         { "MarkNotToCorrelate",    Ok,      Denied,  Denied },
+        { "ChangeSharingPolicy",   Ok,      Denied,  Denied },
         { "Sync",                  Ok,      Denied,  Denied },
         { "Lookup",                Ok,      Ok,      Denied },
         { "BatchLookup",           Ok,      Ok,      Denied },
         { "GetNetwork",            Ok,      Ok,      Ok },
         { "GetBlindingKeys",       Ok,      Ok,      Denied },
         { "EvaluateBlinded",       Ok,      Ok,      Denied },
-        { "Subscribe",             Ok,      Denied,  Denied },
+        { "Subscribe",             Ok,      Ok,      Denied },
         // A unit replays and reads back only its own cases; the access log and the log's proofs are the auditors'
         // (witnesses read the signed note and cosign it: tests/EvidenceHub.Tests/Audit/CheckpointNoteTests.cs).
         { "ReplayCase",            Ok,      Denied,  Ok },

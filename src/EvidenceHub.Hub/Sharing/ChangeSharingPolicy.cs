@@ -1,0 +1,117 @@
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Identity;
+using Marten;
+using SharingPolicy = EvidenceHub.Hub.Cases.SharingPolicy;
+using Tlp = EvidenceHub.Hub.Cases.Tlp;
+using HandlingCode = EvidenceHub.Hub.Cases.HandlingCode;
+
+namespace EvidenceHub.Hub.Sharing;
+
+/// The owner changes its case's sharing policy, with a reason. Narrowing reaches every unit and partner that learned
+/// more than the new policy allows it (through a correlation notice, a lookup or a network answer): each is told once
+/// what it may no longer use, of the case only as it learned it. Widening tells each owner of a correlated case that
+/// may now see the correlation, and was not told of it, once. Both are decided here with the one disclosure rule,
+/// per recipient, under the old policy and the new.
+public sealed record ChangeSharingPolicy(SharingPolicy Policy, string Reason, IReadOnlySet<string> Auditors, CorrelationOptions Correlation) : Command
+{
+    /// Who has learned what of the case, read before deciding (Prepared).
+    public CaseAudience Audience { get; init; } = CaseAudience.Nobody;
+
+    public static ChangeSharingPolicy From(ChangeSharingPolicyRequest request, Caller caller, CaseTarget target, UnitRegistry units, CorrelationOptions correlation)
+    {
+        var commandId = RequestFields.CommandId(request.CommandId);
+        var policy = OpenCase.SharingPolicyOf(request.SharingPolicy, units);
+        var reason = RequestFields.RequiredText(request.Reason, "reason", RequestFields.MaxReasonLength);
+        // Auditors see every case on their surfaces: a change of policy takes nothing from them.
+        var auditors = units.All.Where(u => u.Roles.Contains(Roles.Auditor)).Select(u => u.Id).ToHashSet();
+        return new ChangeSharingPolicy(policy, reason, auditors, correlation)
+        {
+            CommandId = commandId, Caller = caller, Request = request, Case = target,
+            ExpectedVersion = request.HasExpectedVersion ? request.ExpectedVersion : null,
+        };
+    }
+
+    public override bool ReadsBeforeDeciding => true;
+
+    /// Reads the audience only for the owner of an open case: any other caller is refused without it.
+    public override async Task<Command> Prepared(IDocumentSession session, CaseFile state, DateTimeOffset now, CancellationToken cancellation) =>
+        state.OwnerUnit == Caller.UnitId && state.Status == Cases.CaseStatus.Open
+            ? this with { Audience = await CaseAudience.Load(session, state, Correlation, cancellation) }
+            : this;
+
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    {
+        var current = Existing(state);
+        CaseRules.EnsureOwnerMayChange(current, Caller);
+        var old = current.SharingPolicy;
+        if (Same(old, Policy)) return new([], new CommandResult());
+
+        var before = CaseParty.Of(current);
+        var after = before with
+        {
+            Tlp = Policy.Tlp, HandlingCode = Policy.HandlingCode, HandlingRestrictions = Policy.HandlingRestrictions, PartnerUnits = Policy.PartnerUnits,
+        };
+        var handoff = current.PendingHandoffAt(now) is { } pending ? new PendingHandoff(pending.HandoffId, pending.TargetUnit, pending.ExpiresAt) : null;
+        DisclosureLevel Level(CaseParty party, string unit) => CaseDisclosure.Of(party, new Recipient(unit), handoff, now);
+
+        var narrowed = Audience.Disclosures
+            .Where(t => t.Unit != current.OwnerUnit && !Auditors.Contains(t.Unit))
+            .GroupBy(t => t.Unit)
+            .Select(told => Narrowing(told.Key, told.ToList(), Level(before, told.Key), Level(after, told.Key), current, old))
+            .OfType<SharingNarrowed>()
+            .OrderBy(n => n.Unit, StringComparer.Ordinal)
+            .ToList();
+        var widened = Audience.Correlations
+            .Where(c => c.Other.Unit != current.OwnerUnit && !Auditors.Contains(c.Other.Unit))
+            .Where(c => Level(before, c.Other.Unit) == DisclosureLevel.None && Level(after, c.Other.Unit) != DisclosureLevel.None)
+            .Where(c => !Audience.Disclosures.Any(t => t.Unit == c.Other.Unit && t.TheirCase == c.Other.CaseId && t.Keys.Contains(c.Key) && t.Level != DisclosureLevel.None))
+            .Select(c => new CorrelationWidened(c.Key, c.Kind, c.Other.Unit, c.Other.CaseId, c.Other.Reference, after))
+            .OrderBy(w => w.Unit, StringComparer.Ordinal).ThenBy(w => w.Key, StringComparer.Ordinal)
+            .ToList();
+
+        List<object> events = [new SharingPolicyChanged(current.Id, old, Policy, Reason)];
+        if (narrowed.Count + widened.Count > 0) events.Add(new SharingNoticesSent(current.Id, Reason, narrowed, widened));
+        return new(events, new CommandResult())
+        {
+            Record = new AccessNote(Reason, $"change the sharing policy of case {current.Id} from {Describe(old)} to {Describe(Policy)}", Told(narrowed, widened)),
+        };
+    }
+
+    /// The recipient's notice, if the new policy leaves it less than it may use now: what it learned, as far as the
+    /// old policy still allowed it (a case it was already told to forget, or never saw, is never named again). Also
+    /// when it may still see the case but under stricter terms (a higher TLP or handling code, other restrictions).
+    private SharingNarrowed? Narrowing(string unit, IReadOnlyList<CaseAudience.Told> told, DisclosureLevel before, DisclosureLevel after,
+        CaseFile current, SharingPolicy old)
+    {
+        var mayUse = (DisclosureLevel)Math.Min((int)told.Max(t => t.Level), (int)before);
+        if (mayUse == DisclosureLevel.None) return null;
+        var stricter = after != DisclosureLevel.None && (Policy.Tlp > old.Tlp || Policy.HandlingCode > old.HandlingCode
+            || (Policy.HandlingCode == HandlingCode.H3 && Policy.HandlingRestrictions != old.HandlingRestrictions));
+        if (after >= mayUse && !stricter) return null;
+        // The owner it may still contact, or else the one it was told of.
+        var owner = after != DisclosureLevel.None || told.Any(t => t.OwnerUnit == current.OwnerUnit) ? current.OwnerUnit : told[^1].OwnerUnit;
+        var visible = after != DisclosureLevel.None;
+        return new SharingNarrowed(unit, owner, current.Reference,
+            told.SelectMany(t => t.Keys).Distinct().Order(StringComparer.Ordinal).ToArray(),
+            told.Select(t => t.TheirCase).OfType<Guid>().Distinct().Order().ToArray(),
+            after, visible ? Policy.Tlp : default, visible ? Policy.HandlingCode : default, visible ? Policy.HandlingRestrictions : null);
+    }
+
+    private static bool Same(SharingPolicy a, SharingPolicy b) =>
+        a.Tlp == b.Tlp && a.HandlingCode == b.HandlingCode && (a.HandlingRestrictions ?? "") == (b.HandlingRestrictions ?? "")
+        && a.PartnerUnits.ToHashSet().SetEquals(b.PartnerUnits);
+
+    private static string Describe(SharingPolicy policy) =>
+        $"TLP:{policy.Tlp} {policy.HandlingCode}{(policy.HandlingRestrictions is { Length: > 0 } r ? $" ({r})" : "")}" +
+        $" partners [{string.Join(", ", policy.PartnerUnits.Order(StringComparer.Ordinal))}]";
+
+    /// For auditors: every recipient by name (LED Art. 25 asks for the recipients of a disclosure).
+    private static string Told(IReadOnlyList<SharingNarrowed> narrowed, IReadOnlyList<CorrelationWidened> widened) =>
+        (narrowed.Count == 0 ? "no narrowing notices" : $"narrowing notices to {string.Join(", ", narrowed.Select(n => $"{n.Unit} (still sees {n.StillVisible})"))}")
+        + "; " + (widened.Count == 0 ? "no correlations told after widening"
+            : $"correlations told after widening to {string.Join(", ", widened.Select(w => $"{w.Unit} (case {w.TheirCaseReference}, {w.Key})"))}");
+}
