@@ -7,6 +7,7 @@ using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Limits;
+using EvidenceHub.Hub.Quality;
 using EvidenceHub.Hub.Victims;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -53,6 +54,9 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
         Kind<CancelHandoffRequest, CommandResult>((r, c) => CancelHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<CloseCaseRequest, CommandResult>((r, c) => CloseCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<MarkNotToCorrelateRequest, MarkNotToCorrelateResult>((r, c) => MarkNotToCorrelate.From(r, c.Caller)),
+        Kind<RegradeDataRequest, CommandResult>((r, c) => RegradeData.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
+        Kind<CorrectVictimLinkRequest, CommandResult>((r, c) => CorrectVictimLink.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Now)),
+        Kind<ReplaceSuspectIdentifierRequest, CommandResult>((r, c) => ReplaceSuspectIdentifier.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Correlation)),
     ];
 
     private static readonly Dictionary<MessageDescriptor, CommandKind> ByRequest = Kinds.ToDictionary(k => k.Request);

@@ -4,6 +4,8 @@ using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Handoffs;
 using HandoffStatus = EvidenceHub.Contracts.V1.HandoffStatus;
 using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Quality;
+using Grading = EvidenceHub.Hub.Quality.Grading;
 using EvidenceHub.Hub.Sharing;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -55,9 +57,9 @@ public sealed partial class FeedProjection : EventProjection
     {
         var found = e.Data;
         var items = new List<(string Unit, FeedItem Item)>();
-        if (Notice(found, found.Adding, found.Holding) is { } toAdding) items.Add((found.Adding.Unit, toAdding));
+        if (Notice(found, found.Adding, found.Holding, found.HoldingGrading) is { } toAdding) items.Add((found.Adding.Unit, toAdding));
         // Two cases of one unit: one notice says it all.
-        if (found.Holding.Unit != found.Adding.Unit && Notice(found, found.Holding, found.Adding) is { } toHolding)
+        if (found.Holding.Unit != found.Adding.Unit && Notice(found, found.Holding, found.Adding, found.AddingGrading) is { } toHolding)
             items.Add((found.Holding.Unit, toHolding));
         await Store(operations, e, items);
     }
@@ -68,14 +70,48 @@ public sealed partial class FeedProjection : EventProjection
         // Only to the units that were told of the retracting case: to anyone else even its retraction is news.
         await Store(operations, e, retracted.Recipients.DistinctBy(r => r.Unit)
             .Where(recipient => CaseDisclosure.Of(retracted.Retracting, new Recipient(recipient.Unit)) != DisclosureLevel.None)
+            .Select(recipient => (recipient.Unit, retracted.ReplacedBy is null
+                ? new FeedItem
+                {
+                    Retraction = new RetractionNotice
+                    {
+                        IdentifierKey = retracted.Key,
+                        RetractingUnit = retracted.Retracting.Unit,
+                        RetractingCaseReference = retracted.Retracting.Reference,
+                        Reason = retracted.Reason,
+                        YourCaseId = recipient.CaseId.ToString(),
+                    },
+                }
+                : new FeedItem
+                {
+                    Correction = new CorrectionNotice
+                    {
+                        IdentifierKey = retracted.Key,
+                        CorrectingUnit = retracted.Retracting.Unit,
+                        CorrectingCaseReference = retracted.Retracting.Reference,
+                        Reason = retracted.Reason,
+                        YourCaseId = recipient.CaseId.ToString(),
+                        // No more than the recipient knew: the replacement only when its case holds it too.
+                        ReplacementKey = recipient.HoldsReplacement ? retracted.ReplacedBy : "",
+                    },
+                })).ToList());
+    }
+
+    public async Task Project(IEvent<CorrelationRegraded> e, IDocumentOperations operations)
+    {
+        var regraded = e.Data;
+        // The recipients of a retraction, filtered alike.
+        await Store(operations, e, regraded.Recipients.DistinctBy(r => r.Unit)
+            .Where(recipient => CaseDisclosure.Of(regraded.Regrading, new Recipient(recipient.Unit)) != DisclosureLevel.None)
             .Select(recipient => (recipient.Unit, new FeedItem
             {
-                Retraction = new RetractionNotice
+                Regrading = new GradingNotice
                 {
-                    IdentifierKey = retracted.Key,
-                    RetractingUnit = retracted.Retracting.Unit,
-                    RetractingCaseReference = retracted.Retracting.Reference,
-                    Reason = retracted.Reason,
+                    IdentifierKey = regraded.Key,
+                    RegradingUnit = regraded.Regrading.Unit,
+                    RegradingCaseReference = regraded.Regrading.Reference,
+                    Grading = GradingRequests.ToProto(regraded.Grading),
+                    Reason = regraded.Reason,
                     YourCaseId = recipient.CaseId.ToString(),
                 },
             })).ToList());
@@ -96,7 +132,7 @@ public sealed partial class FeedProjection : EventProjection
     /// What the recipient's case learns of the other: what the other's policy discloses to the recipient's unit, and
     /// nothing at all (no notice) when that is nothing. The other case's owner is the one recorded when the
     /// correlation was found, which is its owner then.
-    private static FeedItem? Notice(CorrelationFound found, CaseParty yours, CaseParty other)
+    private static FeedItem? Notice(CorrelationFound found, CaseParty yours, CaseParty other, Grading? othersGrading)
     {
         if (CaseDisclosure.Of(other, new Recipient(yours.Unit)) == DisclosureLevel.None) return null;
         return new FeedItem
@@ -116,6 +152,7 @@ public sealed partial class FeedProjection : EventProjection
                     HandlingCode = (Contracts.V1.HandlingCode)(int)other.HandlingCode,
                     HandlingRestrictions = other.HandlingRestrictions ?? "",
                     Kind = IdentifierRequests.ToProto(found.Kind),
+                    Grading = GradingRequests.ToProto(othersGrading),
                 },
             },
         };

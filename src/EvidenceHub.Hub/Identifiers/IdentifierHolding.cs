@@ -1,4 +1,5 @@
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Quality;
 using EvidenceHub.Hub.Store;
 using JasperFx.Events;
 using Marten;
@@ -25,6 +26,8 @@ public sealed class IdentifierHolding
     public string AddedByUnit { get; set; } = "";
     /// The case version at which it was added: a case lists its identifiers in the order they were added.
     public long AddedAtVersion { get; set; }
+    /// As the owner last graded it; null: none stated.
+    public Grading? Grading { get; set; }
 
     public static string IdFor(Guid caseId, string key) => $"{caseId:N}|{key}";
 
@@ -41,10 +44,11 @@ public sealed class IdentifierHolding
         ObservedAt = added.ObservedAt,
         AddedByUnit = unit,
         AddedAtVersion = version,
+        Grading = added.Grading,
     };
 
     public CaseIdentifier ToCaseIdentifier() =>
-        new(Kind, CanonicalValue, Qualifier, Key, RawValue, ObservedAt, AddedAt, AddedByUnit) { AddedAtVersion = AddedAtVersion };
+        new(Kind, CanonicalValue, Qualifier, Key, RawValue, ObservedAt, AddedAt, AddedByUnit) { AddedAtVersion = AddedAtVersion, Grading = Grading };
 }
 
 /// Keeps the identifier index inline with the append: the holdings are in the same transaction as the events, all the
@@ -68,6 +72,11 @@ public sealed class IdentifierIndexProjection : IProjection
                     BulkDocuments.Insert(operations, added, replace: true);
                     added = [];
                     BulkDocuments.Delete<IdentifierHolding>(operations, IdentifierHolding.IdFor(retracted.CaseId, retracted.Key));
+                    break;
+                case IdentifierRegraded regraded:
+                    BulkDocuments.Insert(operations, added, replace: true);
+                    added = [];
+                    BulkDocuments.SetField<IdentifierHolding>(operations, IdentifierHolding.IdFor(regraded.CaseId, regraded.Key), nameof(IdentifierHolding.Grading), regraded.Grading);
                     break;
             }
         }

@@ -1,6 +1,7 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Quality;
 using Google.Protobuf.WellKnownTypes;
 
 namespace EvidenceHub.Hub.Identifiers;
@@ -67,5 +68,7 @@ public static class IdentifierRequests
         AddedByUnit = identifier.AddedByUnit,
         RetractedAt = identifier.RetractedAt is { } retracted ? Timestamp.FromDateTimeOffset(retracted) : null,
         RetractionReason = identifier.RetractionReason ?? "",
+        Grading = GradingRequests.ToProto(identifier.Grading),
+        ReplacedBy = identifier.ReplacedBy ?? "",
     };
 }

@@ -4,6 +4,7 @@ using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Quality;
 using EvidenceHub.Hub.Sharing;
 using Google.Protobuf.WellKnownTypes;
 using EvidenceHub.Hub.Telemetry;
@@ -125,6 +126,7 @@ public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation, Tim
             Tlp = (Contracts.V1.Tlp)(int)file.SharingPolicy.Tlp,
             HandlingCode = (Contracts.V1.HandlingCode)(int)file.SharingPolicy.HandlingCode,
             HandlingRestrictions = file.SharingPolicy.HandlingRestrictions ?? "",
+            Grading = GradingRequests.ToProto(holding.Grading),
         };
         if (level == DisclosureLevel.Summary)
         {
@@ -138,6 +140,6 @@ public sealed class Hits(BlindTokens tokens, CorrelationOptions correlation, Tim
 
     /// The access-log summary of what an answer disclosed: which cases, at which level. Never victim details.
     public static string? Disclosed(LookupAnswer answer) => answer.Hit
-        ? string.Join("; ", answer.Disclosures.Select(d => $"{d.OwnerUnit} case {d.CaseReference} ({(d.Kind != Contracts.V1.IdentifierKind.Unspecified ? "summary" : "contact")}, {d.Tlp}, {d.HandlingCode})"))
+        ? string.Join("; ", answer.Disclosures.Select(d => $"{d.OwnerUnit} case {d.CaseReference} ({(d.Kind != Contracts.V1.IdentifierKind.Unspecified ? "summary" : "contact")}, {d.Tlp}, {d.HandlingCode}, graded {GradingRequests.Code(d.Grading)})"))
         : null;
 }

@@ -1,5 +1,6 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Quality;
 using Google.Protobuf.WellKnownTypes;
 
 namespace EvidenceHub.Hub.Victims;
@@ -16,5 +17,8 @@ public static class VictimRequests
         FirstContactDate = victim.FirstContactDate is { } date ? new Google.Type.Date { Year = date.Year, Month = date.Month, Day = date.Day } : null,
         ContactedBy = victim.ContactedBy ?? "",
         LinkedAt = Timestamp.FromDateTimeOffset(victim.LinkedAt),
+        Grading = GradingRequests.ToProto(victim.Grading),
+        CorrectedAt = victim.CorrectedAt is { } corrected ? Timestamp.FromDateTimeOffset(corrected) : null,
+        CorrectionReason = victim.CorrectionReason ?? "",
     };
 }
