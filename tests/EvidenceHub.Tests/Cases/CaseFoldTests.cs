@@ -36,6 +36,9 @@ public sealed class CaseFoldTests
         nameof(HandoffAccepted) => new HandoffAccepted(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "BE"),
         nameof(HandoffDeclined) => new HandoffDeclined(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "no"),
         nameof(HandoffCancelled) => new HandoffCancelled(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "withdrawn"),
+        nameof(EvidenceHub.Hub.Quality.IdentifierRegraded) => new EvidenceHub.Hub.Quality.IdentifierRegraded(CaseId, "email:a@b.nl", EvidenceHub.Hub.Quality.Grading.NotStated, "r"),
+        nameof(EvidenceHub.Hub.Quality.VictimLinkRegraded) => new EvidenceHub.Hub.Quality.VictimLinkRegraded(CaseId, Guid.NewGuid(), EvidenceHub.Hub.Quality.Grading.NotStated, "r"),
+        nameof(VictimLinkCorrected) => new VictimLinkCorrected(CaseId, Guid.NewGuid(), new VictimDetails(AgeBand.Adult, "NL", null, null), new VictimDetails(AgeBand.Adult, "BE", null, null), "r"),
         _ => throw new InvalidOperationException($"{type.Name} is a case event without a sample here: add one, and an arm in CaseFile.Evolve"),
     };
 
