@@ -76,6 +76,15 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                 case "AddCheckpointCosignature":
                     await audit.AddCheckpointCosignatureAsync(new AddCheckpointCosignatureRequest { TreeSize = 1, SignatureLine = "\u2014 matrix AAAAAAA=" });
                     break;
+                case "RegradeData":
+                    await cases.RegradeDataAsync(new RegradeDataRequest { CommandId = NewId(), CaseId = nlCase, IdentifierKey = "email:" + Unique.Email(), Grading = new(), Reason = "matrix" });
+                    break;
+                case "CorrectVictimLink":
+                    await cases.CorrectVictimLinkAsync(new CorrectVictimLinkRequest { CommandId = NewId(), CaseId = nlCase, VictimLinkId = NewId(), Country = "BE", Reason = "matrix" });
+                    break;
+                case "ReplaceSuspectIdentifier":
+                    await cases.ReplaceSuspectIdentifierAsync(new ReplaceSuspectIdentifierRequest { CommandId = NewId(), CaseId = nlCase, IdentifierKey = "email:" + Unique.Email(), Identifier = query.Raw, Reason = "matrix" });
+                    break;
                 case "CloseCase": await cases.CloseCaseAsync(new CloseCaseRequest { CommandId = NewId(), CaseId = nlCase, Reason = "r" }); break;
                 case "CancelHandoff":
                     var handoff = await hub.Cases("NL-TBKK").RequestHandoffAsync(new RequestHandoffRequest { CommandId = NewId(), CaseId = nlCase, TargetUnit = "BE-FCCU", Reason = "matrix" });
@@ -133,6 +142,9 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "CancelHandoff",         Ok,      Denied,  Denied },
         { "GetCase",               Ok,      Denied,  Ok },
         { "MarkNotToCorrelate",    Ok,      Denied,  Denied },
+        { "RegradeData",           Ok,      Denied,  Denied },
+        { "CorrectVictimLink",     Ok,      Denied,  Denied },
+        { "ReplaceSuspectIdentifier", Ok,   Denied,  Denied },
         { "Sync",                  Ok,      Denied,  Denied },
         { "Lookup",                Ok,      Ok,      Denied },
         { "BatchLookup",           Ok,      Ok,      Denied },
