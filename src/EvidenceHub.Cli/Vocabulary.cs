@@ -75,6 +75,29 @@ public static class Vocabulary
         return null;
     }
 
+    /// SIENA's 4×4 grading as a word: "B2", "B2-fact", "x4-assessment" (a part left out is "cannot be judged").
+    public static Grading? ParseGrading(string? word)
+    {
+        if (string.IsNullOrWhiteSpace(word)) return null;
+        var match = System.Text.RegularExpressions.Regex.Match(word.Trim(), "^([ABCX])([1-4])(?:[- ](fact|assessment))?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        if (!match.Success) throw new UsageException($"--grading: '{word}' is not a grading like B2, B2-fact or X4-assessment");
+        return new Grading
+        {
+            SourceReliability = (SourceReliability)("ABCX".IndexOf(char.ToUpperInvariant(match.Groups[1].Value[0])) + 1),
+            InformationCredibility = (InformationCredibility)(match.Groups[2].Value[0] - '0'),
+            Nature = match.Groups[3].Value.ToLowerInvariant() switch
+            {
+                "fact" => InformationNature.Fact,
+                "assessment" => InformationNature.Assessment,
+                _ => InformationNature.Unspecified,
+            },
+        };
+    }
+
+    public static string Word(Grading? grading) => grading is null
+        ? "X4-assessment"
+        : $"{grading.SourceReliability.ToString()[^1..]}{(int)grading.InformationCredibility}-{grading.Nature.ToString().ToLowerInvariant()}";
+
     public static T Required<T>(T? value, string option, string given, IEnumerable<string> words) where T : struct =>
         value ?? throw new UsageException($"{option}: '{given}' is not {OneOf(words)}");
 }

@@ -176,6 +176,33 @@ public sealed class CaseCommandTests(CliHub hub) : IClassFixture<CliHub>
         Assert.True(marked.Code == ExitCodes.Ok, marked.ToString());
         Assert.Contains("email:support@example.com", marked.Out);
     }
+
+    [Fact]
+    public async Task Grading_regrading_and_corrections()
+    {
+        var reference = Unique.Reference("NL");
+        var handle = Unique.Handle();
+        await hub.Run("NL-TBKK", "cases", "open", "--reference", reference, "--offence", "grooming", "--tlp", "green");
+        var added = await hub.Run("NL-TBKK", "--json", "cases", "add-identifier", reference, "--key", $"account:instagram:{handle}x", "--grading", "B2-fact");
+        Assert.True(added.Code == ExitCodes.Ok, added.ToString());
+        Assert.Equal("SOURCE_RELIABILITY_B", added.Json()[0].GetProperty("identifier").GetProperty("grading").GetProperty("sourceReliability").GetString());
+        var bad = await hub.Run("NL-TBKK", "cases", "grade", reference, "--identifier", $"account:instagram:{handle}x", "--grading", "D9", "--reason", "r");
+        Assert.Equal(ExitCodes.Usage, bad.Code);
+        var graded = await hub.Run("NL-TBKK", "cases", "grade", reference, "--identifier", $"account:instagram:{handle}x", "--grading", "a1-fact", "--reason", "confirmed");
+        Assert.True(graded.Code == ExitCodes.Ok, graded.ToString());
+        Assert.Contains("A1-fact", graded.Out);
+
+        var replaced = await hub.Run("NL-TBKK", "cases", "correct", "identifier", reference, $"account:instagram:{handle}x", "--key", $"account:instagram:{handle}", "--reason", "typo in the handle");
+        Assert.True(replaced.Code == ExitCodes.Ok, replaced.ToString());
+        Assert.Contains($"by account:instagram:{handle}", replaced.Out);
+
+        var linked = await hub.Run("NL-TBKK", "--json", "cases", "link-victim", reference, "--victim", "V-CLI-G", "--age-band", "13-15", "--country", "NL");
+        var link = linked.Json()[0].GetProperty("victimLinkId").GetString()!;
+        var corrected = await hub.Run("NL-TBKK", "cases", "correct", "victim", reference, link, "--country", "BE", "--first-contact", "unknown", "--reason", "passport");
+        Assert.True(corrected.Code == ExitCodes.Ok, corrected.ToString());
+        var nothing = await hub.Run("NL-TBKK", "cases", "correct", "victim", reference, link, "--reason", "nothing");
+        Assert.Equal(ExitCodes.InvalidArgument, nothing.Code);
+    }
 }
 
 internal static class DemoScenarioUnits

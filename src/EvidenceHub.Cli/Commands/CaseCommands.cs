@@ -24,6 +24,8 @@ public static class CaseCommands
         cases.Add(Review(app));
         cases.Add(EscalateHandoff(app));
         cases.Add(ChangePolicy(app));
+        cases.Add(Grade(app));
+        cases.Add(Correct(app));
         return cases;
     }
 
@@ -98,13 +100,14 @@ public static class CaseCommands
         var caseArgument = Common.CaseArgument();
         var (kind, value, platform, observedAt, key) = (Common.Kind(), Common.Value(), Common.Platform(), Common.ObservedAt(), Common.IdentifierKey());
         var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
+        var gradingOption = GradingOption();
         var command = new Command("add-identifier", "Add a suspect identifier to a case; prints its canonical key and any new correlations")
-            { caseArgument, kind, value, platform, observedAt, key, expected, commandId };
+            { caseArgument, kind, value, platform, observedAt, key, expected, commandId, gradingOption };
         app.Handle(command, async (run, cancellation) =>
         {
             var identifier = Common.Identifier(run, kind, value, platform, observedAt, key);
             using var hub = run.Connect();
-            var request = new AddSuspectIdentifierRequest { Identifier = identifier };
+            var request = new AddSuspectIdentifierRequest { Identifier = identifier, Grading = Vocabulary.ParseGrading(run.Get(gradingOption)) };
             (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
             if (run.Get(expected) is { } version) request.ExpectedVersion = version;
             request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
@@ -131,8 +134,9 @@ public static class CaseCommands
         var firstContact = new Option<string?>("--first-contact") { Description = "Date of first contact (YYYY-MM-DD)" };
         var contactedBy = new Option<string?>("--contacted-by") { Description = "The key of the case's identifier that made contact, e.g. account:snapchat:some_handle" };
         var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
+        var gradingOption = GradingOption();
         var command = new Command("link-victim", "Link a victim (pseudonymous reference, age band, country) to a case")
-            { caseArgument, victim, ageBand, country, firstContact, contactedBy, expected, commandId };
+            { caseArgument, victim, ageBand, country, firstContact, contactedBy, expected, commandId, gradingOption };
         app.Handle(command, async (run, cancellation) =>
         {
             var request = new LinkVictimRequest
@@ -142,6 +146,7 @@ public static class CaseCommands
                 Country = run.Get(country)!,
                 FirstContactDate = Common.Date(run.Get(firstContact), "--first-contact"),
                 ContactedBy = run.Get(contactedBy) ?? "",
+                Grading = Vocabulary.ParseGrading(run.Get(gradingOption)),
             };
             using var hub = run.Connect();
             (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
@@ -391,5 +396,111 @@ public static class CaseCommands
     {
         if (run.Output.Json) { run.Output.Message(result); return; }
         run.Output.Line(sentence + (result.Replayed ? " (replayed: this command id was already applied; nothing changed)" : ""));
+    }
+
+    private static Option<string?> GradingOption() => new("--grading")
+    {
+        Description = "SIENA grading: source A, B, C or X, information 1 to 4, and fact or assessment, e.g. B2-fact (default: X4-assessment, cannot be judged)",
+    };
+
+    private static Command Grade(CliApp app)
+    {
+        var caseArgument = Common.CaseArgument();
+        var identifier = new Option<string?>("--identifier") { Description = "The key of the identifier to regrade, as `cases show` prints it" };
+        var victimLink = new Option<string?>("--victim-link") { Description = "The id of the victim link to regrade" };
+        var grading = new Option<string>("--grading") { Description = "The new grading, e.g. A1-fact or C3-assessment", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why (told to every unit told of the identifier)", Required = true };
+        var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
+        var command = new Command("grade", "Regrade an identifier or a victim link; units told of the identifier are told of the new grading")
+            { caseArgument, identifier, victimLink, grading, reason, expected, commandId };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            var request = new RegradeDataRequest { Grading = Vocabulary.ParseGrading(run.Get(grading)), Reason = run.Get(reason)! };
+            switch (run.Get(identifier), run.Get(victimLink))
+            {
+                case ({ } key, null): request.IdentifierKey = key; break;
+                case (null, { } link): request.VictimLinkId = link; break;
+                default: throw new UsageException("name what to regrade: --identifier KEY or --victim-link ID");
+            }
+            using var hub = run.Connect();
+            (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
+            if (run.Get(expected) is { } version) request.ExpectedVersion = version;
+            request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            var result = await hub.Cases.RegradeDataAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            Report(run, result, $"Graded {request.IdentifierKey}{request.VictimLinkId} {Vocabulary.Word(request.Grading)} in case {result.CaseId} (version {result.Version}).");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// `cases correct identifier …` and `cases correct victim …` (LED Art. 16).
+    private static Command Correct(CliApp app)
+    {
+        var correct = new Command("correct", "Correct what a case holds: a wrongly typed identifier, or a victim link's details");
+        correct.Add(CorrectIdentifier(app));
+        correct.Add(CorrectVictim(app));
+        return correct;
+    }
+
+    private static Command CorrectIdentifier(CliApp app)
+    {
+        var caseArgument = Common.CaseArgument();
+        var wrong = new Argument<string>("key") { Description = "The wrongly typed identifier's key, as `cases show` prints it" };
+        var (kind, value, platform, observedAt, key) = (Common.Kind(), Common.Value(), Common.Platform(), Common.ObservedAt(), Common.IdentifierKey());
+        var reason = new Option<string>("--reason") { Description = "What was wrong (told to every unit told of the old value)", Required = true };
+        var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
+        var gradingOption = GradingOption();
+        var command = new Command("identifier", "Replace a wrongly typed identifier: the old one stops matching, units told of it are told of the correction")
+            { caseArgument, wrong, kind, value, platform, observedAt, key, reason, expected, commandId, gradingOption };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            var request = new ReplaceSuspectIdentifierRequest
+            {
+                IdentifierKey = run.Get(wrong), Identifier = Common.Identifier(run, kind, value, platform, observedAt, key),
+                Grading = Vocabulary.ParseGrading(run.Get(gradingOption)), Reason = run.Get(reason)!,
+            };
+            using var hub = run.Connect();
+            (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
+            if (run.Get(expected) is { } version) request.ExpectedVersion = version;
+            request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            var result = await hub.Cases.ReplaceSuspectIdentifierAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            Report(run, result, $"Replaced {request.IdentifierKey} by {result.Identifier?.Key} in case {result.CaseId} (version {result.Version}); "
+                + $"{result.Correlations} new correlations.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command CorrectVictim(CliApp app)
+    {
+        var caseArgument = Common.CaseArgument();
+        var link = new Argument<string>("victim-link") { Description = "The victim link's id" };
+        var ageBand = new Option<string?>("--age-band") { Description = "Age band: " + Vocabulary.OneOf(Vocabulary.AgeBandWords) };
+        var country = new Option<string?>("--country") { Description = "The victim's country (ISO 3166-1 alpha-2)" };
+        var firstContact = new Option<string?>("--first-contact") { Description = "Date of first contact (YYYY-MM-DD), or 'unknown'" };
+        var contactedBy = new Option<string?>("--contacted-by") { Description = "The key of the case's identifier that made contact, or 'unknown'" };
+        var reason = new Option<string>("--reason") { Description = "What was wrong", Required = true };
+        var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
+        var command = new Command("victim", "Correct a victim link's age band, country, first contact date or contacting identifier")
+            { caseArgument, link, ageBand, country, firstContact, contactedBy, reason, expected, commandId };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            var request = new CorrectVictimLinkRequest { VictimLinkId = run.Get(link), Country = run.Get(country) ?? "", Reason = run.Get(reason)! };
+            if (run.Get(ageBand) is { } band) request.AgeBand = Vocabulary.Required(Vocabulary.ParseAgeBand(band), "--age-band", band, Vocabulary.AgeBandWords);
+            if (run.Get(firstContact) is { } date)
+            {
+                if (date.Equals("unknown", StringComparison.OrdinalIgnoreCase)) request.ClearFirstContactDate = true;
+                else request.FirstContactDate = Common.Date(date, "--first-contact");
+            }
+            if (run.Get(contactedBy) is { } by) request.ContactedBy = by.Equals("unknown", StringComparison.OrdinalIgnoreCase) ? "" : by;
+            using var hub = run.Connect();
+            (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
+            if (run.Get(expected) is { } version) request.ExpectedVersion = version;
+            request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            var result = await hub.Cases.CorrectVictimLinkAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            Report(run, result, $"Corrected victim link {request.VictimLinkId} in case {result.CaseId} (version {result.Version}).");
+            return ExitCodes.Ok;
+        });
+        return command;
     }
 }

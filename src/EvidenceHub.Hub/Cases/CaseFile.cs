@@ -2,6 +2,7 @@ using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Restriction;
 using EvidenceHub.Hub.Lifecycle;
+using EvidenceHub.Hub.Quality;
 using EvidenceHub.Hub.Victims;
 using System.Collections.Immutable;
 using JasperFx.Core;
@@ -22,6 +23,10 @@ public sealed record CaseIdentifier(
 {
     /// The case version at which it was added: a case lists its identifiers in the order they were added.
     public long AddedAtVersion { get; init; }
+    /// As the owner last graded it; null: none stated.
+    public Grading? Grading { get; init; }
+    /// The key of the identifier that corrected this one, once it was replaced as wrongly typed.
+    public string? ReplacedBy { get; init; }
 
     /// Restricted by the owner (RestrictData): shown to the owner and auditors only, and matched by no one.
     public bool Restricted { get; init; }
@@ -29,7 +34,7 @@ public sealed record CaseIdentifier(
     public bool IsActive => RetractedAt is null;
 
     public static CaseIdentifier From(SuspectIdentifierAdded added, DateTimeOffset at, string unit, long version) =>
-        new(added.Kind, added.CanonicalValue, added.Qualifier, added.Key, added.RawValue, added.ObservedAt, at, unit) { AddedAtVersion = version };
+        new(added.Kind, added.CanonicalValue, added.Qualifier, added.Key, added.RawValue, added.ObservedAt, at, unit) { AddedAtVersion = version, Grading = added.Grading };
 }
 
 /// Where a case's stream stands: its version and the time of its last event (any event, identifiers included).
@@ -37,7 +42,12 @@ public readonly record struct CaseRevision(long Version, DateTimeOffset UpdatedA
 
 public sealed record CaseVictim(
     Guid VictimLinkId, string VictimReference, AgeBand AgeBand, string Country, DateOnly? FirstContactDate,
-    string? ContactedBy, DateTimeOffset LinkedAt, bool Restricted = false);
+    string? ContactedBy, DateTimeOffset LinkedAt, bool Restricted = false)
+{
+    public Grading? Grading { get; init; }
+    public DateTimeOffset? CorrectedAt { get; init; }
+    public string? CorrectionReason { get; init; }
+}
 
 public sealed record CaseHandoff(
     Guid HandoffId, string FromUnit, string TargetUnit, string Reason, HandoffStatus Status,
@@ -122,14 +132,34 @@ public sealed record CaseFile
         ({ } file, SuspectIdentifierRetracted retracted) => file with
         {
             RetractedIdentifiers = retracted.Identifier is { } identifier
-                ? file.RetractedIdentifiers.Add(identifier with { RetractedAt = at, RetractionReason = retracted.Reason })
+                ? file.RetractedIdentifiers.Add(identifier with { RetractedAt = at, RetractionReason = retracted.Reason, ReplacedBy = retracted.ReplacedBy })
                 : file.RetractedIdentifiers,
+            // A victim contacted by a wrongly typed identifier was contacted by the one that corrects it.
+            Victims = retracted.ReplacedBy is { } replacement
+                ? file.Victims.Select(v => v.ContactedBy == retracted.Key ? v with { ContactedBy = replacement } : v).ToImmutableList()
+                : file.Victims,
+            UpdatedAt = at,
+        },
+        // The identifier's grading is in the index (its holding); the file only notes the change.
+        ({ } file, IdentifierRegraded) => file with { UpdatedAt = at },
+        ({ } file, VictimLinkRegraded regraded) => file with
+        {
+            Victims = Victim(file.Victims, regraded.VictimLinkId, v => v with { Grading = regraded.Grading }),
+            UpdatedAt = at,
+        },
+        ({ } file, VictimLinkCorrected corrected) => file with
+        {
+            Victims = Victim(file.Victims, corrected.VictimLinkId, v => v with
+            {
+                AgeBand = corrected.After.AgeBand, Country = corrected.After.Country, FirstContactDate = corrected.After.FirstContactDate,
+                ContactedBy = corrected.After.ContactedBy, CorrectedAt = at, CorrectionReason = corrected.Reason,
+            }),
             UpdatedAt = at,
         },
         ({ } file, VictimLinked linked) => file with
         {
             Victims = file.Victims.Add(new CaseVictim(linked.VictimLinkId, linked.VictimReference, linked.AgeBand,
-                linked.Country, linked.FirstContactDate, linked.ContactedBy, at)),
+                linked.Country, linked.FirstContactDate, linked.ContactedBy, at) { Grading = linked.Grading }),
             UpdatedAt = at,
         },
         ({ } file, HandoffRequested requested) => file with
@@ -194,7 +224,11 @@ public sealed record CaseFile
                     break;
                 case SuspectIdentifierRetracted retracted:
                     var index = identifiers.FindIndex(i => i.Key == retracted.Key && i.IsActive);
-                    if (index >= 0) identifiers[index] = identifiers[index] with { RetractedAt = e.Timestamp, RetractionReason = retracted.Reason };
+                    if (index >= 0) identifiers[index] = identifiers[index] with { RetractedAt = e.Timestamp, RetractionReason = retracted.Reason, ReplacedBy = retracted.ReplacedBy };
+                    break;
+                case IdentifierRegraded regraded:
+                    var graded = identifiers.FindIndex(i => i.Key == regraded.Key && i.IsActive);
+                    if (graded >= 0) identifiers[graded] = identifiers[graded] with { Grading = regraded.Grading };
                     break;
                 case DataRestricted { What.IdentifierKey: { } key }:
                     identifiers = identifiers.Select(i => i.Key == key && i.IsActive ? i with { Restricted = true } : i).ToList();
@@ -219,6 +253,12 @@ public sealed record CaseFile
         },
         _ => file,
     };
+
+    private static ImmutableList<CaseVictim> Victim(ImmutableList<CaseVictim> victims, Guid victimLinkId, Func<CaseVictim, CaseVictim> change)
+    {
+        var index = victims.FindIndex(v => v.VictimLinkId == victimLinkId);
+        return index >= 0 ? victims.SetItem(index, change(victims[index])) : victims;
+    }
 
     private static ImmutableList<CaseHandoff> Answered(ImmutableList<CaseHandoff> handoffs, Guid handoffId, Func<CaseHandoff, CaseHandoff> answer)
     {

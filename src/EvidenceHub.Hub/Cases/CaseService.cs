@@ -68,6 +68,15 @@ public sealed class CaseService(
     public override Task<CommandResult> ChangeSharingPolicy(ChangeSharingPolicyRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
 
     [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> RegradeData(RegradeDataRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
+
+    [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> CorrectVictimLink(CorrectVictimLinkRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
+
+    [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> ReplaceSuspectIdentifier(ReplaceSuspectIdentifierRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
+
+    [Authorize(Roles = Roles.Unit)]
     public override Task Sync(IAsyncStreamReader<SyncCommand> requestStream, IServerStreamWriter<SyncResult> responseStream, ServerCallContext context) =>
         sync.Run(requestStream, responseStream, context);
 

@@ -8,6 +8,7 @@ using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Limits;
 using EvidenceHub.Hub.Restriction;
+using EvidenceHub.Hub.Quality;
 using EvidenceHub.Hub.Victims;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -59,6 +60,9 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
         Kind<ReviewCaseRequest, CommandResult>((r, c) => Lifecycle.ReviewCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<EscalateHandoffRequest, CommandResult>((r, c) => EscalateHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Handoffs)),
         Kind<ChangeSharingPolicyRequest, CommandResult>((r, c) => Sharing.ChangeSharingPolicy.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Units, c.Correlation)),
+        Kind<RegradeDataRequest, CommandResult>((r, c) => RegradeData.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
+        Kind<CorrectVictimLinkRequest, CommandResult>((r, c) => CorrectVictimLink.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Now)),
+        Kind<ReplaceSuspectIdentifierRequest, CommandResult>((r, c) => ReplaceSuspectIdentifier.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Correlation)),
     ];
 
     private static readonly Dictionary<MessageDescriptor, CommandKind> ByRequest = Kinds.ToDictionary(k => k.Request);

@@ -1,4 +1,5 @@
 using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Quality;
 using EvidenceHub.Hub.Sharing;
 
 namespace EvidenceHub.Hub.Correlation;
@@ -11,13 +12,18 @@ public interface IIdentifierEvent
     string Key { get; }
 }
 
-/// Two cases hold the same identifier. Both owning units are told, each of the other case only what its policy allows.
-public sealed record CorrelationFound(string Key, IdentifierKind Kind, CaseParty Adding, CaseParty Holding) : IIdentifierEvent;
+/// Two cases hold the same identifier. Both owning units are told, each of the other case only what its policy allows,
+/// with the grading the other case gives the identifier.
+public sealed record CorrelationFound(string Key, IdentifierKind Kind, CaseParty Adding, CaseParty Holding,
+    Grading? AddingGrading = null, Grading? HoldingGrading = null) : IIdentifierEvent;
 
-/// The adding case withdrew the identifier: every unit told of a correlation on it learns that it was wrong.
-public sealed record CorrelationRetracted(string Key, CaseParty Retracting, string Reason, IReadOnlyList<CorrelationRetracted.Recipient> Recipients) : IIdentifierEvent
+/// The adding case withdrew the identifier: every unit told of a correlation on it learns that it was wrong, or, when
+/// ReplacedBy names its correction, that it was corrected. HoldsReplacement: the recipient's case holds the
+/// correction too (so the notice may name it: the recipient is told of it by a correlation anyway).
+public sealed record CorrelationRetracted(string Key, CaseParty Retracting, string Reason, IReadOnlyList<CorrelationRetracted.Recipient> Recipients,
+    string? ReplacedBy = null) : IIdentifierEvent
 {
-    public sealed record Recipient(string Unit, Guid CaseId);
+    public sealed record Recipient(string Unit, Guid CaseId, bool HoldsReplacement = false);
 }
 
 public sealed record IdentifierMarkedNotToCorrelate(string Key, string Unit, string Reason) : IIdentifierEvent;

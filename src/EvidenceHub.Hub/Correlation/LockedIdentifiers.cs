@@ -1,5 +1,6 @@
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Quality;
 using EvidenceHub.Hub.Sharing;
 using Marten;
 using Marten.Services.BatchQuerying;
@@ -91,6 +92,15 @@ public sealed class LockedIdentifiers
 
     public IReadOnlyList<IdentifierCorrelations.Pair> CorrelationsOn(string key) =>
         correlations.TryGetValue(key, out var found) ? found.Correlations : [];
+
+    /// Everyone told of a correlation on the identifier through the given case: the other cases, each reached at its
+    /// owner now (a handoff since the correlation moved it), not at the unit that held it then.
+    public IReadOnlyList<CorrelationRetracted.Recipient> ToldThrough(string key, Guid caseId) => CorrelationsOn(key)
+        .Where(p => p.AddingCase == caseId || p.HoldingCase == caseId)
+        .Select(p => p.AddingCase == caseId ? (Case: p.HoldingCase, Then: p.HoldingUnit) : (Case: p.AddingCase, Then: p.AddingUnit))
+        .Select(other => new CorrelationRetracted.Recipient(PartyOf(other.Case)?.Unit ?? other.Then, other.Case))
+        .Distinct()
+        .ToList();
 
     public bool IsCommon(string key) => correlations.TryGetValue(key, out var found) && found.Common;
 
@@ -193,6 +203,9 @@ public sealed class LockedIdentifiers
                 break;
             case Restriction.RestrictionLifted lifted:
                 Restrict(lifted.CaseId, lifted.What, caseAfter, false);
+                break;
+            case IdentifierRegraded regraded when holdings.TryGetValue(regraded.Key, out var byCase) && byCase.TryGetValue(regraded.CaseId, out var holding):
+                holding.Grading = regraded.Grading;
                 break;
             case IIdentifierEvent identifierEvent:
                 var stream = correlations.TryGetValue(identifierEvent.Key, out var existing)

@@ -5,6 +5,8 @@ using EvidenceHub.Hub.Handoffs;
 using HandoffStatus = EvidenceHub.Contracts.V1.HandoffStatus;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Restriction;
+using EvidenceHub.Hub.Quality;
+using Grading = EvidenceHub.Hub.Quality.Grading;
 using EvidenceHub.Hub.Sharing;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -56,9 +58,9 @@ public sealed partial class FeedProjection : EventProjection
     {
         var found = e.Data;
         var items = new List<(string Unit, FeedItem Item)>();
-        if (Notice(found, found.Adding, found.Holding) is { } toAdding) items.Add((found.Adding.Unit, toAdding));
+        if (Notice(found, found.Adding, found.Holding, found.HoldingGrading) is { } toAdding) items.Add((found.Adding.Unit, toAdding));
         // Two cases of one unit: one notice says it all.
-        if (found.Holding.Unit != found.Adding.Unit && Notice(found, found.Holding, found.Adding) is { } toHolding)
+        if (found.Holding.Unit != found.Adding.Unit && Notice(found, found.Holding, found.Adding, found.AddingGrading) is { } toHolding)
             items.Add((found.Holding.Unit, toHolding));
         await Store(operations, e, items);
     }
@@ -69,14 +71,48 @@ public sealed partial class FeedProjection : EventProjection
         // Only to the units that were told of the retracting case: to anyone else even its retraction is news.
         await Store(operations, e, retracted.Recipients.DistinctBy(r => r.Unit)
             .Where(recipient => CaseDisclosure.Of(retracted.Retracting, new Recipient(recipient.Unit)) != DisclosureLevel.None)
+            .Select(recipient => (recipient.Unit, retracted.ReplacedBy is null
+                ? new FeedItem
+                {
+                    Retraction = new RetractionNotice
+                    {
+                        IdentifierKey = retracted.Key,
+                        RetractingUnit = retracted.Retracting.Unit,
+                        RetractingCaseReference = retracted.Retracting.Reference,
+                        Reason = retracted.Reason,
+                        YourCaseId = recipient.CaseId.ToString(),
+                    },
+                }
+                : new FeedItem
+                {
+                    Correction = new CorrectionNotice
+                    {
+                        IdentifierKey = retracted.Key,
+                        CorrectingUnit = retracted.Retracting.Unit,
+                        CorrectingCaseReference = retracted.Retracting.Reference,
+                        Reason = retracted.Reason,
+                        YourCaseId = recipient.CaseId.ToString(),
+                        // No more than the recipient knew: the replacement only when its case holds it too.
+                        ReplacementKey = recipient.HoldsReplacement ? retracted.ReplacedBy : "",
+                    },
+                })).ToList());
+    }
+
+    public async Task Project(IEvent<CorrelationRegraded> e, IDocumentOperations operations)
+    {
+        var regraded = e.Data;
+        // The recipients of a retraction, filtered alike.
+        await Store(operations, e, regraded.Recipients.DistinctBy(r => r.Unit)
+            .Where(recipient => CaseDisclosure.Of(regraded.Regrading, new Recipient(recipient.Unit)) != DisclosureLevel.None)
             .Select(recipient => (recipient.Unit, new FeedItem
             {
-                Retraction = new RetractionNotice
+                Regrading = new GradingNotice
                 {
-                    IdentifierKey = retracted.Key,
-                    RetractingUnit = retracted.Retracting.Unit,
-                    RetractingCaseReference = retracted.Retracting.Reference,
-                    Reason = retracted.Reason,
+                    IdentifierKey = regraded.Key,
+                    RegradingUnit = regraded.Regrading.Unit,
+                    RegradingCaseReference = regraded.Regrading.Reference,
+                    Grading = GradingMapping.ToProto(regraded.Grading),
+                    Reason = regraded.Reason,
                     YourCaseId = recipient.CaseId.ToString(),
                 },
             })).ToList());
@@ -181,7 +217,7 @@ public sealed partial class FeedProjection : EventProjection
         foreach (var widened in sent.Widened)
         {
             var yours = new CaseParty(widened.TheirCase, widened.Unit, "", widened.TheirCaseReference, default, default, null, []);
-            if (Notice(new CorrelationFound(widened.Key, widened.Kind, widened.Widened, yours), yours, widened.Widened) is { } notice)
+            if (Notice(new CorrelationFound(widened.Key, widened.Kind, widened.Widened, yours), yours, widened.Widened, widened.Grading) is { } notice)
             {
                 notice.Correlation.AfterWidening = true;
                 items.Add((widened.Unit, notice));
@@ -193,7 +229,7 @@ public sealed partial class FeedProjection : EventProjection
     /// What the recipient's case learns of the other: what the other's policy discloses to the recipient's unit, and
     /// nothing at all (no notice) when that is nothing. The other case's owner is the one recorded when the
     /// correlation was found, which is its owner then.
-    private static FeedItem? Notice(CorrelationFound found, CaseParty yours, CaseParty other)
+    private static FeedItem? Notice(CorrelationFound found, CaseParty yours, CaseParty other, Grading? othersGrading)
     {
         if (CaseDisclosure.Of(other, new Recipient(yours.Unit)) == DisclosureLevel.None) return null;
         return new FeedItem
@@ -204,7 +240,7 @@ public sealed partial class FeedProjection : EventProjection
                 Kind = IdentifierMapping.ToProto(found.Kind),
                 YourCaseId = yours.CaseId.ToString(),
                 YourCaseReference = yours.Reference,
-                OtherCase = DisclosureMapping.Contact(other, found.Kind),
+                OtherCase = DisclosureMapping.Contact(other, found.Kind, othersGrading),
             },
         };
     }

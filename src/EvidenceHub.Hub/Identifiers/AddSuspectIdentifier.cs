@@ -5,6 +5,8 @@ using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Limits;
+using EvidenceHub.Hub.Quality;
+using Grading = EvidenceHub.Hub.Quality.Grading;
 using EvidenceHub.Hub.Sharing;
 
 namespace EvidenceHub.Hub.Identifiers;
@@ -12,13 +14,13 @@ namespace EvidenceHub.Hub.Identifiers;
 /// The owner ties a suspect identifier to its case. The same canonical identifier added twice to one case is one
 /// identifier: the second time nothing is appended. A new identifier is correlated with every other case that holds it,
 /// unless it is common or a unit marked it not to correlate.
-public sealed record AddSuspectIdentifier(RawIdentifier Raw, CorrelationOptions Options, CaseLimits Limits) : Command
+public sealed record AddSuspectIdentifier(RawIdentifier Raw, CorrelationOptions Options, CaseLimits Limits, Grading? Grading = null) : Command
 {
     public static AddSuspectIdentifier From(AddSuspectIdentifierRequest request, Caller caller, CaseTarget target, CorrelationOptions options, CaseLimits limits)
     {
         var commandId = RequestFields.CommandId(request.CommandId);
         var raw = IdentifierMapping.RawOf(request.Identifier);
-        return new AddSuspectIdentifier(raw, options, limits)
+        return new AddSuspectIdentifier(raw, options, limits, GradingMapping.Of(request.Grading))
         {
             CommandId = commandId, Caller = caller, Request = request, Case = target,
             ExpectedVersion = request.HasExpectedVersion ? request.ExpectedVersion : null,
@@ -42,34 +44,35 @@ public sealed record AddSuspectIdentifier(RawIdentifier Raw, CorrelationOptions 
         var current = Existing(state);
         var identifier = CanonicalFor(current);
         CaseRules.EnsureOwnerMayChange(current, Caller);
-        if (index.HoldingOf(current.Id, identifier.Key) is { } held) return new([], ResultOf(current, index, held.ToCaseIdentifier(), []));
+        if (index.HoldingOf(current.Id, identifier.Key) is { } held) return new([], ResultOf(current, index, held.ToCaseIdentifier(), [], Options));
         if (index.ActiveIdentifiersOf(current.Id) >= Limits.MaxActiveIdentifiers)
             throw CaseLimitReached.Identifiers(current.Id, Limits.MaxActiveIdentifiers);
         var added = new SuspectIdentifierAdded(current.Id, identifier.Kind, identifier.Value, identifier.Qualifier, identifier.Key,
-            Raw.Value, Raw.Platform, Raw.ObservedAt);
-        var correlations = Correlate(current, identifier, index);
+            Raw.Value, Raw.Platform, Raw.ObservedAt, Grading);
+        var correlations = Correlate(current, identifier, index, Grading, Options);
         // A new identifier's time is the event's, set by the database on commit: GetCase shows it.
-        return new([added, .. correlations], ResultOf(current, index, CaseIdentifier.From(added, default, current.OwnerUnit, version: 0), correlations));
+        return new([added, .. correlations], ResultOf(current, index, CaseIdentifier.From(added, default, current.OwnerUnit, version: 0), correlations, Options));
     }
 
     /// Correlations with every other holder; none once the identifier is common (flagged the first time it is), and
     /// none with or for a unit that marked the value not to correlate.
-    private IReadOnlyList<IIdentifierEvent> Correlate(CaseFile adding, CanonicalIdentifier identifier, LockedIdentifiers index)
+    /// Also used by ReplaceSuspectIdentifier: the correction is correlated like any new identifier.
+    internal static IReadOnlyList<IIdentifierEvent> Correlate(CaseFile adding, CanonicalIdentifier identifier, LockedIdentifiers index, Grading? grading, CorrelationOptions options)
     {
         if (index.IsCommon(identifier.Key)) return [];
         var holderCount = index.HolderCount(identifier.Key, otherThan: adding.Id);
-        if (holderCount >= Options.CommonThreshold) return [new IdentifierFlaggedCommon(identifier.Key, holderCount + 1)];
+        if (holderCount >= options.CommonThreshold) return [new IdentifierFlaggedCommon(identifier.Key, holderCount + 1)];
         var others = index.HoldersOf(identifier.Key).Where(h => h.CaseId != adding.Id).ToList();
 
         var declined = index.NotToCorrelateBy(identifier.Key);
         if (declined.Contains(adding.OwnerUnit)) return [];
         var me = CaseParty.Of(adding);
         return others.Where(other => !declined.Contains(other.Unit))
-            .Select(other => new CorrelationFound(identifier.Key, identifier.Kind, me, other))
+            .Select(other => new CorrelationFound(identifier.Key, identifier.Kind, me, other, grading, index.HoldingOf(other.CaseId, identifier.Key)?.Grading))
             .ToList();
     }
 
-    private CommandResult ResultOf(CaseFile current, LockedIdentifiers index, CaseIdentifier identifier, IReadOnlyList<IIdentifierEvent> correlations) => new()
+    internal static CommandResult ResultOf(CaseFile current, LockedIdentifiers index, CaseIdentifier identifier, IReadOnlyList<IIdentifierEvent> correlations, CorrelationOptions options) => new()
     {
         Identifier = IdentifierMapping.ToProto(identifier),
         // What the unit's feed will say, and no more: a value held only by cases it may not see answers exactly like
@@ -77,6 +80,6 @@ public sealed record AddSuspectIdentifier(RawIdentifier Raw, CorrelationOptions 
         Correlations = correlations.OfType<CorrelationFound>().Count(found => CaseDisclosure.Of(found.Holding, new Recipient(found.Adding.Unit)) != DisclosureLevel.None),
         // Common by the holders the unit may see (its own included), never by hidden ones: otherwise a unit holding a
         // value in enough cases of its own would learn whether a hidden case holds it.
-        Common = index.VisibleOtherHolders(identifier.Key, current.Id) >= Options.CommonThreshold,
+        Common = index.VisibleOtherHolders(identifier.Key, current.Id) >= options.CommonThreshold,
     };
 }

@@ -1,4 +1,5 @@
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Quality;
 
 namespace EvidenceHub.Hub.Identifiers;
 
@@ -24,6 +25,8 @@ public sealed class IdentifierHolding
     /// Restricted by the owner (RestrictData): no longer a hit or a correlation for anyone but the owner and auditors;
     /// lookups, networks and correlation filter on it inside their queries.
     public bool Restricted { get; set; }
+    /// As the owner last graded it; null: none stated.
+    public Grading? Grading { get; set; }
 
     public static string IdFor(Guid caseId, string key) => $"{caseId:N}|{key}";
 
@@ -40,8 +43,9 @@ public sealed class IdentifierHolding
         ObservedAt = added.ObservedAt,
         AddedByUnit = unit,
         AddedAtVersion = version,
+        Grading = added.Grading,
     };
 
     public CaseIdentifier ToCaseIdentifier() =>
-        new(Kind, CanonicalValue, Qualifier, Key, RawValue, ObservedAt, AddedAt, AddedByUnit) { AddedAtVersion = AddedAtVersion, Restricted = Restricted };
+        new(Kind, CanonicalValue, Qualifier, Key, RawValue, ObservedAt, AddedAt, AddedByUnit) { AddedAtVersion = AddedAtVersion, Restricted = Restricted, Grading = Grading };
 }

@@ -27,15 +27,20 @@ public sealed class IdentifierHoldingProjection : IProjection
                     added = [];
                     BulkDocuments.Delete<IdentifierHolding>(operations, IdentifierHolding.IdFor(retracted.CaseId, retracted.Key));
                     break;
+                case Quality.IdentifierRegraded regraded:
+                    BulkDocuments.Insert(operations, added, replace: true);
+                    added = [];
+                    BulkDocuments.SetField<IdentifierHolding>(operations, IdentifierHolding.IdFor(regraded.CaseId, regraded.Key), nameof(IdentifierHolding.Grading), regraded.Grading);
+                    break;
                 case Restriction.DataRestricted { What.IdentifierKey: { } key } restricted:
                     BulkDocuments.Insert(operations, added, replace: true);
                     added = [];
-                    BulkDocuments.SetFlag<IdentifierHolding>(operations, IdentifierHolding.IdFor(restricted.CaseId, key), nameof(IdentifierHolding.Restricted), true);
+                    BulkDocuments.SetField<IdentifierHolding>(operations, IdentifierHolding.IdFor(restricted.CaseId, key), nameof(IdentifierHolding.Restricted), true);
                     break;
                 case Restriction.RestrictionLifted { What.IdentifierKey: { } key } lifted:
                     BulkDocuments.Insert(operations, added, replace: true);
                     added = [];
-                    BulkDocuments.SetFlag<IdentifierHolding>(operations, IdentifierHolding.IdFor(lifted.CaseId, key), nameof(IdentifierHolding.Restricted), false);
+                    BulkDocuments.SetField<IdentifierHolding>(operations, IdentifierHolding.IdFor(lifted.CaseId, key), nameof(IdentifierHolding.Restricted), false);
                     break;
             }
         }

@@ -1,6 +1,7 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Quality;
 using Google.Protobuf.WellKnownTypes;
 
 namespace EvidenceHub.Hub.Identifiers;
@@ -43,5 +44,7 @@ public static class IdentifierMapping
         RetractedAt = identifier.RetractedAt is { } retracted ? Timestamp.FromDateTimeOffset(retracted) : null,
         RetractionReason = identifier.RetractionReason ?? "",
         Restricted = identifier.Restricted,
+        Grading = GradingMapping.ToProto(identifier.Grading),
+        ReplacedBy = identifier.ReplacedBy ?? "",
     };
 }

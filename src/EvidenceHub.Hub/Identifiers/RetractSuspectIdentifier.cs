@@ -39,12 +39,7 @@ public sealed record RetractSuspectIdentifier(string Key, string Reason) : Comma
     /// owner now (a handoff since the correlation moved it), not at the unit that held it then.
     private CorrelationRetracted? Retraction(CaseFile retracting, LockedIdentifiers index)
     {
-        var recipients = index.CorrelationsOn(Key)
-            .Where(p => p.AddingCase == retracting.Id || p.HoldingCase == retracting.Id)
-            .Select(p => p.AddingCase == retracting.Id ? (Case: p.HoldingCase, Then: p.HoldingUnit) : (Case: p.AddingCase, Then: p.AddingUnit))
-            .Select(other => new CorrelationRetracted.Recipient(index.PartyOf(other.Case)?.Unit ?? other.Then, other.Case))
-            .Distinct()
-            .ToList();
+        var recipients = index.ToldThrough(Key, retracting.Id);
         return recipients.Count == 0 ? null : new CorrelationRetracted(Key, CaseParty.Of(retracting), Reason, recipients);
     }
 }

@@ -4,6 +4,7 @@ using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Quality;
 using EvidenceHub.Hub.Sharing;
 using Google.Protobuf.WellKnownTypes;
 using EvidenceHub.Hub.Telemetry;
@@ -120,7 +121,7 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
 
     public static Disclosure Disclose(CaseSummary file, IdentifierHolding holding, DisclosureLevel level)
     {
-        var disclosure = DisclosureMapping.Contact(file.Party);
+        var disclosure = DisclosureMapping.Contact(file.Party, grading: holding.Grading);
         if (level == DisclosureLevel.Summary)
         {
             disclosure.Kind = IdentifierMapping.ToProto(holding.Kind);
@@ -133,6 +134,6 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
 
     /// The access-log summary of what an answer disclosed: which cases, at which level. Never victim details.
     public static string? Disclosed(LookupAnswer answer) => answer.Hit
-        ? string.Join("; ", answer.Disclosures.Select(d => $"{d.OwnerUnit} case {d.CaseReference} ({(d.Kind != Contracts.V1.IdentifierKind.Unspecified ? "summary" : "contact")}, {d.Tlp}, {d.HandlingCode})"))
+        ? string.Join("; ", answer.Disclosures.Select(d => $"{d.OwnerUnit} case {d.CaseReference} ({(d.Kind != Contracts.V1.IdentifierKind.Unspecified ? "summary" : "contact")}, {d.Tlp}, {d.HandlingCode}, graded {GradingMapping.Code(d.Grading)})"))
         : null;
 }

@@ -4,6 +4,8 @@ using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Limits;
+using EvidenceHub.Hub.Quality;
+using Grading = EvidenceHub.Hub.Quality.Grading;
 using EvidenceHub.Hub.Sharing;
 using Marten;
 
@@ -43,6 +45,7 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
         private readonly Dictionary<Guid, (CaseSummary Summary, DisclosureLevel Level, SortedSet<string> Keys)> cases = [];
         private readonly Dictionary<string, HashSet<Guid>> holders = [];
         private readonly Dictionary<string, Identifiers.IdentifierKind> kinds = [];
+        private readonly Dictionary<(Guid Case, string Key), Grading?> gradings = [];
 
         private string Table<T>() => session.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
 
@@ -128,6 +131,7 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
             }
             kinds[holding.Key] = holding.Kind;
             cases[caseId].Keys.Add(holding.Key);
+            gradings[(caseId, holding.Key)] = holding.Grading;
             if (isNew) holders[holding.Key] = held = [];
             held!.Add(caseId);
             return isNew;
@@ -144,6 +148,7 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
             {
                 CaseReference = c.Summary.Reference, OwnerUnit = c.Summary.OwnerUnit, OwnerCountry = c.Summary.OwnerCountry,
                 IdentifierKeys = { c.Keys },
+                Gradings = { c.Keys.ToDictionary(k => k, k => GradingMapping.ToProto(gradings[(c.Summary.Id, k)])) },
             }));
             // Victim counts only of the cases the caller may see in summary.
             var victims = cases.Values.Where(c => c.Level == DisclosureLevel.Summary).SelectMany(c => c.Summary.VictimsByCountry)

@@ -19,8 +19,8 @@ public sealed record CaseAudience(IReadOnlyList<CaseAudience.Told> Disclosures, 
     public sealed record Told(string Unit, string OwnerUnit, DisclosureLevel Level, IReadOnlyList<string> Keys, Guid? TheirCase);
 
     /// A correlation of the case that stands (not retracted), with the other case as it is now (its owner after any
-    /// handoff).
-    public sealed record Standing(string Key, IdentifierKind Kind, CaseParty Other);
+    /// handoff), and the case's own grading of the identifier (null: none stated, or retracted).
+    public sealed record Standing(string Key, IdentifierKind Kind, CaseParty Other, Quality.Grading? Grading = null);
 
     public static readonly CaseAudience Nobody = new([], []);
 
@@ -63,7 +63,7 @@ public sealed record CaseAudience(IReadOnlyList<CaseAudience.Told> Disclosures, 
                 .Where(other => other != file.Id && index.PartyOf(other) is not null)
                 .Select(other => (Key: key, Other: other)))
             .Distinct()
-            .Select(c => new Standing(c.Key, kinds.GetValueOrDefault(c.Key), index.PartyOf(c.Other)!))
+            .Select(c => new Standing(c.Key, kinds.GetValueOrDefault(c.Key), index.PartyOf(c.Other)!, index.HoldingOf(file.Id, c.Key)?.Grading))
             .ToList();
         return new CaseAudience(told, standing);
     }

@@ -33,6 +33,13 @@ public sealed class CaseSummary
 
     public void Apply(VictimLinked e) => VictimsByCountry[e.Country] = VictimsByCountry.GetValueOrDefault(e.Country) + 1;
 
+    public void Apply(VictimLinkCorrected e)
+    {
+        if (e.Before.Country == e.After.Country) return;
+        if ((VictimsByCountry[e.Before.Country] = VictimsByCountry.GetValueOrDefault(e.Before.Country) - 1) <= 0) VictimsByCountry.Remove(e.Before.Country);
+        VictimsByCountry[e.After.Country] = VictimsByCountry.GetValueOrDefault(e.After.Country) + 1;
+    }
+
     public void Apply(HandoffRequested e) => OpenHandoff = new PendingHandoff(e.HandoffId, e.TargetUnit, e.ExpiresAt);
 
     public void Apply(HandoffAccepted e)

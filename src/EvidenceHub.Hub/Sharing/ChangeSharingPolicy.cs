@@ -69,7 +69,8 @@ public sealed record ChangeSharingPolicy(SharingPolicy Policy, string Reason, IR
             .Where(c => c.Other.Unit != current.OwnerUnit && !Auditors.Contains(c.Other.Unit))
             .Where(c => Level(before, c.Other.Unit) == DisclosureLevel.None && Level(after, c.Other.Unit) != DisclosureLevel.None)
             .Where(c => !Audience.Disclosures.Any(t => t.Unit == c.Other.Unit && t.TheirCase == c.Other.CaseId && t.Keys.Contains(c.Key) && t.Level != DisclosureLevel.None))
-            .Select(c => new CorrelationWidened(c.Key, c.Kind, c.Other.Unit, c.Other.CaseId, c.Other.Reference, after))
+            .Select(c => new CorrelationWidened(c.Key, c.Kind, c.Other.Unit, c.Other.CaseId, c.Other.Reference, after)
+                { Grading = c.Grading })
             .OrderBy(w => w.Unit, StringComparer.Ordinal).ThenBy(w => w.Key, StringComparer.Ordinal)
             .ToList();
 

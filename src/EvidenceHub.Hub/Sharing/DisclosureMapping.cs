@@ -8,7 +8,7 @@ public static class DisclosureMapping
 {
     /// Whom to contact, with the case's TLP, handling code and restrictions: what every disclosure carries. A
     /// correlation notice also names the kind of the identifier both cases hold (the recipient holds it already).
-    public static Disclosure Contact(CaseParty @case, IdentifierKind? shared = null) => new()
+    public static Disclosure Contact(CaseParty @case, IdentifierKind? shared = null, Quality.Grading? grading = null) => new()
     {
         OwnerUnit = @case.Unit,
         OwnerCountry = @case.Country,
@@ -17,5 +17,6 @@ public static class DisclosureMapping
         HandlingCode = (Contracts.V1.HandlingCode)@case.HandlingCode,
         HandlingRestrictions = @case.HandlingRestrictions ?? "",
         Kind = shared is { } kind ? (Contracts.V1.IdentifierKind)kind : Contracts.V1.IdentifierKind.Unspecified,
+        Grading = Quality.GradingMapping.ToProto(grading),
     };
 }

@@ -37,4 +37,8 @@ public sealed record SharingNarrowed(
 
 /// A correlation told late, after a widening: to the unit owning the other case now, of the changed case as the new
 /// policy discloses it.
-public sealed record CorrelationWidened(string Key, IdentifierKind Kind, string Unit, Guid TheirCase, string TheirCaseReference, CaseParty Widened);
+public sealed record CorrelationWidened(string Key, IdentifierKind Kind, string Unit, Guid TheirCase, string TheirCaseReference, CaseParty Widened)
+{
+    /// The widened case's grading of the identifier, disclosed with the late correlation notice as with any other.
+    public Quality.Grading? Grading { get; init; }
+}

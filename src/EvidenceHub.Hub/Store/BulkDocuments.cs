@@ -27,10 +27,11 @@ public static class BulkDocuments
     public static void Delete<T>(IDocumentOperations operations, string id) =>
         operations.QueueSqlCommand($"DELETE FROM {TableOf<T>(operations)} WHERE id = ?", id);
 
-    /// Sets one boolean property of a stored document, in statement order with the inserts above.
-    public static void SetFlag<T>(IDocumentOperations operations, string id, string property, bool value) =>
-        operations.QueueSqlCommand($"UPDATE {TableOf<T>(operations)} SET data = jsonb_set(data, ARRAY[?::text], to_jsonb(?::boolean)), mt_last_modified = transaction_timestamp() WHERE id = ?",
-            property, value, id);
+    /// Sets one top-level field of a stored document, in statement order with the inserts above.
+    public static void SetField<T>(IDocumentOperations operations, string id, string field, object? value) =>
+        operations.QueueSqlCommand(
+            $"UPDATE {TableOf<T>(operations)} SET data = jsonb_set(data, ARRAY[?::text], ?::jsonb), mt_last_modified = transaction_timestamp() WHERE id = ?",
+            field, operations.DocumentStore.Options.Serializer().ToJson(value), id);
 
     private static string TableOf<T>(IDocumentOperations operations) =>
         operations.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;

@@ -5,6 +5,8 @@ using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Limits;
+using EvidenceHub.Hub.Quality;
+using Grading = EvidenceHub.Hub.Quality.Grading;
 
 namespace EvidenceHub.Hub.Victims;
 
@@ -12,7 +14,7 @@ namespace EvidenceHub.Hub.Victims;
 /// the same victim: linking it again appends nothing.
 public sealed record LinkVictim(
     string VictimReference, AgeBand AgeBand, string Country, DateOnly? FirstContactDate, string? ContactedBy,
-    Guid NewLinkId, CaseLimits Limits) : Command
+    Guid NewLinkId, CaseLimits Limits, Grading? Grading = null) : Command
 {
     public const int MaxVictimReferenceLength = 64;
 
@@ -24,8 +26,9 @@ public sealed record LinkVictim(
         var ageBand = RequestFields.Enum<AgeBand>((int)request.AgeBand, "age_band");
         var country = RequestFields.Country(request.Country, "country");
         var firstContact = FirstContactDateOf(request.FirstContactDate, now);
+        var grading = GradingMapping.Of(request.Grading);
         var contactedBy = RequestFields.Text(request.ContactedBy, "contacted_by", 512, required: false);
-        return new LinkVictim(reference, ageBand, country, firstContact, contactedBy, Guid.CreateVersion7(), limits)
+        return new LinkVictim(reference, ageBand, country, firstContact, contactedBy, Guid.CreateVersion7(), limits, grading)
         {
             CommandId = commandId, Caller = caller, Request = request, Case = target,
             ExpectedVersion = request.HasExpectedVersion ? request.ExpectedVersion : null,
@@ -44,11 +47,11 @@ public sealed record LinkVictim(
         if (current.Victims.FirstOrDefault(v => v.VictimReference == VictimReference) is { } linked)
             return new([], new CommandResult { VictimLinkId = linked.VictimLinkId.ToString() });
         if (current.Victims.Count >= Limits.MaxVictimLinks) throw CaseLimitReached.VictimLinks(current.Id, Limits.MaxVictimLinks);
-        return new([new VictimLinked(current.Id, NewLinkId, VictimReference, AgeBand, Country, FirstContactDate, ContactedBy)],
+        return new([new VictimLinked(current.Id, NewLinkId, VictimReference, AgeBand, Country, FirstContactDate, ContactedBy, Grading)],
             new CommandResult { VictimLinkId = NewLinkId.ToString() });
     }
 
-    private static DateOnly? FirstContactDateOf(Google.Type.Date? date, DateTimeOffset now)
+    internal static DateOnly? FirstContactDateOf(Google.Type.Date? date, DateTimeOffset now)
     {
         if (RequestFields.Date(date, "first_contact_date") is not { } first) return null;
         if (first.Year < 1990) throw Rejection.InvalidArgument("first_contact_date", $"{first:yyyy-MM-dd} is before 1990");

@@ -1,4 +1,5 @@
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Quality;
 
 namespace EvidenceHub.Hub.Victims;
 
@@ -11,4 +12,12 @@ public sealed record VictimLinked(
     AgeBand AgeBand,
     string Country,
     DateOnly? FirstContactDate,
-    string? ContactedBy) : ICaseEvent;
+    string? ContactedBy,
+    Grading? Grading = null) : ICaseEvent;
+
+/// A victim link's details as a correction states them.
+public sealed record VictimDetails(AgeBand AgeBand, string Country, DateOnly? FirstContactDate, string? ContactedBy);
+
+/// The owner corrected a victim link (LED Art. 16): the details before and after, so that the event names what it
+/// corrects.
+public sealed record VictimLinkCorrected(Guid CaseId, Guid VictimLinkId, VictimDetails Before, VictimDetails After, string Reason) : ICaseEvent;

@@ -1,5 +1,6 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Quality;
 using Google.Protobuf.WellKnownTypes;
 
 namespace EvidenceHub.Hub.Victims;
@@ -17,5 +18,8 @@ public static class VictimMapping
         ContactedBy = victim.ContactedBy ?? "",
         LinkedAt = Timestamp.FromDateTimeOffset(victim.LinkedAt),
         Restricted = victim.Restricted,
+        Grading = GradingMapping.ToProto(victim.Grading),
+        CorrectedAt = victim.CorrectedAt is { } corrected ? Timestamp.FromDateTimeOffset(corrected) : null,
+        CorrectionReason = victim.CorrectionReason ?? "",
     };
 }

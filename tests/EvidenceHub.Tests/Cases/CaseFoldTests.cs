@@ -47,6 +47,9 @@ public sealed class CaseFoldTests
         nameof(Hub.Lifecycle.CaseReviewOverdue) => new Hub.Lifecycle.CaseReviewOverdue(CaseId, "NL-TBKK", T0, T0.AddYears(3), Hub.Lifecycle.OverdueAction.Restrict, false),
         nameof(Hub.Sharing.SharingPolicyChanged) => new Hub.Sharing.SharingPolicyChanged(CaseId, Opened.SharingPolicy,
             Opened.SharingPolicy with { Tlp = Tlp.Red, PartnerUnits = [] }, "source asked to restrict"),
+        nameof(EvidenceHub.Hub.Quality.IdentifierRegraded) => new EvidenceHub.Hub.Quality.IdentifierRegraded(CaseId, "email:a@b.nl", EvidenceHub.Hub.Quality.Grading.NotStated, "r"),
+        nameof(EvidenceHub.Hub.Quality.VictimLinkRegraded) => new EvidenceHub.Hub.Quality.VictimLinkRegraded(CaseId, Guid.NewGuid(), EvidenceHub.Hub.Quality.Grading.NotStated, "r"),
+        nameof(VictimLinkCorrected) => new VictimLinkCorrected(CaseId, Guid.NewGuid(), new VictimDetails(AgeBand.Adult, "NL", null, null), new VictimDetails(AgeBand.Adult, "BE", null, null), "r"),
         _ => throw new InvalidOperationException($"{type.Name} is a case event without a sample here: add one, and an arm in CaseFile.Evolve"),
     };
 

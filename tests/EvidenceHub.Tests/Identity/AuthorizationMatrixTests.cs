@@ -76,6 +76,15 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                 case "AddCheckpointCosignature":
                     await audit.AddCheckpointCosignatureAsync(new AddCheckpointCosignatureRequest { TreeSize = 1, SignatureLine = "\u2014 matrix AAAAAAA=" });
                     break;
+                case "RegradeData":
+                    await cases.RegradeDataAsync(new RegradeDataRequest { CommandId = NewId(), CaseId = nlCase, IdentifierKey = "email:" + Unique.Email(), Grading = new(), Reason = "matrix" });
+                    break;
+                case "CorrectVictimLink":
+                    await cases.CorrectVictimLinkAsync(new CorrectVictimLinkRequest { CommandId = NewId(), CaseId = nlCase, VictimLinkId = NewId(), Country = "BE", Reason = "matrix" });
+                    break;
+                case "ReplaceSuspectIdentifier":
+                    await cases.ReplaceSuspectIdentifierAsync(new ReplaceSuspectIdentifierRequest { CommandId = NewId(), CaseId = nlCase, IdentifierKey = "email:" + Unique.Email(), Identifier = query.Raw, Reason = "matrix" });
+                    break;
                 case "CloseCase": await cases.CloseCaseAsync(new CloseCaseRequest { CommandId = NewId(), CaseId = nlCase, Reason = "r" }); break;
                 case "RestrictData": await cases.RestrictDataAsync(new RestrictDataRequest { CommandId = NewId(), CaseId = nlCase, WholeCase = true, Reason = "r", LegalBasis = "LED Art. 16(3)" }); break;
                 case "LiftRestriction": await cases.LiftRestrictionAsync(new LiftRestrictionRequest { CommandId = NewId(), CaseId = nlCase, WholeCase = true, Reason = "r" }); break;
@@ -155,6 +164,9 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "GetCase",               Ok,      Denied,  Ok },
         { "MarkNotToCorrelate",    Ok,      Denied,  Denied },
         { "ChangeSharingPolicy",   Ok,      Denied,  Denied },
+        { "RegradeData",           Ok,      Denied,  Denied },
+        { "CorrectVictimLink",     Ok,      Denied,  Denied },
+        { "ReplaceSuspectIdentifier", Ok,   Denied,  Denied },
         { "Sync",                  Ok,      Denied,  Denied },
         { "Lookup",                Ok,      Ok,      Denied },
         { "BatchLookup",           Ok,      Ok,      Denied },

@@ -1,0 +1,58 @@
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Identity;
+
+namespace EvidenceHub.Hub.Victims;
+
+/// The owner corrects a victim link's age band, country, first contact date or contacting identifier (LED Art. 16).
+/// The event keeps the details before and after, so it names what it corrects. A victim link's details never leave
+/// the owning unit (other units see only counts by country), so no other unit is told; the case summary's counts
+/// follow a corrected country. Details that are already as stated are no change: nothing is appended.
+public sealed record CorrectVictimLink(
+    Guid VictimLinkId, AgeBand? AgeBand, string? Country, DateOnly? FirstContactDate, bool ClearFirstContactDate,
+    string? ContactedBy, bool ContactedBySet, string Reason) : Command
+{
+    public static CorrectVictimLink From(CorrectVictimLinkRequest request, Caller caller, CaseTarget target, DateTimeOffset now)
+    {
+        var commandId = RequestFields.CommandId(request.CommandId);
+        var linkId = RequestFields.Id(request.VictimLinkId, "victim_link_id");
+        AgeBand? ageBand = request.AgeBand == 0 ? null : RequestFields.Enum<AgeBand>((int)request.AgeBand, "age_band");
+        var country = request.Country.Trim().Length == 0 ? null : RequestFields.Country(request.Country, "country");
+        var firstContact = LinkVictim.FirstContactDateOf(request.FirstContactDate, now);
+        if (firstContact is not null && request.ClearFirstContactDate)
+            throw Rejection.InvalidArgument("clear_first_contact_date", "cannot be set with a first_contact_date");
+        var contactedBy = request.HasContactedBy ? RequestFields.Text(request.ContactedBy, "contacted_by", 512, required: false) : null;
+        if (ageBand is null && country is null && firstContact is null && !request.ClearFirstContactDate && !request.HasContactedBy)
+            throw Rejection.InvalidArgument("age_band", "nothing to correct: set at least one of age_band, country, first_contact_date, clear_first_contact_date, contacted_by");
+        var reason = RequestFields.RequiredText(request.Reason, "reason", RequestFields.MaxReasonLength);
+        return new CorrectVictimLink(linkId, ageBand, country, firstContact, request.ClearFirstContactDate, contactedBy, request.HasContactedBy, reason)
+        {
+            CommandId = commandId, Caller = caller, Request = request, Case = target,
+            ExpectedVersion = request.HasExpectedVersion ? request.ExpectedVersion : null,
+        };
+    }
+
+    public override IReadOnlyList<string> KeysToLock(CaseFile? state) => ContactedBy is { } key ? [key] : [];
+
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    {
+        var current = Existing(state);
+        CaseRules.EnsureOwnerMayChange(current, Caller);
+        var victim = current.Victims.FirstOrDefault(v => v.VictimLinkId == VictimLinkId)
+            ?? throw Rejection.NotFound("victim link", VictimLinkId.ToString(), "victim_link_id");
+        if (ContactedBy is { } key && index.HoldingOf(current.Id, key) is null)
+            throw Rejection.InvalidArgument("contacted_by", $"case {current.Id} holds no identifier with key '{LogText.Quote(key)}'");
+        var before = new VictimDetails(victim.AgeBand, victim.Country, victim.FirstContactDate, victim.ContactedBy);
+        var after = new VictimDetails(
+            AgeBand ?? before.AgeBand,
+            Country ?? before.Country,
+            ClearFirstContactDate ? null : FirstContactDate ?? before.FirstContactDate,
+            ContactedBySet ? ContactedBy : before.ContactedBy);
+        return after == before
+            ? new([], new CommandResult { VictimLinkId = VictimLinkId.ToString() })
+            : new([new VictimLinkCorrected(current.Id, VictimLinkId, before, after, Reason)], new CommandResult { VictimLinkId = VictimLinkId.ToString() });
+    }
+}
