@@ -1,3 +1,4 @@
+using EvidenceHub.Hub.CoLeads;
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Victims;
@@ -32,7 +33,7 @@ public readonly record struct CaseRevision(long Version, DateTimeOffset UpdatedA
 
 public sealed record CaseVictim(
     Guid VictimLinkId, string VictimReference, AgeBand AgeBand, string Country, DateOnly? FirstContactDate,
-    string? ContactedBy, DateTimeOffset LinkedAt);
+    string? ContactedBy, DateTimeOffset LinkedAt, string? LinkedByCoLead = null);
 
 public sealed record CaseHandoff(
     Guid HandoffId, string FromUnit, string TargetUnit, string Reason, HandoffStatus Status,
@@ -70,6 +71,17 @@ public sealed record CaseFile
     /// The last change to the file itself; a case's last change overall may be a later identifier (CaseRevision).
     public DateTimeOffset UpdatedAt { get; init; }
     public string? CloseReason { get; init; }
+    /// The units that lead the case jointly with its owner: they read it as the owner does and add to it.
+    public ImmutableList<string> CoLeads { get; init; } = [];
+    public ImmutableList<CaseCoLeadInvitation> CoLeadInvitations { get; init; } = [];
+
+    /// The owner or a co-lead: the units that read the whole case and add identifiers and victim links to it.
+    public bool IsLedBy(string unit) => OwnerUnit == unit || CoLeads.Contains(unit);
+
+    /// The unit's invitation to co-lead still pending at the given moment, if any; none once the case is closed.
+    public CaseCoLeadInvitation? PendingInvitationOf(string unit, DateTimeOffset now) => Status == CaseStatus.Closed
+        ? null
+        : CoLeadInvitations.LastOrDefault(i => i.CoLeadUnit == unit && i.StatusAt(now) == CoLeadInvitationStatus.Pending);
 
     /// The handoff still pending at the given moment, if any; none once the case is closed.
     public CaseHandoff? PendingHandoffAt(DateTimeOffset now) => Status == CaseStatus.Closed
@@ -111,7 +123,7 @@ public sealed record CaseFile
         ({ } file, VictimLinked linked) => file with
         {
             Victims = file.Victims.Add(new CaseVictim(linked.VictimLinkId, linked.VictimReference, linked.AgeBand,
-                linked.Country, linked.FirstContactDate, linked.ContactedBy, at)),
+                linked.Country, linked.FirstContactDate, linked.ContactedBy, at, linked.LinkedByCoLead)),
             UpdatedAt = at,
         },
         ({ } file, HandoffRequested requested) => file with
@@ -125,6 +137,8 @@ public sealed record CaseFile
             Handoffs = Answered(file.Handoffs, accepted.HandoffId, h => h with { Status = HandoffStatus.Accepted, AnsweredAt = at }),
             OwnerUnit = accepted.NewOwnerUnit,
             OwnerCountry = accepted.NewOwnerCountry,
+            // A co-lead that takes the case over leads it alone; the others stay co-leads.
+            CoLeads = file.CoLeads.Remove(accepted.NewOwnerUnit),
             UpdatedAt = at,
         },
         ({ } file, HandoffDeclined declined) => file with
@@ -139,6 +153,25 @@ public sealed record CaseFile
                 h => h with { Status = HandoffStatus.Cancelled, AnsweredAt = at, DeclineReason = cancelled.Reason }),
             UpdatedAt = at,
         },
+        ({ } file, CoLeadInvited invited) => file with
+        {
+            CoLeadInvitations = file.CoLeadInvitations.Add(new CaseCoLeadInvitation(invited.CoLeadUnit, invited.FromUnit, invited.Reason,
+                CoLeadInvitationStatus.Pending, at, invited.ExpiresAt)),
+            UpdatedAt = at,
+        },
+        ({ } file, CoLeadJoined joined) => file with
+        {
+            CoLeadInvitations = AnsweredInvitation(file.CoLeadInvitations, joined.CoLeadUnit, i => i with { Status = CoLeadInvitationStatus.Accepted, AnsweredAt = at }),
+            CoLeads = file.CoLeads.Remove(joined.CoLeadUnit).Add(joined.CoLeadUnit),
+            UpdatedAt = at,
+        },
+        ({ } file, CoLeadInvitationDeclined declined) => file with
+        {
+            CoLeadInvitations = AnsweredInvitation(file.CoLeadInvitations, declined.CoLeadUnit,
+                i => i with { Status = CoLeadInvitationStatus.Declined, AnsweredAt = at, DeclineReason = declined.Reason }),
+            UpdatedAt = at,
+        },
+        ({ } file, CoLeadLeft left) => file with { CoLeads = file.CoLeads.Remove(left.CoLeadUnit), UpdatedAt = at },
         ({ } file, CaseClosed closed) => file with { Status = CaseStatus.Closed, CloseReason = closed.Reason, UpdatedAt = at },
         _ => throw new ArgumentException($"CaseFile does not know event {@event.GetType().Name}", nameof(@event)),
     };
@@ -156,7 +189,7 @@ public sealed record CaseFile
             switch (e.Data)
             {
                 case SuspectIdentifierAdded added when file is not null:
-                    identifiers.Add(CaseIdentifier.From(added, e.Timestamp, file.OwnerUnit, e.Version));
+                    identifiers.Add(CaseIdentifier.From(added, e.Timestamp, e.GetHeader(Store.EventHeaders.Unit)?.ToString() ?? file.OwnerUnit, e.Version));
                     break;
                 case SuspectIdentifierRetracted retracted:
                     var index = identifiers.FindIndex(i => i.Key == retracted.Key && i.IsActive);
@@ -166,6 +199,14 @@ public sealed record CaseFile
             file = Evolve(file, e.Data, e.Timestamp);
         }
         return (file, identifiers, revision);
+    }
+
+    /// The unit's latest invitation still pending (the decider checked its deadline).
+    private static ImmutableList<CaseCoLeadInvitation> AnsweredInvitation(ImmutableList<CaseCoLeadInvitation> invitations, string unit,
+        Func<CaseCoLeadInvitation, CaseCoLeadInvitation> answer)
+    {
+        var index = invitations.FindLastIndex(i => i.CoLeadUnit == unit && i.Status == CoLeadInvitationStatus.Pending);
+        return index >= 0 ? invitations.SetItem(index, answer(invitations[index])) : invitations;
     }
 
     private static ImmutableList<CaseHandoff> Answered(ImmutableList<CaseHandoff> handoffs, Guid handoffId, Func<CaseHandoff, CaseHandoff> answer)

@@ -12,12 +12,14 @@ public enum CaseView { None, WithoutVictims, Full }
 
 public static class CaseVisibility
 {
-    /// The owner and auditors see everything; the target of a handoff still pending sees the case without its
-    /// victims, to decide. Its view ends with the handoff: answered, cancelled, expired or the case closed.
+    /// The owner, its co-leads and auditors see everything; the target of a handoff still pending, and a unit invited
+    /// to co-lead, see the case without its victims, to decide (an invitation shows no more than a handoff would).
+    /// Their view ends with the request: answered, cancelled, expired or the case closed; a co-lead's when it leaves.
     public static CaseView Of(CaseFile file, Caller caller, DateTimeOffset now)
     {
-        if (caller.Is(Roles.Auditor) || file.OwnerUnit == caller.UnitId) return CaseView.Full;
+        if (caller.Is(Roles.Auditor) || file.IsLedBy(caller.UnitId)) return CaseView.Full;
         if (file.PendingHandoffAt(now)?.TargetUnit == caller.UnitId) return CaseView.WithoutVictims;
+        if (file.PendingInvitationOf(caller.UnitId, now) is not null) return CaseView.WithoutVictims;
         return CaseView.None;
     }
 }
@@ -51,6 +53,8 @@ public static class CaseMapping
         answer.Identifiers.AddRange(identifiers.OrderBy(i => i.AddedAtVersion).Select(IdentifierRequests.ToProto));
         answer.Handoffs.AddRange(file.Handoffs.Select(h => HandoffRequests.ToProto(h, now)));
         if (withVictims) answer.VictimLinks.AddRange(file.Victims.Select(VictimRequests.ToProto));
+        answer.CoLeadUnits.AddRange(file.CoLeads);
+        answer.CoLeadInvitations.AddRange(file.CoLeadInvitations.Select(i => i.ToProto(now, file.Status == CaseStatus.Closed)));
         return answer;
     }
 }

@@ -14,6 +14,15 @@ public static class CaseRules
         EnsureOpen(current);
     }
 
+    /// Identifiers and victim links: the owner and its co-leads add them to an open case.
+    public static void EnsureLeadMayAdd(CaseFile current, Caller caller)
+    {
+        if (!current.IsLedBy(caller.UnitId))
+            throw Rejection.PermissionDenied("NOT_CASE_LEAD",
+                $"Only the owning unit and its co-leads may add to case {current.Id}.", current.Id.ToString());
+        EnsureOpen(current);
+    }
+
     public static void EnsureOpen(CaseFile current)
     {
         if (current.Status == CaseStatus.Closed)

@@ -1,6 +1,7 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Audit;
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.CoLeads;
 using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Handoffs;
@@ -53,6 +54,9 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
         Kind<CancelHandoffRequest, CommandResult>((r, c) => CancelHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<CloseCaseRequest, CommandResult>((r, c) => CloseCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<MarkNotToCorrelateRequest, MarkNotToCorrelateResult>((r, c) => MarkNotToCorrelate.From(r, c.Caller)),
+        Kind<InviteCoLeadRequest, CommandResult>((r, c) => InviteCoLead.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Units, c.Handoffs)),
+        Kind<AnswerCoLeadInvitationRequest, CommandResult>((r, c) => AnswerCoLeadInvitation.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
+        Kind<LeaveCaseRequest, CommandResult>((r, c) => LeaveCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
     ];
 
     private static readonly Dictionary<MessageDescriptor, CommandKind> ByRequest = Kinds.ToDictionary(k => k.Request);

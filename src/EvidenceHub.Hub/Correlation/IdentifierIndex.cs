@@ -165,13 +165,14 @@ public sealed class IdentifierIndex
 
     private sealed record CaseCount(Guid CaseId, int Count);
 
-    /// Reflects a decided event, so that the next command of the same burst decides on it.
-    public void Record(object @event, CaseFile? caseAfter, CaseRevision revision)
+    /// Reflects a decided event, so that the next command of the same burst decides on it; unit: the unit that
+    /// decided it (an identifier is recorded as added by it), the case's owner when not given.
+    public void Record(object @event, CaseFile? caseAfter, CaseRevision revision, string? unit = null)
     {
         switch (@event)
         {
             case SuspectIdentifierAdded added when caseAfter is not null && holders.TryGetValue(added.Key, out var list):
-                holdings[added.Key][added.CaseId] = IdentifierHolding.From(added, revision.UpdatedAt, caseAfter.OwnerUnit, revision.Version);
+                holdings[added.Key][added.CaseId] = IdentifierHolding.From(added, revision.UpdatedAt, unit ?? caseAfter.OwnerUnit, revision.Version);
                 list.Add(CaseParty.Of(caseAfter));
                 activeIdentifiers[added.CaseId] = activeIdentifiers.GetValueOrDefault(added.CaseId) + 1;
                 parties[added.CaseId] = CaseParty.Of(caseAfter);

@@ -9,7 +9,8 @@ using EvidenceHub.Hub.Sharing;
 
 namespace EvidenceHub.Hub.Identifiers;
 
-/// The owner ties a suspect identifier to its case. The same canonical identifier added twice to one case is one
+/// The owner or a co-lead ties a suspect identifier to the case (recorded as added by its unit; it correlates as the
+/// case's, against the case's country and policy). The same canonical identifier added twice to one case is one
 /// identifier: the second time nothing is appended. A new identifier is correlated with every other case that holds it,
 /// unless it is common or a unit marked it not to correlate.
 public sealed record AddSuspectIdentifier(RawIdentifier Raw, CorrelationOptions Options, CaseLimits Limits) : Command
@@ -41,7 +42,7 @@ public sealed record AddSuspectIdentifier(RawIdentifier Raw, CorrelationOptions 
     {
         var current = Existing(state);
         var identifier = CanonicalFor(current);
-        CaseRules.EnsureOwnerMayChange(current, Caller);
+        CaseRules.EnsureLeadMayAdd(current, Caller);
         if (index.HoldingOf(current.Id, identifier.Key) is { } held) return new([], ResultOf(current, index, held.ToCaseIdentifier(), []));
         if (index.ActiveIdentifiersOf(current.Id) >= Limits.MaxActiveIdentifiers)
             throw CaseLimitReached.Identifiers(current.Id, Limits.MaxActiveIdentifiers);
@@ -49,7 +50,7 @@ public sealed record AddSuspectIdentifier(RawIdentifier Raw, CorrelationOptions 
             Raw.Value, Raw.Platform, Raw.ObservedAt);
         var correlations = Correlate(current, identifier, index);
         // A new identifier's time is the event's, set by the database on commit: GetCase shows it.
-        return new([added, .. correlations], ResultOf(current, index, CaseIdentifier.From(added, default, current.OwnerUnit, version: 0), correlations));
+        return new([added, .. correlations], ResultOf(current, index, CaseIdentifier.From(added, default, Caller.UnitId, version: 0), correlations));
     }
 
     /// Correlations with every other holder; none once the identifier is common (flagged the first time it is), and
@@ -74,7 +75,7 @@ public sealed record AddSuspectIdentifier(RawIdentifier Raw, CorrelationOptions 
         Identifier = IdentifierRequests.ToProto(identifier),
         // What the unit's feed will say, and no more: a value held only by cases it may not see answers exactly like
         // a value nobody holds.
-        Correlations = correlations.OfType<CorrelationFound>().Count(found => CaseDisclosure.Of(found.Holding, new Recipient(found.Adding.Unit)) != DisclosureLevel.None),
+        Correlations = correlations.OfType<CorrelationFound>().Count(found => CaseDisclosure.Of(found.Holding, new Recipient(Caller.UnitId)) != DisclosureLevel.None),
         // Common by the holders the unit may see (its own included), never by hidden ones: otherwise a unit holding a
         // value in enough cases of its own would learn whether a hidden case holds it.
         Common = index.VisibleOtherHolders(identifier.Key, current.Id) >= Options.CommonThreshold,

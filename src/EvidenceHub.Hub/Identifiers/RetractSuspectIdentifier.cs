@@ -8,7 +8,7 @@ using EvidenceHub.Hub.Sharing;
 
 namespace EvidenceHub.Hub.Identifiers;
 
-/// The owner withdraws an identifier added by mistake: every unit told of a correlation on it through this case is
+/// The owner withdraws an identifier added by mistake (a co-lead only one its unit added): every unit told of a correlation on it through this case is
 /// told of the retraction (LED Art. 7(3)).
 public sealed record RetractSuspectIdentifier(string Key, string Reason) : Command
 {
@@ -29,20 +29,22 @@ public sealed record RetractSuspectIdentifier(string Key, string Reason) : Comma
     public override Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now)
     {
         var current = Existing(state);
-        CaseRules.EnsureOwnerMayChange(current, Caller);
+        CaseRules.EnsureLeadMayAdd(current, Caller);
         var held = index.HoldingOf(current.Id, Key) ?? throw Rejection.NotFound("identifier", Key, "identifier_key");
+        if (current.OwnerUnit != Caller.UnitId && held.AddedByUnit != Caller.UnitId)
+            throw Rejection.PermissionDenied("NOT_OWN_IDENTIFIER", $"A co-lead retracts only the identifiers its unit added to case {current.Id}.", Key);
         var retracted = new SuspectIdentifierRetracted(current.Id, Key, Reason, held.ToCaseIdentifier());
         return new(Retraction(current, index) is { } retraction ? [retracted, retraction] : [retracted], new CommandResult());
     }
 
-    /// Everyone told of a correlation on the identifier through this case: the other cases, each reached at its
-    /// owner now (a handoff since the correlation moved it), not at the unit that held it then.
+    /// Everyone told of a correlation on the identifier through this case: the other cases, each reached at the units
+    /// that lead it now (its owner after any handoff, and its co-leads), not at the units that held it then.
     private CorrelationRetracted? Retraction(CaseFile retracting, IdentifierIndex index)
     {
         var recipients = index.CorrelationsOn(Key)
             .Where(p => p.AddingCase == retracting.Id || p.HoldingCase == retracting.Id)
             .Select(p => p.AddingCase == retracting.Id ? (Case: p.HoldingCase, Then: p.HoldingUnit) : (Case: p.AddingCase, Then: p.AddingUnit))
-            .Select(other => new CorrelationRetracted.Recipient(index.PartyOf(other.Case)?.Unit ?? other.Then, other.Case))
+            .SelectMany(other => (index.PartyOf(other.Case)?.LeadUnits() ?? [other.Then]).Select(unit => new CorrelationRetracted.Recipient(unit, other.Case)))
             .Distinct()
             .ToList();
         return recipients.Count == 0 ? null : new CorrelationRetracted(Key, CaseParty.Of(retracting), Reason, recipients);

@@ -1,4 +1,5 @@
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.CoLeads;
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Victims;
 
@@ -18,10 +19,14 @@ public sealed class CaseSummary
     /// cancelled or the case closed. Whether its deadline has passed is judged when it is read.
     public PendingHandoff? OpenHandoff { get; set; }
 
+    /// The units leading the case with its owner, and those invited to (each sees it while its invitation stands).
+    public List<string> CoLeadUnits { get; set; } = [];
+    public List<PendingInvitation> OpenInvitations { get; set; } = [];
+
     public int VictimCount => VictimsByCountry.Values.Sum();
 
     public CaseParty Party => new(Id, OwnerUnit, OwnerCountry, Reference, SharingPolicy.Tlp, SharingPolicy.HandlingCode,
-        SharingPolicy.HandlingRestrictions, SharingPolicy.PartnerUnits);
+        SharingPolicy.HandlingRestrictions, SharingPolicy.PartnerUnits, CoLeadUnits.Count == 0 ? null : CoLeadUnits);
 
     public static CaseSummary Create(CaseOpened e) => new()
     {
@@ -37,11 +42,32 @@ public sealed class CaseSummary
         OwnerUnit = e.NewOwnerUnit;
         OwnerCountry = e.NewOwnerCountry;
         OpenHandoff = null;
+        CoLeadUnits.Remove(e.NewOwnerUnit);
     }
 
     public void Apply(HandoffDeclined e) => OpenHandoff = null;
 
     public void Apply(HandoffCancelled e) => OpenHandoff = null;
 
-    public void Apply(CaseClosed e) => OpenHandoff = null;
+    public void Apply(CaseClosed e)
+    {
+        OpenHandoff = null;
+        OpenInvitations.Clear();
+    }
+
+    public void Apply(CoLeadInvited e)
+    {
+        OpenInvitations.RemoveAll(i => i.Unit == e.CoLeadUnit);
+        OpenInvitations.Add(new PendingInvitation(e.CoLeadUnit, e.ExpiresAt));
+    }
+
+    public void Apply(CoLeadJoined e)
+    {
+        OpenInvitations.RemoveAll(i => i.Unit == e.CoLeadUnit);
+        if (!CoLeadUnits.Contains(e.CoLeadUnit)) CoLeadUnits.Add(e.CoLeadUnit);
+    }
+
+    public void Apply(CoLeadInvitationDeclined e) => OpenInvitations.RemoveAll(i => i.Unit == e.CoLeadUnit);
+
+    public void Apply(CoLeadLeft e) => CoLeadUnits.Remove(e.CoLeadUnit);
 }
