@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.CoLeads;
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Victims;
@@ -36,6 +37,10 @@ public sealed class CaseFoldTests
         nameof(HandoffAccepted) => new HandoffAccepted(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "BE"),
         nameof(HandoffDeclined) => new HandoffDeclined(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "no"),
         nameof(HandoffCancelled) => new HandoffCancelled(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "withdrawn"),
+        nameof(CoLeadInvited) => new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", "joint investigation", T0.AddDays(2)),
+        nameof(CoLeadJoined) => new CoLeadJoined(CaseId, "BE-FCCU", "NL-TBKK"),
+        nameof(CoLeadInvitationDeclined) => new CoLeadInvitationDeclined(CaseId, "BE-FCCU", "NL-TBKK", "no capacity"),
+        nameof(CoLeadLeft) => new CoLeadLeft(CaseId, "BE-FCCU", "BE-FCCU", "NL-TBKK", "done"),
         _ => throw new InvalidOperationException($"{type.Name} is a case event without a sample here: add one, and an arm in CaseFile.Evolve"),
     };
 

@@ -263,20 +263,23 @@ public sealed class DisclosureTests(HubFixture hub)
         foreach (var tlp in Enum.GetValues<HubTlp>())
         foreach (var partners in new[] { Array.Empty<string>(), ["BE-FCCU"], ["CA-RCMP-NCECC", "BE-FCCU"] })
         foreach (var handoff in new PendingHandoff?[] { null, new(Guid.NewGuid(), "BE-FCCU", now.AddHours(1)), new(Guid.NewGuid(), "BE-FCCU", now.AddHours(-1)) })
+        foreach (var coLeads in new[] { Array.Empty<string>(), ["CA-RCMP-NCECC"], ["BE-FCCU", "CA-RCMP-NCECC"] })
+        foreach (var invitations in new[] { Array.Empty<PendingInvitation>(), [new("CA-RCMP-NCECC", now.AddHours(1))], [new("CA-RCMP-NCECC", now.AddHours(-1)), new("BE-FCCU", now.AddHours(1))] })
         foreach (var recipient in new[] { new Recipient("NL-TBKK"), new Recipient("BE-FCCU"), new Recipient("CA-RCMP-NCECC"), new Recipient("EU-AUDIT", Auditor: true) })
         {
             var summary = new CaseSummary
             {
                 Id = Guid.NewGuid(), OwnerUnit = "NL-TBKK", OwnerCountry = "NL", Reference = "R",
                 SharingPolicy = new Hub.Cases.SharingPolicy(tlp, Hub.Cases.HandlingCode.H0, null, partners), OpenHandoff = handoff,
+                CoLeadUnits = [.. coLeads], OpenInvitations = [.. invitations],
             };
             var json = store.Options.Serializer().ToJson(summary);
             var inQuery = (await session.QueryAsync<bool>(
                 $"SELECT {DisclosureSql.Discloses("s.data", "r")} FROM (SELECT CAST(? AS jsonb) AS data) AS s, {DisclosureSql.RecipientRelation} AS r",
                 [json, .. DisclosureSql.Parameters(recipient, now)])).Single();
-            Assert.True(inQuery == (CaseDisclosure.Of(summary, recipient, now) != DisclosureLevel.None), $"{tlp} [{string.Join(",", partners)}] {handoff} {recipient}");
+            Assert.True(inQuery == (CaseDisclosure.Of(summary, recipient, now) != DisclosureLevel.None), $"{tlp} [{string.Join(",", partners)}] {handoff} co-leads [{string.Join(",", coLeads)}] invited [{string.Join(",", invitations.AsEnumerable())}] {recipient}");
             checkedCases++;
         }
-        Assert.Equal(5 * 3 * 3 * 4, checkedCases);
+        Assert.Equal(5 * 3 * 3 * 3 * 3 * 4, checkedCases);
     }
 }
