@@ -20,6 +20,7 @@ public static class CaseCommands
         cases.Add(RetractIdentifier(app));
         cases.Add(Close(app));
         cases.Add(NotToCorrelate(app));
+        cases.Add(JoinCommands.Build(app));
         return cases;
     }
 

@@ -75,6 +75,9 @@ public static class FeedCommand
             FeedItem.ItemOneofCase.Handoff => $"{head} HANDOFF {Vocabulary.Word(item.Handoff.Status).ToUpperInvariant()} case {item.Handoff.CaseReference} ({item.Handoff.CaseId}): " +
                                               $"{item.Handoff.FromUnit} → {item.Handoff.TargetUnit}" + (item.Handoff.Reason.Length > 0 ? $", \"{item.Handoff.Reason}\"" : "") +
                                               (item.Handoff.Status == HandoffStatus.Requested ? $"; handoff id {item.Handoff.HandoffId}" : ""),
+            FeedItem.ItemOneofCase.CoLead => $"{head} CO-LEAD {item.CoLead.Change.ToString().ToUpperInvariant()} case {item.CoLead.CaseReference} ({item.CoLead.CaseId}): " +
+                                             $"{item.CoLead.CoLeadUnit}, by {item.CoLead.ByUnit}" + (item.CoLead.Reason.Length > 0 ? $", \"{item.CoLead.Reason}\"" : "") +
+                                             (item.CoLead.Change == CoLeadChange.Invited ? $"; answer with `evidencehub cases join accept {item.CoLead.CaseId}` (or decline)" : ""),
             _ => $"{head} (an item this client does not know)",
         };
     }

@@ -109,6 +109,11 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                     using (var subscription = feed.Subscribe(new SubscribeRequest { StopAtEnd = true }))
                         await subscription.ResponseStream.ReadAllAsync().ToListAsync();
                     break;
+                case "InviteCoLead": await cases.InviteCoLeadAsync(new InviteCoLeadRequest { CommandId = NewId(), CaseId = nlCase, CoLeadUnit = "BE-FCCU", Reason = "matrix" }); break;
+                case "AnswerCoLeadInvitation":
+                    await cases.AnswerCoLeadInvitationAsync(new AnswerCoLeadInvitationRequest { CommandId = NewId(), CaseId = nlCase, Answer = CoLeadAnswer.Accept });
+                    break;
+                case "LeaveCase": await cases.LeaveCaseAsync(new LeaveCaseRequest { CommandId = NewId(), CaseId = nlCase, Reason = "matrix" }); break;
                 default: throw new ArgumentException(rpc);
             }
             return StatusCode.OK;
@@ -152,6 +157,9 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "VerifyLog",             Denied,  Denied,  Ok },
         { "GetCheckpointNote",     Denied,  Denied,  Ok },
         { "AddCheckpointCosignature", Denied, Denied, Denied },
+        { "InviteCoLead",          Ok,      Denied,  Denied },
+        { "AnswerCoLeadInvitation", Ok,     Denied,  Denied },
+        { "LeaveCase",             Ok,      Denied,  Denied },
     };
 
     public static TheoryData<string> CatalogCommands => new(EvidenceHub.Hub.Commands.CommandCatalog.Kinds.Select(k => k.Rpc));
