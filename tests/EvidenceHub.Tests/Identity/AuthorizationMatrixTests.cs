@@ -111,7 +111,8 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                     break;
                 case "InviteCoLead": await cases.InviteCoLeadAsync(new InviteCoLeadRequest { CommandId = NewId(), CaseId = nlCase, CoLeadUnit = "BE-FCCU", Reason = "matrix" }); break;
                 case "AnswerCoLeadInvitation":
-                    await cases.AnswerCoLeadInvitationAsync(new AnswerCoLeadInvitationRequest { CommandId = NewId(), CaseId = nlCase, Answer = CoLeadAnswer.Accept });
+                    // A case nobody invited the caller to: answered by the command itself (not found), past authorization.
+                    await cases.AnswerCoLeadInvitationAsync(new AnswerCoLeadInvitationRequest { CommandId = NewId(), CaseId = NewId(), Answer = CoLeadAnswer.Accept });
                     break;
                 case "LeaveCase": await cases.LeaveCaseAsync(new LeaveCaseRequest { CommandId = NewId(), CaseId = nlCase, Reason = "matrix" }); break;
                 default: throw new ArgumentException(rpc);
