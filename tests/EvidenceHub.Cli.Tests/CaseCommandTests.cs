@@ -154,6 +154,30 @@ public sealed class CaseCommandTests(CliHub hub) : IClassFixture<CliHub>
     }
 
     [Fact]
+    public async Task A_joint_case_invite_accept_show_and_leave()
+    {
+        var reference = Unique.Reference("NL");
+        var opened = await hub.Run("NL-TBKK", "--json", "cases", "open", "--reference", reference, "--offence", "financial-sextortion", "--tlp", "red");
+        var caseId = opened.Json()[0].GetProperty("caseId").GetString()!;
+        var invited = await hub.Run("NL-TBKK", "cases", "join", "invite", reference, "--unit", "BE-FCCU", "--reason", "joint investigation");
+        Assert.True(invited.Code == ExitCodes.Ok, invited.ToString());
+        Assert.Contains($"cases join accept {caseId}", invited.Out);
+        var accepted = await hub.Run("BE-FCCU", "cases", "join", "accept", caseId);
+        Assert.True(accepted.Code == ExitCodes.Ok, accepted.ToString());
+        var shown = await hub.Run("BE-FCCU", "cases", "show", caseId, "--why", "joint investigation");
+        Assert.True(shown.Code == ExitCodes.Ok, shown.ToString());
+        Assert.Contains("BE-FCCU", shown.Out);
+
+        var close = await hub.Run("BE-FCCU", "cases", "close", caseId, "--reason", "not ours to close");
+        Assert.NotEqual(ExitCodes.Ok, close.Code);
+        var left = await hub.Run("BE-FCCU", "cases", "join", "leave", caseId, "--reason", "our part is done");
+        Assert.True(left.Code == ExitCodes.Ok, left.ToString());
+        Assert.Equal(ExitCodes.NotFound, (await hub.Run("BE-FCCU", "cases", "show", caseId, "--why", "after leaving")).Code);
+        Assert.Equal(ExitCodes.Ok, (await hub.Run("NL-TBKK", "cases", "join", "invite", reference, "--unit", "CA-RCMP-NCECC", "--reason", "r")).Code);
+        Assert.Equal(ExitCodes.Ok, (await hub.Run("CA-RCMP-NCECC", "cases", "join", "decline", caseId, "--reason", "no capacity")).Code);
+    }
+
+    [Fact]
     public async Task A_declined_handoff_and_a_retracted_identifier()
     {
         var reference = Unique.Reference("NL");

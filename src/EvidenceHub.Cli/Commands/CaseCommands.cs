@@ -26,6 +26,7 @@ public static class CaseCommands
         cases.Add(ChangePolicy(app));
         cases.Add(Grade(app));
         cases.Add(Correct(app));
+        cases.Add(JoinCommands.Build(app));
         return cases;
     }
 

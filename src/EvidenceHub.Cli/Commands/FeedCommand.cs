@@ -87,6 +87,9 @@ public static class FeedCommand
             FeedItem.ItemOneofCase.HandoffEscalation => $"{head} HANDOFF ESCALATED (level {item.HandoffEscalation.EscalationLevel}) case {item.HandoffEscalation.CaseReference} " +
                                                         $"({item.HandoffEscalation.CaseId}) from {item.HandoffEscalation.FromUnit}: \"{item.HandoffEscalation.Note}\"; answer by " +
                                                         $"{Output.Time(item.HandoffEscalation.ExpiresAt)}; handoff id {item.HandoffEscalation.HandoffId}",
+            FeedItem.ItemOneofCase.CoLead => $"{head} CO-LEAD {item.CoLead.Change.ToString().ToUpperInvariant()} case {item.CoLead.CaseReference} ({item.CoLead.CaseId}): " +
+                                             $"{item.CoLead.CoLeadUnit}, by {item.CoLead.ByUnit}" + (item.CoLead.Reason.Length > 0 ? $", \"{item.CoLead.Reason}\"" : "") +
+                                             (item.CoLead.Change == CoLeadChange.Invited ? $"; answer with `evidencehub cases join accept {item.CoLead.CaseId}` (or decline)" : ""),
             _ => $"{head} (an item this client does not know)",
         };
     }

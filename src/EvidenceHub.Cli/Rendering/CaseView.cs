@@ -25,6 +25,7 @@ public static class CaseView
             ("opened", Output.Time(file.OpenedAt)),
             ("updated", Output.Time(file.UpdatedAt)),
             ("victims", file.VictimCount.ToString()),
+            ("co-leads", string.Join(", ", file.CoLeadUnits)),
         ]);
 
         if (file.Identifiers.Count > 0)

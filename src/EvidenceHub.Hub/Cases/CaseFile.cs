@@ -1,3 +1,4 @@
+using EvidenceHub.Hub.CoLeads;
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Restriction;
@@ -42,7 +43,7 @@ public readonly record struct CaseRevision(long Version, DateTimeOffset UpdatedA
 
 public sealed record CaseVictim(
     Guid VictimLinkId, string VictimReference, AgeBand AgeBand, string Country, DateOnly? FirstContactDate,
-    string? ContactedBy, DateTimeOffset LinkedAt, bool Restricted = false)
+    string? ContactedBy, DateTimeOffset LinkedAt, string? LinkedByCoLead = null, bool Restricted = false)
 {
     public Grading? Grading { get; init; }
     public DateTimeOffset? CorrectedAt { get; init; }
@@ -98,6 +99,17 @@ public sealed record CaseFile
     public DateTimeOffset? ReviewNoticeBasis { get; init; }
     public DateTimeOffset? OverdueBasis { get; init; }
     public DateTimeOffset? OverdueMarkedAt { get; init; }
+    /// The units that lead the case jointly with its owner: they read it as the owner does and add to it.
+    public ImmutableList<string> CoLeads { get; init; } = [];
+    public ImmutableList<CaseCoLeadInvitation> CoLeadInvitations { get; init; } = [];
+
+    /// The owner or a co-lead: the units that read the whole case and add identifiers and victim links to it.
+    public bool IsLedBy(string unit) => OwnerUnit == unit || CoLeads.Contains(unit);
+
+    /// The unit's invitation to co-lead still pending at the given moment, if any; none once the case is closed.
+    public CaseCoLeadInvitation? PendingInvitationOf(string unit, DateTimeOffset now) => Status == CaseStatus.Closed
+        ? null
+        : CoLeadInvitations.LastOrDefault(i => i.CoLeadUnit == unit && i.StatusAt(now) == CoLeadInvitationStatus.Pending);
 
     /// The handoff still pending at the given moment, if any; none once the case is closed.
     public CaseHandoff? PendingHandoffAt(DateTimeOffset now) => Status == CaseStatus.Closed
@@ -159,7 +171,7 @@ public sealed record CaseFile
         ({ } file, VictimLinked linked) => file with
         {
             Victims = file.Victims.Add(new CaseVictim(linked.VictimLinkId, linked.VictimReference, linked.AgeBand,
-                linked.Country, linked.FirstContactDate, linked.ContactedBy, at) { Grading = linked.Grading }),
+                linked.Country, linked.FirstContactDate, linked.ContactedBy, at, linked.LinkedByCoLead) { Grading = linked.Grading }),
             UpdatedAt = at,
         },
         ({ } file, HandoffRequested requested) => file with
@@ -173,6 +185,8 @@ public sealed record CaseFile
             Handoffs = Answered(file.Handoffs, accepted.HandoffId, h => h with { Status = HandoffStatus.Accepted, AnsweredAt = at }),
             OwnerUnit = accepted.NewOwnerUnit,
             OwnerCountry = accepted.NewOwnerCountry,
+            // A co-lead that takes the case over leads it alone; the others stay co-leads.
+            CoLeads = file.CoLeads.Remove(accepted.NewOwnerUnit),
             UpdatedAt = at,
         },
         ({ } file, HandoffDeclined declined) => file with
@@ -201,6 +215,25 @@ public sealed record CaseFile
         ({ } file, CaseReviewDue due) => file with { ReviewNoticeBasis = due.LastChangeAt },
         ({ } file, CaseReviewOverdue overdue) => file with { OverdueBasis = overdue.LastChangeAt, OverdueMarkedAt = at },
         ({ } file, Sharing.SharingPolicyChanged changed) => file with { SharingPolicy = changed.New, UpdatedAt = at },
+        ({ } file, CoLeadInvited invited) => file with
+        {
+            CoLeadInvitations = file.CoLeadInvitations.Add(new CaseCoLeadInvitation(invited.CoLeadUnit, invited.FromUnit, invited.Reason,
+                CoLeadInvitationStatus.Pending, at, invited.ExpiresAt)),
+            UpdatedAt = at,
+        },
+        ({ } file, CoLeadJoined joined) => file with
+        {
+            CoLeadInvitations = AnsweredInvitation(file.CoLeadInvitations, joined.CoLeadUnit, i => i with { Status = CoLeadInvitationStatus.Accepted, AnsweredAt = at }),
+            CoLeads = file.CoLeads.Remove(joined.CoLeadUnit).Add(joined.CoLeadUnit),
+            UpdatedAt = at,
+        },
+        ({ } file, CoLeadInvitationDeclined declined) => file with
+        {
+            CoLeadInvitations = AnsweredInvitation(file.CoLeadInvitations, declined.CoLeadUnit,
+                i => i with { Status = CoLeadInvitationStatus.Declined, AnsweredAt = at, DeclineReason = declined.Reason }),
+            UpdatedAt = at,
+        },
+        ({ } file, CoLeadLeft left) => file with { CoLeads = file.CoLeads.Remove(left.CoLeadUnit), UpdatedAt = at },
         ({ } file, CaseClosed closed) => file with { Status = CaseStatus.Closed, CloseReason = closed.Reason, UpdatedAt = at },
         ({ } file, DataRestricted restricted) => Restricting(file, restricted.What, true) with { UpdatedAt = restricted.ByHub ? file.UpdatedAt : at },
         ({ } file, RestrictionLifted lifted) => Restricting(file, lifted.What, false) with { UpdatedAt = at },
@@ -220,7 +253,7 @@ public sealed record CaseFile
             switch (e.Data)
             {
                 case SuspectIdentifierAdded added when file is not null:
-                    identifiers.Add(CaseIdentifier.From(added, e.Timestamp, file.OwnerUnit, e.Version));
+                    identifiers.Add(CaseIdentifier.From(added, e.Timestamp, e.GetHeader(Store.EventHeaders.Unit)?.ToString() ?? file.OwnerUnit, e.Version));
                     break;
                 case SuspectIdentifierRetracted retracted:
                     var index = identifiers.FindIndex(i => i.Key == retracted.Key && i.IsActive);
@@ -258,6 +291,14 @@ public sealed record CaseFile
     {
         var index = victims.FindIndex(v => v.VictimLinkId == victimLinkId);
         return index >= 0 ? victims.SetItem(index, change(victims[index])) : victims;
+    }
+
+    /// The unit's latest invitation still pending (the decider checked its deadline).
+    private static ImmutableList<CaseCoLeadInvitation> AnsweredInvitation(ImmutableList<CaseCoLeadInvitation> invitations, string unit,
+        Func<CaseCoLeadInvitation, CaseCoLeadInvitation> answer)
+    {
+        var index = invitations.FindLastIndex(i => i.CoLeadUnit == unit && i.Status == CoLeadInvitationStatus.Pending);
+        return index >= 0 ? invitations.SetItem(index, answer(invitations[index])) : invitations;
     }
 
     private static ImmutableList<CaseHandoff> Answered(ImmutableList<CaseHandoff> handoffs, Guid handoffId, Func<CaseHandoff, CaseHandoff> answer)

@@ -36,6 +36,8 @@ public static class CaseMapping
         answer.Identifiers.AddRange(identifiers.OrderBy(i => i.AddedAtVersion).Select(IdentifierMapping.ToProto));
         answer.Handoffs.AddRange(file.Handoffs.Select(h => HandoffMapping.ToProto(h, now)));
         if (withVictims) answer.VictimLinks.AddRange(file.Victims.Select(VictimMapping.ToProto));
+        answer.CoLeadUnits.AddRange(file.CoLeads);
+        answer.CoLeadInvitations.AddRange(file.CoLeadInvitations.Select(i => i.ToProto(now, file.Status == CaseStatus.Closed)));
         return answer;
     }
 }

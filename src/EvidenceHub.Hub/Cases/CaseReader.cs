@@ -96,15 +96,16 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         return version;
     }
 
-    /// A case's history is for auditors, who may see every case, and for the unit that owns it now. A case the caller
+    /// A case's history is for auditors, who may see every case, and for the units that lead it now (its owner and
+    /// co-leads, who read everything the owner reads). A case the caller
     /// may not see answers exactly as one that does not exist; one it sees (a handoff's target) but may not replay is
     /// refused.
     private async Task<long> HistoryVersion(Caller caller, Guid caseId, CancellationToken cancellation)
     {
         var file = await query.LoadAsync<CaseFile>(caseId, cancellation);
         if (file is null || CaseVisibility.Of(file, caller, clock.GetUtcNow()) == CaseView.None) throw Rejection.NotFound("case", caseId.ToString(), "case_id");
-        if (!caller.Is(Roles.Auditor) && file.OwnerUnit != caller.UnitId)
-            throw Rejection.PermissionDenied("CASE_NOT_OWNED", $"Only auditors and the owning unit may replay case {caseId}.", caseId.ToString());
+        if (!caller.Is(Roles.Auditor) && !file.IsLedBy(caller.UnitId))
+            throw Rejection.PermissionDenied("CASE_NOT_OWNED", $"Only auditors and the units that lead case {caseId} may replay it.", caseId.ToString());
         return (await query.Events.FetchStreamStateAsync(caseId, cancellation))?.Version ?? 0;
     }
 

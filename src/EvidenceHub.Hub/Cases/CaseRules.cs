@@ -23,6 +23,16 @@ public static class CaseRules
                 ("case_id", current.Id.ToString()));
     }
 
+    /// Identifiers and victim links: the owner and its co-leads add them to an open case (refused with the reason
+    /// clients already know for a unit that is neither).
+    public static void EnsureLeadMayAdd(CaseFile current, Caller caller)
+    {
+        if (!current.IsLedBy(caller.UnitId))
+            throw Rejection.PermissionDenied("NOT_CASE_OWNER",
+                $"Only the owning unit and its co-leads may add to case {current.Id}.", current.Id.ToString());
+        EnsureOpen(current);
+    }
+
     public static void EnsureOpen(CaseFile current)
     {
         if (current.Status == CaseStatus.Closed)

@@ -77,6 +77,15 @@ public sealed class CaseService(
     public override Task<CommandResult> ReplaceSuspectIdentifier(ReplaceSuspectIdentifierRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
 
     [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> InviteCoLead(InviteCoLeadRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
+
+    [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> AnswerCoLeadInvitation(AnswerCoLeadInvitationRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
+
+    [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> LeaveCase(LeaveCaseRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
+
+    [Authorize(Roles = Roles.Unit)]
     public override Task Sync(IAsyncStreamReader<SyncCommand> requestStream, IServerStreamWriter<SyncResult> responseStream, ServerCallContext context) =>
         sync.Run(requestStream, responseStream, context);
 

@@ -1,6 +1,7 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Audit;
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.CoLeads;
 using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Handoffs;
@@ -63,6 +64,9 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
         Kind<RegradeDataRequest, CommandResult>((r, c) => RegradeData.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<CorrectVictimLinkRequest, CommandResult>((r, c) => CorrectVictimLink.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Now)),
         Kind<ReplaceSuspectIdentifierRequest, CommandResult>((r, c) => ReplaceSuspectIdentifier.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Correlation)),
+        Kind<InviteCoLeadRequest, CommandResult>((r, c) => InviteCoLead.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Units, c.Handoffs)),
+        Kind<AnswerCoLeadInvitationRequest, CommandResult>((r, c) => AnswerCoLeadInvitation.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
+        Kind<LeaveCaseRequest, CommandResult>((r, c) => LeaveCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
     ];
 
     private static readonly Dictionary<MessageDescriptor, CommandKind> ByRequest = Kinds.ToDictionary(k => k.Request);

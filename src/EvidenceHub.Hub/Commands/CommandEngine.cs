@@ -142,7 +142,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
                             state = CaseFile.Evolve(state, @event, now);
                             eventVersion++;
                         }
-                        index.Record(@event, state, new CaseRevision(eventVersion, now));
+                        index.Record(@event, state, new CaseRevision(eventVersion, now), caller.UnitId);
                     }
                     if (stream is not null) stream.State = state;
                 }

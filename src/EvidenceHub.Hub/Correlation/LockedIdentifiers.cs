@@ -93,12 +93,12 @@ public sealed class LockedIdentifiers
     public IReadOnlyList<IdentifierCorrelations.Pair> CorrelationsOn(string key) =>
         correlations.TryGetValue(key, out var found) ? found.Correlations : [];
 
-    /// Everyone told of a correlation on the identifier through the given case: the other cases, each reached at its
-    /// owner now (a handoff since the correlation moved it), not at the unit that held it then.
+    /// Everyone told of a correlation on the identifier through the given case: the other cases, each reached at the
+    /// units that lead it now (its owner after any handoff, and its co-leads), not at the unit that held it then.
     public IReadOnlyList<CorrelationRetracted.Recipient> ToldThrough(string key, Guid caseId) => CorrelationsOn(key)
         .Where(p => p.AddingCase == caseId || p.HoldingCase == caseId)
         .Select(p => p.AddingCase == caseId ? (Case: p.HoldingCase, Then: p.HoldingUnit) : (Case: p.AddingCase, Then: p.AddingUnit))
-        .Select(other => new CorrelationRetracted.Recipient(PartyOf(other.Case)?.Unit ?? other.Then, other.Case))
+        .SelectMany(other => (PartyOf(other.Case)?.LeadUnits() ?? [other.Then]).Select(unit => new CorrelationRetracted.Recipient(unit, other.Case)))
         .Distinct()
         .ToList();
 
@@ -178,13 +178,14 @@ public sealed class LockedIdentifiers
 
     private sealed record CaseCount(Guid CaseId, int Count);
 
-    /// Reflects a decided event, so that the next command of the same burst decides on it.
-    public void Record(object @event, CaseFile? caseAfter, CaseRevision revision)
+    /// Reflects a decided event, so that the next command of the same burst decides on it; unit: the unit that
+    /// decided it (an identifier is recorded as added by it), the case's owner when not given.
+    public void Record(object @event, CaseFile? caseAfter, CaseRevision revision, string? unit = null)
     {
         switch (@event)
         {
             case SuspectIdentifierAdded added when caseAfter is not null && holders.TryGetValue(added.Key, out var list):
-                holdings[added.Key][added.CaseId] = IdentifierHolding.From(added, revision.UpdatedAt, caseAfter.OwnerUnit, revision.Version);
+                holdings[added.Key][added.CaseId] = IdentifierHolding.From(added, revision.UpdatedAt, unit ?? caseAfter.OwnerUnit, revision.Version);
                 list.Add(CaseParty.Of(caseAfter));
                 activeIdentifiers[added.CaseId] = activeIdentifiers.GetValueOrDefault(added.CaseId) + 1;
                 parties[added.CaseId] = CaseParty.Of(caseAfter);

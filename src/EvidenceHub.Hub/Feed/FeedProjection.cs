@@ -1,5 +1,6 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.CoLeads;
 using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Handoffs;
 using HandoffStatus = EvidenceHub.Contracts.V1.HandoffStatus;
@@ -58,10 +59,12 @@ public sealed partial class FeedProjection : EventProjection
     {
         var found = e.Data;
         var items = new List<(string Unit, FeedItem Item)>();
-        if (Notice(found, found.Adding, found.Holding, found.HoldingGrading) is { } toAdding) items.Add((found.Adding.Unit, toAdding));
-        // Two cases of one unit: one notice says it all.
-        if (found.Holding.Unit != found.Adding.Unit && Notice(found, found.Holding, found.Adding, found.AddingGrading) is { } toHolding)
-            items.Add((found.Holding.Unit, toHolding));
+        // Every unit leading either case (owner, co-leads) is told, each of the other case what its policy discloses to
+        // that unit, with the other case's grading; a unit leading both cases gets one notice, which says it all.
+        var told = new HashSet<string>();
+        foreach (var (yours, other, othersGrading) in new[] { (found.Adding, found.Holding, found.HoldingGrading), (found.Holding, found.Adding, found.AddingGrading) })
+            foreach (var unit in yours.LeadUnits())
+                if (told.Add(unit) && Notice(found, yours, other, unit, othersGrading) is { } notice) items.Add((unit, notice));
         await Store(operations, e, items);
     }
 
@@ -217,7 +220,7 @@ public sealed partial class FeedProjection : EventProjection
         foreach (var widened in sent.Widened)
         {
             var yours = new CaseParty(widened.TheirCase, widened.Unit, "", widened.TheirCaseReference, default, default, null, []);
-            if (Notice(new CorrelationFound(widened.Key, widened.Kind, widened.Widened, yours), yours, widened.Widened, widened.Grading) is { } notice)
+            if (Notice(new CorrelationFound(widened.Key, widened.Kind, widened.Widened, yours), yours, widened.Widened, widened.Unit, widened.Grading) is { } notice)
             {
                 notice.Correlation.AfterWidening = true;
                 items.Add((widened.Unit, notice));
@@ -226,12 +229,12 @@ public sealed partial class FeedProjection : EventProjection
         await Store(operations, e, items);
     }
 
-    /// What the recipient's case learns of the other: what the other's policy discloses to the recipient's unit, and
-    /// nothing at all (no notice) when that is nothing. The other case's owner is the one recorded when the
-    /// correlation was found, which is its owner then.
-    private static FeedItem? Notice(CorrelationFound found, CaseParty yours, CaseParty other, Grading? othersGrading)
+    /// What a unit leading the recipient's case learns of the other: what the other's policy discloses to that unit,
+    /// with the other case's grading of the identifier, and nothing at all (no notice) when that is nothing. The other
+    /// case's owner is the one recorded when the correlation was found, which is its owner then.
+    private static FeedItem? Notice(CorrelationFound found, CaseParty yours, CaseParty other, string unit, Grading? othersGrading)
     {
-        if (CaseDisclosure.Of(other, new Recipient(yours.Unit)) == DisclosureLevel.None) return null;
+        if (CaseDisclosure.Of(other, new Recipient(unit)) == DisclosureLevel.None) return null;
         return new FeedItem
         {
             Correlation = new CorrelationNotice
@@ -241,6 +244,38 @@ public sealed partial class FeedProjection : EventProjection
                 YourCaseId = yours.CaseId.ToString(),
                 YourCaseReference = yours.Reference,
                 OtherCase = DisclosureMapping.Contact(other, found.Kind, othersGrading),
+            },
+        };
+    }
+
+    public async Task Project(IEvent<CoLeadInvited> e, IDocumentOperations operations) =>
+        await Store(operations, e, [(e.Data.CoLeadUnit, await CoLead(operations, e.Data.CaseId, CoLeadChange.Invited, e.Data.CoLeadUnit, e.Data.FromUnit, e.Data.Reason, e.Data.ExpiresAt))]);
+
+    public async Task Project(IEvent<CoLeadJoined> e, IDocumentOperations operations) =>
+        await Store(operations, e, [(e.Data.OwnerUnit, await CoLead(operations, e.Data.CaseId, CoLeadChange.Joined, e.Data.CoLeadUnit, e.Data.CoLeadUnit, ""))]);
+
+    public async Task Project(IEvent<CoLeadInvitationDeclined> e, IDocumentOperations operations) =>
+        await Store(operations, e, [(e.Data.OwnerUnit, await CoLead(operations, e.Data.CaseId, CoLeadChange.Declined, e.Data.CoLeadUnit, e.Data.CoLeadUnit, e.Data.Reason))]);
+
+    /// A co-lead that left tells the owner; one the owner removed is told itself.
+    public async Task Project(IEvent<CoLeadLeft> e, IDocumentOperations operations)
+    {
+        var left = e.Data;
+        var removed = left.ByUnit != left.CoLeadUnit;
+        await Store(operations, e, [(removed ? left.CoLeadUnit : left.OwnerUnit,
+            await CoLead(operations, left.CaseId, removed ? CoLeadChange.Removed : CoLeadChange.Left, left.CoLeadUnit, left.ByUnit, left.Reason))]);
+    }
+
+    private static async Task<FeedItem> CoLead(IDocumentOperations operations, Guid caseId, CoLeadChange change, string coLead, string by, string reason,
+        DateTimeOffset? expiresAt = null)
+    {
+        var file = await operations.LoadAsync<CaseFile>(caseId);
+        return new FeedItem
+        {
+            CoLead = new CoLeadNotice
+            {
+                CaseId = caseId.ToString(), CaseReference = file?.Reference ?? "", Change = change, CoLeadUnit = coLead, ByUnit = by, Reason = reason,
+                ExpiresAt = expiresAt is { } at ? Timestamp.FromDateTimeOffset(at) : null,
             },
         };
     }

@@ -11,7 +11,8 @@ using EvidenceHub.Hub.Sharing;
 
 namespace EvidenceHub.Hub.Identifiers;
 
-/// The owner ties a suspect identifier to its case. The same canonical identifier added twice to one case is one
+/// The owner or a co-lead ties a suspect identifier to the case (recorded as added by its unit; it correlates as the
+/// case's, against the case's country and policy). The same canonical identifier added twice to one case is one
 /// identifier: the second time nothing is appended. A new identifier is correlated with every other case that holds it,
 /// unless it is common or a unit marked it not to correlate.
 public sealed record AddSuspectIdentifier(RawIdentifier Raw, CorrelationOptions Options, CaseLimits Limits, Grading? Grading = null) : Command
@@ -43,15 +44,15 @@ public sealed record AddSuspectIdentifier(RawIdentifier Raw, CorrelationOptions 
     {
         var current = Existing(state);
         var identifier = CanonicalFor(current);
-        CaseRules.EnsureOwnerMayChange(current, Caller);
-        if (index.HoldingOf(current.Id, identifier.Key) is { } held) return new([], ResultOf(current, index, held.ToCaseIdentifier(), [], Options));
+        CaseRules.EnsureLeadMayAdd(current, Caller);
+        if (index.HoldingOf(current.Id, identifier.Key) is { } held) return new([], ResultOf(current, index, held.ToCaseIdentifier(), [], Options, Caller.UnitId));
         if (index.ActiveIdentifiersOf(current.Id) >= Limits.MaxActiveIdentifiers)
             throw CaseLimitReached.Identifiers(current.Id, Limits.MaxActiveIdentifiers);
         var added = new SuspectIdentifierAdded(current.Id, identifier.Kind, identifier.Value, identifier.Qualifier, identifier.Key,
             Raw.Value, Raw.Platform, Raw.ObservedAt, Grading);
         var correlations = Correlate(current, identifier, index, Grading, Options);
         // A new identifier's time is the event's, set by the database on commit: GetCase shows it.
-        return new([added, .. correlations], ResultOf(current, index, CaseIdentifier.From(added, default, current.OwnerUnit, version: 0), correlations, Options));
+        return new([added, .. correlations], ResultOf(current, index, CaseIdentifier.From(added, default, Caller.UnitId, version: 0), correlations, Options, Caller.UnitId));
     }
 
     /// Correlations with every other holder; none once the identifier is common (flagged the first time it is), and
@@ -72,12 +73,14 @@ public sealed record AddSuspectIdentifier(RawIdentifier Raw, CorrelationOptions 
             .ToList();
     }
 
-    internal static CommandResult ResultOf(CaseFile current, LockedIdentifiers index, CaseIdentifier identifier, IReadOnlyList<IIdentifierEvent> correlations, CorrelationOptions options) => new()
+    /// The answer to the unit that added (the owner or a co-lead), by what that unit may see.
+    internal static CommandResult ResultOf(CaseFile current, LockedIdentifiers index, CaseIdentifier identifier, IReadOnlyList<IIdentifierEvent> correlations,
+        CorrelationOptions options, string addingUnit) => new()
     {
         Identifier = IdentifierMapping.ToProto(identifier),
         // What the unit's feed will say, and no more: a value held only by cases it may not see answers exactly like
         // a value nobody holds.
-        Correlations = correlations.OfType<CorrelationFound>().Count(found => CaseDisclosure.Of(found.Holding, new Recipient(found.Adding.Unit)) != DisclosureLevel.None),
+        Correlations = correlations.OfType<CorrelationFound>().Count(found => CaseDisclosure.Of(found.Holding, new Recipient(addingUnit)) != DisclosureLevel.None),
         // Common by the holders the unit may see (its own included), never by hidden ones: otherwise a unit holding a
         // value in enough cases of its own would learn whether a hidden case holds it.
         Common = index.VisibleOtherHolders(identifier.Key, current.Id) >= options.CommonThreshold,

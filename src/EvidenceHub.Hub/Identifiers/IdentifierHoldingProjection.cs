@@ -16,7 +16,7 @@ public sealed class IdentifierHoldingProjection : IProjection
         {
             switch (e.Data)
             {
-                // Only the owning unit adds identifiers, and every event names the unit that appended it.
+                // The owner or a co-lead adds identifiers, and every event names the unit that appended it.
                 case SuspectIdentifierAdded identifier:
                     var holding = IdentifierHolding.From(identifier, e.Timestamp, e.GetHeader(EventHeaders.Unit)?.ToString() ?? "", e.Version);
                     added.Add((holding.Id, holding));

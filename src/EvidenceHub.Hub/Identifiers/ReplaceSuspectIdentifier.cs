@@ -71,6 +71,6 @@ public sealed record ReplaceSuspectIdentifier(string Key, RawIdentifier Raw, Gra
         events.AddRange(correlations);
 
         var identifier = added is not null ? CaseIdentifier.From(added, default, current.OwnerUnit, version: 0) : alreadyHeld!.ToCaseIdentifier();
-        return new(events, AddSuspectIdentifier.ResultOf(current, index, identifier, correlations, Options));
+        return new(events, AddSuspectIdentifier.ResultOf(current, index, identifier, correlations, Options, Caller.UnitId));
     }
 }

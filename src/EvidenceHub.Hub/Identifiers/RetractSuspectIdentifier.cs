@@ -8,7 +8,7 @@ using EvidenceHub.Hub.Sharing;
 
 namespace EvidenceHub.Hub.Identifiers;
 
-/// The owner withdraws an identifier added by mistake: every unit told of a correlation on it through this case is
+/// The owner withdraws an identifier added by mistake (a co-lead only one its unit added): every unit told of a correlation on it through this case is
 /// told of the retraction (LED Art. 7(3)).
 public sealed record RetractSuspectIdentifier(string Key, string Reason) : Command
 {
@@ -29,8 +29,10 @@ public sealed record RetractSuspectIdentifier(string Key, string Reason) : Comma
     public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
     {
         var current = Existing(state);
-        CaseRules.EnsureOwnerMayChange(current, Caller);
+        CaseRules.EnsureLeadMayAdd(current, Caller);
         var held = index.HoldingOf(current.Id, Key) ?? throw Rejection.NotFound("identifier", Key, "identifier_key");
+        if (current.OwnerUnit != Caller.UnitId && held.AddedByUnit != Caller.UnitId)
+            throw Rejection.PermissionDenied("NOT_OWN_IDENTIFIER", $"A co-lead retracts only the identifiers its unit added to case {current.Id}.", Key);
         var retracted = new SuspectIdentifierRetracted(current.Id, Key, Reason, held.ToCaseIdentifier());
         return new(Retraction(current, index) is { } retraction ? [retracted, retraction] : [retracted], new CommandResult());
     }

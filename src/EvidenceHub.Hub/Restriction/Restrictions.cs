@@ -58,9 +58,11 @@ public static class Restrictions
         var told = holdings.SelectMany(h => index.CorrelationsOn(h.Key)
                 .Where(p => p.AddingCase == current.Id || p.HoldingCase == current.Id)
                 .Select(p => p.AddingCase == current.Id ? (Case: p.HoldingCase, Then: p.HoldingUnit) : (Case: p.AddingCase, Then: p.AddingUnit))
-                .Select(other => new RestrictionRecipient(index.PartyOf(other.Case)?.Unit ?? other.Then, other.Case, h.Key)))
+                .SelectMany(other => (index.PartyOf(other.Case)?.LeadUnits() ?? [other.Then]).Select(unit => new RestrictionRecipient(unit, other.Case, h.Key))))
             .ToList();
         if (what.Scope == RestrictionScope.Case && current.PendingHandoffAt(now) is { } handoff) told.Add(new RestrictionRecipient(handoff.TargetUnit, null, null));
+        // Co-leads read all of the case: told of any restriction of it, as of the case itself.
+        told.AddRange(current.CoLeads.Select(unit => new RestrictionRecipient(unit, null, null)));
         return told.Where(r => r.Unit != current.OwnerUnit).Distinct().ToList();
     }
 

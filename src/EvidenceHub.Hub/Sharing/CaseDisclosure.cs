@@ -26,21 +26,30 @@ public sealed record PendingHandoff(Guid HandoffId, string TargetUnit, DateTimeO
     public bool IsPendingAt(DateTimeOffset now) => now < ExpiresAt;
 }
 
+/// A unit invited to co-lead a case, and until when the invitation stands.
+public sealed record PendingInvitation(string Unit, DateTimeOffset ExpiresAt)
+{
+    public bool IsPendingAt(DateTimeOffset now) => now < ExpiresAt;
+}
+
 /// The one set of disclosure rules: lookups, batch lookups, correlation and retraction notices, networks and write
 /// results all ask this, and the SQL predicate (DisclosureSql) is the same rule where a query must filter.
 public static class CaseDisclosure
 {
-    /// The owner always sees its case, and so does the target of a handoff still pending at the given moment (it
-    /// must decide whether to take the case over); auditors see every case on audit surfaces. A restricted case, or a
-    /// restricted identifier of it (identifierRestricted, when the disclosure is of one holding), discloses nothing to
-    /// anyone else, the handoff's target included. To everyone else: RED nothing; AMBER and AMBER+STRICT whom to
-    /// contact, and only to the units the case lists; GREEN and CLEAR the summary.
+    /// The owner always sees its case, and auditors every case on audit surfaces. A restricted case, or a restricted
+    /// identifier of it (identifierRestricted, when the disclosure is of one holding), discloses nothing to anyone
+    /// else, co-leads and a handoff's target included. Otherwise its co-leads see it as the owner does, and so do the
+    /// target of a handoff and a unit invited to co-lead while the request is pending at the given moment (each must
+    /// decide; an invitation grants no more than a handoff). To everyone else: RED nothing; AMBER and AMBER+STRICT
+    /// whom to contact, and only to the units the case lists; GREEN and CLEAR the summary.
     public static DisclosureLevel Of(CaseParty @case, Recipient recipient, PendingHandoff? handoff = null, DateTimeOffset now = default,
-        bool identifierRestricted = false) => @case switch
+        IReadOnlyList<PendingInvitation>? invitations = null, bool identifierRestricted = false) => @case switch
     {
         _ when recipient.Auditor || @case.Unit == recipient.Unit => DisclosureLevel.Summary,
         _ when @case.Restricted || identifierRestricted => DisclosureLevel.None,
+        _ when @case.IsLedBy(recipient.Unit) => DisclosureLevel.Summary,
         _ when handoff is not null && handoff.TargetUnit == recipient.Unit && handoff.IsPendingAt(now) => DisclosureLevel.Summary,
+        _ when invitations?.Any(i => i.Unit == recipient.Unit && i.IsPendingAt(now)) == true => DisclosureLevel.Summary,
         { Tlp: Tlp.Red } => DisclosureLevel.None,
         { Tlp: Tlp.Amber or Tlp.AmberStrict } => @case.PartnerUnits.Contains(recipient.Unit) ? DisclosureLevel.Contact : DisclosureLevel.None,
         { Tlp: Tlp.Green or Tlp.Clear } => DisclosureLevel.Summary,
@@ -49,7 +58,7 @@ public static class CaseDisclosure
 
     /// A case as read from its summary, at the given moment (a handoff past its deadline grants nothing).
     public static DisclosureLevel Of(CaseSummary @case, Recipient recipient, DateTimeOffset now, Identifiers.IdentifierHolding? holding = null) =>
-        Of(@case.Party, recipient, @case.OpenHandoff, now, holding?.Restricted == true);
+        Of(@case.Party, recipient, @case.OpenHandoff, now, @case.OpenInvitations, holding?.Restricted == true);
 }
 
 /// The same rule inside a query, so that a case the caller may not see is filtered where its rows are read: it costs
@@ -72,6 +81,9 @@ public static class DisclosureSql
          OR (NOT ({{Restricted(summary)}}{{(holding is null ? "" : " OR " + Restricted(holding))}})
              AND (({{summary}} #>> '{OpenHandoff,TargetUnit}' = {{recipient}}.unit
                    AND CAST({{summary}} #>> '{OpenHandoff,ExpiresAt}' AS timestamptz) > {{recipient}}.at)
+                  OR COALESCE({{summary}} #> '{CoLeadUnits}', '[]'::jsonb) @> jsonb_build_array({{recipient}}.unit)
+                  OR EXISTS (SELECT 1 FROM jsonb_array_elements(COALESCE({{summary}} #> '{OpenInvitations}', '[]'::jsonb)) AS invitation
+                             WHERE invitation ->> 'Unit' = {{recipient}}.unit AND CAST(invitation ->> 'ExpiresAt' AS timestamptz) > {{recipient}}.at)
                   OR {{summary}} #>> '{SharingPolicy,Tlp}' IN ('Green', 'Clear')
                   OR ({{summary}} #>> '{SharingPolicy,Tlp}' IN ('Amber', 'AmberStrict')
                       AND COALESCE({{summary}} #> '{SharingPolicy,PartnerUnits}', '[]'::jsonb) @> jsonb_build_array({{recipient}}.unit)))))

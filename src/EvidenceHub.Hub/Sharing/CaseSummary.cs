@@ -1,4 +1,5 @@
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.CoLeads;
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Restriction;
 using EvidenceHub.Hub.Victims;
@@ -21,10 +22,14 @@ public sealed class CaseSummary
     /// The whole case is restricted: to anyone but its owner and auditors it does not exist.
     public bool Restricted { get; set; }
 
+    /// The units leading the case with its owner, and those invited to (each sees it while its invitation stands).
+    public List<string> CoLeadUnits { get; set; } = [];
+    public List<PendingInvitation> OpenInvitations { get; set; } = [];
+
     public int VictimCount => VictimsByCountry.Values.Sum();
 
     public CaseParty Party => new(Id, OwnerUnit, OwnerCountry, Reference, SharingPolicy.Tlp, SharingPolicy.HandlingCode,
-        SharingPolicy.HandlingRestrictions, SharingPolicy.PartnerUnits, Restricted);
+        SharingPolicy.HandlingRestrictions, SharingPolicy.PartnerUnits, Restricted, CoLeadUnits.Count == 0 ? null : CoLeadUnits);
 
     public static CaseSummary Create(CaseOpened e) => new()
     {
@@ -47,13 +52,13 @@ public sealed class CaseSummary
         OwnerUnit = e.NewOwnerUnit;
         OwnerCountry = e.NewOwnerCountry;
         OpenHandoff = null;
+        CoLeadUnits.Remove(e.NewOwnerUnit);
     }
 
     public void Apply(HandoffDeclined e) => OpenHandoff = null;
 
     public void Apply(HandoffCancelled e) => OpenHandoff = null;
 
-    public void Apply(CaseClosed e) => OpenHandoff = null;
 
     // A restricted victim link is counted nowhere; a restricted identifier is its holding's flag.
     public void Apply(DataRestricted e) => Restrict(e.What, e.VictimCountry, true);
@@ -75,4 +80,26 @@ public sealed class CaseSummary
     public void Apply(HandoffEscalated e) => OpenHandoff = new PendingHandoff(e.HandoffId, e.TargetUnit, e.ExpiresAt);
 
     public void Apply(SharingPolicyChanged e) => SharingPolicy = e.New;
+
+    public void Apply(CaseClosed e)
+    {
+        OpenHandoff = null;
+        OpenInvitations.Clear();
+    }
+
+    public void Apply(CoLeadInvited e)
+    {
+        OpenInvitations.RemoveAll(i => i.Unit == e.CoLeadUnit);
+        OpenInvitations.Add(new PendingInvitation(e.CoLeadUnit, e.ExpiresAt));
+    }
+
+    public void Apply(CoLeadJoined e)
+    {
+        OpenInvitations.RemoveAll(i => i.Unit == e.CoLeadUnit);
+        if (!CoLeadUnits.Contains(e.CoLeadUnit)) CoLeadUnits.Add(e.CoLeadUnit);
+    }
+
+    public void Apply(CoLeadInvitationDeclined e) => OpenInvitations.RemoveAll(i => i.Unit == e.CoLeadUnit);
+
+    public void Apply(CoLeadLeft e) => CoLeadUnits.Remove(e.CoLeadUnit);
 }

@@ -10,8 +10,8 @@ using Grading = EvidenceHub.Hub.Quality.Grading;
 
 namespace EvidenceHub.Hub.Victims;
 
-/// The owner ties a pseudonymous victim to its case, never a name. A victim reference already linked to the case is
-/// the same victim: linking it again appends nothing.
+/// The owner or a co-lead ties a pseudonymous victim to the case, never a name. A victim reference already linked by
+/// the same unit is the same victim: linking it again appends nothing (references come from each unit's own system).
 public sealed record LinkVictim(
     string VictimReference, AgeBand AgeBand, string Country, DateOnly? FirstContactDate, string? ContactedBy,
     Guid NewLinkId, CaseLimits Limits, Grading? Grading = null) : Command
@@ -41,13 +41,14 @@ public sealed record LinkVictim(
     public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
     {
         var current = Existing(state);
-        CaseRules.EnsureOwnerMayChange(current, Caller);
+        CaseRules.EnsureLeadMayAdd(current, Caller);
+        var coLead = current.OwnerUnit == Caller.UnitId ? null : Caller.UnitId;
         if (ContactedBy is { } key && index.HoldingOf(current.Id, key) is null)
             throw Rejection.InvalidArgument("contacted_by", $"case {current.Id} holds no identifier with key '{LogText.Quote(key)}'");
-        if (current.Victims.FirstOrDefault(v => v.VictimReference == VictimReference) is { } linked)
+        if (current.Victims.FirstOrDefault(v => v.VictimReference == VictimReference && v.LinkedByCoLead == coLead) is { } linked)
             return new([], new CommandResult { VictimLinkId = linked.VictimLinkId.ToString() });
         if (current.Victims.Count >= Limits.MaxVictimLinks) throw CaseLimitReached.VictimLinks(current.Id, Limits.MaxVictimLinks);
-        return new([new VictimLinked(current.Id, NewLinkId, VictimReference, AgeBand, Country, FirstContactDate, ContactedBy, Grading)],
+        return new([new VictimLinked(current.Id, NewLinkId, VictimReference, AgeBand, Country, FirstContactDate, ContactedBy, Grading, coLead)],
             new CommandResult { VictimLinkId = NewLinkId.ToString() });
     }
 

@@ -4,7 +4,8 @@ using EvidenceHub.Hub.Quality;
 namespace EvidenceHub.Hub.Victims;
 
 /// A victim was tied to a case: a pseudonymous reference from the owning unit's system, never a name.
-/// ContactedBy is the key of the case's identifier that made contact, when known.
+/// ContactedBy is the key of the case's identifier that made contact, when known. LinkedByCoLead names the co-lead
+/// that linked it (its own victim); null when the owner did.
 public sealed record VictimLinked(
     Guid CaseId,
     Guid VictimLinkId,
@@ -13,7 +14,8 @@ public sealed record VictimLinked(
     string Country,
     DateOnly? FirstContactDate,
     string? ContactedBy,
-    Grading? Grading = null) : ICaseEvent;
+    Grading? Grading = null,
+    string? LinkedByCoLead = null) : ICaseEvent;
 
 /// A victim link's details as a correction states them.
 public sealed record VictimDetails(AgeBand AgeBand, string Country, DateOnly? FirstContactDate, string? ContactedBy);

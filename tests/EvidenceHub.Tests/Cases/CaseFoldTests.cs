@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.CoLeads;
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Victims;
@@ -50,6 +51,10 @@ public sealed class CaseFoldTests
         nameof(EvidenceHub.Hub.Quality.IdentifierRegraded) => new EvidenceHub.Hub.Quality.IdentifierRegraded(CaseId, "email:a@b.nl", EvidenceHub.Hub.Quality.Grading.NotStated, "r"),
         nameof(EvidenceHub.Hub.Quality.VictimLinkRegraded) => new EvidenceHub.Hub.Quality.VictimLinkRegraded(CaseId, Guid.NewGuid(), EvidenceHub.Hub.Quality.Grading.NotStated, "r"),
         nameof(VictimLinkCorrected) => new VictimLinkCorrected(CaseId, Guid.NewGuid(), new VictimDetails(AgeBand.Adult, "NL", null, null), new VictimDetails(AgeBand.Adult, "BE", null, null), "r"),
+        nameof(CoLeadInvited) => new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", "joint investigation", T0.AddDays(2)),
+        nameof(CoLeadJoined) => new CoLeadJoined(CaseId, "BE-FCCU", "NL-TBKK"),
+        nameof(CoLeadInvitationDeclined) => new CoLeadInvitationDeclined(CaseId, "BE-FCCU", "NL-TBKK", "no capacity"),
+        nameof(CoLeadLeft) => new CoLeadLeft(CaseId, "BE-FCCU", "BE-FCCU", "NL-TBKK", "done"),
         _ => throw new InvalidOperationException($"{type.Name} is a case event without a sample here: add one, and an arm in CaseFile.Evolve"),
     };
 

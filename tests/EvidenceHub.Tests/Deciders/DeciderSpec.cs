@@ -21,19 +21,24 @@ public sealed class DeciderSpec
 {
     public static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private readonly List<(object Event, DateTimeOffset At)> given = [];
+    private readonly List<(object Event, DateTimeOffset At, string? Unit)> given = [];
 
     public static DeciderSpec Given(params object[] events) => new DeciderSpec().And(events);
 
     /// Events recorded an hour before the command decides.
     public DeciderSpec And(params object[] events) => At(Now.AddHours(-1), events);
 
+    /// Events another unit than the owner appended (a co-lead's identifiers), an hour before the command decides.
+    public DeciderSpec AndBy(Caller unit, params object[] events) => At(Now.AddHours(-1), events, unit.UnitId);
+
     /// A new spec: the one it extends stays as it was, so one history can branch into several tests.
-    public DeciderSpec At(DateTimeOffset at, params object[] events)
+    public DeciderSpec At(DateTimeOffset at, params object[] events) => At(at, events, null);
+
+    private DeciderSpec At(DateTimeOffset at, object[] events, string? unit)
     {
         var next = new DeciderSpec();
         next.given.AddRange(given);
-        foreach (var @event in events) next.given.Add((@event, at));
+        foreach (var @event in events) next.given.Add((@event, at, unit));
         return next;
     }
 
@@ -41,7 +46,7 @@ public sealed class DeciderSpec
     {
         var states = new Dictionary<Guid, CaseFile?>();
         var after = new List<CaseFile?>();
-        foreach (var (@event, time) in given)
+        foreach (var (@event, time, _) in given)
         {
             if (@event is IIdentifierEvent) { after.Add(null); continue; }
             var caseId = CaseIdOf(@event);
@@ -56,11 +61,11 @@ public sealed class DeciderSpec
         var versions = new Dictionary<Guid, long>();
         for (var i = 0; i < given.Count; i++)
         {
-            var (@event, time) = given[i];
+            var (@event, time, unit) = given[i];
             var version = @event is IIdentifierEvent ? 0 : versions[CaseIdOf(@event)] = versions.GetValueOrDefault(CaseIdOf(@event)) + 1;
             // The index knows each holder as it stands now (at its current owner), as the hub's does.
             var holder = @event is SuspectIdentifierAdded added ? states[added.CaseId] : after[i];
-            index.Record(@event, holder, new CaseRevision(version, time));
+            index.Record(@event, holder, new CaseRevision(version, time), unit);
         }
 
         try { return new Outcome(command.Decide(state, index, at ?? Now), null); }

@@ -65,7 +65,7 @@ public sealed class QualityDeciderTests
         var outcome = DeciderSpec.Given(Opened(Mine, Nl)).When(Add(Mine, Nl, "offender@example.com", null)).Then(Added(Mine, "offender@example.com"));
         Assert.Equal(new Contracts.V1.Grading
         {
-            SourceReliability = Contracts.V1.SourceReliability.X, InformationCredibility = Contracts.V1.InformationCredibility._4, Nature = Contracts.V1.InformationNature.Assessment,
+            SourceReliability = Contracts.V1.SourceReliability.X, InformationCredibility = Contracts.V1.InformationCredibility.CannotBeJudged, Nature = Contracts.V1.InformationNature.Assessment,
         }, outcome.Result<CommandResult>().Identifier.Grading);
     }
 

@@ -137,6 +137,12 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                     await cases.EscalateHandoffAsync(new EscalateHandoffRequest { CommandId = NewId(), CaseId = nlCase, HandoffId = NewId(), Note = "matrix" });
                     break;
                 case "ListOverdueCases": await audit.ListOverdueCasesAsync(new ListOverdueCasesRequest { Justification = Why }); break;
+                case "InviteCoLead": await cases.InviteCoLeadAsync(new InviteCoLeadRequest { CommandId = NewId(), CaseId = nlCase, CoLeadUnit = "BE-FCCU", Reason = "matrix" }); break;
+                case "AnswerCoLeadInvitation":
+                    // A case nobody invited the caller to: answered by the command itself (not found), past authorization.
+                    await cases.AnswerCoLeadInvitationAsync(new AnswerCoLeadInvitationRequest { CommandId = NewId(), CaseId = NewId(), Answer = CoLeadAnswer.Accept });
+                    break;
+                case "LeaveCase": await cases.LeaveCaseAsync(new LeaveCaseRequest { CommandId = NewId(), CaseId = nlCase, Reason = "matrix" }); break;
                 default: throw new ArgumentException(rpc);
             }
             return StatusCode.OK;
@@ -189,6 +195,9 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "ReviewCase",            Ok,      Denied,  Denied },
         { "EscalateHandoff",       Ok,      Denied,  Denied },
         { "ListOverdueCases",      Denied,  Denied,  Ok },
+        { "InviteCoLead",          Ok,      Denied,  Denied },
+        { "AnswerCoLeadInvitation", Ok,     Denied,  Denied },
+        { "LeaveCase",             Ok,      Denied,  Denied },
     };
 
     public static TheoryData<string> CatalogCommands => new(EvidenceHub.Hub.Commands.CommandCatalog.Kinds.Select(k => k.Rpc));

@@ -23,7 +23,12 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
     private const string Bystander = "CA-RCMP-NCECC";
     private const int Values = 4;
 
-    public enum Hiding { Red, AmberNotListingTheObserver, DeclinedHandoff, CancelledHandoff, ExpiredHandoff, HandoffEndedByClosing, RestrictedGreenCase }
+    public enum Hiding
+    {
+        Red, AmberNotListingTheObserver, DeclinedHandoff, CancelledHandoff, ExpiredHandoff, HandoffEndedByClosing, RestrictedGreenCase,
+        // Joint cases: the observer was invited to co-lead the hidden case and declined, let it expire, left, or was removed.
+        DeclinedCoLeadInvitation, ExpiredCoLeadInvitation, LeftAsCoLead, RemovedAsCoLead,
+    }
 
     public enum Op
     {
@@ -145,6 +150,11 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
                 return;
             default:
                 w.HiddenCase = (await owner.OpenCaseAsync(w.Open("hidden", Tlp.Red))).CaseId;
+                if (hiding >= Hiding.DeclinedCoLeadInvitation)
+                {
+                    await JoinThenEnd(w, hiding, values);
+                    return;
+                }
                 var handoff = await owner.RequestHandoffAsync(new RequestHandoffRequest { CommandId = NewId(), CaseId = w.HiddenCase, TargetUnit = Observing, Reason = "yours?" });
                 w.HiddenHandoff = handoff.HandoffId;
                 // Added after the request: the target may see it while the handoff is pending, and only then.
@@ -165,6 +175,32 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
                         break;
                 }
                 return;
+        }
+    }
+
+    /// The observer is invited to co-lead the hidden case (and joins it, for the last two); what the owner adds after the
+    /// invitation is in world A only; then its view ends.
+    private static async Task JoinThenEnd(World w, Hiding hiding, string[] values)
+    {
+        var (owner, observer) = (w.Hub.Cases(HiddenOwner), w.Hub.Cases(Observing));
+        await owner.InviteCoLeadAsync(new InviteCoLeadRequest { CommandId = NewId(), CaseId = w.HiddenCase, CoLeadUnit = Observing, Reason = "join us?" });
+        if (w.WithHiddenCase) await owner.AddSuspectIdentifierAsync(AddIdentifier(w.HiddenCase, IdentifierKind.EmailAddress, values[1]));
+        if (hiding is Hiding.LeftAsCoLead or Hiding.RemovedAsCoLead)
+            await observer.AnswerCoLeadInvitationAsync(new AnswerCoLeadInvitationRequest { CommandId = NewId(), CaseId = w.HiddenCase, Answer = CoLeadAnswer.Accept });
+        switch (hiding)
+        {
+            case Hiding.DeclinedCoLeadInvitation:
+                await observer.AnswerCoLeadInvitationAsync(new AnswerCoLeadInvitationRequest { CommandId = NewId(), CaseId = w.HiddenCase, Answer = CoLeadAnswer.Decline, Reason = "not ours" });
+                break;
+            case Hiding.ExpiredCoLeadInvitation:
+                w.Hub.Clock.Advance(TimeSpan.FromHours(49));
+                break;
+            case Hiding.LeftAsCoLead:
+                await observer.LeaveCaseAsync(new LeaveCaseRequest { CommandId = NewId(), CaseId = w.HiddenCase, Reason = "done" });
+                break;
+            case Hiding.RemovedAsCoLead:
+                await owner.LeaveCaseAsync(new LeaveCaseRequest { CommandId = NewId(), CaseId = w.HiddenCase, CoLeadUnit = Observing, Reason = "done" });
+                break;
         }
     }
 

@@ -16,9 +16,9 @@ public sealed class GradingTests(HubFixture hub)
     private readonly CaseService.CaseServiceClient be = hub.Cases("BE-FCCU");
     private static readonly Justification Why = new() { Purpose = "grading test" };
 
-    public static readonly Grading B2Fact = new() { SourceReliability = SourceReliability.B, InformationCredibility = InformationCredibility._2, Nature = InformationNature.Fact };
-    public static readonly Grading A1Fact = new() { SourceReliability = SourceReliability.A, InformationCredibility = InformationCredibility._1, Nature = InformationNature.Fact };
-    public static readonly Grading NotStated = new() { SourceReliability = SourceReliability.X, InformationCredibility = InformationCredibility._4, Nature = InformationNature.Assessment };
+    public static readonly Grading B2Fact = new() { SourceReliability = SourceReliability.B, InformationCredibility = InformationCredibility.KnownPersonallyToTheSource, Nature = InformationNature.Fact };
+    public static readonly Grading A1Fact = new() { SourceReliability = SourceReliability.A, InformationCredibility = InformationCredibility.KnownTrueWithoutReservation, Nature = InformationNature.Fact };
+    public static readonly Grading NotStated = new() { SourceReliability = SourceReliability.X, InformationCredibility = InformationCredibility.CannotBeJudged, Nature = InformationNature.Assessment };
 
     private static AddSuspectIdentifierRequest Add(string caseId, string email, Grading? grading = null)
     {

@@ -50,6 +50,23 @@ public sealed class DisclosureRuleTests
         Assert.Equal(DisclosureLevel.None, CaseDisclosure.Of(red, new Recipient("BE-FCCU"), null, Now));
     }
 
+    [Theory]
+    [InlineData(Tlp.Clear)]
+    [InlineData(Tlp.Amber)]
+    [InlineData(Tlp.Red)]
+    public void A_co_lead_sees_the_summary_as_the_owner_does_and_an_invited_unit_until_the_deadline(Tlp tlp)
+    {
+        var joint = Case(tlp) with { CoLeadUnits = ["BE-FCCU"] };
+        Assert.Equal(DisclosureLevel.Summary, CaseDisclosure.Of(joint, new Recipient("BE-FCCU")));
+        Assert.Equal(CaseDisclosure.Of(Case(tlp), new Recipient("CA-RCMP-NCECC")), CaseDisclosure.Of(joint, new Recipient("CA-RCMP-NCECC")));
+        // A unit that left is listed no more: it learns what the policy gives any unit.
+        Assert.Equal(CaseDisclosure.Of(Case(tlp), new Recipient("BE-FCCU")), CaseDisclosure.Of(joint with { CoLeadUnits = null }, new Recipient("BE-FCCU")));
+        PendingInvitation[] invited = [new("CA-RCMP-NCECC", Now.AddHours(1))];
+        Assert.Equal(DisclosureLevel.Summary, CaseDisclosure.Of(joint, new Recipient("CA-RCMP-NCECC"), null, Now, invited));
+        Assert.Equal(CaseDisclosure.Of(Case(tlp), new Recipient("CA-RCMP-NCECC")),
+            CaseDisclosure.Of(joint, new Recipient("CA-RCMP-NCECC"), null, Now.AddHours(1), invited));
+    }
+
     [Fact]
     public void A_restricted_case_or_identifier_discloses_nothing_but_to_its_owner_and_auditors()
     {
@@ -57,10 +74,10 @@ public sealed class DisclosureRuleTests
         foreach (var restricted in new[] { Case(Tlp.Clear, "BE-FCCU") with { Restricted = true }, Case(Tlp.Clear, "BE-FCCU") })
         {
             var identifierRestricted = !restricted.Restricted;
-            Assert.Equal(DisclosureLevel.None, CaseDisclosure.Of(restricted, new Recipient("BE-FCCU"), handoff, Now, identifierRestricted));
-            Assert.Equal(DisclosureLevel.None, CaseDisclosure.Of(restricted, new Recipient("CA-RCMP-NCECC"), null, Now, identifierRestricted));
-            Assert.Equal(DisclosureLevel.Summary, CaseDisclosure.Of(restricted, new Recipient("NL-TBKK"), null, Now, identifierRestricted));
-            Assert.Equal(DisclosureLevel.Summary, CaseDisclosure.Of(restricted, new Recipient("EU-AUDIT", Auditor: true), null, Now, identifierRestricted));
+            Assert.Equal(DisclosureLevel.None, CaseDisclosure.Of(restricted, new Recipient("BE-FCCU"), handoff, Now, identifierRestricted: identifierRestricted));
+            Assert.Equal(DisclosureLevel.None, CaseDisclosure.Of(restricted, new Recipient("CA-RCMP-NCECC"), null, Now, identifierRestricted: identifierRestricted));
+            Assert.Equal(DisclosureLevel.Summary, CaseDisclosure.Of(restricted, new Recipient("NL-TBKK"), null, Now, identifierRestricted: identifierRestricted));
+            Assert.Equal(DisclosureLevel.Summary, CaseDisclosure.Of(restricted, new Recipient("EU-AUDIT", Auditor: true), null, Now, identifierRestricted: identifierRestricted));
         }
     }
 

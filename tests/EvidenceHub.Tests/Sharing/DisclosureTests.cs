@@ -263,6 +263,8 @@ public sealed class DisclosureTests(HubFixture hub)
         foreach (var tlp in Enum.GetValues<HubTlp>())
         foreach (var partners in new[] { Array.Empty<string>(), ["BE-FCCU"], ["CA-RCMP-NCECC", "BE-FCCU"] })
         foreach (var handoff in new PendingHandoff?[] { null, new(Guid.NewGuid(), "BE-FCCU", now.AddHours(1)), new(Guid.NewGuid(), "BE-FCCU", now.AddHours(-1)) })
+        foreach (var coLeads in new[] { Array.Empty<string>(), ["CA-RCMP-NCECC"], ["BE-FCCU", "CA-RCMP-NCECC"] })
+        foreach (var invitations in new[] { Array.Empty<PendingInvitation>(), [new("CA-RCMP-NCECC", now.AddHours(1))], [new("CA-RCMP-NCECC", now.AddHours(-1)), new("BE-FCCU", now.AddHours(1))] })
         foreach (var recipient in new[] { new Recipient("NL-TBKK"), new Recipient("BE-FCCU"), new Recipient("CA-RCMP-NCECC"), new Recipient("EU-AUDIT", Auditor: true) })
         foreach (var caseRestricted in new[] { false, true })
         foreach (var holding in new Hub.Identifiers.IdentifierHolding?[] { null, new() { Key = "email:a@b.nl" }, new() { Key = "email:a@b.nl", Restricted = true } })
@@ -271,6 +273,7 @@ public sealed class DisclosureTests(HubFixture hub)
             {
                 Id = Guid.NewGuid(), OwnerUnit = "NL-TBKK", OwnerCountry = "NL", Reference = "R",
                 SharingPolicy = new Hub.Cases.SharingPolicy(tlp, Hub.Cases.HandlingCode.H0, null, partners), OpenHandoff = handoff, Restricted = caseRestricted,
+                CoLeadUnits = [.. coLeads], OpenInvitations = [.. invitations],
             };
             var json = store.Options.Serializer().ToJson(summary);
             var holdingJson = holding is null ? "{}" : store.Options.Serializer().ToJson(holding);
@@ -278,9 +281,9 @@ public sealed class DisclosureTests(HubFixture hub)
                 $"SELECT {DisclosureSql.Discloses("s.data", "r", holding is null ? null : "h.data")} FROM (SELECT CAST(? AS jsonb) AS data) AS s, (SELECT CAST(? AS jsonb) AS data) AS h, {DisclosureSql.RecipientRelation} AS r",
                 [json, holdingJson, .. DisclosureSql.Parameters(recipient, now)])).Single();
             Assert.True(inQuery == (CaseDisclosure.Of(summary, recipient, now, holding) != DisclosureLevel.None),
-                $"{tlp} [{string.Join(",", partners)}] {handoff} {recipient} restricted case {caseRestricted}, holding {holding?.Restricted}");
+                $"{tlp} [{string.Join(",", partners)}] {handoff} co-leads [{string.Join(",", coLeads)}] invited [{string.Join(",", invitations.AsEnumerable())}] {recipient} restricted case {caseRestricted}, holding {holding?.Restricted}");
             checkedCases++;
         }
-        Assert.Equal(5 * 3 * 3 * 4 * 2 * 3, checkedCases);
+        Assert.Equal(5 * 3 * 3 * 3 * 3 * 4 * 2 * 3, checkedCases);
     }
 }

@@ -1,0 +1,40 @@
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Identity;
+
+namespace EvidenceHub.Hub.CoLeads;
+
+/// A co-lead leaves the case, or the owner removes one; from then on that unit sees the case as any other unit would
+/// under its policy (GetCase: as a case that does not exist). Ending one's own view is allowed on a closed case too.
+public sealed record LeaveCase(string? CoLeadUnit, string Reason) : Command
+{
+    public static LeaveCase From(LeaveCaseRequest request, Caller caller, CaseTarget target)
+    {
+        var commandId = RequestFields.CommandId(request.CommandId);
+        var unit = RequestFields.Text(request.CoLeadUnit, "co_lead_unit", 64, required: false);
+        var reason = RequestFields.RequiredText(request.Reason, "reason", RequestFields.MaxReasonLength);
+        return new LeaveCase(unit, reason)
+        {
+            CommandId = commandId, Caller = caller, Request = request, Case = target,
+            ExpectedVersion = request.HasExpectedVersion ? request.ExpectedVersion : null,
+        };
+    }
+
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    {
+        var current = Existing(state);
+        var leaving = CoLeadUnit ?? Caller.UnitId;
+        if (leaving == current.OwnerUnit)
+            throw Rejection.InvalidArgument("co_lead_unit", "the owner cannot leave its own case: hand it off, or name the co-lead to remove");
+        if (leaving != Caller.UnitId && current.OwnerUnit != Caller.UnitId)
+            throw Rejection.PermissionDenied("NOT_CASE_OWNER", $"Only the owning unit may remove a co-lead of case {current.Id}.", current.Id.ToString());
+        if (!current.CoLeads.Contains(leaving))
+            throw leaving == Caller.UnitId
+                ? Rejection.PermissionDenied("NOT_CO_LEAD", $"{Caller.UnitId} does not co-lead case {current.Id}.", current.Id.ToString())
+                : Rejection.NotFound("co-lead", leaving, "co_lead_unit");
+        return new([new CoLeadLeft(current.Id, leaving, Caller.UnitId, current.OwnerUnit, Reason)], new CommandResult());
+    }
+}
