@@ -31,6 +31,7 @@ public static class CaseRules
             throw Rejection.PermissionDenied("NOT_CASE_OWNER",
                 $"Only the owning unit and its co-leads may add to case {current.Id}.", current.Id.ToString());
         EnsureOpen(current);
+        EnsureNotRestricted(current);
     }
 
     public static void EnsureOpen(CaseFile current)

@@ -7,8 +7,8 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 namespace EvidenceHub.Tests.CoLeads;
 
 /// Joint cases over gRPC: NL owns a RED case and asks BE to join it as co-lead; CA holds a GREEN case of its own.
-[Collection(CasesHub.Name)]
-public sealed class CoLeadTests(HubFixture hub)
+/// A hub of its own: it moves the hub's clock past an invitation's deadline, which would age every other class's cases.
+public sealed class CoLeadTests(HubFixture hub) : IClassFixture<HubFixture>
 {
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");
     private readonly CaseService.CaseServiceClient be = hub.Cases("BE-FCCU");
