@@ -64,6 +64,8 @@ public sealed class TimedWorkTests(HubFixture hub) : IClassFixture<HubFixture>
         var (caseId, handoffId) = await HandoffRequested();
         hub.Clock.Advance(PastTheDeadline);
         await Runner.RunRound(CancellationToken.None);
+        // The first expiry's notices must be in the feeds before the positions they are counted after.
+        await hub.ProjectionsCaughtUp();
         var (nlStart, beStart) = (await hub.Feed("NL-TBKK").LastPosition(), await hub.Feed("BE-FCCU").LastPosition());
 
         var accept = () => be.AcceptHandoffAsync(new AcceptHandoffRequest { CommandId = NewId(), CaseId = caseId, HandoffId = handoffId }).ResponseAsync;
