@@ -1,3 +1,4 @@
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Victims;
@@ -30,9 +31,14 @@ public sealed record CaseIdentifier(
 /// Where a case's stream stands: its version and the time of its last event (any event, identifiers included).
 public readonly record struct CaseRevision(long Version, DateTimeOffset UpdatedAt);
 
+/// The reference and the contacting identifier stay sealed here too (the stored snapshot holds no plaintext); readers
+/// open them with the case's keys (VictimRequests.ToProto).
 public sealed record CaseVictim(
-    Guid VictimLinkId, string VictimReference, AgeBand AgeBand, string Country, DateOnly? FirstContactDate,
-    string? ContactedBy, DateTimeOffset LinkedAt);
+    Guid VictimLinkId, Sealed VictimReference, AgeBand AgeBand, string Country, DateOnly? FirstContactDate,
+    Sealed? ContactedBy, DateTimeOffset LinkedAt, DateTimeOffset? ErasedAt = null)
+{
+    public bool IsErased => ErasedAt is not null;
+}
 
 public sealed record CaseHandoff(
     Guid HandoffId, string FromUnit, string TargetUnit, string Reason, HandoffStatus Status,
@@ -112,6 +118,13 @@ public sealed record CaseFile
         {
             Victims = file.Victims.Add(new CaseVictim(linked.VictimLinkId, linked.VictimReference, linked.AgeBand,
                 linked.Country, linked.FirstContactDate, linked.ContactedBy, at)),
+            UpdatedAt = at,
+        },
+        ({ } file, VictimLinkErased erased) => file with
+        {
+            Victims = file.Victims.FindIndex(v => v.VictimLinkId == erased.VictimLinkId) is var index and >= 0
+                ? file.Victims.SetItem(index, file.Victims[index] with { ErasedAt = at })
+                : file.Victims,
             UpdatedAt = at,
         },
         ({ } file, HandoffRequested requested) => file with

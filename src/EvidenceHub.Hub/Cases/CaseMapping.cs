@@ -1,3 +1,4 @@
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
@@ -25,7 +26,9 @@ public static class CaseVisibility
 public static class CaseMapping
 {
     /// The case with the given identifiers (active and retracted), listed in the order they were added.
-    public static Case ToProto(CaseFile file, IEnumerable<CaseIdentifier> identifiers, CaseRevision revision, bool withVictims, DateTimeOffset now)
+    /// victimKeys: the case's subject keys that open its victim links (needed only with withVictims).
+    public static Case ToProto(CaseFile file, IEnumerable<CaseIdentifier> identifiers, CaseRevision revision, bool withVictims, DateTimeOffset now,
+        SubjectKeyRing? victimKeys = null)
     {
         var answer = new Case
         {
@@ -46,11 +49,11 @@ public static class CaseMapping
             OpenedAt = Timestamp.FromDateTimeOffset(file.OpenedAt),
             UpdatedAt = Timestamp.FromDateTimeOffset(revision.UpdatedAt),
             CloseReason = file.CloseReason ?? "",
-            VictimCount = file.Victims.Count,
+            VictimCount = file.Victims.Count(v => !v.IsErased),
         };
         answer.Identifiers.AddRange(identifiers.OrderBy(i => i.AddedAtVersion).Select(IdentifierRequests.ToProto));
         answer.Handoffs.AddRange(file.Handoffs.Select(h => HandoffRequests.ToProto(h, now)));
-        if (withVictims) answer.VictimLinks.AddRange(file.Victims.Select(VictimRequests.ToProto));
+        if (withVictims) answer.VictimLinks.AddRange(file.Victims.Select(v => VictimRequests.ToProto(v, victimKeys ?? new SubjectKeyRing())));
         return answer;
     }
 }

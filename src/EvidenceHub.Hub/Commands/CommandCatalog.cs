@@ -53,6 +53,7 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
         Kind<CancelHandoffRequest, CommandResult>((r, c) => CancelHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<CloseCaseRequest, CommandResult>((r, c) => CloseCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<MarkNotToCorrelateRequest, MarkNotToCorrelateResult>((r, c) => MarkNotToCorrelate.From(r, c.Caller)),
+        Kind<EraseVictimLinkRequest, CommandResult>((r, c) => EraseVictimLink.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
     ];
 
     private static readonly Dictionary<MessageDescriptor, CommandKind> ByRequest = Kinds.ToDictionary(k => k.Request);

@@ -15,6 +15,27 @@ public sealed class CommandReceipt
     /// The serialized answer.
     public byte[] Result { get; set; } = [];
     public Guid CaseId { get; set; }
+    /// The subject the answer was about (Decision.Subject), if any.
+    public Guid? Subject { get; set; }
+
+    /// What an erased subject's receipts hold instead of the request's fingerprint and the answer.
+    public const string ErasedFingerprint = "erased";
+
+    /// Forgets the request and the answer; a retry of the command is then refused as erased (Replay).
+    public void Tombstone()
+    {
+        Fingerprint = ErasedFingerprint;
+        Result = [];
+    }
+
+    /// Queues the tombstoning of the stored receipts of a case's commands that answered about the subject.
+    public static void TombstonesAbout(Marten.IDocumentSession session, Guid caseId, Guid subject)
+    {
+        var table = session.DocumentStore.Options.FindOrResolveDocumentType(typeof(CommandReceipt)).TableName.QualifiedName;
+        session.QueueSqlCommand(
+            $"UPDATE {table} SET data = data || jsonb_build_object('Fingerprint', ?::text, 'Result', '') WHERE data->>'CaseId' = ? AND data->>'Subject' = ?",
+            ErasedFingerprint, caseId.ToString(), subject.ToString());
+    }
 
     public static string IdFor(string unitId, string commandId) => $"{unitId}/{commandId}";
 
@@ -23,6 +44,9 @@ public sealed class CommandReceipt
     /// The original answer, for a retry of the same command; a different command under a used id is refused.
     public IMessage Replay(MessageParser parser, string fingerprint, string commandId)
     {
+        if (Fingerprint == ErasedFingerprint)
+            throw Rejection.FailedPrecondition("SUBJECT_ERASED", $"Command {commandId} was about data that has since been erased; it is not run again.",
+                ("command_id", commandId));
         if (Fingerprint != fingerprint)
             throw Rejection.AlreadyExists("command", commandId, "command_id", "this command id was already used for a different command");
         return parser.ParseFrom(Result);

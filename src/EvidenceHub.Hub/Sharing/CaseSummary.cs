@@ -30,6 +30,14 @@ public sealed class CaseSummary
 
     public void Apply(VictimLinked e) => VictimsByCountry[e.Country] = VictimsByCountry.GetValueOrDefault(e.Country) + 1;
 
+    /// An erased link no longer counts: the counts other units see are of the victims the case still holds.
+    public void Apply(VictimLinkErased e)
+    {
+        var left = VictimsByCountry.GetValueOrDefault(e.Country) - 1;
+        if (left > 0) VictimsByCountry[e.Country] = left;
+        else VictimsByCountry.Remove(e.Country);
+    }
+
     public void Apply(HandoffRequested e) => OpenHandoff = new PendingHandoff(e.HandoffId, e.TargetUnit, e.ExpiresAt);
 
     public void Apply(HandoffAccepted e)

@@ -1,5 +1,6 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Limits;
 using EvidenceHub.Hub.Victims;
@@ -25,7 +26,7 @@ public sealed class VictimDeciderTests
     {
         var link = Link(Nl);
         var outcome = DeciderSpec.Given(Opened(CaseId, Nl)).When(link)
-            .Then(new VictimLinked(CaseId, link.NewLinkId, "V-0412-01", AgeBand.From13To15, "NL", new DateOnly(2025, 2, 11), null));
+            .Then(Linked(CaseId, link.NewLinkId, "V-0412-01", AgeBand.From13To15, "NL", new DateOnly(2025, 2, 11)));
         Assert.Equal(link.NewLinkId.ToString(), outcome.Result<CommandResult>().VictimLinkId);
     }
 
@@ -33,7 +34,7 @@ public sealed class VictimDeciderTests
     public void A_victim_linked_again_is_the_same_victim()
     {
         var earlier = Guid.NewGuid();
-        var outcome = DeciderSpec.Given(Opened(CaseId, Nl), new VictimLinked(CaseId, earlier, "V-0412-01", AgeBand.From13To15, "NL", null, null))
+        var outcome = DeciderSpec.Given(Opened(CaseId, Nl), Linked(CaseId, earlier, "V-0412-01", AgeBand.From13To15, "NL"))
             .When(Link(Nl)).Then();
         Assert.Equal(earlier.ToString(), outcome.Result<CommandResult>().VictimLinkId);
     }
@@ -44,14 +45,14 @@ public sealed class VictimDeciderTests
         DeciderSpec.Given(Opened(CaseId, Nl)).When(Link(Nl, contactedBy: "email:offender@example.com")).ThenRejected(StatusCode.InvalidArgument, "contacted_by");
         var link = Link(Nl, contactedBy: "email:offender@example.com");
         DeciderSpec.Given(Opened(CaseId, Nl), Added(CaseId, "offender@example.com")).When(link)
-            .Then(new VictimLinked(CaseId, link.NewLinkId, "V-0412-01", AgeBand.From13To15, "NL", new DateOnly(2025, 2, 11), "email:offender@example.com"));
+            .Then(Linked(CaseId, link.NewLinkId, "V-0412-01", AgeBand.From13To15, "NL", new DateOnly(2025, 2, 11), "email:offender@example.com"));
     }
 
     [Fact]
     public void Only_the_owner_links_victims_up_to_the_configured_limit()
     {
         DeciderSpec.Given(Opened(CaseId, Nl)).When(Link(Be)).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
-        DeciderSpec.Given(Opened(CaseId, Nl), new VictimLinked(CaseId, Guid.NewGuid(), "V-1", AgeBand.Under13, "NL", null, null))
+        DeciderSpec.Given(Opened(CaseId, Nl), Linked(CaseId, Guid.NewGuid(), "V-1", AgeBand.Under13, "NL"))
             .When(Link(Nl, "V-2", limits: new CaseLimits { MaxVictimLinks = 1 })).ThenRejected(StatusCode.FailedPrecondition, CaseLimitReached.VictimLinkReason);
     }
 
@@ -59,4 +60,62 @@ public sealed class VictimDeciderTests
     public void A_first_contact_in_the_future_is_bad_input() =>
         DeciderSpec.WhenBuilding(() => Link(Nl, firstContact: new Google.Type.Date { Year = 2026, Month = 3, Day = 5 }))
             .ThenRejected(StatusCode.InvalidArgument, "first_contact_date");
+
+    private static EraseVictimLink Erase(Caller by, Guid linkId, Contracts.V1.ErasureBasis basis = Contracts.V1.ErasureBasis.UnlawfulProcessing, string reason = "linked to the wrong case") =>
+        EraseVictimLink.From(new EraseVictimLinkRequest
+        {
+            CommandId = NewCommandId(), VictimLinkId = linkId.ToString(), LegalBasis = basis, Reason = reason,
+        }, by, On(CaseId));
+
+    [Fact]
+    public void The_owner_erases_a_victim_link_with_its_legal_basis()
+    {
+        var linked = Linked(CaseId, Guid.NewGuid(), "V-0412-01", AgeBand.From13To15, "NL");
+        var outcome = DeciderSpec.Given(Opened(CaseId, Nl), linked).When(Erase(Nl, linked.VictimLinkId))
+            .Then(new VictimLinkErased(CaseId, linked.VictimLinkId, linked.Subject, "NL", Hub.Erasure.ErasureBasis.UnlawfulProcessing, "linked to the wrong case"));
+        Assert.Equal(linked.VictimLinkId.ToString(), outcome.Result<CommandResult>().VictimLinkId);
+        // The event names the link's own subject: that key, and only that one, is destroyed with it.
+        Assert.Equal(linked.Subject, ((VictimLinkErased)outcome.Decision!.Events[0]).Subject);
+    }
+
+    [Fact]
+    public void A_closed_case_may_still_be_erased_from_and_an_erased_link_is_erased_once()
+    {
+        var linked = Linked(CaseId, Guid.NewGuid(), "V-1", AgeBand.Under13, "NL");
+        var closed = DeciderSpec.Given(Opened(CaseId, Nl), linked, new CaseClosed(CaseId, "convicted"));
+        closed.When(Erase(Nl, linked.VictimLinkId, Contracts.V1.ErasureBasis.RetentionExpired)).Then(
+            new VictimLinkErased(CaseId, linked.VictimLinkId, linked.Subject, "NL", Hub.Erasure.ErasureBasis.RetentionExpired, "linked to the wrong case"));
+        closed.And(new VictimLinkErased(CaseId, linked.VictimLinkId, linked.Subject, "NL", Hub.Erasure.ErasureBasis.RetentionExpired, "x"))
+            .When(Erase(Nl, linked.VictimLinkId)).Then();
+    }
+
+    [Fact]
+    public void Only_the_owner_erases_and_only_a_link_of_the_case()
+    {
+        var linked = Linked(CaseId, Guid.NewGuid(), "V-1", AgeBand.Under13, "NL");
+        var given = DeciderSpec.Given(Opened(CaseId, Nl), linked);
+        given.When(Erase(Be, linked.VictimLinkId)).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
+        // Another unit is refused before the link is looked up: it cannot probe which link ids exist.
+        given.When(Erase(Be, Guid.NewGuid())).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
+        given.When(Erase(Nl, Guid.NewGuid())).ThenRejected(StatusCode.NotFound, "victim_link_id");
+    }
+
+    [Fact]
+    public void An_erasure_names_its_link_its_basis_and_its_reason() =>
+        Assert.All(new Func<Command>[]
+        {
+            () => Erase(Nl, Guid.Empty),
+            () => Erase(Nl, Guid.NewGuid(), Contracts.V1.ErasureBasis.Unspecified),
+            () => Erase(Nl, Guid.NewGuid(), (Contracts.V1.ErasureBasis)99),
+            () => Erase(Nl, Guid.NewGuid(), reason: " "),
+        }.Zip(["victim_link_id", "legal_basis", "legal_basis", "reason"]), c => DeciderSpec.WhenBuilding(c.First).ThenRejected(StatusCode.InvalidArgument, c.Second));
+
+    [Fact]
+    public void A_reference_linked_again_after_its_erasure_is_a_new_link_and_erased_links_do_not_count()
+    {
+        var linked = Linked(CaseId, Guid.NewGuid(), "V-1", AgeBand.Under13, "NL");
+        var link = Link(Nl, "V-1", limits: new CaseLimits { MaxVictimLinks = 1 });
+        DeciderSpec.Given(Opened(CaseId, Nl), linked, new VictimLinkErased(CaseId, linked.VictimLinkId, linked.Subject, "NL", Hub.Erasure.ErasureBasis.CourtOrder, "x"))
+            .When(link).Then(Linked(CaseId, link.NewLinkId, "V-1", AgeBand.From13To15, "NL", new DateOnly(2025, 2, 11)));
+    }
 }
