@@ -57,7 +57,7 @@ public abstract record Command
 /// version and replay flag).
 public sealed record Decision(IReadOnlyList<object> Events, IMessage Result)
 {
-    /// The subject the answer is about (a victim link): erasing it turns this command's receipt into a tombstone, since
-    /// the stored request (its fingerprint) would let a guess of the erased value be confirmed.
+    /// The subject the request is about (a victim link): erasing it drops this command's receipt's fingerprint, since a
+    /// hash of the request would let a guess of the erased value be confirmed.
     public Guid? Subject { get; init; }
 }
