@@ -33,6 +33,15 @@ public static class CaseRules
         EnsureOpen(current);
     }
 
+    /// An erased victim link is only a marker that a link was there: it takes no corrections, gradings or restrictions.
+    public static CaseVictim EnsureNotErased(CaseVictim victim)
+    {
+        if (victim.IsErased)
+            throw Rejection.FailedPrecondition("VICTIM_LINK_ERASED", $"Victim link {victim.VictimLinkId} was erased and takes no more changes.",
+                ("victim_link_id", victim.VictimLinkId.ToString()));
+        return victim;
+    }
+
     public static void EnsureOpen(CaseFile current)
     {
         if (current.Status == CaseStatus.Closed)
