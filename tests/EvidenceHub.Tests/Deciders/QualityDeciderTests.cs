@@ -250,9 +250,10 @@ public sealed class QualityDeciderTests
         var other = Sample.Linked(Mine, Guid.NewGuid(), "V-2", AgeBand.Adult, "NL");
         var outcome = DeciderSpec.Given(Opened(Mine, Nl), Added(Mine, "offender@exampel.com"), link, other).When(Replace(Nl, Wrong, "offender@example.com"));
         var retracted = Assert.IsType<SuspectIdentifierRetracted>(outcome.Decision!.Events[0]);
-        // The replacement is sealed under the link's own subject: the event holds no contacting identifier in clear.
-        Assert.Equal(link.VictimLinkId, Assert.Single(retracted.Recontacted!).VictimLinkId);
-        Assert.DoesNotContain("offender@example.com", System.Text.Json.JsonSerializer.Serialize(retracted));
+        // The replacement is sealed under the link's own subject: what the event says of the link is not in clear.
+        var recontacted = Assert.Single(retracted.Recontacted!);
+        Assert.Equal((link.VictimLinkId, link.Subject), (recontacted.VictimLinkId, recontacted.ContactedBy.Subject));
+        Assert.DoesNotContain("offender@example.com", System.Text.Json.JsonSerializer.Serialize(recontacted));
         var file = CaseFile.Evolve(CaseFile.Evolve(CaseFile.Evolve(null, Opened(Mine, Nl), DeciderSpec.Now), link, DeciderSpec.Now), other, DeciderSpec.Now);
         var after = CaseFile.Evolve(file, retracted, DeciderSpec.Now)!;
         Assert.Equal(Right, after.Victims[0].ContactedBy!.Open(KeysOf(link), nameof(VictimLinked.ContactedBy)));
