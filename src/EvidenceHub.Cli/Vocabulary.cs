@@ -44,6 +44,15 @@ public static class Vocabulary
     public static IEnumerable<string> TlpWords => Tlps.Select(t => t.Word);
     public static IEnumerable<string> HandlingWords => HandlingCodes.Select(h => h.Word);
     public static IEnumerable<string> AgeBandWords => AgeBands.Select(a => a.Word);
+    public static IEnumerable<string> ErasureBasisWords => ErasureBases.Select(b => b.Word);
+    public static ErasureBasis? ParseErasureBasis(string? word) => Find(ErasureBases, word);
+    public static string Word(ErasureBasis basis) => ErasureBases.FirstOrDefault(b => b.Value == basis).Word ?? basis.ToString();
+
+    private static readonly (string Word, ErasureBasis Value)[] ErasureBases =
+    [
+        ("unlawful", ErasureBasis.UnlawfulProcessing), ("legal-obligation", ErasureBasis.LegalObligation),
+        ("retention-expired", ErasureBasis.RetentionExpired), ("court-order", ErasureBasis.CourtOrder),
+    ];
 
     public static IdentifierKind? ParseKind(string? word) => Find(Kinds.Select(k => (k.Word, k.Kind)), word);
     public static OffenceType? ParseOffence(string? word) => Find(Offences, word);

@@ -44,6 +44,25 @@ public sealed class CaseCommandTests(CliHub hub) : IClassFixture<CliHub>
     }
 
     [Fact]
+    public async Task A_victim_link_is_erased_with_its_basis_and_shows_erased()
+    {
+        var reference = Unique.Reference("NL");
+        Assert.Equal(ExitCodes.Ok, (await hub.Run("NL-TBKK", "cases", "open", "--reference", reference, "--offence", "sextortion", "--tlp", "amber")).Code);
+        var linked = await hub.Run("NL-TBKK", "--json", "cases", "link-victim", reference, "--victim", "V-ERASE-1", "--age-band", "under-13", "--country", "NL");
+        var linkId = linked.Json()[0].GetProperty("victimLinkId").GetString()!;
+
+        var badBasis = await hub.Run("NL-TBKK", "cases", "erase", reference, "--victim-link", linkId, "--reason", "wrong case", "--basis", "whim");
+        Assert.Equal(ExitCodes.Usage, badBasis.Code);
+        var erased = await hub.Run("NL-TBKK", "cases", "erase", reference, "--victim-link", linkId, "--reason", "wrong case", "--basis", "unlawful");
+        Assert.True(erased.Code == ExitCodes.Ok, erased.ToString());
+        Assert.Contains($"Erased victim link {linkId}", erased.Out);
+
+        var shown = await hub.Run("NL-TBKK", "--json", "cases", "show", reference, "--why", "test");
+        Assert.Equal("[erased]", shown.Json()[0].GetProperty("victimLinks")[0].GetProperty("victimReference").GetString());
+        Assert.DoesNotContain("V-ERASE-1", (await hub.Run("NL-TBKK", "cases", "show", reference, "--why", "test")).Out);
+    }
+
+    [Fact]
     public async Task A_retried_command_id_is_answered_as_a_replay()
     {
         var reference = Unique.Reference("NL");

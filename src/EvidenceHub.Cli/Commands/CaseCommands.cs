@@ -27,6 +27,7 @@ public static class CaseCommands
         cases.Add(Grade(app));
         cases.Add(Correct(app));
         cases.Add(JoinCommands.Build(app));
+        cases.Add(Erase(app));
         return cases;
     }
 
@@ -388,6 +389,34 @@ public static class CaseCommands
             request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
             var result = await hub.Cases.ChangeSharingPolicyAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
             Report(run, result, $"Case {result.CaseId} is now shared {Vocabulary.Word(request.SharingPolicy.Tlp)} (version {result.Version}).");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Erase(CliApp app)
+    {
+        var caseArgument = Common.CaseArgument();
+        var link = new Option<string>("--victim-link") { Description = "The victim link to erase (its id, as GetCase shows it)", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why, for auditors (never the victim's data)", Required = true };
+        var basis = new Option<string>("--basis") { Description = "Legal basis: " + Vocabulary.OneOf(Vocabulary.ErasureBasisWords), Required = true };
+        var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
+        var command = new Command("erase", "Erase a victim link for good (LED Art. 16): its reference can never be read again; the audit log still verifies")
+            { caseArgument, link, reason, basis, expected, commandId };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            using var hub = run.Connect();
+            var basisText = run.Get(basis)!;
+            var request = new EraseVictimLinkRequest
+            {
+                VictimLinkId = run.Get(link)!, Reason = run.Get(reason)!,
+                LegalBasis = Vocabulary.Required(Vocabulary.ParseErasureBasis(basisText), "--basis", basisText, Vocabulary.ErasureBasisWords),
+            };
+            (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
+            if (run.Get(expected) is { } version) request.ExpectedVersion = version;
+            request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            var result = await hub.Cases.EraseVictimLinkAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            Report(run, result, $"Erased victim link {result.VictimLinkId} of case {result.CaseId} (version {result.Version}).");
             return ExitCodes.Ok;
         });
         return command;

@@ -79,6 +79,7 @@ public static class DemoCommand
         }
 
         var handoff = await Handoff(scenario, connected, cancellation);
+        var erasure = await Erasure(run, settings, scenario, connected, cancellation);
         var lookups = await PartnerLookups(run, settings, scenario, cancellation);
 
         var ringVictims = scenario.Cases.Where(c => c.Ring).Sum(c => c.Victims);
@@ -86,7 +87,7 @@ public static class DemoCommand
         {
             run.Output.Object(new
             {
-                seed, units = loads, handoff,
+                seed, units = loads, handoff, erasure,
                 lookups = lookups.Select(l => new { l.Question, l.Expected, l.Answer }),
                 ring = new { cases = scenario.Cases.Count(c => c.Ring), accounts = scenario.RingAccounts, victims = ringVictims },
                 backgroundCases = scenario.Cases.Count(c => !c.Ring),
@@ -100,6 +101,7 @@ public static class DemoCommand
             run.Output.Render(table.Title($"demo scenario (seed {seed}): a ring of {scenario.RingAccounts} accounts, 3 phones, 3 IBANs, 2 wallets; " +
                                           $"{ringVictims} victims in 6 countries; {scenario.Cases.Count(c => !c.Ring)} background cases"));
             run.Output.Line("Handoff: " + handoff);
+            run.Output.Line("Erasure: " + erasure);
             if (lookups.Count > 0)
             {
                 var answers = Output.Table("partner US-HSI-C3 asks about", "expected", "answer");
@@ -128,6 +130,34 @@ public static class DemoCommand
             CommandId = Ids.CommandId("demo-accept", target, requested.CaseId, requested.HandoffId), CaseId = requested.CaseId, HandoffId = requested.HandoffId,
         }, cancellationToken: cancellation);
         return $"{from} handed case {reference} to {target} (handoff {requested.HandoffId}, accepted); {target} now leads it";
+    }
+
+    /// NL-TBKK erases one victim link of its first ring case (linked by mistake), then the auditor checks the whole
+    /// log: still intact, since the erasure destroyed a key and changed no stored byte. Ids derived: a re-run replays.
+    private static async Task<string> Erasure(Invocation run, HubSettings settings, DemoScenario scenario, Dictionary<string, HubConnection> connected,
+        CancellationToken cancellation)
+    {
+        var (unit, reference, victim) = scenario.Erased;
+        if (!connected.TryGetValue(unit, out var owner)) return $"not made ({unit} must be loaded)";
+        var file = await owner.Cases.GetCaseAsync(new GetCaseRequest { CaseReference = reference, Justification = new() { Purpose = "demo: erasure request DPO-2024-17" } },
+            cancellationToken: cancellation);
+        // On a re-run the link already reads [erased]: it is the last one linked.
+        var link = file.VictimLinks.FirstOrDefault(v => v.VictimReference == victim) ?? file.VictimLinks.Last();
+        await owner.Cases.EraseVictimLinkAsync(new EraseVictimLinkRequest
+        {
+            CommandId = Ids.CommandId("demo-erase", unit, "reference/" + reference, victim), CaseId = file.CaseId, VictimLinkId = link.VictimLinkId,
+            LegalBasis = ErasureBasis.UnlawfulProcessing, Reason = "linked to this case by mistake (DPO-2024-17)",
+        }, cancellationToken: cancellation);
+        var verdict = "the auditor's VerifyLog was not run (no EU-AUDIT certificate)";
+        if (File.Exists(Path.Combine(settings.CertificatesDirectory!, "EU-AUDIT.crt")))
+        {
+            using var auditor = run.Connect(settings.AsUnit("EU-AUDIT") with { User = settings.User ?? "demo" });
+            var verified = await auditor.Audit.VerifyLogAsync(new VerifyLogRequest { Justification = new() { Purpose = "demo: log check after an erasure" } },
+                cancellationToken: cancellation);
+            verdict = verified.Intact ? $"the auditor's VerifyLog: intact ({verified.EntriesChecked} entries, {verified.CheckpointsChecked} checkpoints)"
+                : $"the auditor's VerifyLog: NOT intact: {verified.Problem}";
+        }
+        return $"{unit} erased victim link {link.VictimLinkId} ({victim}) of case {reference}: it now reads [erased]; {verdict}";
     }
 
     private sealed record Asked(string Question, string Expected, string Answer);

@@ -34,6 +34,8 @@ public sealed class DemoScenario
     public List<DemoCase> Cases { get; } = [];
     public Dictionary<string, List<ImportRow>> Rows { get; } = ReportingUnits.ToDictionary(u => u.Id, _ => new List<ImportRow>());
     public (string Unit, string Reference, string Target, string Reason) Handoff { get; private set; }
+    /// The victim link the lead unit erases (its last of its first case).
+    public (string Unit, string Reference, string VictimReference) Erased { get; private set; }
     public List<PartnerQuestion> PartnerQuestions { get; } = [];
     /// A canonical key the partner asks about blind, without sending the value.
     public string BlindQuestion { get; private set; } = "";
@@ -124,6 +126,8 @@ public sealed class DemoScenario
             for (var v = 1; v <= victims; v++) Victim(unit, reference, v, country, make.Pick(held).Key, new DateOnly(2023, 9, 1), new DateOnly(2025, 1, 31));
         }
 
+        var first = Cases[0];
+        Erased = (first.Unit, first.Reference, $"{first.Reference}-V{first.Victims:D3}");
         Handoff = ("BE-FCCU", Cases.First(c => c.Unit == "BE-FCCU").Reference, LeadUnit, "the suspects operate from the Netherlands; NL-TBKK leads the investigation of the ring");
 
         // A US partner checks what its own reports hold. Raw values as the partner has them; the hub canonicalises.

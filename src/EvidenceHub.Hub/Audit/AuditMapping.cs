@@ -11,7 +11,8 @@ public static class AuditMapping
     /// Where an event sits in the store's global order and in the log counts every event in between, other units' and
     /// hidden cases' included: only callers who may see all of them (auditors) get it. (The leaf hash commits to the
     /// sequence, and everything else in the leaf is in the unit's own answer, so it would give the sequence away.)
-    public static ReplayedEvent ToProto(HistoryEvent history, bool withGlobalOrder)
+    /// keys: the case's subject keys, to show the event's sealed fields opened beside the stored JSON.
+    public static ReplayedEvent ToProto(HistoryEvent history, bool withGlobalOrder, Erasure.SubjectKeyRing keys)
     {
         var e = history.Event;
         var (unit, user) = EventHeaders.ActorOf(e.HeadersJson, e.UserName);
@@ -26,6 +27,7 @@ public static class AuditMapping
             CorrelationId = e.CorrelationId ?? "",
             CommandId = e.CausationId ?? "",
             DataJson = e.DataJson,
+            ReadableJson = Erasure.SealedJson.Opened(e.DataJson, keys),
         };
         if (withGlobalOrder && history.LogPosition is { } position)
         {

@@ -29,8 +29,9 @@ public sealed class AuditService(
 
         var last = await cases.History(reading, caseId, request.AfterVersion, cancellation);
         var withGlobalOrder = reading.Caller.Is(Roles.Auditor);
+        var keys = await cases.SubjectKeys(caseId, cancellation);
         await foreach (var page in history.Pages(caseId, request.AfterVersion, last, cancellation))
-            foreach (var e in page) await responseStream.WriteAsync(AuditMapping.ToProto(e, withGlobalOrder), cancellation);
+            foreach (var e in page) await responseStream.WriteAsync(AuditMapping.ToProto(e, withGlobalOrder, keys), cancellation);
     }
 
     [Authorize(Roles = $"{Roles.Unit},{Roles.Auditor}")]

@@ -1,4 +1,5 @@
 using EvidenceHub.Hub.CoLeads;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Restriction;
@@ -41,13 +42,16 @@ public sealed record CaseIdentifier(
 /// Where a case's stream stands: its version and the time of its last event (any event, identifiers included).
 public readonly record struct CaseRevision(long Version, DateTimeOffset UpdatedAt);
 
+/// The reference and the contacting identifier stay sealed here too (the stored snapshot holds no plaintext); readers
+/// open them with the case's keys (VictimMapping.ToProto).
 public sealed record CaseVictim(
-    Guid VictimLinkId, string VictimReference, AgeBand AgeBand, string Country, DateOnly? FirstContactDate,
-    string? ContactedBy, DateTimeOffset LinkedAt, string? LinkedByCoLead = null, bool Restricted = false)
+    Guid VictimLinkId, Sealed VictimReference, AgeBand AgeBand, string Country, DateOnly? FirstContactDate,
+    Sealed? ContactedBy, DateTimeOffset LinkedAt, string? LinkedByCoLead = null, bool Restricted = false, DateTimeOffset? ErasedAt = null)
 {
     public Grading? Grading { get; init; }
     public DateTimeOffset? CorrectedAt { get; init; }
     public string? CorrectionReason { get; init; }
+    public bool IsErased => ErasedAt is not null;
 }
 
 public sealed record CaseHandoff(
@@ -146,9 +150,10 @@ public sealed record CaseFile
             RetractedIdentifiers = retracted.Identifier is { } identifier
                 ? file.RetractedIdentifiers.Add(identifier with { RetractedAt = at, RetractionReason = retracted.Reason, ReplacedBy = retracted.ReplacedBy })
                 : file.RetractedIdentifiers,
-            // A victim contacted by a wrongly typed identifier was contacted by the one that corrects it.
-            Victims = retracted.ReplacedBy is { } replacement
-                ? file.Victims.Select(v => v.ContactedBy == retracted.Key ? v with { ContactedBy = replacement } : v).ToImmutableList()
+            // A victim contacted by a wrongly typed identifier was contacted by the one that corrects it (sealed anew by
+            // the decider, which can open the contacting identifiers).
+            Victims = retracted.Recontacted is { Count: > 0 } recontacted
+                ? file.Victims.Select(v => recontacted.FirstOrDefault(r => r.VictimLinkId == v.VictimLinkId) is { } now ? v with { ContactedBy = now.ContactedBy } : v).ToImmutableList()
                 : file.Victims,
             UpdatedAt = at,
         },
@@ -172,6 +177,11 @@ public sealed record CaseFile
         {
             Victims = file.Victims.Add(new CaseVictim(linked.VictimLinkId, linked.VictimReference, linked.AgeBand,
                 linked.Country, linked.FirstContactDate, linked.ContactedBy, at, linked.LinkedByCoLead) { Grading = linked.Grading }),
+            UpdatedAt = at,
+        },
+        ({ } file, VictimLinkErased erased) => file with
+        {
+            Victims = Victim(file.Victims, erased.VictimLinkId, v => v with { ErasedAt = at }),
             UpdatedAt = at,
         },
         ({ } file, HandoffRequested requested) => file with

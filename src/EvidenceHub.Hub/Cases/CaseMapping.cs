@@ -1,4 +1,5 @@
 using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Victims;
@@ -9,7 +10,9 @@ namespace EvidenceHub.Hub.Cases;
 public static class CaseMapping
 {
     /// The case with the given identifiers (active and retracted), listed in the order they were added.
-    public static Case ToProto(CaseFile file, IEnumerable<CaseIdentifier> identifiers, CaseRevision revision, bool withVictims, DateTimeOffset now)
+    /// victimKeys: the case's subject keys that open its victim links (needed only with withVictims).
+    public static Case ToProto(CaseFile file, IEnumerable<CaseIdentifier> identifiers, CaseRevision revision, bool withVictims, DateTimeOffset now,
+        SubjectKeyRing? victimKeys = null)
     {
         var answer = new Case
         {
@@ -30,12 +33,12 @@ public static class CaseMapping
             OpenedAt = Timestamp.FromDateTimeOffset(file.OpenedAt),
             UpdatedAt = Timestamp.FromDateTimeOffset(revision.UpdatedAt),
             CloseReason = file.CloseReason ?? "",
-            VictimCount = file.Victims.Count,
+            VictimCount = file.Victims.Count(v => !v.IsErased),
             Restricted = file.Restricted,
         };
         answer.Identifiers.AddRange(identifiers.OrderBy(i => i.AddedAtVersion).Select(IdentifierMapping.ToProto));
         answer.Handoffs.AddRange(file.Handoffs.Select(h => HandoffMapping.ToProto(h, now)));
-        if (withVictims) answer.VictimLinks.AddRange(file.Victims.Select(VictimMapping.ToProto));
+        if (withVictims) answer.VictimLinks.AddRange(file.Victims.Select(v => VictimMapping.ToProto(v, victimKeys ?? new SubjectKeyRing())));
         answer.CoLeadUnits.AddRange(file.CoLeads);
         answer.CoLeadInvitations.AddRange(file.CoLeadInvitations.Select(i => i.ToProto(now, file.Status == CaseStatus.Closed)));
         return answer;

@@ -1,5 +1,6 @@
 using System.Text;
 using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Limits;
@@ -24,7 +25,7 @@ public sealed record CasePage(Guid CaseId, long AfterIdentifierVersion, int Vict
 
     /// Fills the answer with this page of the given identifiers (active holdings read from AfterIdentifierVersion on, at
     /// most Size + 1 of them, and the file's retracted ones) and, when shown, of the file's victim links.
-    public void Fill(Case answer, CaseFile file, IEnumerable<CaseIdentifier> holdingsFromHere, bool withVictims)
+    public void Fill(Case answer, CaseFile file, IEnumerable<CaseIdentifier> holdingsFromHere, bool withVictims, SubjectKeyRing victimKeys)
     {
         var identifiers = holdingsFromHere.Concat(file.RetractedIdentifiers)
             .Where(i => i.AddedAtVersion > AfterIdentifierVersion)
@@ -38,7 +39,7 @@ public sealed record CasePage(Guid CaseId, long AfterIdentifierVersion, int Vict
         if (withVictims)
         {
             var victims = file.Victims.Skip(VictimsFrom).Take(Size).ToList();
-            answer.VictimLinks.AddRange(victims.Select(VictimMapping.ToProto));
+            answer.VictimLinks.AddRange(victims.Select(v => VictimMapping.ToProto(v, victimKeys)));
             victimsTo = VictimsFrom + victims.Count;
             moreVictims = file.Victims.Count > victimsTo;
         }

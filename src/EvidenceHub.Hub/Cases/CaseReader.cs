@@ -1,5 +1,6 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Audit;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
@@ -54,14 +55,17 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         var loadingHoldings = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId && h.AddedAtVersion > page.AfterIdentifierVersion && (all || !h.Restricted))
             .OrderBy(h => h.AddedAtVersion).Take(page.Size + 1).ToList();
         var loadingLatest = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId).OrderByDescending(h => h.AddedAtVersion).FirstOrDefault();
+        // The keys that open its victim links, for those who see them.
+        var loadingKeys = all && file!.Victims.Count > 0 ? SubjectKeyStore.LoadCases(holdings, [caseId]) : null;
         await holdings.Execute(cancellation);
 
         // The last change is the file's, or a later identifier's (adding one leaves the file as it was).
         var updatedAt = (await loadingLatest)?.AddedAt is { } latest && latest > file!.UpdatedAt ? latest : file!.UpdatedAt;
         var revision = new CaseRevision((await loadingStream)!.Version, updatedAt);
         var answer = CaseMapping.ToProto(file, [], revision, withVictims: false, now);
-        if (!all) answer.VictimCount = file.Victims.Count(v => !v.Restricted);
-        page.Fill(answer, file, (await loadingHoldings).Select(h => h.ToCaseIdentifier()), withVictims: all);
+        if (!all) answer.VictimCount = file.Victims.Count(v => !v.Restricted && !v.IsErased);
+        page.Fill(answer, file, (await loadingHoldings).Select(h => h.ToCaseIdentifier()), withVictims: all,
+            loadingKeys is null ? new SubjectKeyRing() : await loadingKeys());
         var disclosed = Disclosed(answer, sees) + (pageToken.Length > 0 ? " (a later page)" : "") +
                         (answer.NextPageToken.Length > 0 ? " (more pages follow)" : "");
         await accessLog.Record(Answered(reading, answer, disclosed), cancellation);
@@ -81,7 +85,9 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         var (file, identifiers, revision) = CaseFile.Replay(events);
         if (file is null) throw Rejection.NotFound("case", caseId.ToString(), "as_of_time");
 
-        var answer = CaseMapping.ToProto(file, identifiers, revision, withVictims: true, now: moment.Time ?? revision.UpdatedAt);
+        // Today's keys, not those of the moment: a link erased since shows the placeholder in every past view too.
+        var keys = file.Victims.Count > 0 ? await SubjectKeyStore.LoadCase(query, caseId, cancellation) : new SubjectKeyRing();
+        var answer = CaseMapping.ToProto(file, identifiers, revision, withVictims: true, now: moment.Time ?? revision.UpdatedAt, keys);
         await accessLog.Record(Answered(reading.Asking($"case {caseId} as of {moment}").AboutCase(caseId), answer, Disclosed(answer, CaseView.Full)), cancellation);
         return answer;
     }
@@ -95,6 +101,9 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
             .Allowed($"events of case {caseId}, versions {afterVersion + 1} to {version}, with their data"), cancellation);
         return version;
     }
+
+    /// The keys that open a case's sealed fields today, for a reader already allowed to read its history.
+    public Task<SubjectKeyRing> SubjectKeys(Guid caseId, CancellationToken cancellation) => SubjectKeyStore.LoadCase(query, caseId, cancellation);
 
     /// A case's history is for auditors, who may see every case, and for the units that lead it now (its owner and
     /// co-leads, who read everything the owner reads). A case the caller

@@ -23,8 +23,8 @@ public static class CaseRules
                 ("case_id", current.Id.ToString()));
     }
 
-    /// Identifiers and victim links: the owner and its co-leads add them to an open case (refused with the reason
-    /// clients already know for a unit that is neither).
+    /// Identifiers and victim links: the owner and its co-leads add them to an open case that is not restricted
+    /// (refused with the reason clients already know for a unit that is neither).
     public static void EnsureLeadMayAdd(CaseFile current, Caller caller)
     {
         if (!current.IsLedBy(caller.UnitId))
@@ -32,6 +32,15 @@ public static class CaseRules
                 $"Only the owning unit and its co-leads may add to case {current.Id}.", current.Id.ToString());
         EnsureOpen(current);
         EnsureNotRestricted(current);
+    }
+
+    /// An erased victim link is only a marker that a link was there: it takes no corrections, gradings or restrictions.
+    public static CaseVictim EnsureNotErased(CaseVictim victim)
+    {
+        if (victim.IsErased)
+            throw Rejection.FailedPrecondition("VICTIM_LINK_ERASED", $"Victim link {victim.VictimLinkId} was erased and takes no more changes.",
+                ("victim_link_id", victim.VictimLinkId.ToString()));
+        return victim;
     }
 
     public static void EnsureOpen(CaseFile current)

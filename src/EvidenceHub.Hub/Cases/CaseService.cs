@@ -86,6 +86,9 @@ public sealed class CaseService(
     public override Task<CommandResult> LeaveCase(LeaveCaseRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
 
     [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> EraseVictimLink(EraseVictimLinkRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
+
+    [Authorize(Roles = Roles.Unit)]
     public override Task Sync(IAsyncStreamReader<SyncCommand> requestStream, IServerStreamWriter<SyncResult> responseStream, ServerCallContext context) =>
         sync.Run(requestStream, responseStream, context);
 
@@ -112,6 +115,7 @@ public sealed class CaseService(
             command = catalog.Build(request, caller, references);
             var result = (TResult)await engine.Execute(caller, command, correlationId, context.CancellationToken);
             HubTelemetry.CountOutcomes([true]);
+            if (command.Recorded(result, correlationId) is { } record) await accessLog.Record(record, context.CancellationToken);
             return result;
         }
         catch (Rejection rejection)

@@ -1,5 +1,6 @@
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 using Google.Protobuf;
@@ -49,6 +50,18 @@ public abstract record Command
 
     /// Gets null when the case does not exist yet (only OpenCase accepts that) or the command has no case.
     public abstract Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now);
+
+    /// The access record of a command that must be in the access log when it succeeds (an erasure); most commands'
+    /// own events are their record.
+    public virtual Audit.AccessEntry? Recorded(IMessage result, string correlationId) => null;
+
+    /// A command that reads sealed fields of its case (e.g. to compare victim references) gets the case's subject keys,
+    /// loaded with its state; one that only seals new values needs none loaded.
+    public virtual bool ReadsSealedFields => false;
+
+    /// The decider of a command that seals personal data (SubjectKeyRing.NewSubject, Seal) or reads sealed fields; the
+    /// engine stores the keys it creates in the transaction of its events.
+    public virtual Decision Decide(CaseFile? state, LockedIdentifiers index, SubjectKeyRing keys, DateTimeOffset now) => Decide(state, index, now);
 
     /// Commands other than OpenCase need the case to exist (the engine checks it first; this keeps deciders total).
     protected CaseFile Existing(CaseFile? state) => state ?? throw Case.GetValueOrDefault().NotFound();

@@ -67,6 +67,7 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
         Kind<InviteCoLeadRequest, CommandResult>((r, c) => InviteCoLead.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Units, c.Handoffs)),
         Kind<AnswerCoLeadInvitationRequest, CommandResult>((r, c) => AnswerCoLeadInvitation.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<LeaveCaseRequest, CommandResult>((r, c) => LeaveCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
+        Kind<EraseVictimLinkRequest, CommandResult>((r, c) => EraseVictimLink.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
     ];
 
     private static readonly Dictionary<MessageDescriptor, CommandKind> ByRequest = Kinds.ToDictionary(k => k.Request);

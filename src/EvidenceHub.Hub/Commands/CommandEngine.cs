@@ -2,6 +2,7 @@ using System.Runtime.ExceptionServices;
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Lifecycle;
@@ -81,9 +82,10 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
         var caseIds = commands.Select(c => c.CaseId).OfType<Guid>().Distinct().ToArray();
 
         await using var session = store.SessionFor(caller, correlationId);
-        var (receipts, streams) = alone
+        var sealedCases = commands.Where(c => c.ReadsSealedFields).Select(c => c.CaseId).OfType<Guid>().Distinct().ToArray();
+        var (receipts, streams, subjectKeys) = alone
             ? await ReadAlone(session, commands[0], receiptIds[0], cancellation)
-            : await ReadBurst(session, receiptIds, caseIds, cancellation);
+            : await ReadBurst(session, receiptIds, caseIds, sealedCases, cancellation);
         if (alone && receipts.TryGetValue(receiptIds[0], out var done)) return [Replayed(done, commands[0])];
         if (alone && commands[0].ReadsBeforeDeciding && Visible(streams.GetValueOrDefault(commands[0].CaseId ?? Guid.Empty)?.State, caller, clock.GetUtcNow()) is { } seen)
         {
@@ -110,6 +112,9 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
         var outcomes = new CommandOutcome[commands.Count];
         var newReceipts = new List<(string, CommandReceipt)>(commands.Count);
         var records = new List<Audit.AccessEntry>();
+        // One ring for the burst: a later command reads what an earlier one sealed.
+        var createdKeys = new List<SubjectKey>();
+        var erased = new List<IErasesSubject>();
         var now = clock.GetUtcNow();
         var appended = 0;
         for (var i = 0; i < commands.Count; i++)
@@ -128,7 +133,9 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
                 if (command.ExpectedVersion is { } expected && expected != version)
                     throw StaleVersion(command.CaseId!.Value, expected, version);
 
-                var decision = command.Decide(state, index, now);
+                var decision = command.Decide(state, index, subjectKeys, now);
+                createdKeys.AddRange(subjectKeys.TakeCreated());
+                erased.AddRange(decision.Events.OfType<IErasesSubject>());
                 var caseEvents = Append(session, decision.Events, command, stream);
                 var result = Completed(command, decision.Result, version + caseEvents);
                 if (!alone)
@@ -156,11 +163,13 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
                 newReceipts.Add((receiptIds[i], new CommandReceipt
                 {
                     Id = receiptIds[i], Fingerprint = CommandReceipt.FingerprintOf(command.Request), Result = result.ToByteArray(), CaseId = command.CaseId ?? Guid.Empty,
+                    Subject = decision.Subject,
                 }));
                 outcomes[i] = new CommandOutcome(result, null);
             }
             catch (Rejection rejection)
             {
+                subjectKeys.TakeCreated();
                 outcomes[i] = new CommandOutcome(null, rejection);
             }
             catch (Exception exception) when (!alone && (exception is LockedIdentifiers.KeyNotLoaded || !RpcStatusMapping.EndsTheCall(exception, cancellation)))
@@ -172,6 +181,18 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
             }
         }
         if (newReceipts.Count == 0) return outcomes;
+
+        // New keys before any destruction: a link made and erased in one burst leaves no key behind. An erased
+        // subject's receipts (earlier ones, and this burst's) become tombstones.
+        SubjectKeyStore.Create(session, createdKeys);
+        foreach (var erasure in erased)
+        {
+            SubjectKeyStore.Destroy(session, erasure.CaseId, [erasure.Subject]);
+            CommandReceipt.TombstonesAbout(session, erasure.CaseId, erasure.Subject);
+        }
+        var erasedSubjects = erased.Select(e => e.Subject).ToHashSet();
+        foreach (var (_, receipt) in newReceipts.Where(r => r.Item2.Subject is { } subject && erasedSubjects.Contains(subject)))
+            receipt.Tombstone();
 
         // All receipts in one statement; a receipt already stored (a racing retry) fails it like any collision.
         BulkDocuments.Insert(session, newReceipts);
@@ -193,29 +214,40 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
     }
 
     /// A single command: its receipt first (a retry answers without waiting), then, for a command without an expected
-    /// version, its case's lock, then the case as Marten's FetchForWriting reads it.
-    private static async Task<(Dictionary<string, CommandReceipt>, Dictionary<Guid, CaseStream>)> ReadAlone(
+    /// version, its case's lock, then the case as Marten's FetchForWriting reads it (with the case's subject keys in the
+    /// same batch, for a command that reads sealed fields).
+    private static async Task<(Dictionary<string, CommandReceipt>, Dictionary<Guid, CaseStream>, SubjectKeyRing)> ReadAlone(
         IDocumentSession session, Command command, string receiptId, CancellationToken cancellation)
     {
         if (await session.LoadAsync<CommandReceipt>(receiptId, cancellation) is { } earlier)
-            return (new() { [receiptId] = earlier }, []);
+            return (new() { [receiptId] = earlier }, [], new SubjectKeyRing());
         var streams = new Dictionary<Guid, CaseStream>();
+        var keys = new SubjectKeyRing();
         if (command.CaseId is { } caseId)
         {
             // A command without an expected version asked for no concurrency check: it waits for the case instead of
             // racing it. Checked at commit either way: the case is still where it was read.
             if (command.ExpectedVersion is null) await LockCase(session, caseId, cancellation);
-            var fetched = await session.Events.FetchForWriting<CaseFile>(caseId, cancellation);
+            IEventStream<CaseFile> fetched;
+            if (command.ReadsSealedFields)
+            {
+                var batch = session.CreateBatchQuery();
+                var fetching = batch.Events.FetchForWriting<CaseFile>(caseId);
+                var loadingKeys = SubjectKeyStore.LoadCases(batch, [caseId]);
+                await batch.Execute(cancellation);
+                (fetched, keys) = (await fetching, await loadingKeys());
+            }
+            else fetched = await session.Events.FetchForWriting<CaseFile>(caseId, cancellation);
             streams[caseId] = new CaseStream(fetched.Aggregate, fetched.CurrentVersion.GetValueOrDefault(), fetched);
         }
-        return ([], streams);
+        return ([], streams, keys);
     }
 
     /// The cases' versions first, then their files and the receipts in one batch: a change in between makes the file
     /// newer than the version the burst expects, and the commit fails on it (FetchForWriting per case would cost two
     /// statements a case).
-    private static async Task<(Dictionary<string, CommandReceipt>, Dictionary<Guid, CaseStream>)> ReadBurst(
-        IDocumentSession session, string[] receiptIds, Guid[] caseIds, CancellationToken cancellation)
+    private static async Task<(Dictionary<string, CommandReceipt>, Dictionary<Guid, CaseStream>, SubjectKeyRing)> ReadBurst(
+        IDocumentSession session, string[] receiptIds, Guid[] caseIds, Guid[] sealedCases, CancellationToken cancellation)
     {
         var versions = caseIds.Length == 0
             ? []
@@ -225,10 +257,12 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
         var batch = session.CreateBatchQuery();
         var earlierReceipts = batch.LoadMany<CommandReceipt>().ById(receiptIds);
         var loadingFiles = batch.LoadMany<CaseFile>().ById(caseIds);
+        var loadingKeys = sealedCases.Length > 0 ? SubjectKeyStore.LoadCases(batch, sealedCases) : null;
         await batch.Execute(cancellation);
         var files = (await loadingFiles).ToDictionary(f => f.Id);
         return ((await earlierReceipts).ToDictionary(r => r.Id),
-            caseIds.ToDictionary(id => id, id => new CaseStream(files.GetValueOrDefault(id), versions.GetValueOrDefault(id), null)));
+            caseIds.ToDictionary(id => id, id => new CaseStream(files.GetValueOrDefault(id), versions.GetValueOrDefault(id), null)),
+            loadingKeys is null ? new SubjectKeyRing() : await loadingKeys());
     }
 
     private sealed record StreamVersion(Guid Id, long Version);

@@ -15,6 +15,24 @@ public sealed class CommandReceipt
     /// The serialized answer.
     public byte[] Result { get; set; } = [];
     public Guid CaseId { get; set; }
+    /// The subject the answer was about (Decision.Subject), if any.
+    public Guid? Subject { get; set; }
+
+    /// What an erased subject's receipts hold instead of the request's fingerprint.
+    public const string ErasedFingerprint = "erased";
+
+    /// Forgets the request's fingerprint, which would confirm a guess of the erased value (the answer keeps only ids:
+    /// a command whose answer carries personal data must clear it too).
+    public void Tombstone() => Fingerprint = ErasedFingerprint;
+
+    /// Queues the tombstoning of the stored receipts of a case's commands that answered about the subject.
+    public static void TombstonesAbout(Marten.IDocumentSession session, Guid caseId, Guid subject)
+    {
+        var table = session.DocumentStore.Options.FindOrResolveDocumentType(typeof(CommandReceipt)).TableName.QualifiedName;
+        session.QueueSqlCommand(
+            $"UPDATE {table} SET data = jsonb_set(data, '{{Fingerprint}}', to_jsonb(?::text)) WHERE data->>'CaseId' = ? AND data->>'Subject' = ?",
+            ErasedFingerprint, caseId.ToString(), subject.ToString());
+    }
 
     public static string IdFor(string unitId, string commandId) => $"{unitId}/{commandId}";
 
@@ -23,6 +41,9 @@ public sealed class CommandReceipt
     /// The original answer, for a retry of the same command; a different command under a used id is refused.
     public IMessage Replay(MessageParser parser, string fingerprint, string commandId)
     {
+        // The request can no longer be compared; a retry (a unit re-sending what its own system holds) gets the
+        // original answer and changes nothing, so the erased subject is not linked again under the same command id.
+        if (Fingerprint == ErasedFingerprint) return parser.ParseFrom(Result);
         if (Fingerprint != fingerprint)
             throw Rejection.AlreadyExists("command", commandId, "command_id", "this command id was already used for a different command");
         return parser.ParseFrom(Result);

@@ -64,6 +64,13 @@ public static class SubjectKeyStore
     public static async Task<SubjectKeyRing> LoadCase(IQuerySession session, Guid caseId, CancellationToken cancellation) =>
         new((await session.QueryAsync<Row>($"{Select} WHERE case_id = ?", cancellation, caseId)).Select(r => r.ToKey()));
 
+    /// Every key of the given cases, as part of a batch the caller executes (the command engine's read of its cases).
+    public static Func<Task<SubjectKeyRing>> LoadCases(IBatchedQuery batch, IReadOnlyCollection<Guid> caseIds)
+    {
+        var rows = batch.Query<Row>($"{Select} WHERE case_id = ANY(?)", caseIds.Distinct().ToArray());
+        return async () => new SubjectKeyRing((await rows).Select(r => r.ToKey()));
+    }
+
     /// Queues the destruction of the subjects' keys in the session, to commit with the erasure event. Only the
     /// subjects of the given case are touched: an erasure names its case, and cannot reach another unit's data.
     public static void Destroy(IDocumentSession session, Guid caseId, IReadOnlyCollection<Guid> subjects)

@@ -1,4 +1,5 @@
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Quality;
 
 namespace EvidenceHub.Hub.Identifiers;
@@ -19,5 +20,10 @@ public sealed record SuspectIdentifierAdded(
 /// The owning unit withdrew an identifier as wrong: it no longer matches, and correlations on it are retracted.
 /// Names the identifier as the case held it, so that the case file can keep showing it, marked, without keeping
 /// every active identifier. ReplacedBy names the identifier that corrects it, when it was retracted as wrongly typed
-/// (ReplaceSuspectIdentifier).
-public sealed record SuspectIdentifierRetracted(Guid CaseId, string Key, string Reason, CaseIdentifier? Identifier = null, string? ReplacedBy = null) : ICaseEvent;
+/// (ReplaceSuspectIdentifier); Recontacted then holds the victim links contacted by the wrong one, each with the
+/// replacement sealed under the link's own subject (the file cannot open and compare them itself).
+public sealed record SuspectIdentifierRetracted(Guid CaseId, string Key, string Reason, CaseIdentifier? Identifier = null, string? ReplacedBy = null,
+    IReadOnlyList<VictimRecontacted>? Recontacted = null) : ICaseEvent;
+
+/// A victim link whose contacting identifier is now the one that replaced a wrongly typed identifier.
+public sealed record VictimRecontacted(Guid VictimLinkId, Sealed ContactedBy);

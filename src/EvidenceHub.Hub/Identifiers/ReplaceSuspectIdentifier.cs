@@ -2,7 +2,9 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Victims;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Quality;
 using Grading = EvidenceHub.Hub.Quality.Grading;
@@ -40,7 +42,13 @@ public sealed record ReplaceSuspectIdentifier(string Key, RawIdentifier Raw, Gra
 
     public override IReadOnlyList<string> KeysToLock(CaseFile? state) => state is null ? [Key] : [Key, CanonicalFor(state).Key];
 
-    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    /// The victim links contacted by the wrong identifier are found by opening their contacting identifiers.
+    public override bool ReadsSealedFields => true;
+
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now) =>
+        throw new InvalidOperationException("ReplaceSuspectIdentifier reseals victims' contacting identifiers: it decides with the case's subject keys.");
+
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, SubjectKeyRing keys, DateTimeOffset now)
     {
         var current = Existing(state);
         CaseRules.EnsureOwnerMayChange(current, Caller);
@@ -48,7 +56,13 @@ public sealed record ReplaceSuspectIdentifier(string Key, RawIdentifier Raw, Gra
         var replacement = CanonicalFor(current);
         if (replacement.Key == Key) throw Rejection.InvalidArgument("identifier", "is the identifier it would replace");
 
-        var retracted = new SuspectIdentifierRetracted(current.Id, Key, Reason, held.ToCaseIdentifier(), ReplacedBy: replacement.Key);
+        var contactedBy = nameof(VictimLinked.ContactedBy);
+        var recontacted = current.Victims
+            .Where(v => !v.IsErased && v.ContactedBy is { } sealedKey && sealedKey.Open(keys, contactedBy) == Key)
+            .Select(v => new VictimRecontacted(v.VictimLinkId, keys.Seal(v.VictimReference.Subject, contactedBy, replacement.Key)))
+            .ToList();
+        var retracted = new SuspectIdentifierRetracted(current.Id, Key, Reason, held.ToCaseIdentifier(), ReplacedBy: replacement.Key,
+            Recontacted: recontacted.Count > 0 ? recontacted : null);
         var grading = Grading ?? held.Grading;
         // The case may hold the right identifier already: then the wrong one only goes.
         var alreadyHeld = index.HoldingOf(current.Id, replacement.Key);

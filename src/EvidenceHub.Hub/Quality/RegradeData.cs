@@ -39,7 +39,8 @@ public sealed record RegradeData(string? IdentifierKey, Guid? VictimLinkId, Grad
         CaseRules.EnsureOwnerMayChange(current, Caller);
         if (VictimLinkId is { } linkId)
         {
-            var victim = current.Victims.FirstOrDefault(v => v.VictimLinkId == linkId) ?? throw Rejection.NotFound("victim link", linkId.ToString(), "victim_link_id");
+            var victim = CaseRules.EnsureNotErased(current.Victims.FirstOrDefault(v => v.VictimLinkId == linkId)
+                ?? throw Rejection.NotFound("victim link", linkId.ToString(), "victim_link_id"));
             return Grading.Of(victim.Grading) == Grading
                 ? new([], new CommandResult())
                 : new([new VictimLinkRegraded(current.Id, linkId, Grading, Reason)], new CommandResult());

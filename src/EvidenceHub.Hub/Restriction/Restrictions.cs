@@ -31,12 +31,13 @@ public static class Restrictions
             throw Rejection.PermissionDenied("NOT_CASE_OWNER", $"Only the owning unit may restrict data of case {current.Id}.", current.Id.ToString());
     }
 
-    /// Whether the data is restricted now; refuses data the case does not hold.
+    /// Whether the data is restricted now; refuses data the case does not hold, and an erased victim link (nothing is
+    /// left to keep as evidence, nor to match again).
     public static bool IsRestricted(CaseFile current, RestrictedData what, LockedIdentifiers index) => what.Scope switch
     {
         RestrictionScope.Case => current.Restricted,
         RestrictionScope.Identifier => (index.HoldingOf(current.Id, what.IdentifierKey!) ?? throw Rejection.NotFound("identifier", what.IdentifierKey!, "identifier_key")).Restricted,
-        _ => (Victim(current, what) ?? throw Rejection.NotFound("victim link", what.VictimLinkId.ToString()!, "victim_link_id")).Restricted,
+        _ => CaseRules.EnsureNotErased(Victim(current, what) ?? throw Rejection.NotFound("victim link", what.VictimLinkId.ToString()!, "victim_link_id")).Restricted,
     };
 
     public static CaseVictim? Victim(CaseFile current, RestrictedData what) => current.Victims.FirstOrDefault(v => v.VictimLinkId == what.VictimLinkId);

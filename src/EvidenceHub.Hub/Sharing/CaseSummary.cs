@@ -16,6 +16,9 @@ public sealed class CaseSummary
     public string Reference { get; set; } = "";
     public SharingPolicy SharingPolicy { get; set; } = new(Tlp.Red, HandlingCode.H0, null, []);
     public Dictionary<string, int> VictimsByCountry { get; set; } = [];
+    /// The victim links restricted now, which VictimsByCountry leaves out (a correction or an erasure of one moves no
+    /// count).
+    public HashSet<Guid> RestrictedVictimLinks { get; set; } = [];
     /// The handoff waiting for its target's answer (its target sees the case while it stands); none once answered,
     /// cancelled or the case closed. Whether its deadline has passed is judged when it is read.
     public PendingHandoff? OpenHandoff { get; set; }
@@ -38,11 +41,26 @@ public sealed class CaseSummary
 
     public void Apply(VictimLinked e) => VictimsByCountry[e.Country] = VictimsByCountry.GetValueOrDefault(e.Country) + 1;
 
+    /// A corrected country moves its count, unless the link counts nowhere (restricted).
     public void Apply(VictimLinkCorrected e)
     {
-        if (e.Before.Country == e.After.Country) return;
-        if ((VictimsByCountry[e.Before.Country] = VictimsByCountry.GetValueOrDefault(e.Before.Country) - 1) <= 0) VictimsByCountry.Remove(e.Before.Country);
-        VictimsByCountry[e.After.Country] = VictimsByCountry.GetValueOrDefault(e.After.Country) + 1;
+        if (e.Before.Country == e.After.Country || RestrictedVictimLinks.Contains(e.VictimLinkId)) return;
+        Count(e.Before.Country, -1);
+        Count(e.After.Country, +1);
+    }
+
+    /// An erased link no longer counts: the counts other units see are of the victims the case still holds. A
+    /// restricted link counted nowhere already.
+    public void Apply(VictimLinkErased e)
+    {
+        if (!RestrictedVictimLinks.Remove(e.VictimLinkId)) Count(e.Country, -1);
+    }
+
+    private void Count(string country, int change)
+    {
+        var count = VictimsByCountry.GetValueOrDefault(country) + change;
+        if (count > 0) VictimsByCountry[country] = count;
+        else VictimsByCountry.Remove(country);
     }
 
     public void Apply(HandoffRequested e) => OpenHandoff = new PendingHandoff(e.HandoffId, e.TargetUnit, e.ExpiresAt);
@@ -68,10 +86,8 @@ public sealed class CaseSummary
     private void Restrict(RestrictedData what, string? victimCountry, bool restricted)
     {
         if (what.Scope == RestrictionScope.Case) Restricted = restricted;
-        if (what.Scope != RestrictionScope.VictimLink || victimCountry is null) return;
-        var count = VictimsByCountry.GetValueOrDefault(victimCountry) + (restricted ? -1 : 1);
-        if (count > 0) VictimsByCountry[victimCountry] = count;
-        else VictimsByCountry.Remove(victimCountry);
+        if (what.Scope != RestrictionScope.VictimLink || victimCountry is null || what.VictimLinkId is not { } link) return;
+        if (restricted ? RestrictedVictimLinks.Add(link) : RestrictedVictimLinks.Remove(link)) Count(victimCountry, restricted ? -1 : +1);
     }
 
     public void Apply(HandoffExpired e) => OpenHandoff = null;

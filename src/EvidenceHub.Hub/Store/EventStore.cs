@@ -1,5 +1,6 @@
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Telemetry;
 using JasperFx;
 using JasperFx.Events;
@@ -43,6 +44,7 @@ public static class EventStore
 
                 options.Schema.For<CommandReceipt>();
                 options.Schema.For<CaseReferenceClaim>();
+                options.AddSubjectKeys();
                 HubTelemetry.TrackMarten(options);
             })
             .UseLightweightSessions()

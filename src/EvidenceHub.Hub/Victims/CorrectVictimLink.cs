@@ -2,6 +2,7 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 
@@ -37,12 +38,18 @@ public sealed record CorrectVictimLink(
 
     public override IReadOnlyList<string> KeysToLock(CaseFile? state) => ContactedBy is { } key ? [key] : [];
 
-    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    /// The contacting identifier is compared opened, and a new one sealed under the link's own subject.
+    public override bool ReadsSealedFields => true;
+
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now) =>
+        throw new InvalidOperationException("CorrectVictimLink seals what it stores: it decides with the case's subject keys.");
+
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, SubjectKeyRing keys, DateTimeOffset now)
     {
         var current = Existing(state);
         CaseRules.EnsureOwnerMayChange(current, Caller);
-        var victim = current.Victims.FirstOrDefault(v => v.VictimLinkId == VictimLinkId)
-            ?? throw Rejection.NotFound("victim link", VictimLinkId.ToString(), "victim_link_id");
+        var victim = CaseRules.EnsureNotErased(current.Victims.FirstOrDefault(v => v.VictimLinkId == VictimLinkId)
+            ?? throw Rejection.NotFound("victim link", VictimLinkId.ToString(), "victim_link_id"));
         if (ContactedBy is { } key && index.HoldingOf(current.Id, key) is null)
             throw Rejection.InvalidArgument("contacted_by", $"case {current.Id} holds no identifier with key '{LogText.Quote(key)}'");
         var before = new VictimDetails(victim.AgeBand, victim.Country, victim.FirstContactDate, victim.ContactedBy);
@@ -50,9 +57,19 @@ public sealed record CorrectVictimLink(
             AgeBand ?? before.AgeBand,
             Country ?? before.Country,
             ClearFirstContactDate ? null : FirstContactDate ?? before.FirstContactDate,
-            ContactedBySet ? ContactedBy : before.ContactedBy);
-        return after == before
-            ? new([], new CommandResult { VictimLinkId = VictimLinkId.ToString() })
-            : new([new VictimLinkCorrected(current.Id, VictimLinkId, before, after, Reason)], new CommandResult { VictimLinkId = VictimLinkId.ToString() });
+            ContactedBySet ? StatedContact(victim, keys) : before.ContactedBy);
+        // The request names the link's details: erasing the link drops this receipt's fingerprint too.
+        var answer = new CommandResult { VictimLinkId = VictimLinkId.ToString() };
+        IReadOnlyList<object> events = after == before ? [] : [new VictimLinkCorrected(current.Id, VictimLinkId, before, after, Reason)];
+        return new(events, answer) { Subject = victim.VictimReference.Subject };
+    }
+
+    /// The stated contacting identifier sealed, or the one the link holds when it is the same (no change).
+    private Sealed? StatedContact(CaseVictim victim, SubjectKeyRing keys)
+    {
+        const string field = nameof(VictimDetails.ContactedBy);
+        if (ContactedBy is null) return null;
+        if (victim.ContactedBy is { } held && held.Open(keys, field) == ContactedBy) return held;
+        return keys.Seal(victim.VictimReference.Subject, field, ContactedBy);
     }
 }

@@ -2,6 +2,7 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Limits;
@@ -12,6 +13,8 @@ namespace EvidenceHub.Hub.Victims;
 
 /// The owner or a co-lead ties a pseudonymous victim to the case, never a name. A victim reference already linked by
 /// the same unit is the same victim: linking it again appends nothing (references come from each unit's own system).
+/// The reference and the contacting identifier are sealed under a new subject key of the link's own, so that the link
+/// can be erased alone (EraseVictimLink).
 public sealed record LinkVictim(
     string VictimReference, AgeBand AgeBand, string Country, DateOnly? FirstContactDate, string? ContactedBy,
     Guid NewLinkId, CaseLimits Limits, Grading? Grading = null) : Command
@@ -38,18 +41,30 @@ public sealed record LinkVictim(
     // The identifier the victim was contacted by must be the case's: read (and locked) in the index.
     public override IReadOnlyList<string> KeysToLock(CaseFile? state) => ContactedBy is { } key ? [key] : [];
 
-    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    /// The references already linked are compared opened, with the case's keys.
+    public override bool ReadsSealedFields => true;
+
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now) =>
+        throw new InvalidOperationException("LinkVictim seals what it stores: it decides with the case's subject keys.");
+
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, SubjectKeyRing keys, DateTimeOffset now)
     {
         var current = Existing(state);
         CaseRules.EnsureLeadMayAdd(current, Caller);
         var coLead = current.OwnerUnit == Caller.UnitId ? null : Caller.UnitId;
         if (ContactedBy is { } key && index.HoldingOf(current.Id, key) is null)
             throw Rejection.InvalidArgument("contacted_by", $"case {current.Id} holds no identifier with key '{LogText.Quote(key)}'");
-        if (current.Victims.FirstOrDefault(v => v.VictimReference == VictimReference && v.LinkedByCoLead == coLead) is { } linked)
-            return new([], new CommandResult { VictimLinkId = linked.VictimLinkId.ToString() });
-        if (current.Victims.Count >= Limits.MaxVictimLinks) throw CaseLimitReached.VictimLinks(current.Id, Limits.MaxVictimLinks);
-        return new([new VictimLinked(current.Id, NewLinkId, VictimReference, AgeBand, Country, FirstContactDate, ContactedBy, Grading, coLead)],
-            new CommandResult { VictimLinkId = NewLinkId.ToString() });
+        // An erased link is never matched (its key is gone): the same reference linked again is a new link.
+        if (current.Victims.FirstOrDefault(v => !v.IsErased && v.LinkedByCoLead == coLead
+                && v.VictimReference.Open(keys, nameof(VictimLinked.VictimReference)) == VictimReference) is { } linked)
+            return new([], new CommandResult { VictimLinkId = linked.VictimLinkId.ToString() }) { Subject = linked.VictimReference.Subject };
+        if (current.Victims.Count(v => !v.IsErased) >= Limits.MaxVictimLinks) throw CaseLimitReached.VictimLinks(current.Id, Limits.MaxVictimLinks);
+
+        var subject = keys.NewSubject(current.Id, SubjectKind.VictimLink);
+        var linkedNow = new VictimLinked(current.Id, NewLinkId, subject, keys.Seal(subject, nameof(VictimLinked.VictimReference), VictimReference),
+            AgeBand, Country, FirstContactDate, ContactedBy is { } contactedBy ? keys.Seal(subject, nameof(VictimLinked.ContactedBy), contactedBy) : null,
+            Grading, coLead);
+        return new([linkedNow], new CommandResult { VictimLinkId = NewLinkId.ToString() }) { Subject = subject };
     }
 
     internal static DateOnly? FirstContactDateOf(Google.Type.Date? date, DateTimeOffset now)

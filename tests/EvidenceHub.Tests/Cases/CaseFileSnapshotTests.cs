@@ -38,11 +38,14 @@ public sealed class CaseFileSnapshotTests(HubFixture hub)
         });
         var linked = await StoredFile(caseId);
         Assert.NotEqual(opened.Version, linked.Version);
-        Assert.Contains("V-1", linked.Data);
+        // The stored file holds the link sealed, never its reference in plaintext; GetCase opens it for the owner.
+        Assert.Contains("Ciphertext", linked.Data);
+        Assert.DoesNotContain("V-1", linked.Data);
 
         var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = new() { Purpose = "test" } });
         Assert.Equal(3, file.Identifiers.Count);
         Assert.Equal(5, file.Version);
+        Assert.Equal("V-1", Assert.Single(file.VictimLinks).VictimReference);
     }
 
     private async Task<(long Version, DateTime LastModified, string Data)> StoredFile(string caseId)

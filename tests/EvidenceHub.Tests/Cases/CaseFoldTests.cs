@@ -4,6 +4,7 @@ using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.CoLeads;
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Victims;
 
 namespace EvidenceHub.Tests.Cases;
@@ -25,12 +26,30 @@ public sealed class CaseFoldTests
         return file!;
     }
 
+    private static VictimLinked Victim(string reference, AgeBand ageBand, string country, DateOnly? firstContact, string? contactedBy) =>
+        Deciders.Sample.Linked(CaseId, Guid.NewGuid(), reference, ageBand, country, firstContact, contactedBy);
+
+    private static SubjectKeyRing KeysOf(CaseFile file) =>
+        new(file.Victims.Select(v => Deciders.Sample.TestKey(CaseId, v.VictimReference.Subject)));
+
+    [Fact]
+    public void An_erased_victim_link_stays_in_the_file_sealed_and_marked()
+    {
+        var linked = Victim("V-1", AgeBand.Under13, "NL", null, null);
+        var file = Fold(Opened, linked, new VictimLinkErased(CaseId, linked.VictimLinkId, linked.Subject, "NL", ErasureBasis.CourtOrder, "order 12"));
+        var victim = Assert.Single(file.Victims);
+        Assert.Equal((T0.AddMinutes(2), linked.VictimReference), (victim.ErasedAt, victim.VictimReference));
+        Assert.True(victim.IsErased);
+        Assert.Equal(T0.AddMinutes(2), file.UpdatedAt);
+    }
+
     /// One instance of every event type, so that a new case event without an arm in Evolve fails here.
     private static object Sample(Type type) => type.Name switch
     {
         nameof(CaseOpened) => Opened,
         nameof(CaseClosed) => new CaseClosed(CaseId, "done"),
-        nameof(VictimLinked) => new VictimLinked(CaseId, Guid.NewGuid(), "V-1", AgeBand.From13To15, "NL", null, null),
+        nameof(VictimLinked) => Victim("V-1", AgeBand.From13To15, "NL", null, null),
+        nameof(VictimLinkErased) => new VictimLinkErased(CaseId, Guid.NewGuid(), Guid.NewGuid(), "NL", ErasureBasis.UnlawfulProcessing, "linked by mistake"),
         nameof(SuspectIdentifierAdded) => new SuspectIdentifierAdded(CaseId, IdentifierKind.EmailAddress, "a@b.nl", null, "email:a@b.nl", "A@b.nl", null, null),
         nameof(SuspectIdentifierRetracted) => new SuspectIdentifierRetracted(CaseId, "email:a@b.nl", "wrong"),
         nameof(HandoffRequested) => new HandoffRequested(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "r", T0.AddDays(2)),
@@ -105,8 +124,8 @@ public sealed class CaseFoldTests
         Guid declined = Guid.NewGuid(), cancelled = Guid.NewGuid(), accepted = Guid.NewGuid();
         var file = Fold(
             Opened,
-            new VictimLinked(CaseId, Guid.NewGuid(), "V-1", AgeBand.From13To15, "NL", new DateOnly(2026, 11, 1), "email:a@b.nl"),
-            new VictimLinked(CaseId, Guid.NewGuid(), "V-2", AgeBand.Under13, "BE", null, null),
+            Victim("V-1", AgeBand.From13To15, "NL", new DateOnly(2026, 11, 1), "email:a@b.nl"),
+            Victim("V-2", AgeBand.Under13, "BE", null, null),
             new HandoffRequested(CaseId, declined, "NL-TBKK", "BE-FCCU", "lead", T0.AddDays(2)),
             new HandoffDeclined(CaseId, declined, "NL-TBKK", "BE-FCCU", "no capacity"),
             new HandoffRequested(CaseId, cancelled, "NL-TBKK", "BE-FCCU", "again", T0.AddDays(2)),
@@ -117,7 +136,8 @@ public sealed class CaseFoldTests
 
         Assert.Equal(CaseId, file.Id);
         Assert.Equal(("BE-FCCU", "BE", "NL-TBKK"), (file.OwnerUnit, file.OwnerCountry, file.OpenedByUnit));
-        Assert.Equal(["V-1", "V-2"], file.Victims.Select(v => v.VictimReference));
+        Assert.Equal(["V-1", "V-2"], file.Victims.Select(v => v.VictimReference.Open(KeysOf(file), nameof(VictimLinked.VictimReference))));
+        Assert.Equal("email:a@b.nl", file.Victims[0].ContactedBy!.Open(KeysOf(file), nameof(VictimLinked.ContactedBy)));
         Assert.Equal(T0.AddMinutes(1), file.Victims[0].LinkedAt);
         Assert.Equal([HandoffStatus.Declined, HandoffStatus.Cancelled, HandoffStatus.Accepted], file.Handoffs.Select(h => h.Status));
         Assert.Equal(["no capacity", "withdrawn", null], file.Handoffs.Select(h => h.DeclineReason));
@@ -156,11 +176,11 @@ public sealed class CaseFoldTests
     {
         var handoff = Guid.NewGuid();
         var file = Fold(Opened,
-            new VictimLinked(CaseId, Guid.NewGuid(), "V-1", AgeBand.Adult, "NL", null, null),
+            Victim("V-1", AgeBand.Adult, "NL", null, null),
             new HandoffRequested(CaseId, handoff, "NL-TBKK", "BE-FCCU", "lead", T0.AddDays(2)));
         var before = JsonSerializer.Serialize(file, Json);
 
-        CaseFile.Evolve(file, new VictimLinked(CaseId, Guid.NewGuid(), "V-2", AgeBand.Adult, "NL", null, null), T0.AddHours(1));
+        CaseFile.Evolve(file, Victim("V-2", AgeBand.Adult, "NL", null, null), T0.AddHours(1));
         CaseFile.Evolve(file, new HandoffAccepted(CaseId, handoff, "NL-TBKK", "BE-FCCU", "BE"), T0.AddHours(1));
         CaseFile.Evolve(file, new CaseClosed(CaseId, "x"), T0.AddHours(1));
 
@@ -171,7 +191,7 @@ public sealed class CaseFoldTests
     public void The_file_round_trips_through_System_Text_Json()
     {
         var file = Fold(Opened,
-            new VictimLinked(CaseId, Guid.NewGuid(), "V-1", AgeBand.Adult, "NL", new DateOnly(2026, 1, 2), null),
+            Victim("V-1", AgeBand.Adult, "NL", new DateOnly(2026, 1, 2), null),
             new HandoffRequested(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "lead", T0.AddDays(2)),
             new SuspectIdentifierRetracted(CaseId, "k", "r",
                 new CaseIdentifier(IdentifierKind.EmailAddress, "a@b.nl", null, "k", "A@b.nl", null, T0, "NL-TBKK") { AddedAtVersion = 3 }));
@@ -183,6 +203,6 @@ public sealed class CaseFoldTests
         Assert.Equal(3, back.RetractedIdentifiers[0].AddedAtVersion);
         Assert.Equal(["BE-FCCU"], back.SharingPolicy.PartnerUnits);
         // A folded copy of the read-back file grows its lists like the original.
-        Assert.Equal(2, CaseFile.Evolve(back, new VictimLinked(CaseId, Guid.NewGuid(), "V-2", AgeBand.Adult, "NL", null, null), T0)!.Victims.Count);
+        Assert.Equal(2, CaseFile.Evolve(back, Victim("V-2", AgeBand.Adult, "NL", null, null), T0)!.Victims.Count);
     }
 }

@@ -98,12 +98,37 @@ public sealed class CoLeadDeciderTests
     public void A_co_lead_links_victims_of_its_own_and_its_references_are_its_own()
     {
         var link = Link(Be, "V-1");
-        Joint().When(link).Then(new VictimLinked(CaseId, link.NewLinkId, "V-1", AgeBand.From13To15, "BE", null, null, LinkedByCoLead: "BE-FCCU"));
+        Joint().When(link).Then(Linked(CaseId, link.NewLinkId, "V-1", AgeBand.From13To15, "BE", linkedByCoLead: "BE-FCCU"));
         // The owner's V-1 is another victim than the co-lead's V-1 (each unit's own system names them).
         var owners = Link(Nl, "V-1");
-        Joint().And(new VictimLinked(CaseId, Guid.NewGuid(), "V-1", AgeBand.Under13, "BE", null, null, LinkedByCoLead: "BE-FCCU")).When(owners)
-            .Then(new VictimLinked(CaseId, owners.NewLinkId, "V-1", AgeBand.From13To15, "BE", null, null));
+        Joint().And(Linked(CaseId, Guid.NewGuid(), "V-1", AgeBand.Under13, "BE", linkedByCoLead: "BE-FCCU")).When(owners)
+            .Then(Linked(CaseId, owners.NewLinkId, "V-1", AgeBand.From13To15, "BE"));
         Invited().When(Link(Be, "V-1")).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
+    }
+
+    [Fact]
+    public void Only_the_owner_erases_a_victim_link_even_one_its_co_lead_linked()
+    {
+        var theirs = Linked(CaseId, Guid.NewGuid(), "V-1", AgeBand.Under13, "BE", linkedByCoLead: "BE-FCCU");
+        EraseVictimLink Erase(Caller by) => EraseVictimLink.From(new EraseVictimLinkRequest
+        {
+            CommandId = NewCommandId(), VictimLinkId = theirs.VictimLinkId.ToString(), LegalBasis = Contracts.V1.ErasureBasis.UnlawfulProcessing, Reason = "mistake",
+        }, by, On(CaseId));
+        Joint().And(theirs).When(Erase(Be)).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
+        Joint().And(theirs).When(Erase(Nl))
+            .Then(new VictimLinkErased(CaseId, theirs.VictimLinkId, theirs.Subject, "BE", Hub.Erasure.ErasureBasis.UnlawfulProcessing, "mistake"));
+    }
+
+    [Fact]
+    public void A_co_lead_s_reference_erased_is_linked_anew_and_the_owner_s_same_reference_stays_its_own()
+    {
+        var theirs = Linked(CaseId, Guid.NewGuid(), "V-1", AgeBand.Under13, "BE", linkedByCoLead: "BE-FCCU");
+        var erased = new VictimLinkErased(CaseId, theirs.VictimLinkId, theirs.Subject, "BE", Hub.Erasure.ErasureBasis.CourtOrder, "order");
+        var again = Link(Be, "V-1");
+        Joint().And(theirs, erased).When(again).Then(Linked(CaseId, again.NewLinkId, "V-1", AgeBand.From13To15, "BE", linkedByCoLead: "BE-FCCU"));
+        // Not erased, the co-lead's own V-1 is the same victim.
+        var outcome = Joint().And(theirs).When(Link(Be, "V-1")).Then();
+        Assert.Equal(theirs.VictimLinkId.ToString(), outcome.Result<CommandResult>().VictimLinkId);
     }
 
     [Fact]

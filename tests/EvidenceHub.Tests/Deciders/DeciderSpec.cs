@@ -3,15 +3,18 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Victims;
 using Google.Rpc;
 using Grpc.Core;
 using HandlingCode = EvidenceHub.Hub.Cases.HandlingCode;
 using OffenceType = EvidenceHub.Hub.Cases.OffenceType;
 using SharingPolicy = EvidenceHub.Hub.Cases.SharingPolicy;
 using Tlp = EvidenceHub.Hub.Cases.Tlp;
+using AgeBand = EvidenceHub.Hub.Victims.AgeBand;
 
 namespace EvidenceHub.Tests.Deciders;
 
@@ -68,7 +71,15 @@ public sealed class DeciderSpec
             index.Record(@event, holder, new CaseRevision(version, time), unit);
         }
 
-        try { return new Outcome(command.Decide(state, index, at ?? Now), null); }
+        // The keys of the victim links given (an erased one's key is gone), as the engine loads them.
+        var erased = given.Select(g => g.Event).OfType<VictimLinkErased>().Select(e => e.Subject).ToHashSet();
+        var known = given.Select(g => g.Event).OfType<VictimLinked>().Where(v => !erased.Contains(v.Subject)).Select(v => Sample.TestKey(v.CaseId, v.Subject)).ToList();
+        var ring = new SubjectKeyRing(known);
+        try
+        {
+            var decision = command.Decide(state, index, ring, at ?? Now);
+            return new Outcome(decision, null) { Keys = [.. known, .. ring.TakeCreated()] };
+        }
         catch (Rejection rejection) { return new Outcome(null, rejection); }
     }
 
@@ -85,10 +96,14 @@ public sealed class DeciderSpec
 
     public sealed record Outcome(Decision? Decision, Rejection? Rejection)
     {
+        /// The subject keys the decider had and made: sealed fields are compared opened, subjects (random) not at all.
+        public IReadOnlyList<SubjectKey> Keys { get; init; } = [];
+
         public Outcome Then(params object[] expected)
         {
             Assert.True(Rejection is null, $"refused: {Rejection?.Status}");
-            Assert.Equal(Describe(expected), Describe(Decision!.Events));
+            var keys = new SubjectKeyRing([.. Keys, .. expected.OfType<VictimLinked>().Select(v => Sample.TestKey(v.CaseId, v.Subject))]);
+            Assert.Equal(Describe(expected, keys), Describe(Decision!.Events, keys));
             return this;
         }
 
@@ -103,8 +118,12 @@ public sealed class DeciderSpec
 
         public T Result<T>() => (T)Decision!.Result;
 
-        private static string Describe(IEnumerable<object> events) =>
-            string.Join("\n", events.Select(e => e.GetType().Name + " " + JsonSerializer.Serialize(e, e.GetType())));
+        private static string Describe(IEnumerable<object> events, SubjectKeyRing? keys = null) =>
+            string.Join("\n", events.Select(e => e.GetType().Name + " " + Comparable(JsonSerializer.Serialize(e, e.GetType()), keys)));
+
+        private static string Comparable(string json, SubjectKeyRing? keys) => keys is null
+            ? json
+            : System.Text.RegularExpressions.Regex.Replace(SealedJson.Opened(json, keys), "\"Subject\":\"[0-9a-f-]{36}\"", "\"Subject\":\"*\"");
     }
 }
 
@@ -134,6 +153,26 @@ public static class Sample
         var canonical = IdentifierMapping.Canonicalize(new RawIdentifier(Hub.Identifiers.IdentifierKind.EmailAddress, email), "NL");
         return new SuspectIdentifierAdded(caseId, canonical.Kind, canonical.Value, canonical.Qualifier, canonical.Key, email, null, null);
     }
+
+    /// A victim link as LinkVictim seals it, under a key the decider tests derive from its subject (TestKey).
+    public static VictimLinked Linked(Guid caseId, Guid linkId, string reference, AgeBand ageBand, string country, DateOnly? firstContact = null, string? contactedBy = null,
+        Hub.Quality.Grading? grading = null, string? linkedByCoLead = null)
+    {
+        var subject = Guid.NewGuid();
+        var key = TestKey(caseId, subject).Key;
+        return new VictimLinked(caseId, linkId, subject, SubjectCipher.Seal(subject, key, nameof(VictimLinked.VictimReference), reference), ageBand, country,
+            firstContact, contactedBy is null ? null : SubjectCipher.Seal(subject, key, nameof(VictimLinked.ContactedBy), contactedBy), grading, linkedByCoLead);
+    }
+
+    /// A contacting identifier as a correction of the link seals it (under the link's own key).
+    public static Sealed ContactOf(VictimLinked linked, string contactedBy) =>
+        SubjectCipher.Seal(linked.Subject, TestKey(linked.CaseId, linked.Subject).Key, nameof(VictimLinked.ContactedBy), contactedBy);
+
+    /// The test keys of the given links, to open what the file holds of them.
+    public static SubjectKeyRing KeysOf(params VictimLinked[] links) => new(links.Select(l => TestKey(l.CaseId, l.Subject)));
+
+    public static SubjectKey TestKey(Guid caseId, Guid subject) =>
+        new(subject, caseId, SubjectKind.VictimLink, System.Security.Cryptography.SHA256.HashData(subject.ToByteArray()));
 
     public static SuspectIdentifierInput Email(string value) => new() { Kind = Contracts.V1.IdentifierKind.EmailAddress, Value = value };
 }

@@ -87,7 +87,7 @@ public sealed class QualityDeciderTests
         {
             CommandId = NewCommandId(), VictimReference = "V-1", AgeBand = Contracts.V1.AgeBand._13To15, Country = "NL", Grading = Proto(B2Fact),
         }, Nl, On(Mine), DeciderSpec.Now, new CaseLimits());
-        DeciderSpec.Given(Opened(Mine, Nl)).When(link).Then(new VictimLinked(Mine, link.NewLinkId, "V-1", AgeBand.From13To15, "NL", null, null, B2Fact));
+        DeciderSpec.Given(Opened(Mine, Nl)).When(link).Then(Sample.Linked(Mine, link.NewLinkId, "V-1", AgeBand.From13To15, "NL", grading: B2Fact));
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class QualityDeciderTests
     public void Regrading_a_victim_link_changes_the_case_file_only()
     {
         var link = Guid.NewGuid();
-        var linked = new VictimLinked(Mine, link, "V-1", AgeBand.Adult, "NL", null, null);
+        var linked = Sample.Linked(Mine, link, "V-1", AgeBand.Adult, "NL");
         var outcome = DeciderSpec.Given(Opened(Mine, Nl), linked).When(RegradeVictim(Nl, link, Proto(B2Fact)))
             .Then(new VictimLinkRegraded(Mine, link, B2Fact, "source confirmed"));
         var file = CaseFile.Evolve(CaseFile.Evolve(CaseFile.Evolve(null, Opened(Mine, Nl), DeciderSpec.Now), linked, DeciderSpec.Now), outcome.Decision!.Events[0], DeciderSpec.Now)!;
@@ -147,7 +147,7 @@ public sealed class QualityDeciderTests
     // --- rectification: victim links
 
     private static readonly Guid Link = Guid.NewGuid();
-    private static readonly VictimLinked Linked = new(Mine, Link, "V-1", AgeBand.From13To15, "NL", new DateOnly(2025, 2, 11), null);
+    private static readonly VictimLinked Linked = Sample.Linked(Mine, Link, "V-1", AgeBand.From13To15, "NL", new DateOnly(2025, 2, 11));
 
     private static CorrectVictimLink Correct(Caller by, Action<CorrectVictimLinkRequest> set)
     {
@@ -163,19 +163,23 @@ public sealed class QualityDeciderTests
             .When(Correct(Nl, r => { r.AgeBand = Contracts.V1.AgeBand.Under13; r.Country = "be"; r.ContactedBy = Right; }))
             .Then(new VictimLinkCorrected(Mine, Link,
                 new VictimDetails(AgeBand.From13To15, "NL", new DateOnly(2025, 2, 11), null),
-                new VictimDetails(AgeBand.Under13, "BE", new DateOnly(2025, 2, 11), Right), "age band typed wrong"));
+                new VictimDetails(AgeBand.Under13, "BE", new DateOnly(2025, 2, 11), ContactOf(Linked, Right)), "age band typed wrong"));
         var file = CaseFile.Evolve(CaseFile.Evolve(null, Opened(Mine, Nl), DeciderSpec.Now), Linked, DeciderSpec.Now);
         var victim = Assert.Single(CaseFile.Evolve(file, outcome.Decision!.Events[0], DeciderSpec.Now)!.Victims);
-        Assert.Equal((AgeBand.Under13, "BE", Right, "age band typed wrong"), (victim.AgeBand, victim.Country, victim.ContactedBy, victim.CorrectionReason));
+        Assert.Equal((AgeBand.Under13, "BE", Right, "age band typed wrong"),
+            (victim.AgeBand, victim.Country, victim.ContactedBy!.Open(KeysOf(Linked), nameof(VictimLinked.ContactedBy)), victim.CorrectionReason));
+        // Sealed under the link's own subject, never written in clear.
+        Assert.Equal(Linked.Subject, victim.ContactedBy!.Subject);
+        Assert.DoesNotContain(Right, System.Text.Json.JsonSerializer.Serialize(outcome.Decision.Events[0]));
     }
 
     [Fact]
     public void A_first_contact_date_or_contacting_identifier_can_be_cleared()
     {
-        var linked = Linked with { ContactedBy = Right };
+        var linked = Linked with { ContactedBy = ContactOf(Linked, Right) };
         DeciderSpec.Given(Opened(Mine, Nl), Added(Mine, "offender@example.com"), linked)
             .When(Correct(Nl, r => { r.ClearFirstContactDate = true; r.ContactedBy = ""; }))
-            .Then(new VictimLinkCorrected(Mine, Link, new VictimDetails(AgeBand.From13To15, "NL", new DateOnly(2025, 2, 11), Right),
+            .Then(new VictimLinkCorrected(Mine, Link, new VictimDetails(AgeBand.From13To15, "NL", new DateOnly(2025, 2, 11), ContactOf(Linked, Right)),
                 new VictimDetails(AgeBand.From13To15, "NL", null, null), "age band typed wrong"));
     }
 
@@ -242,10 +246,19 @@ public sealed class QualityDeciderTests
     [Fact]
     public void A_victim_contacted_by_the_wrong_value_was_contacted_by_its_correction()
     {
-        var link = new VictimLinked(Mine, Guid.NewGuid(), "V-1", AgeBand.Adult, "NL", null, Wrong);
-        var file = CaseFile.Evolve(CaseFile.Evolve(null, Opened(Mine, Nl), DeciderSpec.Now), link, DeciderSpec.Now);
-        var after = CaseFile.Evolve(file, new SuspectIdentifierRetracted(Mine, Wrong, "typo", null, Right), DeciderSpec.Now)!;
-        Assert.Equal(Right, Assert.Single(after.Victims).ContactedBy);
+        var link = Sample.Linked(Mine, Guid.NewGuid(), "V-1", AgeBand.Adult, "NL", null, Wrong);
+        var other = Sample.Linked(Mine, Guid.NewGuid(), "V-2", AgeBand.Adult, "NL");
+        var outcome = DeciderSpec.Given(Opened(Mine, Nl), Added(Mine, "offender@exampel.com"), link, other).When(Replace(Nl, Wrong, "offender@example.com"));
+        var retracted = Assert.IsType<SuspectIdentifierRetracted>(outcome.Decision!.Events[0]);
+        // The replacement is sealed under the link's own subject: what the event says of the link is not in clear.
+        var recontacted = Assert.Single(retracted.Recontacted!);
+        Assert.Equal((link.VictimLinkId, link.Subject), (recontacted.VictimLinkId, recontacted.ContactedBy.Subject));
+        Assert.DoesNotContain("offender@example.com", System.Text.Json.JsonSerializer.Serialize(recontacted));
+        var file = CaseFile.Evolve(CaseFile.Evolve(CaseFile.Evolve(null, Opened(Mine, Nl), DeciderSpec.Now), link, DeciderSpec.Now), other, DeciderSpec.Now);
+        var after = CaseFile.Evolve(file, retracted, DeciderSpec.Now)!;
+        Assert.Equal(Right, after.Victims[0].ContactedBy!.Open(KeysOf(link), nameof(VictimLinked.ContactedBy)));
+        Assert.Equal(link.Subject, after.Victims[0].ContactedBy!.Subject);
+        Assert.Null(after.Victims[1].ContactedBy);
     }
 
     [Fact]

@@ -69,7 +69,7 @@ public sealed class RestrictionDeciderTests
     [Fact]
     public void A_victim_link_restriction_carries_the_country_the_summary_stops_counting()
     {
-        var linked = DeciderSpec.Given(Opened(Mine, Nl), new VictimLinked(Mine, Victim, "V-1", AgeBand.Under13, "BE", null, null));
+        var linked = DeciderSpec.Given(Opened(Mine, Nl), Linked(Mine, Victim, "V-1", AgeBand.Under13, "BE"));
         linked.When(Restrict(Mine, Nl, r => r.VictimLinkId = Victim.ToString()))
             .Then(new DataRestricted(Mine, new RestrictedData(RestrictionScope.VictimLink, VictimLinkId: Victim), "accuracy contested", Basis,
                 Party(Opened(Mine, Nl)), [], "BE"));

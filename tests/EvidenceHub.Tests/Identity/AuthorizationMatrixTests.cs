@@ -92,6 +92,13 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                     var handoff = await hub.Cases("NL-TBKK").RequestHandoffAsync(new RequestHandoffRequest { CommandId = NewId(), CaseId = nlCase, TargetUnit = "BE-FCCU", Reason = "matrix" });
                     await cases.CancelHandoffAsync(new CancelHandoffRequest { CommandId = NewId(), CaseId = nlCase, HandoffId = handoff.HandoffId, Reason = "matrix" });
                     break;
+                case "EraseVictimLink":
+                    var link = await hub.Cases("NL-TBKK").LinkVictimAsync(new LinkVictimRequest { CommandId = NewId(), CaseId = nlCase, VictimReference = "V-matrix", AgeBand = AgeBand._13To15, Country = "NL" });
+                    await cases.EraseVictimLinkAsync(new EraseVictimLinkRequest
+                    {
+                        CommandId = NewId(), CaseId = nlCase, VictimLinkId = link.VictimLinkId, LegalBasis = ErasureBasis.CourtOrder, Reason = "matrix",
+                    });
+                    break;
                 case "GetCase": await cases.GetCaseAsync(new GetCaseRequest { CaseId = nlCase, Justification = new() { Purpose = "matrix" } }); break;
                 case "ChangeSharingPolicy":
                     await cases.ChangeSharingPolicyAsync(new ChangeSharingPolicyRequest
@@ -167,6 +174,7 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "RestrictData",          Ok,      Denied,  Denied },
         { "LiftRestriction",       Ok,      Denied,  Denied },
         { "CancelHandoff",         Ok,      Denied,  Denied },
+        { "EraseVictimLink",       Ok,      Denied,  Denied },
         { "GetCase",               Ok,      Denied,  Ok },
         { "MarkNotToCorrelate",    Ok,      Denied,  Denied },
         { "ChangeSharingPolicy",   Ok,      Denied,  Denied },
