@@ -314,7 +314,7 @@ public static class DemoCommand
             foreach (var r in records)
                 table.AddRow(Output.Cell(Output.Time(r.At)), Output.Cell($"{r.Unit} / {r.User}"), Output.Cell(r.Outcome.ToString().ToLowerInvariant()),
                     Output.Cell(r.Justification), Output.Cell(r.Disclosed), Output.Cell(r.HasLogPosition ? r.LogPosition.ToString() : "not yet logged"));
-            run.Output.Render(table.Title($"access log: the narrowing of case {narrowing.Reference} ({records.Count} records)"));
+            run.Output.Render(table.Title($"access log: {records.Count} record(s) of the narrowing of case {narrowing.Reference}"));
         }
         return verified.Intact;
     }
