@@ -21,8 +21,10 @@ public static class DemoCommand
         var seed = new Option<int>("--seed") { Description = "Another seed gives another (equally synthetic) ring", DefaultValueFactory = _ => 2024 };
         var load = new Command("load", """
             Load the demo scenario: 8 units open their cases through Sync (identifiers and 120 victims in 6 countries),
-            BE-FCCU hands its case to NL-TBKK, and the partner US-HSI-C3 looks identifiers up. Needs --certs with ca.crt
-            and each unit's certificate; units without one are skipped and named. Safe to run again: nothing is duplicated.
+            BE-FCCU hands its case to NL-TBKK, and the partner US-HSI-C3 looks identifiers up. Then NL-ON-ZEDEN narrows its
+            case's sharing, NL-TBKK restricts an identifier and DE-BKA regrades one (the feeds of those told are shown), and
+            the auditor EU-AUDIT verifies the log. Needs --certs with ca.crt and each unit's certificate; units without one
+            are skipped and named. Safe to run again: nothing is duplicated.
             """) { seed };
         app.Handle(load, (run, cancellation) => Load(run, run.Get(seed), cancellation));
         var directory = new Argument<string>("directory") { Description = "Where to write <unit>.csv" };
