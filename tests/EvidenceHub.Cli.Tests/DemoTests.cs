@@ -62,6 +62,83 @@ public sealed class DemoTests(CliHub hub) : IClassFixture<CliHub>
     }
 
     [Fact]
+    public async Task After_the_ring_the_demo_narrows_a_case_restricts_and_regrades_identifiers_and_the_auditor_finds_the_log_intact()
+    {
+        var scenario = DemoScenario.Generate(10);
+        var (narrow, restrict, regrade) = DemoLifecycle.Of(scenario);
+        var run = await hub.Run(null, "demo", "load", "--seed", "10");
+        Assert.True(run.Code == ExitCodes.Ok, run.ToString());
+
+        // The owner narrowed its case; the partner that found it by the Dutch phone number holds the notice, and so
+        // does the Canadian unit whose case was correlated with it.
+        Assert.Contains($"Sharing narrowed: NL-ON-ZEDEN now shares case {narrow.Reference} TLP:AMBER H2, for NL-TBKK only", run.Out);
+        Assert.Contains($"{DemoScenario.Partner}'s feed #", run.Out);
+        using (var owner = hub.Connect(narrow.Unit))
+            Assert.Equal(Tlp.Amber, (await owner.Cases.GetCaseAsync(new GetCaseRequest { CaseReference = narrow.Reference, Justification = new() { Purpose = "demo test" } })).SharingPolicy.Tlp);
+        var phoneKey = "phone:" + scenario.PartnerQuestions[1].Raw.Value.Replace(" ", "");
+        var toPartner = Assert.Single(await Feed(DemoScenario.Partner), i => i.SharingNarrowed?.CaseReference == narrow.Reference).SharingNarrowed;
+        Assert.Equal((narrow.Unit, RemainingDisclosure.None, narrow.Reason), (toPartner.OwnerUnit, toPartner.StillVisible, toPartner.Reason));
+        Assert.Contains(phoneKey, toPartner.IdentifierKeys);
+        var toCanada = Assert.Single(await Feed("CA-RCMP-NCECC"), i => i.SharingNarrowed?.CaseReference == narrow.Reference).SharingNarrowed;
+        Assert.Equal(RemainingDisclosure.None, toCanada.StillVisible);
+        Assert.Contains(phoneKey, toCanada.IdentifierKeys);
+
+        // The Dutch IBAN, restricted by the lead: FR-OFMIN, the only other unit holding it, is told; the owner still sees it, restricted.
+        Assert.Contains($"Restricted: NL-TBKK keeps {scenario.BlindQuestion} of case {restrict.Reference} as evidence only (LED Art. 16(3)(a)", run.Out);
+        var restriction = Assert.Single(await Feed(restrict.Correlated), i => i.Restriction?.CaseReference == restrict.Reference).Restriction;
+        Assert.Equal((restrict.Unit, false, false), (restriction.OwnerUnit, restriction.WholeCase, restriction.Lifted));
+        Assert.Equal([scenario.BlindQuestion], restriction.IdentifierKeys);
+        Assert.Equal([await hub.CaseIdOf(restrict.Correlated, scenario.Cases.First(c => c.Unit == restrict.Correlated && c.Ring).Reference)], restriction.YourCaseIds);
+        using (var lead = hub.Connect(restrict.Unit))
+        {
+            var held = await lead.Cases.GetCaseAsync(new GetCaseRequest { CaseReference = restrict.Reference, Justification = new() { Purpose = "demo test" } });
+            Assert.True(held.Identifiers.Single(i => i.Key == scenario.BlindQuestion).Restricted);
+        }
+
+        // The German IBAN, regraded by DE-BKA: DE-LKA-NW, which holds it too, is told the new grading.
+        var grading = Assert.Single(await Feed(regrade.Correlated), i => i.Regrading?.RegradingCaseReference == regrade.Reference).Regrading;
+        Assert.Equal((regrade.Unit, regrade.Grading, regrade.Reason), (grading.RegradingUnit, grading.Grading, grading.Reason));
+        Assert.StartsWith("iban:DE", grading.IdentifierKey);
+        Assert.Contains($"Regraded: DE-BKA grades {grading.IdentifierKey} of case {regrade.Reference} A1-fact", run.Out);
+        Assert.Contains($"{regrade.Correlated}'s feed #{(await Feed(regrade.Correlated)).Single(i => i.Regrading?.RegradingCaseReference == regrade.Reference).Position}: REGRADED {grading.IdentifierKey}", run.Out);
+
+        // The auditor found the log intact and read the narrowing's access record.
+        var intact = System.Text.RegularExpressions.Regex.Match(run.Out, @"Audit: EU-AUDIT finds the log intact: (\d+) entries");
+        Assert.True(intact.Success, run.Out);
+        Assert.True(long.Parse(intact.Groups[1].Value) > 0);
+        Assert.Contains($"access log: 1 record(s) of the narrowing of case {narrow.Reference}", run.Out);
+
+        // Again, as JSON: every step is answered as a replay, nobody is told twice, and the log is still intact.
+        var again = await hub.Run(null, "--json", "demo", "load", "--seed", "10");
+        Assert.True(again.Code == ExitCodes.Ok, again.ToString());
+        var steps = again.Json().Skip(1).ToDictionary(s => s.GetProperty("step").GetString()!);
+        Assert.All(new[] { "narrowing", "restriction", "regrading" }, step => Assert.True(steps[step].GetProperty("replayed").GetBoolean(), $"{steps[step]}"));
+        Assert.Contains("SHARING NARROWED", steps["narrowing"].GetProperty("partnerNotice").GetString());
+        Assert.Single(await Feed(DemoScenario.Partner), i => i.SharingNarrowed?.CaseReference == narrow.Reference);
+        Assert.Single(await Feed(restrict.Correlated), i => i.Restriction?.CaseReference == restrict.Reference);
+        Assert.Single(await Feed(regrade.Correlated), i => i.Regrading?.RegradingCaseReference == regrade.Reference);
+        var verification = steps["verification"];
+        Assert.True(verification.GetProperty("intact").GetBoolean(), $"{verification}");
+        Assert.True(verification.GetProperty("treeSize").GetInt64() >= long.Parse(intact.Groups[1].Value));
+        var records = verification.GetProperty("narrowingRecords").EnumerateArray().ToList();
+        Assert.Equal(narrow.Reason, records[0].GetProperty("justification").GetString());
+        Assert.Contains($"{DemoScenario.Partner} (still sees None)", records[0].GetProperty("disclosed").GetString());
+        Assert.Contains("CA-RCMP-NCECC (still sees None)", records[0].GetProperty("disclosed").GetString());
+        // And the hub agrees, asked directly.
+        using var auditor = hub.Connect(CliHub.Auditor);
+        Assert.True((await auditor.Audit.VerifyLogAsync(new VerifyLogRequest { Justification = new() { Purpose = "demo test" } })).Intact);
+    }
+
+    /// Everything in a unit's feed, once the hub's feed has caught up.
+    private async Task<List<FeedItem>> Feed(string unit)
+    {
+        await hub.ProjectionsCaughtUp();
+        using var connection = hub.Connect(unit);
+        using var feed = connection.Feed.Subscribe(new SubscribeRequest { StopAtEnd = true });
+        return await feed.ResponseStream.ReadAllAsync().ToListAsync();
+    }
+
+    [Fact]
     public async Task Without_certificates_of_some_units_the_demo_loads_the_rest_and_names_what_is_missing()
     {
         var partial = Path.Combine(hub.Root, $"certs-{Guid.NewGuid():N}");

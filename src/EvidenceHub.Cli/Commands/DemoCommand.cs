@@ -21,8 +21,10 @@ public static class DemoCommand
         var seed = new Option<int>("--seed") { Description = "Another seed gives another (equally synthetic) ring", DefaultValueFactory = _ => 2024 };
         var load = new Command("load", """
             Load the demo scenario: 8 units open their cases through Sync (identifiers and 120 victims in 6 countries),
-            BE-FCCU hands its case to NL-TBKK, and the partner US-HSI-C3 looks identifiers up. Needs --certs with ca.crt
-            and each unit's certificate; units without one are skipped and named. Safe to run again: nothing is duplicated.
+            BE-FCCU hands its case to NL-TBKK, and the partner US-HSI-C3 looks identifiers up. Then NL-ON-ZEDEN narrows its
+            case's sharing, NL-TBKK restricts an identifier and DE-BKA regrades one (the feeds of those told are shown), and
+            the auditor EU-AUDIT verifies the log. Needs --certs with ca.crt and each unit's certificate; units without one
+            are skipped and named. Safe to run again: nothing is duplicated.
             """) { seed };
         app.Handle(load, (run, cancellation) => Load(run, run.Get(seed), cancellation));
         var directory = new Argument<string>("directory") { Description = "Where to write <unit>.csv" };
@@ -110,8 +112,16 @@ public static class DemoCommand
             }
             run.Output.Line($"Next: evidencehub --unit NL-TBKK network --case {scenario.Cases[0].Reference} --why \"ring analysis\" --format tree");
         }
+
+        // What happens to shared data afterwards: each step tells its own part, in the order it happens.
+        var lifecycle = DemoLifecycle.Of(scenario);
+        var narrowed = await NarrowSharing(run, settings, lifecycle.Narrow, connected, cancellation);
+        var restrictedAndRegraded = await RestrictAndRegrade(run, lifecycle, connected, cancellation);
+        var intact = await VerifyAfterwards(run, settings, lifecycle.Narrow, narrowed, cancellation);
+
         var complete = loads.All(l => l.Status == "loaded" && l.Rejected == 0);
-        return complete ? ExitCodes.Ok : ExitCodes.Partial;
+        return intact == false ? ExitCodes.Negative
+            : complete && narrowed?.PartnerTold == true && restrictedAndRegraded && intact == true ? ExitCodes.Ok : ExitCodes.Partial;
     }
 
     /// BE-FCCU asks the lead country to take its case over, and NL-TBKK accepts. Ids derived, so a re-run replays both.
@@ -206,6 +216,175 @@ public static class DemoCommand
             asked.Add(new Asked("(partner lookups)", "", $"skipped: the hub does not accept {DemoScenario.Partner} as a partner"));
         }
         return asked;
+    }
+
+    private sealed record Narrowed(string CaseId, bool PartnerTold);
+
+    /// The owner narrows one correlated case's sharing, and the partner that had found it by a lookup is told.
+    private static async Task<Narrowed?> NarrowSharing(Invocation run, HubSettings settings, DemoLifecycle.Narrowing narrowing,
+        Dictionary<string, HubConnection> connected, CancellationToken cancellation)
+    {
+        var (unit, reference, policy, reason, partner) = narrowing;
+        var shared = $"{Vocabulary.Word(policy.Tlp)} {Vocabulary.Word(policy.HandlingCode)}, for {string.Join(", ", policy.PartnerUnits)} only";
+        if (!connected.TryGetValue(unit, out var owner))
+        {
+            Narrate(run, new { step = "narrowing", unit, caseReference = reference, made = false }, $"Sharing narrowed: not made ({unit} must be loaded)");
+            return null;
+        }
+        var result = await owner.Cases.ChangeSharingPolicyAsync(new ChangeSharingPolicyRequest
+        {
+            CommandId = Ids.CommandId("demo-narrow", unit, "reference/" + reference, reason), CaseReference = reference, SharingPolicy = policy, Reason = reason,
+        }, cancellationToken: cancellation);
+        var notice = File.Exists(Path.Combine(settings.CertificatesDirectory!, partner + ".crt"))
+            ? await FeedItemWhere(run.Connect(settings.AsUnit(partner) with { User = settings.User ?? "demo" }),
+                i => i.SharingNarrowed is { } n && n.OwnerUnit == unit && n.CaseReference == reference, cancellation)
+            : null;
+        Narrate(run, new
+        {
+            step = "narrowing", unit, caseReference = reference, caseId = result.CaseId, made = true, replayed = result.Replayed, policy = shared, reason,
+            partner, partnerNotice = notice is null ? null : FeedCommand.Describe(notice),
+        }, $"Sharing narrowed: {unit} now shares case {reference} {shared} (\"{reason}\"){Again(result)}.",
+            notice is null ? $"  {partner}'s feed: no notice (the partner is not loaded, or its notice did not arrive in time)" : $"  {partner}'s feed {FeedCommand.Describe(notice)}");
+        return new Narrowed(result.CaseId, notice is not null);
+    }
+
+    /// The lead restricts an identifier whose accuracy is contested, and DE-BKA regrades one; each correlated unit is told.
+    private static async Task<bool> RestrictAndRegrade(Invocation run, DemoLifecycle lifecycle, Dictionary<string, HubConnection> connected, CancellationToken cancellation)
+    {
+        var restriction = lifecycle.Restrict;
+        var restricted = false;
+        if (connected.TryGetValue(restriction.Unit, out var owner) && connected.TryGetValue(restriction.Correlated, out var correlated))
+        {
+            var key = await KeyOf(owner, restriction.Reference, restriction.Kind, cancellation);
+            var result = await owner.Cases.RestrictDataAsync(new RestrictDataRequest
+            {
+                CommandId = Ids.CommandId("demo-restrict", restriction.Unit, "reference/" + restriction.Reference, key), CaseReference = restriction.Reference,
+                IdentifierKey = key, Reason = restriction.Reason, LegalBasis = restriction.LegalBasis,
+            }, cancellationToken: cancellation);
+            var notice = await FeedItemWhere(correlated, i => i.Restriction is { Lifted: false } r && r.OwnerUnit == restriction.Unit
+                && r.CaseReference == restriction.Reference && r.IdentifierKeys.Contains(key), cancellation);
+            restricted = notice is not null;
+            Narrate(run, new
+            {
+                step = "restriction", unit = restriction.Unit, caseReference = restriction.Reference, identifierKey = key, restriction.LegalBasis, restriction.Reason,
+                replayed = result.Replayed, correlatedUnit = restriction.Correlated, noticePosition = notice?.Position,
+            }, $"Restricted: {restriction.Unit} keeps {key} of case {restriction.Reference} as evidence only ({restriction.LegalBasis}: \"{restriction.Reason}\"); " +
+               $"no one else can match it or be told of it any more{Again(result)}.",
+                notice is null ? $"  {restriction.Correlated}'s feed: no restriction notice arrived in time"
+                    : $"  {restriction.Correlated}'s feed #{notice.Position}: RESTRICTED {key} of {restriction.Unit} case {restriction.Reference}: you may no longer use it");
+        }
+        else Narrate(run, new { step = "restriction", unit = restriction.Unit, made = false }, $"Restriction: not made ({restriction.Unit} and {restriction.Correlated} must both be loaded)");
+
+        var regrading = lifecycle.Regrade;
+        var regraded = false;
+        if (connected.TryGetValue(regrading.Unit, out owner) && connected.TryGetValue(regrading.Correlated, out correlated))
+        {
+            var key = await KeyOf(owner, regrading.Reference, regrading.Kind, cancellation);
+            var grade = Vocabulary.Word(regrading.Grading);
+            var result = await owner.Cases.RegradeDataAsync(new RegradeDataRequest
+            {
+                CommandId = Ids.CommandId("demo-regrade", regrading.Unit, "reference/" + regrading.Reference, key, grade), CaseReference = regrading.Reference,
+                IdentifierKey = key, Grading = regrading.Grading, Reason = regrading.Reason,
+            }, cancellationToken: cancellation);
+            var notice = await FeedItemWhere(correlated, i => i.Regrading is { } g && g.RegradingUnit == regrading.Unit
+                && g.RegradingCaseReference == regrading.Reference && g.IdentifierKey == key && g.Grading.Equals(regrading.Grading), cancellation);
+            regraded = notice is not null;
+            Narrate(run, new
+            {
+                step = "regrading", unit = regrading.Unit, caseReference = regrading.Reference, identifierKey = key, grading = grade, regrading.Reason,
+                replayed = result.Replayed, correlatedUnit = regrading.Correlated, noticePosition = notice?.Position,
+            }, $"Regraded: {regrading.Unit} grades {key} of case {regrading.Reference} {grade} (\"{regrading.Reason}\"){Again(result)}.",
+                notice is null ? $"  {regrading.Correlated}'s feed: no grading notice arrived in time"
+                    : $"  {regrading.Correlated}'s feed #{notice.Position}: REGRADED {key} by {regrading.Unit} case {regrading.Reference}: now {grade}");
+        }
+        else Narrate(run, new { step = "regrading", unit = regrading.Unit, made = false }, $"Regrading: not made ({regrading.Unit} and {regrading.Correlated} must both be loaded)");
+        return restricted && regraded;
+    }
+
+    /// The auditor checks the whole log after the changes and reads who narrowed what, and who was told. Null when skipped.
+    private static async Task<bool?> VerifyAfterwards(Invocation run, HubSettings settings, DemoLifecycle.Narrowing narrowing, Narrowed? narrowed, CancellationToken cancellation)
+    {
+        const string auditor = "EU-AUDIT";
+        if (!File.Exists(Path.Combine(settings.CertificatesDirectory!, auditor + ".crt")))
+        {
+            Narrate(run, new { step = "verification", made = false }, $"Audit: not made (no certificate {auditor}.crt)");
+            return null;
+        }
+        var audit = run.Connect(settings.AsUnit(auditor) with { User = settings.User ?? "demo" }).Audit;
+        var justification = new Justification { Purpose = "supervision: checking the log after the demo's changes to shared data" };
+        LogVerification verified;
+        try
+        {
+            verified = await audit.VerifyLogAsync(new VerifyLogRequest { Justification = justification }, cancellationToken: cancellation);
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
+        {
+            Narrate(run, new { step = "verification", made = false }, $"Audit: not made (the hub does not accept {auditor} as an auditor)");
+            return null;
+        }
+        var records = new List<AccessRecord>();
+        if (narrowed is not null)
+        {
+            using var call = audit.QueryAccessLog(new QueryAccessLogRequest { Justification = justification, CaseId = narrowed.CaseId }, cancellationToken: cancellation);
+            await foreach (var record in call.ResponseStream.ReadAllAsync(cancellation))
+                if (record.Operation == nameof(CaseService.CaseServiceClient.ChangeSharingPolicy)) records.Add(record);
+        }
+        var root = Output.Hex(verified.RootHash);
+        if (run.Output.Json)
+            run.Output.Object(new
+            {
+                step = "verification", made = true, auditor, verified.Intact, verified.TreeSize, rootHash = root, verified.EntriesChecked, verified.CheckpointsChecked,
+                problem = verified.Intact ? null : verified.Problem,
+                narrowingRecords = records.Select(r => new { at = r.At.ToDateTimeOffset(), r.Unit, r.User, outcome = r.Outcome.ToString(), r.Justification, r.Disclosed, logPosition = r.HasLogPosition ? r.LogPosition : (long?)null }),
+            });
+        else
+        {
+            run.Output.Line(verified.Intact
+                ? $"Audit: {auditor} finds the log intact: {verified.TreeSize} entries and {verified.CheckpointsChecked} signed checkpoints recomputed, root {root}."
+                : $"Audit: {auditor} finds the LOG DAMAGED at position {(verified.HasFirstBadPosition ? verified.FirstBadPosition.ToString() : "?")}: {verified.Problem}");
+            var table = Output.Table("time (UTC)", "unit / user", "outcome", "why", "who was told", "log position");
+            foreach (var r in records)
+                table.AddRow(Output.Cell(Output.Time(r.At)), Output.Cell($"{r.Unit} / {r.User}"), Output.Cell(r.Outcome.ToString().ToLowerInvariant()),
+                    Output.Cell(r.Justification), Output.Cell(r.Disclosed), Output.Cell(r.HasLogPosition ? r.LogPosition.ToString() : "not yet logged"));
+            run.Output.Render(table.Title($"access log: {records.Count} record(s) of the narrowing of case {narrowing.Reference}"));
+        }
+        return verified.Intact;
+    }
+
+    /// The first item of a unit's feed that matches, waiting while the hub's feed catches up (at most the --timeout, else
+    /// a minute). A re-run finds the item its first run caused.
+    private static async Task<FeedItem?> FeedItemWhere(HubConnection hub, Func<FeedItem, bool> matches, CancellationToken cancellation)
+    {
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        patience.CancelAfter(hub.Settings.Timeout ?? TimeSpan.FromMinutes(1));
+        try
+        {
+            using var call = hub.Feed.Subscribe(new SubscribeRequest(), cancellationToken: patience.Token);
+            await foreach (var item in call.ResponseStream.ReadAllAsync(patience.Token))
+                if (matches(item)) return item;
+        }
+        catch (Exception e) when (!cancellation.IsCancellationRequested && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+        {
+        }
+        return null;
+    }
+
+    /// The key of the case's identifier of that kind, as the owner's `cases show` prints it.
+    private static async Task<string> KeyOf(HubConnection owner, string reference, IdentifierKind kind, CancellationToken cancellation)
+    {
+        var file = await owner.Cases.GetCaseAsync(new GetCaseRequest
+        {
+            CaseReference = reference, Justification = new Justification { Purpose = "demo: the identifier to change", CaseReference = reference },
+        }, cancellationToken: cancellation);
+        return file.Identifiers.First(i => i.Kind == kind).Key;
+    }
+
+    private static string Again(CommandResult result) => result.Replayed ? " (already done by an earlier run: nothing changed)" : "";
+
+    private static void Narrate(Invocation run, object json, params string[] lines)
+    {
+        if (run.Output.Json) run.Output.Object(json);
+        else foreach (var line in lines) run.Output.Line(line);
     }
 
     private static string Verdict(LookupAnswer answer) =>

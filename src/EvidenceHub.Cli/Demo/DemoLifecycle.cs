@@ -1,0 +1,37 @@
+using EvidenceHub.Contracts.V1;
+
+namespace EvidenceHub.Cli.Demo;
+
+/// What happens to the ring's shared data after it is loaded (LED Art. 7(3), Art. 16): a regional unit narrows its
+/// case's sharing, the lead restricts an identifier whose accuracy is contested, and a German unit regrades one.
+/// Each names the unit that must be told, so that the demo can show that unit's feed.
+public sealed record DemoLifecycle(DemoLifecycle.Narrowing Narrow, DemoLifecycle.Restriction Restrict, DemoLifecycle.Regrading Regrade)
+{
+    /// The owner narrows one case's sharing; Partner learned of it through a lookup and must be told.
+    public sealed record Narrowing(string Unit, string Reference, SharingPolicy Policy, string Reason, string Partner);
+
+    /// The owner restricts the identifier of the given kind in its case; Correlated holds it too and must be told.
+    public sealed record Restriction(string Unit, string Reference, IdentifierKind Kind, string Reason, string LegalBasis, string Correlated);
+
+    /// The owner regrades the identifier of the given kind in its case; Correlated holds it too and must be told.
+    public sealed record Regrading(string Unit, string Reference, IdentifierKind Kind, Grading Grading, string Reason, string Correlated);
+
+    public static DemoLifecycle Of(DemoScenario scenario)
+    {
+        string RingCase(string unit) => scenario.Cases.First(c => c.Unit == unit && c.Ring).Reference;
+        // AMBER, told to the national team only: the US partner (which found the case by the Dutch phone number) and
+        // every other correlated unit may no longer use what they learned of it.
+        var amber = new SharingPolicy { Tlp = Tlp.Amber, HandlingCode = HandlingCode.H2 };
+        amber.PartnerUnits.Add(DemoScenario.LeadUnit);
+        return new DemoLifecycle(
+            new Narrowing("NL-ON-ZEDEN", RingCase("NL-ON-ZEDEN"), amber,
+                "an officer now answers the offender from a victim's account; only NL-TBKK may know of this case", DemoScenario.Partner),
+            // The Dutch IBAN is held by NL-TBKK and FR-OFMIN alone.
+            new Restriction(DemoScenario.LeadUnit, RingCase(DemoScenario.LeadUnit), IdentifierKind.Iban,
+                "the account holder says the account was opened in his name by someone else; not yet checked", "LED Art. 16(3)(a)", "FR-OFMIN"),
+            // The German IBAN is held by DE-BKA and DE-LKA-NW alone.
+            new Regrading("DE-BKA", RingCase("DE-BKA"), IdentifierKind.Iban,
+                new Grading { SourceReliability = SourceReliability.A, InformationCredibility = InformationCredibility.KnownTrueWithoutReservation, Nature = InformationNature.Fact },
+                "bank records (production order): the ransom payments of four victims went into this account", "DE-LKA-NW"));
+    }
+}
