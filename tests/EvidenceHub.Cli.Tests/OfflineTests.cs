@@ -187,4 +187,35 @@ public sealed class OfflineTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public void Every_kind_of_feed_item_has_words_of_its_own()
+    {
+        var items = new EvidenceHub.Contracts.V1.FeedItem[]
+        {
+            new() { Restriction = new() { OwnerUnit = "NL-TBKK", CaseReference = "TBKK-1", IdentifierKeys = { "iban:NL91ABNA0417164300" }, YourCaseIds = { "c1" } } },
+            new() { Restriction = new() { OwnerUnit = "NL-TBKK", CaseReference = "TBKK-1", WholeCase = true, Lifted = true } },
+            new() { Regrading = new() { IdentifierKey = "iban:DE89370400440532013000", RegradingUnit = "DE-BKA", Reason = "bank records", YourCaseId = "c2",
+                Grading = new() { SourceReliability = EvidenceHub.Contracts.V1.SourceReliability.A, InformationCredibility = EvidenceHub.Contracts.V1.InformationCredibility.KnownTrueWithoutReservation, Nature = EvidenceHub.Contracts.V1.InformationNature.Fact } } },
+            new() { Correction = new() { IdentifierKey = "phone:+31600000000", CorrectingUnit = "NL-TBKK", Reason = "typo", YourCaseId = "c3", ReplacementKey = "phone:+31600000001" } },
+        };
+        var said = items.Select(Commands.FeedCommand.Describe).ToList();
+        Assert.DoesNotContain(said, line => line.Contains("does not know"));
+        Assert.Contains("RESTRICTED NL-TBKK case TBKK-1 (iban:NL91ABNA0417164300)", said[0]);
+        Assert.Contains("RESTRICTION LIFTED NL-TBKK case TBKK-1 (the whole case)", said[1]);
+        Assert.Contains("REGRADED iban:DE89370400440532013000", said[2]);
+        Assert.Contains("the right one is phone:+31600000001", said[3]);
+        // Every oneof case the contract has is described: a new feed item without words fails here.
+        foreach (var kind in Enum.GetValues<EvidenceHub.Contracts.V1.FeedItem.ItemOneofCase>().Where(k => k != EvidenceHub.Contracts.V1.FeedItem.ItemOneofCase.None))
+        {
+            var item = new EvidenceHub.Contracts.V1.FeedItem();
+            var field = EvidenceHub.Contracts.V1.FeedItem.Descriptor.Oneofs[0].Fields.Single(f => f.FieldNumber == (int)kind);
+            var notice = (Google.Protobuf.IMessage)Activator.CreateInstance(field.MessageType.ClrType)!;
+            // The hub always fills a notice's own messages (the other case's disclosure, ...): so does the test.
+            foreach (var inner in field.MessageType.Fields.InFieldNumberOrder().Where(f => f.FieldType == Google.Protobuf.Reflection.FieldType.Message && !f.IsRepeated))
+                inner.Accessor.SetValue(notice, Activator.CreateInstance(inner.MessageType.ClrType));
+            field.Accessor.SetValue(item, notice);
+            Assert.DoesNotContain("does not know", Commands.FeedCommand.Describe(item));
+        }
+    }
 }

@@ -90,6 +90,16 @@ public static class FeedCommand
             FeedItem.ItemOneofCase.CoLead => $"{head} CO-LEAD {item.CoLead.Change.ToString().ToUpperInvariant()} case {item.CoLead.CaseReference} ({item.CoLead.CaseId}): " +
                                              $"{item.CoLead.CoLeadUnit}, by {item.CoLead.ByUnit}" + (item.CoLead.Reason.Length > 0 ? $", \"{item.CoLead.Reason}\"" : "") +
                                              (item.CoLead.Change == CoLeadChange.Invited ? $"; answer with `evidencehub cases join accept {item.CoLead.CaseId}` (or decline)" : ""),
+            FeedItem.ItemOneofCase.Restriction => $"{head} {(item.Restriction.Lifted ? "RESTRICTION LIFTED" : "RESTRICTED")} {item.Restriction.OwnerUnit} case {item.Restriction.CaseReference}" +
+                                                  (item.Restriction.WholeCase ? " (the whole case)" : $" ({string.Join(", ", item.Restriction.IdentifierKeys)})") +
+                                                  (item.Restriction.Lifted ? ": you may use it again" : ": kept as evidence only, you may no longer use it") +
+                                                  (item.Restriction.YourCaseIds.Count > 0 ? $"; it concerned your cases {string.Join(", ", item.Restriction.YourCaseIds)}" : ""),
+            FeedItem.ItemOneofCase.Regrading => $"{head} REGRADED {item.Regrading.IdentifierKey}: {item.Regrading.RegradingUnit} case {item.Regrading.RegradingCaseReference} " +
+                                                $"now grades it {Vocabulary.Word(item.Regrading.Grading)} (\"{item.Regrading.Reason}\"); it concerned your case {item.Regrading.YourCaseId}",
+            FeedItem.ItemOneofCase.Correction => $"{head} CORRECTED {item.Correction.IdentifierKey}: {item.Correction.CorrectingUnit} case {item.Correction.CorrectingCaseReference} " +
+                                                 $"says it was wrong (\"{item.Correction.Reason}\")" +
+                                                 (item.Correction.ReplacementKey.Length > 0 ? $"; the right one is {item.Correction.ReplacementKey}" : "") +
+                                                 $"; it concerned your case {item.Correction.YourCaseId}",
             _ => $"{head} (an item this client does not know)",
         };
     }
