@@ -33,11 +33,20 @@ public abstract record Command
     /// The identifiers whose index entries the command decides on, given the case; they are locked and read first.
     public virtual IReadOnlyList<string> KeysToLock(CaseFile? state) => [];
 
+    /// Work a command needs done in its transaction before it names its keys (media: the near-match lock and catch-up);
+    /// one preparation serves a whole burst.
+    public virtual ICommandPreparation? Preparation => null;
+
     /// Gets null when the case does not exist yet (only OpenCase accepts that) or the command has no case.
     public abstract Decision Decide(CaseFile? state, IdentifierIndex index, DateTimeOffset now);
 
     /// Commands other than OpenCase need the case to exist (the engine checks it first; this keeps deciders total).
     protected CaseFile Existing(CaseFile? state) => state ?? throw Case.GetValueOrDefault().NotFound();
+}
+
+public interface ICommandPreparation
+{
+    Task Prepare(Marten.IDocumentSession session, CancellationToken cancellation);
 }
 
 /// What a decider decided: the events to append and the answer to the caller (before the engine adds the case's id,

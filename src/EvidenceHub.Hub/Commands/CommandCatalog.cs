@@ -7,6 +7,7 @@ using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Limits;
+using EvidenceHub.Hub.Media;
 using EvidenceHub.Hub.Victims;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -31,6 +32,9 @@ public sealed record CommandContext(
     Caller Caller, IReadOnlyDictionary<string, Guid> References, UnitRegistry Units, CorrelationOptions Correlation, HubLimits Limits,
     HandoffOptions Handoffs, DateTimeOffset Now)
 {
+    /// The hub's PDQ hashes, for media commands.
+    public MediaHashes Media { get; init; } = null!;
+
     /// The case a request names, by case_id or case_reference.
     public CaseTarget Case(string caseId, string caseReference) => CaseAddress.Of(caseId, caseReference).Resolve(References);
 }
@@ -39,7 +43,7 @@ public sealed record CommandContext(
 /// authorization matrix test all read it, so a command added here is served everywhere (and one missing is a test
 /// failure, not a gap).
 public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptions> correlation, IOptions<HubLimits> limits,
-    IOptions<HandoffOptions> handoffs, TimeProvider clock)
+    IOptions<HandoffOptions> handoffs, TimeProvider clock, MediaHashes media)
 {
     public static readonly IReadOnlyList<CommandKind> Kinds =
     [
@@ -53,6 +57,8 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
         Kind<CancelHandoffRequest, CommandResult>((r, c) => CancelHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<CloseCaseRequest, CommandResult>((r, c) => CloseCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<MarkNotToCorrelateRequest, MarkNotToCorrelateResult>((r, c) => MarkNotToCorrelate.From(r, c.Caller)),
+        Kind<AddMediaRequest, CommandResult>((r, c) => AddMedia.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Media, c.Correlation, c.Limits.Cases)),
+        Kind<RetractMediaRequest, CommandResult>((r, c) => RetractMedia.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Media)),
     ];
 
     private static readonly Dictionary<MessageDescriptor, CommandKind> ByRequest = Kinds.ToDictionary(k => k.Request);
@@ -65,7 +71,7 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
 
     /// The command a request asks for; its checks throw the rejection that names the field at fault.
     public Command Build(IMessage request, Caller caller, IReadOnlyDictionary<string, Guid> references) =>
-        ByRequest[request.Descriptor].Build(request, new CommandContext(caller, references, units, correlation.Value, limits.Value, handoffs.Value, clock.GetUtcNow()));
+        ByRequest[request.Descriptor].Build(request, new CommandContext(caller, references, units, correlation.Value, limits.Value, handoffs.Value, clock.GetUtcNow()) { Media = media });
 
     /// The request a Sync item carries; null for an empty item.
     public static IMessage? RequestOf(SyncCommand command) => command.CommandCase == SyncCommand.CommandOneofCase.None

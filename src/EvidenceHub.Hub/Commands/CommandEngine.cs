@@ -88,6 +88,8 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
             : await ReadBurst(session, receiptIds, caseIds, cancellation);
         if (alone && receipts.TryGetValue(receiptIds[0], out var done)) return [Replayed(done, commands[0])];
 
+        foreach (var preparation in commands.Select(c => c.Preparation).OfType<ICommandPreparation>().Distinct())
+            await preparation.Prepare(session, cancellation);
         var keys = new List<string>();
         var seenAt = clock.GetUtcNow();
         foreach (var command in commands)

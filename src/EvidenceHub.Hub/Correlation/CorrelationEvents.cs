@@ -12,7 +12,11 @@ public interface IIdentifierEvent
 }
 
 /// Two cases hold the same identifier. Both owning units are told, each of the other case only what its policy allows.
-public sealed record CorrelationFound(string Key, IdentifierKind Kind, CaseParty Adding, CaseParty Holding) : IIdentifierEvent;
+/// A PDQ near-match is one too, on the adding hash's key, with the Hamming distance to the holding case's hash.
+public sealed record CorrelationFound(string Key, IdentifierKind Kind, CaseParty Adding, CaseParty Holding) : IIdentifierEvent
+{
+    public int? Distance { get; init; }
+}
 
 /// The adding case withdrew the identifier: every unit told of a correlation on it learns that it was wrong.
 public sealed record CorrelationRetracted(string Key, CaseParty Retracting, string Reason, IReadOnlyList<CorrelationRetracted.Recipient> Recipients) : IIdentifierEvent

@@ -99,7 +99,7 @@ public sealed partial class FeedProjection : EventProjection
     private static FeedItem? Notice(CorrelationFound found, CaseParty yours, CaseParty other)
     {
         if (CaseDisclosure.Of(other, new Recipient(yours.Unit)) == DisclosureLevel.None) return null;
-        return new FeedItem
+        var item = new FeedItem
         {
             Correlation = new CorrelationNotice
             {
@@ -119,6 +119,8 @@ public sealed partial class FeedProjection : EventProjection
                 },
             },
         };
+        if (found.Distance is { } distance) item.Correlation.Distance = distance;
+        return item;
     }
 
     private static async Task<FeedItem> Handoff(IDocumentOperations operations, Guid caseId, Guid handoffId, HandoffStatus status, string from, string target, string reason)

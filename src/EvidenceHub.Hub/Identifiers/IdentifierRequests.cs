@@ -25,6 +25,7 @@ public static class IdentifierRequests
             Contracts.V1.IdentifierKind.FileHashSha256 => IdentifierKind.FileHashSha256,
             Contracts.V1.IdentifierKind.FileHashMd5 => IdentifierKind.FileHashMd5,
             Contracts.V1.IdentifierKind.PerceptualHash => IdentifierKind.PerceptualHash,
+            Contracts.V1.IdentifierKind.FileHashSha1 => IdentifierKind.FileHashSha1,
             Contracts.V1.IdentifierKind.Unspecified => throw Rejection.InvalidArgument(field + ".kind", "is required"),
             _ => throw Rejection.InvalidArgument(field + ".kind", $"{(int)input.Kind} is not a known identifier kind"),
         };
@@ -52,6 +53,7 @@ public static class IdentifierRequests
         IdentifierKind.FileHashSha256 => Contracts.V1.IdentifierKind.FileHashSha256,
         IdentifierKind.FileHashMd5 => Contracts.V1.IdentifierKind.FileHashMd5,
         IdentifierKind.PerceptualHash => Contracts.V1.IdentifierKind.PerceptualHash,
+        IdentifierKind.FileHashSha1 => Contracts.V1.IdentifierKind.FileHashSha1,
         _ => Contracts.V1.IdentifierKind.Unspecified,
     };
 

@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace EvidenceHub.Hub.Identifiers;
 
-public enum IdentifierKind { PhoneNumber, EmailAddress, PlatformAccount, Iban, CryptoWallet, IpAddress, FileHashSha256, FileHashMd5, PerceptualHash }
+public enum IdentifierKind { PhoneNumber, EmailAddress, PlatformAccount, Iban, CryptoWallet, IpAddress, FileHashSha256, FileHashMd5, PerceptualHash, FileHashSha1 }
 
 /// What a unit sent. Platform is required for PlatformAccount only; ObservedAt is required for IpAddress only.
 public sealed record RawIdentifier(IdentifierKind Kind, string Value, string? Platform = null, DateTimeOffset? ObservedAt = null);
@@ -24,6 +24,7 @@ public sealed record CanonicalIdentifier(IdentifierKind Kind, string Value, stri
         IdentifierKind.FileHashSha256 => $"sha256:{Value}",
         IdentifierKind.FileHashMd5 => $"md5:{Value}",
         IdentifierKind.PerceptualHash => $"pdq:{Value}",
+        IdentifierKind.FileHashSha1 => $"sha1:{Value}",
         _ => $"{Kind}:{Value}",
     };
 }
