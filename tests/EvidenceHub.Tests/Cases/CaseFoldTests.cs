@@ -36,6 +36,8 @@ public sealed class CaseFoldTests
         nameof(HandoffAccepted) => new HandoffAccepted(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "BE"),
         nameof(HandoffDeclined) => new HandoffDeclined(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "no"),
         nameof(HandoffCancelled) => new HandoffCancelled(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "withdrawn"),
+        nameof(Hub.Media.MediaAdded) => new Hub.Media.MediaAdded(CaseId, ["sha256:" + new string('a', 64)], new string('b', 64), 90, true, false, true, 1, null),
+        nameof(Hub.Media.MediaRetracted) => new Hub.Media.MediaRetracted(CaseId, ["sha256:" + new string('a', 64)], new string('b', 64), "wrong"),
         _ => throw new InvalidOperationException($"{type.Name} is a case event without a sample here: add one, and an arm in CaseFile.Evolve"),
     };
 
