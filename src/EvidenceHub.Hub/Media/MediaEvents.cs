@@ -1,0 +1,29 @@
+using EvidenceHub.Hub.Cases;
+
+namespace EvidenceHub.Hub.Media;
+
+/// A media record joined the case: the identifier keys of its file hashes (each also added as a suspect identifier),
+/// its PDQ hash (hex, Meta's order) and quality, the VICS-style flags and category, and the victim it shows.
+public sealed record MediaAdded(
+    Guid CaseId, IReadOnlyList<string> Keys, string? Pdq, int PdqQuality, bool VictimIdentified, bool OffenderIdentified,
+    bool Distributed, int Category, string? VictimReference) : ICaseEvent;
+
+/// The owner withdrew a media record; its identifiers are retracted beside it and its PDQ hash near-matches no more.
+public sealed record MediaRetracted(Guid CaseId, IReadOnlyList<string> Keys, string? Pdq, string Reason) : ICaseEvent;
+
+/// A media record as the case file keeps it.
+public sealed record CaseMedia(
+    IReadOnlyList<string> Keys, string? Pdq, int PdqQuality, bool VictimIdentified, bool OffenderIdentified, bool Distributed,
+    int Category, string? VictimReference, DateTimeOffset AddedAt)
+{
+    public static CaseMedia From(MediaAdded added, DateTimeOffset at) => new(added.Keys, added.Pdq, added.PdqQuality,
+        added.VictimIdentified, added.OffenderIdentified, added.Distributed, added.Category, added.VictimReference, at);
+}
+
+public sealed class MediaOptions
+{
+    /// PDQ hashes of lower quality (Meta: discard below 50) match too much by chance: refused.
+    public int MinQuality { get; set; } = 50;
+    /// Two PDQ hashes within this Hamming distance are the same picture, edited (Meta's threshold: 31).
+    public int MatchDistance { get; set; } = 31;
+}
