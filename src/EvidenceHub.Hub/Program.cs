@@ -9,13 +9,14 @@ using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Lifecycle;
 using EvidenceHub.Hub.Limits;
 using EvidenceHub.Hub.Lookup;
+using EvidenceHub.Hub.Media;
 using EvidenceHub.Hub.Store;
 using EvidenceHub.Hub.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.RequireProductionReadiness();
 
-builder.AddUnitIdentity().AddLimits().AddEventStore().AddCorrelation().AddLookup().AddFeed().AddHubTelemetry();
+builder.AddUnitIdentity().AddLimits().AddEventStore().AddCorrelation().AddMedia().AddLookup().AddFeed().AddHubTelemetry();
 builder.Services.AddGrpc(grpc =>
 {
     grpc.Interceptors.Add<RpcStatusInterceptor>();

@@ -88,6 +88,7 @@ public sealed record CaseFile
     /// Retracted identifiers, kept to be shown marked (retractions are rare, so this stays small).
     public ImmutableList<CaseIdentifier> RetractedIdentifiers { get; init; } = [];
     public ImmutableList<CaseVictim> Victims { get; init; } = [];
+    public ImmutableList<Hub.Media.CaseMedia> Media { get; init; } = [];
     public ImmutableList<CaseHandoff> Handoffs { get; init; } = [];
     public DateTimeOffset OpenedAt { get; init; }
     /// The last change to the file itself; a case's last change overall may be a later identifier (CaseRevision).
@@ -172,6 +173,11 @@ public sealed record CaseFile
                 ContactedBy = corrected.After.ContactedBy, CorrectedAt = at, CorrectionReason = corrected.Reason,
             }),
             UpdatedAt = at,
+        },
+        ({ } file, Hub.Media.MediaAdded added) => file with { Media = file.Media.Add(Hub.Media.CaseMedia.From(added, at)), UpdatedAt = at },
+        ({ } file, Hub.Media.MediaRetracted retracted) => file with
+        {
+            Media = file.Media.RemoveAll(m => m.Keys.SequenceEqual(retracted.Keys)), UpdatedAt = at,
         },
         ({ } file, VictimLinked linked) => file with
         {

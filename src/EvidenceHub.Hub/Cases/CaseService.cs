@@ -30,6 +30,8 @@ public sealed class CaseService(
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> RetractSuspectIdentifier(RetractSuspectIdentifierRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
+    public override Task<CommandResult> AddMedia(AddMediaRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
+    public override Task<CommandResult> RetractMedia(RetractMediaRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<MarkNotToCorrelateResult> MarkNotToCorrelate(MarkNotToCorrelateRequest request, ServerCallContext context) => Run<MarkNotToCorrelateResult>(request, context);

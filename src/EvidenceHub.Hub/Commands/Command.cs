@@ -48,6 +48,10 @@ public abstract record Command
     public virtual Task<Command> Prepared(Marten.IDocumentSession session, CaseFile state, DateTimeOffset now, CancellationToken cancellation) =>
         Task.FromResult(this);
 
+    /// Work a command needs done in its transaction before it names its keys (media: the near-match lock and catch-up);
+    /// one preparation serves a whole burst.
+    public virtual ICommandPreparation? Preparation => null;
+
     /// Gets null when the case does not exist yet (only OpenCase accepts that) or the command has no case.
     public abstract Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now);
 

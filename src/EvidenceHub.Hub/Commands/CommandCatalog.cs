@@ -10,6 +10,7 @@ using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Limits;
 using EvidenceHub.Hub.Restriction;
 using EvidenceHub.Hub.Quality;
+using EvidenceHub.Hub.Media;
 using EvidenceHub.Hub.Victims;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -34,6 +35,9 @@ public sealed record CommandContext(
     Caller Caller, IReadOnlyDictionary<string, Guid> References, UnitRegistry Units, CorrelationOptions Correlation, HubLimits Limits,
     HandoffOptions Handoffs, DateTimeOffset Now)
 {
+    /// The hub's PDQ hashes, for media commands.
+    public MediaHashes Media { get; init; } = null!;
+
     /// The case a request names, by case_id or case_reference.
     public CaseTarget Case(string caseId, string caseReference) => CaseAddress.Of(caseId, caseReference).Resolve(References);
 }
@@ -42,7 +46,7 @@ public sealed record CommandContext(
 /// authorization matrix test all read it, so a command added here is served everywhere (and one missing is a test
 /// failure, not a gap).
 public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptions> correlation, IOptions<HubLimits> limits,
-    IOptions<HandoffOptions> handoffs, TimeProvider clock)
+    IOptions<HandoffOptions> handoffs, TimeProvider clock, MediaHashes media)
 {
     public static readonly IReadOnlyList<CommandKind> Kinds =
     [
@@ -68,6 +72,8 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
         Kind<AnswerCoLeadInvitationRequest, CommandResult>((r, c) => AnswerCoLeadInvitation.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<LeaveCaseRequest, CommandResult>((r, c) => LeaveCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<EraseVictimLinkRequest, CommandResult>((r, c) => EraseVictimLink.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
+        Kind<AddMediaRequest, CommandResult>((r, c) => AddMedia.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Media, c.Correlation, c.Limits.Cases)),
+        Kind<RetractMediaRequest, CommandResult>((r, c) => RetractMedia.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Media)),
     ];
 
     private static readonly Dictionary<MessageDescriptor, CommandKind> ByRequest = Kinds.ToDictionary(k => k.Request);
@@ -80,7 +86,7 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
 
     /// The command a request asks for; its checks throw the rejection that names the field at fault.
     public Command Build(IMessage request, Caller caller, IReadOnlyDictionary<string, Guid> references) =>
-        ByRequest[request.Descriptor].Build(request, new CommandContext(caller, references, units, correlation.Value, limits.Value, handoffs.Value, clock.GetUtcNow()));
+        ByRequest[request.Descriptor].Build(request, new CommandContext(caller, references, units, correlation.Value, limits.Value, handoffs.Value, clock.GetUtcNow()) { Media = media });
 
     /// The request a Sync item carries; null for an empty item.
     public static IMessage? RequestOf(SyncCommand command) => command.CommandCase == SyncCommand.CommandOneofCase.None

@@ -93,6 +93,8 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
             commands = [await commands[0].Prepared(session, seen, clock.GetUtcNow(), cancellation)];
         }
 
+        foreach (var preparation in commands.Select(c => c.Preparation).OfType<ICommandPreparation>().Distinct())
+            await preparation.Prepare(session, cancellation);
         var keys = new List<string>();
         var seenAt = clock.GetUtcNow();
         foreach (var command in commands)

@@ -13,9 +13,13 @@ public interface IIdentifierEvent
 }
 
 /// Two cases hold the same identifier. Both owning units are told, each of the other case only what its policy allows,
-/// with the grading the other case gives the identifier.
+/// with the grading the other case gives the identifier. A PDQ near-match is one too, on the adding hash's key, with the
+/// Hamming distance to the holding case's hash.
 public sealed record CorrelationFound(string Key, IdentifierKind Kind, CaseParty Adding, CaseParty Holding,
-    Grading? AddingGrading = null, Grading? HoldingGrading = null) : IIdentifierEvent;
+    Grading? AddingGrading = null, Grading? HoldingGrading = null) : IIdentifierEvent
+{
+    public int? Distance { get; init; }
+}
 
 /// The adding case withdrew the identifier: every unit told of a correlation on it learns that it was wrong, or, when
 /// ReplacedBy names its correction, that it was corrected. HoldsReplacement: the recipient's case holds the

@@ -235,7 +235,7 @@ public sealed partial class FeedProjection : EventProjection
     private static FeedItem? Notice(CorrelationFound found, CaseParty yours, CaseParty other, string unit, Grading? othersGrading)
     {
         if (CaseDisclosure.Of(other, new Recipient(unit)) == DisclosureLevel.None) return null;
-        return new FeedItem
+        var item = new FeedItem
         {
             Correlation = new CorrelationNotice
             {
@@ -246,6 +246,8 @@ public sealed partial class FeedProjection : EventProjection
                 OtherCase = DisclosureMapping.Contact(other, found.Kind, othersGrading),
             },
         };
+        if (found.Distance is { } distance) item.Correlation.Distance = distance;
+        return item;
     }
 
     public async Task Project(IEvent<CoLeadInvited> e, IDocumentOperations operations) =>

@@ -17,6 +17,7 @@ public sealed record CanonicalIdentifier(IdentifierKind Kind, string Value, stri
         IdentifierKind.FileHashSha256 => $"sha256:{Value}",
         IdentifierKind.FileHashMd5 => $"md5:{Value}",
         IdentifierKind.PerceptualHash => $"pdq:{Value}",
+        IdentifierKind.FileHashSha1 => $"sha1:{Value}",
         _ => $"{Kind}:{Value}",
     };
 }

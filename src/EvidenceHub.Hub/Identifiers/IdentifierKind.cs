@@ -12,4 +12,5 @@ public enum IdentifierKind
     FileHashSha256 = 7,
     FileHashMd5 = 8,
     PerceptualHash = 9,
+    FileHashSha1 = 10,
 }

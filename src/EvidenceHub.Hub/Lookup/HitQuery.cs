@@ -9,11 +9,13 @@ using EvidenceHub.Hub.Sharing;
 using Google.Protobuf.WellKnownTypes;
 using EvidenceHub.Hub.Telemetry;
 using Marten;
+using EvidenceHub.Hub.Media;
+using EvidenceHub.Media.NearMatch;
 
 namespace EvidenceHub.Hub.Lookup;
 
 /// Answers hit / no-hit for many identifiers at once, in one query.
-public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation, TimeProvider clock)
+public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation, TimeProvider clock, MediaHashes? media = null)
 {
     /// An identifier asked about, resolved to its canonical key; Key is null for a blind token nobody holds.
     public sealed record Question(string Asked, string? Key);
@@ -87,7 +89,9 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
         using var activity = HubTelemetry.Source.StartActivity("lookup");
         activity?.SetTag("evidencehub.unit", caller.UnitId);
         activity?.SetTag("evidencehub.identifiers", questions.Count);
-        var keys = questions.Select(q => q.Key).OfType<string>().Distinct().ToArray();
+        var asked = questions.Select(q => q.Key).OfType<string>().Distinct().ToArray();
+        var near = await NearKeys(session, asked, cancellation);
+        var keys = asked.Concat(near.Values.SelectMany(n => n.Select(m => m.Key))).Distinct().ToArray();
         var tokenIds = questions.Where(q => q.Key is null).Select(q => q.Asked["token ".Length..]).Distinct().ToArray();
         var now = clock.GetUtcNow();
         var recipient = Recipient.Of(caller);
@@ -104,19 +108,36 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
             if (question.Key is null) return new Answered(question, answer);
             var disclosed = new List<Audit.DisclosedCase>();
             // In a fixed order (the rows come as stored, and storage order depends on every case, seen or not).
-            foreach (var (_, _, _, holding, file) in byKey[question.Key].OrderBy(f => f.Case!.OwnerUnit, StringComparer.Ordinal).ThenBy(f => f.Case!.Reference, StringComparer.Ordinal))
+            // A PDQ query also finds the cases holding a hash within the match distance: each case once, at its nearest.
+            var matches = byKey[question.Key].Select(f => (Found: f, Distance: 0))
+                .Concat(near.GetValueOrDefault(question.Key, []).SelectMany(n => byKey[n.Key].Select(f => (Found: f, n.Distance))))
+                .GroupBy(m => m.Found.Case!.Id).Select(g => g.MinBy(m => m.Distance));
+            int? nearest = null;
+            foreach (var ((_, _, _, holding, file), distance) in matches.OrderBy(m => m.Found.Case!.OwnerUnit, StringComparer.Ordinal).ThenBy(m => m.Found.Case!.Reference, StringComparer.Ordinal))
             {
                 var level = CaseDisclosure.Of(file!, recipient, now, holding);
                 if (level == DisclosureLevel.None) continue;
                 answer.Disclosures.Add(Disclose(file!, holding!, level));
                 disclosed.Add(new Audit.DisclosedCase(file!.Id, file.OwnerUnit, level, [question.Key]));
+                nearest = Math.Min(nearest ?? distance, distance);
             }
+            if (nearest is { } found && question.Key.StartsWith("pdq:", StringComparison.Ordinal)) answer.Distance = found;
             answer.Hit = answer.Disclosures.Count > 0;
             // Only with a hit: a flag on a no-hit would tell that someone holds the value.
             answer.Common = answer.Hit && holders.GetValueOrDefault(question.Key) >= correlation.CommonThreshold;
             HubTelemetry.IdentifiersLookedUp.Add(1, new KeyValuePair<string, object?>("result", answer.Hit ? "hit" : "no-hit"));
             return new Answered(question, answer, disclosed);
         }).ToList();
+    }
+
+    /// For each PDQ key asked, the stored hashes within the match distance (the index caught up first, so that a hash
+    /// added on another instance is found); which cases hold them, and which of those the caller may see, the query says.
+    private async Task<Dictionary<string, IReadOnlyList<(string Key, int Distance)>>> NearKeys(IQuerySession session, string[] keys, CancellationToken cancellation)
+    {
+        var pdq = keys.Where(k => k.StartsWith("pdq:", StringComparison.Ordinal)).ToArray();
+        if (media is null || pdq.Length == 0) return [];
+        await media.CatchUp(session, cancellation);
+        return pdq.ToDictionary(k => k, k => Hash256.TryParse(k.AsSpan(4), out var hash) ? media.Near(hash) : []);
     }
 
     public static Disclosure Disclose(CaseSummary file, IdentifierHolding holding, DisclosureLevel level)

@@ -74,6 +74,8 @@ public sealed class CaseFoldTests
         nameof(CoLeadJoined) => new CoLeadJoined(CaseId, "BE-FCCU", "NL-TBKK"),
         nameof(CoLeadInvitationDeclined) => new CoLeadInvitationDeclined(CaseId, "BE-FCCU", "NL-TBKK", "no capacity"),
         nameof(CoLeadLeft) => new CoLeadLeft(CaseId, "BE-FCCU", "BE-FCCU", "NL-TBKK", "done"),
+        nameof(Hub.Media.MediaAdded) => new Hub.Media.MediaAdded(CaseId, ["sha256:" + new string('a', 64)], new string('b', 64), 90, true, false, true, 1, null),
+        nameof(Hub.Media.MediaRetracted) => new Hub.Media.MediaRetracted(CaseId, ["sha256:" + new string('a', 64)], new string('b', 64), "wrong"),
         _ => throw new InvalidOperationException($"{type.Name} is a case event without a sample here: add one, and an arm in CaseFile.Evolve"),
     };
 

@@ -206,6 +206,8 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "InviteCoLead",          Ok,      Denied,  Denied },
         { "AnswerCoLeadInvitation", Ok,     Denied,  Denied },
         { "LeaveCase",             Ok,      Denied,  Denied },
+        { "AddMedia",              Ok,      Denied,  Denied },
+        { "RetractMedia",          Ok,      Denied,  Denied },
     };
 
     public static TheoryData<string> CatalogCommands => new(EvidenceHub.Hub.Commands.CommandCatalog.Kinds.Select(k => k.Rpc));

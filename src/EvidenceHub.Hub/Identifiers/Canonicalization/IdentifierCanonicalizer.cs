@@ -25,7 +25,7 @@ public static class IdentifierCanonicalizer
             IdentifierKind.Iban => IbanCanonicalizer.Canonicalize(raw.Value),
             IdentifierKind.CryptoWallet => CryptoWalletCanonicalizer.Canonicalize(raw.Value),
             IdentifierKind.IpAddress => IpAddressCanonicalizer.Canonicalize(raw.Value, raw.ObservedAt),
-            IdentifierKind.FileHashSha256 or IdentifierKind.FileHashMd5 or IdentifierKind.PerceptualHash => DigestCanonicalizer.Canonicalize(raw.Kind, raw.Value),
+            IdentifierKind.FileHashSha256 or IdentifierKind.FileHashMd5 or IdentifierKind.FileHashSha1 or IdentifierKind.PerceptualHash => DigestCanonicalizer.Canonicalize(raw.Kind, raw.Value),
             _ => CanonicalizationResult.Refused(IdentifierViolation.KindField, $"unknown identifier kind {(int)raw.Kind}"),
         };
     }

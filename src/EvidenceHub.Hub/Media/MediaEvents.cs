@@ -1,0 +1,30 @@
+using EvidenceHub.Hub.Cases;
+
+namespace EvidenceHub.Hub.Media;
+
+/// A media record joined the case: the identifier keys of its file hashes (each also added as a suspect identifier),
+/// its PDQ hash (hex, Meta's order) and quality, the VICS-style flags and category, and the victim link it shows (by
+/// id, never by the victim's reference: that is sealed under the link's key, and erasing the link must leave no copy).
+public sealed record MediaAdded(
+    Guid CaseId, IReadOnlyList<string> Keys, string? Pdq, int PdqQuality, bool VictimIdentified, bool OffenderIdentified,
+    bool Distributed, int Category, Guid? VictimLinkId) : ICaseEvent;
+
+/// The owner withdrew a media record; its identifiers are retracted beside it and its PDQ hash near-matches no more.
+public sealed record MediaRetracted(Guid CaseId, IReadOnlyList<string> Keys, string? Pdq, string Reason) : ICaseEvent;
+
+/// A media record as the case file keeps it.
+public sealed record CaseMedia(
+    IReadOnlyList<string> Keys, string? Pdq, int PdqQuality, bool VictimIdentified, bool OffenderIdentified, bool Distributed,
+    int Category, Guid? VictimLinkId, DateTimeOffset AddedAt)
+{
+    public static CaseMedia From(MediaAdded added, DateTimeOffset at) => new(added.Keys, added.Pdq, added.PdqQuality,
+        added.VictimIdentified, added.OffenderIdentified, added.Distributed, added.Category, added.VictimLinkId, at);
+}
+
+public sealed class MediaOptions
+{
+    /// PDQ hashes of lower quality (Meta: discard below 50) match too much by chance: refused.
+    public int MinQuality { get; set; } = 50;
+    /// Two PDQ hashes within this Hamming distance are the same picture, edited (Meta's threshold: 31).
+    public int MatchDistance { get; set; } = 31;
+}

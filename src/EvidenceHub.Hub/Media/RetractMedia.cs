@@ -1,0 +1,50 @@
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Identity;
+
+namespace EvidenceHub.Hub.Media;
+
+/// The owner withdraws a media record added by mistake, named by one of its file hashes: each of its hashes is
+/// retracted as an identifier (every unit told of a correlation on it is told), and its PDQ hash leaves the index.
+public sealed record RetractMedia(string FileHash, string Reason, MediaHashes Index) : Command
+{
+    public static RetractMedia From(RetractMediaRequest request, Caller caller, CaseTarget target, MediaHashes media)
+    {
+        var commandId = RequestFields.CommandId(request.CommandId);
+        var hash = RequestFields.RequiredText(request.FileHash, "file_hash", RequestFields.MaxIdentifierKeyLength).Trim().ToLowerInvariant();
+        var reason = RequestFields.RequiredText(request.Reason, "reason", RequestFields.MaxReasonLength);
+        return new RetractMedia(hash, reason, media)
+        {
+            CommandId = commandId, Caller = caller, Request = request, Case = target,
+            ExpectedVersion = request.HasExpectedVersion ? request.ExpectedVersion : null,
+        };
+    }
+
+    // Every retraction of a PDQ hash takes the near-match lock too, so that the index's readers miss none.
+    public override ICommandPreparation? Preparation => Index;
+
+    private CaseMedia? RecordIn(CaseFile? state) =>
+        state?.Media.FirstOrDefault(m => m.Keys.Any(k => !k.StartsWith("pdq:", StringComparison.Ordinal)
+            && (k == FileHash || k.EndsWith(":" + FileHash, StringComparison.Ordinal))));
+
+    public override IReadOnlyList<string> KeysToLock(CaseFile? state) => RecordIn(state)?.Keys ?? [];
+
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    {
+        var current = Existing(state);
+        CaseRules.EnsureOwnerMayChange(current, Caller);
+        var record = RecordIn(current) ?? throw Rejection.NotFound("media", FileHash, "file_hash");
+        var events = new List<object>();
+        foreach (var key in record.Keys.Where(k => index.HoldingOf(current.Id, k) is not null))
+        {
+            var retraction = new RetractSuspectIdentifier(key, Reason) { CommandId = CommandId, Caller = Caller, Request = Request, Case = Case };
+            events.AddRange(retraction.Decide(current, index, now).Events);
+        }
+        events.Add(new MediaRetracted(current.Id, record.Keys, record.Pdq, Reason));
+        return new(events, new CommandResult());
+    }
+}
