@@ -30,7 +30,11 @@ public sealed class CaseService(
 
     [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> RetractSuspectIdentifier(RetractSuspectIdentifierRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
+
+    [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> AddMedia(AddMediaRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
+
+    [Authorize(Roles = Roles.Unit)]
     public override Task<CommandResult> RetractMedia(RetractMediaRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
 
     [Authorize(Roles = Roles.Unit)]

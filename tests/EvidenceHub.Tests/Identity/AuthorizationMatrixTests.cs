@@ -150,6 +150,8 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                     await cases.AnswerCoLeadInvitationAsync(new AnswerCoLeadInvitationRequest { CommandId = NewId(), CaseId = NewId(), Answer = CoLeadAnswer.Accept });
                     break;
                 case "LeaveCase": await cases.LeaveCaseAsync(new LeaveCaseRequest { CommandId = NewId(), CaseId = nlCase, Reason = "matrix" }); break;
+                case "AddMedia": await cases.AddMediaAsync(new AddMediaRequest { CommandId = NewId(), CaseId = nlCase, Sha256 = new string('a', 64) }); break;
+                case "RetractMedia": await cases.RetractMediaAsync(new RetractMediaRequest { CommandId = NewId(), CaseId = nlCase, FileHash = new string('a', 64), Reason = "matrix" }); break;
                 default: throw new ArgumentException(rpc);
             }
             return StatusCode.OK;
