@@ -1,3 +1,4 @@
+using Google.Protobuf.WellKnownTypes;
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Audit;
 using EvidenceHub.Hub.Erasure;
@@ -13,7 +14,7 @@ namespace EvidenceHub.Hub.Cases;
 /// Reads one case for a caller: the case file loaded, what the caller may see of it decided on the file alone, the
 /// answer, and its access record, stored before the answer leaves. A case the caller may not see answers exactly as
 /// one that does not exist, and costs the same statements. Serves GetCase, GetCaseAsOf and ReplayCase.
-public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimeProvider clock, IOptions<HubLimits> limits)
+public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimeProvider clock, IOptions<HubLimits> limits, IOptions<Lifecycle.RetentionOptions> retention)
 {
     /// The case as it stands, one page of its identifiers and victim links at a time.
     public async Task<Case> Current(AccessEntry.Draft reading, CaseAddress address, int pageSize, string pageToken, CancellationToken cancellation)
@@ -63,6 +64,7 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         var updatedAt = (await loadingLatest)?.AddedAt is { } latest && latest > file!.UpdatedAt ? latest : file!.UpdatedAt;
         var revision = new CaseRevision((await loadingStream)!.Version, updatedAt);
         var answer = CaseMapping.ToProto(file, [], revision, withVictims: false, now);
+        answer.ReviewDueAt = Timestamp.FromDateTimeOffset(Lifecycle.ReviewRules.DueAt(file, revision, retention.Value));
         if (!all) answer.VictimCount = file.Victims.Count(v => !v.Restricted && !v.IsErased);
         page.Fill(answer, file, (await loadingHoldings).Select(h => h.ToCaseIdentifier()), withVictims: all,
             loadingKeys is null ? new SubjectKeyRing() : await loadingKeys());
@@ -88,6 +90,7 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         // Today's keys, not those of the moment: a link erased since shows the placeholder in every past view too.
         var keys = file.Victims.Count > 0 ? await SubjectKeyStore.LoadCase(query, caseId, cancellation) : new SubjectKeyRing();
         var answer = CaseMapping.ToProto(file, identifiers, revision, withVictims: true, now: moment.Time ?? revision.UpdatedAt, keys);
+        answer.ReviewDueAt = Timestamp.FromDateTimeOffset(Lifecycle.ReviewRules.DueAt(file, revision, retention.Value));
         await accessLog.Record(Answered(reading.Asking($"case {caseId} as of {moment}").AboutCase(caseId), answer, Disclosed(answer, CaseView.Full)), cancellation);
         return answer;
     }

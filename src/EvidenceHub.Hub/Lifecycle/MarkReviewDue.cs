@@ -70,6 +70,13 @@ public static class ReviewRules
     public static DateTimeOffset LastChange(CaseFile file) =>
         file.LastReviewedAt is { } reviewed && reviewed > file.UpdatedAt ? reviewed : file.UpdatedAt;
 
+    /// When the case falls due for review, given its last change overall (the file's, or a later identifier's).
+    public static DateTimeOffset DueAt(CaseFile file, CaseRevision revision, RetentionOptions retention)
+    {
+        var last = LastChange(file);
+        return retention.DueAfter(revision.UpdatedAt > last ? revision.UpdatedAt : last);
+    }
+
     /// The hub found the case due on the last change it read; a review or change since (the owner was quicker) wins.
     /// The stored time may be finer than PostgreSQL's microseconds, in which the hub read it.
     public static void EnsureUnchangedSince(CaseFile current, DateTimeOffset lastChangeAt)

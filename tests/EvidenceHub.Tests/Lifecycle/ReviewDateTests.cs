@@ -33,6 +33,9 @@ public sealed class ReviewDateTests(HubFixture hub) : IClassFixture<HubFixture>
         await Runner.RunRound(CancellationToken.None);
         var due = Assert.Single(await hub.FeedAfter("NL-TBKK", start), i => i.Review?.CaseId == caseId).Review;
         Assert.False(due.Overdue);
+        // GetCase says the same date (the last change is the identifier added after the case was opened).
+        var shown = (await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = AuditClient.Why })).ReviewDueAt.ToDateTimeOffset();
+        Assert.InRange(shown - due.ReviewDueAt.ToDateTimeOffset(), TimeSpan.FromMilliseconds(-1), TimeSpan.FromMilliseconds(1));
         Assert.False(await Overdue(caseId) is not null);
 
         hub.Clock.Advance(TimeSpan.FromDays(21));
@@ -62,6 +65,8 @@ public sealed class ReviewDateTests(HubFixture hub) : IClassFixture<HubFixture>
         Assert.Equal(StatusCode.NotFound, (await Failure(() => be.ReviewCaseAsync(new ReviewCaseRequest { CommandId = NewId(), CaseId = caseId, Note = "x" }).ResponseAsync)).Code);
         Assert.Equal((StatusCode.InvalidArgument, "note"), Pick(await Failure(() => nl.ReviewCaseAsync(new ReviewCaseRequest { CommandId = NewId(), CaseId = caseId }).ResponseAsync)));
         await nl.ReviewCaseAsync(new ReviewCaseRequest { CommandId = NewId(), CaseId = caseId, Note = "trial set for next year: keep" });
+        var afterReview = (await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = AuditClient.Why })).ReviewDueAt.ToDateTimeOffset();
+        Assert.InRange(afterReview - hub.Clock.GetUtcNow(), TimeSpan.FromDays(1095) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(1095) + TimeSpan.FromMinutes(1));
         Assert.Null(await Overdue(caseId));
         await Runner.RunRound(CancellationToken.None);
         Assert.Equal(2, (await hub.FeedAfter("NL-TBKK", start)).Count(i => i.Review?.CaseId == caseId));
