@@ -123,7 +123,7 @@ public sealed class HashCheckTests(HubFixture hub) : IClassFixture<HubFixture>
 
         await Check(Sha256(known.Sha256), Sha256(unknown), new HashQuestion { Md5 = known.Md5 });
 
-        var records = await hub.Audit("EU-AUDIT").AccessLog(new QueryAccessLogRequest { IdentifierKey = "sha256:" + unknown });
+        var records = await hub.Audit("EU-AUDIT").AccessLog(new QueryAccessLogRequest { Unit = Provider, IdentifierKey = "sha256:" + unknown });
         var record = Assert.Single(records);
         Assert.Equal((Provider, "CheckHashes", AccessOutcome.Allowed, "3 hashes"), (record.Unit, record.Operation, record.Outcome, record.Asked));
         Assert.StartsWith("2 of 3 hashes known", record.Disclosed);
