@@ -7,9 +7,11 @@ OPS="$REPO/ops"   # used by the scripts that source this file
 SCRIPT_NAME="ops/$(basename "${BASH_SOURCE[1]:-$0}")"
 
 # The sample units of a development checkout, as id:country:roles (roles comma-separated). ops/dev-certs.sh makes a
-# client certificate for each; ops/run-hub.sh registers them with the hub. EU-AUDIT is the auditor, seated in Brussels.
+# client certificate for each; ops/run-hub.sh registers them with the hub. EU-AUDIT is the auditor, seated in Brussels;
+# NL-HOSTER-1 a Dutch hosting party (role provider), which may only check hashes.
 SAMPLE_UNITS=("NL-TBKK:NL:unit" "CA-RCMP-NCECC:CA:unit,partner" "BE-FCCU:BE:unit" "US-HSI-C3:US:partner" "EU-AUDIT:BE:auditor"
-              "NL-ON-ZEDEN:NL:unit" "DE-BKA:DE:unit" "DE-LKA-NW:DE:unit" "GB-NCA-CEOP:GB:unit" "FR-OFMIN:FR:unit")
+              "NL-ON-ZEDEN:NL:unit" "DE-BKA:DE:unit" "DE-LKA-NW:DE:unit" "GB-NCA-CEOP:GB:unit" "FR-OFMIN:FR:unit"
+              "NL-HOSTER-1:NL:provider")
 
 # Writes a development secret (the output of the command after the path) to a new file readable by its owner only,
 # unless the file is already there. Created under umask 077 and moved into place, so it is never readable by others,

@@ -4,6 +4,7 @@ using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Feed;
+using EvidenceHub.Hub.HashCheck;
 using EvidenceHub.Hub.Hosting;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Lifecycle;
@@ -16,7 +17,7 @@ using EvidenceHub.Hub.Telemetry;
 var builder = WebApplication.CreateBuilder(args);
 builder.RequireProductionReadiness();
 
-builder.AddUnitIdentity().AddLimits().AddEventStore().AddCorrelation().AddMedia().AddLookup().AddFeed().AddHubTelemetry();
+builder.AddUnitIdentity().AddLimits().AddEventStore().AddCorrelation().AddMedia().AddHashCheck().AddLookup().AddFeed().AddHubTelemetry();
 builder.Services.AddGrpc(grpc =>
 {
     grpc.Interceptors.Add<RpcStatusInterceptor>();
@@ -34,7 +35,8 @@ builder.Services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>
 {
     // Every service needs PostgreSQL, and nothing else the hub checks.
     foreach (var service in new[] { EvidenceHub.Contracts.V1.CaseService.Descriptor, EvidenceHub.Contracts.V1.LookupService.Descriptor,
-                                    EvidenceHub.Contracts.V1.FeedService.Descriptor, EvidenceHub.Contracts.V1.AuditService.Descriptor })
+                                    EvidenceHub.Contracts.V1.FeedService.Descriptor, EvidenceHub.Contracts.V1.AuditService.Descriptor,
+                                    EvidenceHub.Contracts.V1.HashCheckService.Descriptor })
         health.Services.Map(service.FullName, check => check.Name == "postgresql");
 });
 builder.Logging.AddConsole(console => console.FormatterName = EscapingConsoleFormatter.FormatterName)
@@ -59,6 +61,7 @@ app.MapGrpcService<CaseService>();
 app.MapGrpcService<LookupService>();
 app.MapGrpcService<FeedService>();
 app.MapGrpcService<AuditService>();
+app.MapGrpcService<HashCheckService>();
 app.MapGrpcHealthChecksService().AllowAnonymous();
 app.MapGrpcReflectionService().AllowAnonymous();
 app.Run();

@@ -18,6 +18,33 @@ public sealed class LookupAndNetworkTests(CliHub hub) : IClassFixture<CliHub>
     }
 
     [Fact]
+    public async Task A_hosting_party_checks_a_file_of_hashes_and_learns_known_and_category_of_flagged_media_only()
+    {
+        var reference = Unique.Reference("NL");
+        await hub.Run("NL-TBKK", "cases", "open", "--reference", reference, "--offence", "sextortion", "--tlp", "red");
+        var dir = Directory.CreateTempSubdirectory("evidencehub-hashes-").FullName;
+        var (flagged, unflagged) = (Path.Combine(dir, "flagged.bin"), Path.Combine(dir, "unflagged.bin"));
+        File.WriteAllBytes(flagged, System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
+        File.WriteAllBytes(unflagged, System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
+        Assert.Equal(0, (await hub.Run("NL-TBKK", "media", "add", reference, flagged, "--category", "2", "--provider-filter")).Code);
+        Assert.Equal(0, (await hub.Run("NL-TBKK", "media", "add", reference, unflagged)).Code);
+        string Sha(string path) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
+        var questions = Path.Combine(dir, "uploads.txt");
+        File.WriteAllLines(questions, ["# uploads of today", "sha256:" + Sha(flagged), Sha(unflagged)]);
+
+        var run = await hub.Run(CliHub.Provider, "hashes", "check", questions);
+
+        Assert.Equal(0, run.Code);
+        Assert.Contains($"sha256:{Sha(flagged)}: KNOWN, category 2", run.Out);
+        Assert.Contains($"{Sha(unflagged)}: not known", run.Out);
+        Assert.DoesNotContain(reference, run.Out);
+        // A unit may not check hashes; a provider may not look up.
+        Assert.Equal(5, (await hub.Run("NL-TBKK", "hashes", "check", questions)).Code);
+        Assert.Equal(5, (await hub.Run(CliHub.Provider, "lookup", "--key", "sha256:" + Sha(flagged), "--why", "checking an upload")).Code);
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
     public async Task A_partner_gets_a_hit_raw_and_blind_and_a_no_hit_exits_1()
     {
         var (nl, _, shared, iban) = await TwoCasesSharingAHandle();

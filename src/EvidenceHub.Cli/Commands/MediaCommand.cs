@@ -29,8 +29,9 @@ public static class MediaCommand
         var offenderIdentified = new Option<bool>("--offender-identified") { Description = "The offender shown is identified" };
         var distributed = new Option<bool>("--distributed") { Description = "The material was distributed" };
         var victim = new Option<string?>("--victim") { Description = "The victim reference (linked to the case) the media shows" };
+        var providerFilter = new Option<bool>("--provider-filter") { Description = "The hashes may be given to hosting parties to filter this material (they learn only: known, and the category)" };
         var command = new Command("add", "Hash files locally (SHA-256, SHA-1, MD5, PDQ) and add them to a case as media records")
-            { caseArgument, files, category, victimIdentified, offenderIdentified, distributed, victim };
+            { caseArgument, files, category, victimIdentified, offenderIdentified, distributed, victim, providerFilter };
         app.Handle(command, async (run, cancellation) =>
         {
             var (caseId, reference) = Common.Case(run.Get(caseArgument));
@@ -46,7 +47,7 @@ public static class MediaCommand
                 {
                     CaseId = caseId, CaseReference = reference, Sha256 = hashes.Sha256, Sha1 = hashes.Sha1, Md5 = hashes.Md5,
                     Category = run.Get(category), VictimIdentified = run.Get(victimIdentified), OffenderIdentified = run.Get(offenderIdentified),
-                    Distributed = run.Get(distributed), VictimReference = run.Get(victim) ?? "",
+                    Distributed = run.Get(distributed), VictimReference = run.Get(victim) ?? "", ProviderFilter = run.Get(providerFilter),
                     // From the content: a re-run sends the same commands, and the hub answers them as replays.
                     CommandId = Ids.CommandId("media", hub.Unit, caseId + reference, hashes.Sha256),
                 };

@@ -19,6 +19,7 @@ public sealed class HubConnection : IDisposable
     public LookupService.LookupServiceClient Lookups { get; }
     public FeedService.FeedServiceClient Feed { get; }
     public AuditService.AuditServiceClient Audit { get; }
+    public HashCheckService.HashCheckServiceClient HashChecks { get; }
 
     private HubConnection(HubSettings settings, X509Certificate2 certificate, HttpMessageHandler handler)
     {
@@ -34,6 +35,7 @@ public sealed class HubConnection : IDisposable
         Lookups = new LookupService.LookupServiceClient(channel);
         Feed = new FeedService.FeedServiceClient(channel);
         Audit = new AuditService.AuditServiceClient(channel);
+        HashChecks = new HashCheckService.HashCheckServiceClient(channel);
     }
 
     public DateTime? Deadline => Settings.Timeout is { } timeout ? DateTime.UtcNow + timeout : null;

@@ -12,5 +12,8 @@ public static class Roles
     /// A witness of the audit log: reads its signed checkpoints and consistency proofs, and cosigns them.
     public const string Witness = "witness";
 
-    public static readonly string[] All = [Unit, Partner, Auditor, Witness];
+    /// A hosting party: asks only whether hashes of uploads are known material (HashCheckService), nothing else.
+    public const string Provider = "provider";
+
+    public static readonly string[] All = [Unit, Partner, Auditor, Witness, Provider];
 }

@@ -24,6 +24,9 @@ public sealed class UnitRegistry(IEnumerable<UnitRegistration> units)
             var unknown = roles.Except(Identity.Roles.All).ToArray();
             if (unknown.Length > 0)
                 throw new InvalidOperationException($"Units:{section.Key}:Roles has unknown roles: {string.Join(", ", unknown)}");
+            // A hosting party is no police unit: a provider certificate that also held another role would read cases.
+            if (roles.Contains(Identity.Roles.Provider) && roles.Length > 1)
+                throw new InvalidOperationException($"Units:{section.Key}:Roles: '{Identity.Roles.Provider}' is a hosting party's only role, not to be combined with {string.Join(", ", roles.Where(r => r != Identity.Roles.Provider))}");
             return new UnitRegistration(section.Key, country.ToUpperInvariant(), roles);
         });
         return new UnitRegistry(units);

@@ -14,6 +14,7 @@ public sealed class HubLimits
     public LookupQuotaLimits LookupQuota { get; set; } = new();
     public StreamLimits Streams { get; set; } = new();
     public FeedLimits Feed { get; set; } = new();
+    public HashCheckLimits HashCheck { get; set; } = new();
 
     /// What is wrong with the configured values, for a start-up that refuses them with a clear message.
     public IEnumerable<string> Problems()
@@ -37,7 +38,8 @@ public sealed class HubLimits
             .Concat(Positive("Streams:IdleTimeoutSeconds", Streams.IdleTimeoutSeconds))
             .Concat(Positive("Streams:MaxReceiveMessageBytes", Streams.MaxReceiveMessageBytes))
             .Concat(Positive("Streams:MaxSendMessageBytes", Streams.MaxSendMessageBytes))
-            .Concat(Positive("Feed:SafetyPollMilliseconds", Feed.SafetyPollMilliseconds));
+            .Concat(Positive("Feed:SafetyPollMilliseconds", Feed.SafetyPollMilliseconds))
+            .Concat(Positive("HashCheck:MaxQuestionsPerCall", HashCheck.MaxQuestionsPerCall));
     }
 }
 
@@ -95,6 +97,12 @@ public sealed class FeedLimits
 {
     /// Subscribers wake on PostgreSQL NOTIFY; this slow poll is only the backstop for a lost notification.
     public int SafetyPollMilliseconds { get; set; } = 5_000;
+}
+
+/// Hosting parties' hash checks (CheckHashes); each question also spends the caller's lookup quota.
+public sealed class HashCheckLimits
+{
+    public int MaxQuestionsPerCall { get; set; } = 1_000;
 }
 
 public static class LimitsSetup

@@ -91,7 +91,7 @@ public sealed record AddMedia(
             ?? throw Rejection.InvalidArgument("victim_reference", "names no victim linked to this case (LinkVictim first)");
 
         var added = new MediaAdded(current.Id, keys, Pdq?.ToHex(), PdqQuality, Flags.VictimIdentified, Flags.OffenderIdentified,
-            Flags.Distributed, Flags.Category, shown?.VictimLinkId);
+            Flags.Distributed, Flags.Category, shown?.VictimLinkId, Flags.ProviderFilter);
         var nearMatches = NearMatches(current, index);
         var events = decided.SelectMany(d => d.Events).Append(added).Concat(nearMatches).ToList();
         return new(events, new CommandResult

@@ -5,9 +5,10 @@ namespace EvidenceHub.Hub.Media;
 /// A media record joined the case: the identifier keys of its file hashes (each also added as a suspect identifier),
 /// its PDQ hash (hex, Meta's order) and quality, the VICS-style flags and category, and the victim link it shows (by
 /// id, never by the victim's reference: that is sealed under the link's key, and erasing the link must leave no copy).
+/// ProviderFilter: the owner lets hosting parties match the hashes (HashCheckService), whatever the case's TLP.
 public sealed record MediaAdded(
     Guid CaseId, IReadOnlyList<string> Keys, string? Pdq, int PdqQuality, bool VictimIdentified, bool OffenderIdentified,
-    bool Distributed, int Category, Guid? VictimLinkId) : ICaseEvent;
+    bool Distributed, int Category, Guid? VictimLinkId, bool ProviderFilter = false) : ICaseEvent;
 
 /// The owner withdrew a media record; its identifiers are retracted beside it and its PDQ hash near-matches no more.
 public sealed record MediaRetracted(Guid CaseId, IReadOnlyList<string> Keys, string? Pdq, string Reason) : ICaseEvent;
@@ -15,10 +16,10 @@ public sealed record MediaRetracted(Guid CaseId, IReadOnlyList<string> Keys, str
 /// A media record as the case file keeps it.
 public sealed record CaseMedia(
     IReadOnlyList<string> Keys, string? Pdq, int PdqQuality, bool VictimIdentified, bool OffenderIdentified, bool Distributed,
-    int Category, Guid? VictimLinkId, DateTimeOffset AddedAt)
+    int Category, Guid? VictimLinkId, DateTimeOffset AddedAt, bool ProviderFilter = false)
 {
     public static CaseMedia From(MediaAdded added, DateTimeOffset at) => new(added.Keys, added.Pdq, added.PdqQuality,
-        added.VictimIdentified, added.OffenderIdentified, added.Distributed, added.Category, added.VictimLinkId, at);
+        added.VictimIdentified, added.OffenderIdentified, added.Distributed, added.Category, added.VictimLinkId, at, added.ProviderFilter);
 }
 
 public sealed class MediaOptions

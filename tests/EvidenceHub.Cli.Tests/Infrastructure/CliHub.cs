@@ -21,6 +21,7 @@ namespace EvidenceHub.Cli.Tests.Infrastructure;
 public sealed class CliHub : IAsyncLifetime
 {
     public const string Auditor = "EU-AUDIT";
+    public const string Provider = "NL-HOSTER-1";
 
     /// The demo's eight reporting units, the US partner and the auditor.
     public static readonly (string Id, string Country, string[] Roles)[] Units =
@@ -28,6 +29,7 @@ public sealed class CliHub : IAsyncLifetime
         .. DemoScenario.ReportingUnits.Select(u => (u.Id, u.Country, u.Id == "CA-RCMP-NCECC" ? new[] { "unit", "partner" } : ["unit"])),
         (DemoScenario.Partner, "US", ["partner"]),
         (Auditor, "BE", ["auditor"]),
+        (Provider, "NL", ["provider"]),
     ];
 
     public static readonly byte[] BlindingKey = RandomNumberGenerator.GetBytes(32);

@@ -35,11 +35,12 @@ public sealed class MediaDeciderTests
         return media;
     }
 
-    public static AddMedia Media(Guid caseId, Caller by, MediaHashes media, string sha256 = Sha, Hash256? pdq = null, int quality = 90, string victim = "") =>
+    public static AddMedia Media(Guid caseId, Caller by, MediaHashes media, string sha256 = Sha, Hash256? pdq = null, int quality = 90, string victim = "",
+        bool providerFilter = false) =>
         AddMedia.From(new AddMediaRequest
         {
             CommandId = NewCommandId(), CaseId = caseId.ToString(), Sha256 = sha256, Pdq = pdq?.ToHex() ?? "", PdqQuality = pdq is null ? 0 : quality,
-            VictimIdentified = true, Distributed = true, Category = 1, VictimReference = victim,
+            VictimIdentified = true, Distributed = true, Category = 1, VictimReference = victim, ProviderFilter = providerFilter,
         }, by, On(caseId), media, new CorrelationOptions(), new CaseLimits());
 
     private static SuspectIdentifierAdded Held(Guid caseId, IdentifierKind kind, string value)
@@ -57,6 +58,19 @@ public sealed class MediaDeciderTests
         var outcome = DeciderSpec.Given(Opened(Mine, Nl)).When(Media(Mine, Nl, Holding(), pdq: pdq));
         outcome.Then(Held(Mine, IdentifierKind.FileHashSha256, Sha), Held(Mine, IdentifierKind.PerceptualHash, pdq.ToHex()),
             new MediaAdded(Mine, ["sha256:" + Sha, "pdq:" + pdq.ToHex()], pdq.ToHex(), 90, true, false, true, 1, null));
+    }
+
+    [Fact]
+    public void The_owners_provider_filter_flag_is_recorded_on_the_media_record_and_kept_by_the_case_file()
+    {
+        var outcome = DeciderSpec.Given(Opened(Mine, Nl, Tlp.Red)).When(Media(Mine, Nl, Holding(), providerFilter: true));
+        var added = new MediaAdded(Mine, ["sha256:" + Sha], null, 0, true, false, true, 1, null, ProviderFilter: true);
+        outcome.Then(Held(Mine, IdentifierKind.FileHashSha256, Sha), added);
+        var file = CaseFile.Evolve(CaseFile.Evolve(null, Opened(Mine, Nl, Tlp.Red), DeciderSpec.Now), added, DeciderSpec.Now)!;
+        Assert.True(Assert.Single(file.Media).ProviderFilter);
+        // Unset, hosting parties never learn of the record.
+        var unflagged = DeciderSpec.Given(Opened(Mine, Nl)).When(Media(Mine, Nl, Holding()));
+        Assert.False(Assert.Single(unflagged.Decision!.Events.OfType<MediaAdded>()).ProviderFilter);
     }
 
     [Fact]

@@ -23,14 +23,14 @@ namespace EvidenceHub.Tests.Fuzz;
 public sealed class FuzzTests(HubFixture hub, ITestOutputHelper output) : IClassFixture<HubFixture>
 {
     private static readonly ServiceDescriptor[] Services =
-        [CaseService.Descriptor, LookupService.Descriptor, FeedService.Descriptor, AuditService.Descriptor];
+        [CaseService.Descriptor, LookupService.Descriptor, FeedService.Descriptor, AuditService.Descriptor, HashCheckService.Descriptor];
     private static readonly StatusCode[] Forbidden = [StatusCode.Unknown, StatusCode.Internal, StatusCode.Unavailable, StatusCode.Unimplemented, StatusCode.DataLoss];
     private static readonly Marshaller<byte[]> Bytes = Marshallers.Create(b => b, b => b);
 
     private static readonly ConcurrentDictionary<StatusCode, int> Histogram = new();
 
     private GrpcChannel ChannelFor(ServiceDescriptor service) =>
-        hub.Channel(hub.CertificateOf(service == AuditService.Descriptor ? "EU-AUDIT" : "CA-RCMP-NCECC"));
+        hub.Channel(hub.CertificateOf(service == AuditService.Descriptor ? "EU-AUDIT" : service == HashCheckService.Descriptor ? "NL-HOSTER-1" : "CA-RCMP-NCECC"));
 
     private async Task<long> StateEvents()
     {

@@ -7,19 +7,21 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Identity;
 
-/// Every RPC of the case, lookup, feed and audit services, called as a unit, a partner, an auditor and an unknown party.
+/// Every RPC of the case, lookup, feed, audit and hash-check services, called as a unit, a partner, an auditor and an
+/// unknown party; and as a hosting party (provider), which may call CheckHashes and nothing else.
 /// What is compared is whether the call passed authorization: OK, or any answer of the call itself (a missing handoff,
 /// an empty log), as opposed to PERMISSION_DENIED or UNAUTHENTICATED.
 [Collection(AccessHub.Name)]
 public sealed class AuthorizationMatrixTests(HubFixture hub)
 {
-    public enum As { Unit, Partner, Auditor, Unknown }
+    public enum As { Unit, Partner, Auditor, Unknown, Provider }
 
     private GrpcChannel ChannelAs(As who) => who switch
     {
         As.Unit => hub.Channel(hub.CertificateOf("NL-TBKK")),
         As.Partner => hub.Channel(hub.CertificateOf("US-HSI-C3")),
         As.Auditor => hub.Channel(hub.CertificateOf("EU-AUDIT")),
+        As.Provider => hub.Channel(hub.CertificateOf("NL-HOSTER-1")),
         _ => hub.Channel(ThrowawayPki.UntrustedClientCertificate("NL-TBKK")),
     };
 
@@ -32,6 +34,7 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         var lookups = new LookupService.LookupServiceClient(channel);
         var feed = new FeedService.FeedServiceClient(channel);
         var audit = new AuditService.AuditServiceClient(channel);
+        var hashChecks = new HashCheckService.HashCheckServiceClient(channel);
         var nlCase = await hub.Cases("NL-TBKK").OpenedCase();
         var query = new IdentifierQuery { Raw = new SuspectIdentifierInput { Kind = IdentifierKind.EmailAddress, Value = Unique.Email() } };
         try
@@ -157,6 +160,7 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                 case "LeaveCase": await cases.LeaveCaseAsync(new LeaveCaseRequest { CommandId = NewId(), CaseId = nlCase, Reason = "matrix" }); break;
                 case "AddMedia": await cases.AddMediaAsync(new AddMediaRequest { CommandId = NewId(), CaseId = nlCase, Sha256 = new string('a', 64) }); break;
                 case "RetractMedia": await cases.RetractMediaAsync(new RetractMediaRequest { CommandId = NewId(), CaseId = nlCase, FileHash = new string('a', 64), Reason = "matrix" }); break;
+                case "CheckHashes": await hashChecks.CheckHashesAsync(new CheckHashesRequest { Questions = { new HashQuestion { Sha256 = new string('a', 64) } } }); break;
                 default: throw new ArgumentException(rpc);
             }
             return StatusCode.OK;
@@ -215,7 +219,90 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "LeaveCase",             Ok,      Denied,  Denied },
         { "AddMedia",              Ok,      Denied,  Denied },
         { "RetractMedia",          Ok,      Denied,  Denied },
+        // Hosting parties' only RPC (the provider's column is the theory below).
+        { "CheckHashes",           Denied,  Denied,  Denied },
     };
+
+    /// Every RPC of every service in the contract, by its descriptor: a service or method added later is covered too.
+    private static IEnumerable<Google.Protobuf.Reflection.MethodDescriptor> AllMethods() =>
+        typeof(CaseService).Assembly.GetTypes()
+            .Select(t => t.GetProperty("Descriptor", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static))
+            .Where(p => p?.PropertyType == typeof(Google.Protobuf.Reflection.ServiceDescriptor))
+            .SelectMany(p => ((Google.Protobuf.Reflection.ServiceDescriptor)p!.GetValue(null)!).Methods);
+
+    public static TheoryData<string, string> EveryRpc
+    {
+        get
+        {
+            var rpcs = new TheoryData<string, string>();
+            foreach (var method in AllMethods()) rpcs.Add(method.Service.FullName, method.Name);
+            return rpcs;
+        }
+    }
+
+    [Fact]
+    public void The_matrix_names_every_rpc_of_every_service()
+    {
+        Assert.Equal(AllMethods().Select(m => m.Name).Order(), Matrix.Select(row => (string)row[0]).Order());
+    }
+
+    /// A hosting party's certificate passes authorization for CheckHashes alone: every other RPC of every service,
+    /// called with an empty request, is turned away before the request is read.
+    [Theory]
+    [MemberData(nameof(EveryRpc))]
+    public async Task A_provider_may_call_check_hashes_and_nothing_else(string service, string rpc)
+    {
+        var method = AllMethods().Single(m => m.Service.FullName == service && m.Name == rpc);
+        var expected = rpc == "CheckHashes" ? Ok : Denied;
+        Assert.Equal(expected, await RawCall(method, As.Provider));
+        if (rpc == "CheckHashes") Assert.Equal(Ok, await Call(rpc, As.Provider));
+    }
+
+    private async Task<StatusCode> RawCall(Google.Protobuf.Reflection.MethodDescriptor descriptor, As who)
+    {
+        var bytes = Marshallers.Create<byte[]>(b => b, b => b);
+        var type = (descriptor.IsClientStreaming, descriptor.IsServerStreaming) switch
+        {
+            (false, false) => MethodType.Unary,
+            (false, true) => MethodType.ServerStreaming,
+            (true, false) => MethodType.ClientStreaming,
+            _ => MethodType.DuplexStreaming,
+        };
+        var method = new Method<byte[], byte[]>(type, descriptor.Service.FullName, descriptor.Name, bytes, bytes);
+        var invoker = ChannelAs(who).CreateCallInvoker();
+        async Task Complete(IClientStreamWriter<byte[]> requests)
+        {
+            // The hub may refuse the call before the request stream is closed.
+            try { await requests.CompleteAsync(); } catch (Exception written) when (written is RpcException or InvalidOperationException) { }
+        }
+        try
+        {
+            switch (type)
+            {
+                case MethodType.Unary: await invoker.AsyncUnaryCall(method, null, new CallOptions(), []); break;
+                case MethodType.ServerStreaming:
+                    using (var call = invoker.AsyncServerStreamingCall(method, null, new CallOptions(), []))
+                        await call.ResponseStream.ReadAllAsync().ToListAsync();
+                    break;
+                case MethodType.ClientStreaming:
+                    using (var call = invoker.AsyncClientStreamingCall(method, null, new CallOptions()))
+                    {
+                        await Complete(call.RequestStream);
+                        await call.ResponseAsync;
+                    }
+                    break;
+                default:
+                    using (var call = invoker.AsyncDuplexStreamingCall(method, null, new CallOptions()))
+                    {
+                        await Complete(call.RequestStream);
+                        await call.ResponseStream.ReadAllAsync().ToListAsync();
+                    }
+                    break;
+            }
+            return StatusCode.OK;
+        }
+        catch (RpcException failure) { return failure.StatusCode is Denied or Unauthenticated ? failure.StatusCode : Ok; }
+    }
 
     public static TheoryData<string> CatalogCommands => new(EvidenceHub.Hub.Commands.CommandCatalog.Kinds.Select(k => k.Rpc));
 

@@ -25,6 +25,8 @@ public class HubFixture : IAsyncLifetime
         ("BE-FCCU", "BE", ["unit"]),
         ("US-HSI-C3", "US", ["partner"]),
         ("EU-AUDIT", "BE", ["auditor"]),
+        // A hosting party: asks hash questions (HashCheckService) and nothing else.
+        ("NL-HOSTER-1", "NL", ["provider"]),
     ];
 
     /// Small, so that tests can reach it: an identifier held by this many cases is common.
