@@ -71,10 +71,13 @@ public static class ReviewRules
         file.LastReviewedAt is { } reviewed && reviewed > file.UpdatedAt ? reviewed : file.UpdatedAt;
 
     /// When the case falls due for review, given its last change overall (the file's, or a later identifier's).
+    /// In whole microseconds, as PostgreSQL keeps times: GetCase (from the snapshot) and GetCaseAsOf (from the events)
+    /// then say the same date.
     public static DateTimeOffset DueAt(CaseFile file, CaseRevision revision, RetentionOptions retention)
     {
         var last = LastChange(file);
-        return retention.DueAfter(revision.UpdatedAt > last ? revision.UpdatedAt : last);
+        var due = retention.DueAfter(revision.UpdatedAt > last ? revision.UpdatedAt : last);
+        return due.AddTicks(-(due.Ticks % TimeSpan.TicksPerMicrosecond));
     }
 
     /// The hub found the case due on the last change it read; a review or change since (the owner was quicker) wins.
