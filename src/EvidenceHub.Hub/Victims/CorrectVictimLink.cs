@@ -25,7 +25,7 @@ public sealed record CorrectVictimLink(
         var firstContact = LinkVictim.FirstContactDateOf(request.FirstContactDate, now);
         if (firstContact is not null && request.ClearFirstContactDate)
             throw Rejection.InvalidArgument("clear_first_contact_date", "cannot be set with a first_contact_date");
-        var contactedBy = request.HasContactedBy ? RequestFields.Text(request.ContactedBy, "contacted_by", 512, required: false) : null;
+        var contactedBy = request.HasContactedBy ? LinkVictim.ContactedByOf(request.ContactedBy) : null;
         if (ageBand is null && country is null && firstContact is null && !request.ClearFirstContactDate && !request.HasContactedBy)
             throw Rejection.InvalidArgument("age_band", "nothing to correct: set at least one of age_band, country, first_contact_date, clear_first_contact_date, contacted_by");
         var reason = RequestFields.RequiredText(request.Reason, "reason", RequestFields.MaxReasonLength);
@@ -50,8 +50,7 @@ public sealed record CorrectVictimLink(
         CaseRules.EnsureOwnerMayChange(current, Caller);
         var victim = CaseRules.EnsureNotErased(current.Victims.FirstOrDefault(v => v.VictimLinkId == VictimLinkId)
             ?? throw Rejection.NotFound("victim link", VictimLinkId.ToString(), "victim_link_id"));
-        if (ContactedBy is { } key && index.HoldingOf(current.Id, key) is null)
-            throw Rejection.InvalidArgument("contacted_by", $"case {current.Id} holds no identifier with key '{LogText.Quote(key)}'");
+        LinkVictim.EnsureCaseHolds(current, ContactedBy, index);
         var before = new VictimDetails(victim.AgeBand, victim.Country, victim.FirstContactDate, victim.ContactedBy);
         var after = new VictimDetails(
             AgeBand ?? before.AgeBand,

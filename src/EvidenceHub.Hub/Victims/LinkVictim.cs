@@ -20,6 +20,18 @@ public sealed record LinkVictim(
     Guid NewLinkId, CaseLimits Limits, Grading? Grading = null) : Command
 {
     public const int MaxVictimReferenceLength = 64;
+    public const int MaxContactedByLength = 512;
+
+    /// The key of the case's identifier that made contact, as a request names it (LinkVictim, CorrectVictimLink).
+    public static string? ContactedByOf(string contactedBy) =>
+        RequestFields.Text(contactedBy, "contacted_by", MaxContactedByLength, required: false);
+
+    /// The contacting identifier must be one the case holds (read, and locked, in the index).
+    public static void EnsureCaseHolds(CaseFile current, string? contactedBy, LockedIdentifiers index)
+    {
+        if (contactedBy is { } key && index.HoldingOf(current.Id, key) is null)
+            throw Rejection.InvalidArgument("contacted_by", $"case {current.Id} holds no identifier with key '{LogText.Quote(key)}'");
+    }
 
     /// now: today, for the first contact date (a date in the future is bad input).
     public static LinkVictim From(LinkVictimRequest request, Caller caller, CaseTarget target, DateTimeOffset now, CaseLimits limits)
@@ -30,7 +42,7 @@ public sealed record LinkVictim(
         var country = RequestFields.Country(request.Country, "country");
         var firstContact = FirstContactDateOf(request.FirstContactDate, now);
         var grading = GradingMapping.Of(request.Grading);
-        var contactedBy = RequestFields.Text(request.ContactedBy, "contacted_by", 512, required: false);
+        var contactedBy = ContactedByOf(request.ContactedBy);
         return new LinkVictim(reference, ageBand, country, firstContact, contactedBy, Guid.CreateVersion7(), limits, grading)
         {
             CommandId = commandId, Caller = caller, Request = request, Case = target,
@@ -52,8 +64,7 @@ public sealed record LinkVictim(
         var current = Existing(state);
         CaseRules.EnsureLeadMayAdd(current, Caller);
         var coLead = current.OwnerUnit == Caller.UnitId ? null : Caller.UnitId;
-        if (ContactedBy is { } key && index.HoldingOf(current.Id, key) is null)
-            throw Rejection.InvalidArgument("contacted_by", $"case {current.Id} holds no identifier with key '{LogText.Quote(key)}'");
+        EnsureCaseHolds(current, ContactedBy, index);
         // An erased link is never matched (its key is gone): the same reference linked again is a new link.
         if (current.Victims.FirstOrDefault(v => !v.IsErased && v.LinkedByCoLead == coLead
                 && v.VictimReference.Open(keys, nameof(VictimLinked.VictimReference)) == VictimReference) is { } linked)
