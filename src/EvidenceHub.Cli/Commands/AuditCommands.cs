@@ -33,14 +33,16 @@ public static class AuditCommands
         var caseArgument = Common.CaseArgument();
         var why = Common.Why();
         var after = new Option<long>("--after-version") { Description = "Only events after this case version" };
-        var command = new Command("replay", "Every event of a case, in order, as a timeline: who did what, when, in which call") { caseArgument, why, after };
+        var owningUnit = OwningUnit();
+        var command = new Command("replay", "Every event of a case, in order, as a timeline: who did what, when, in which call") { caseArgument, why, after, owningUnit };
         app.Handle(command, async (run, cancellation) =>
         {
             using var hub = run.Connect();
-            var caseId = await Common.CaseId(hub, run.Get(caseArgument), Common.Justification(run.Get(why)!), cancellation);
+            var (caseId, reference) = Common.Case(run.Get(caseArgument));
             using var call = hub.Audit.ReplayCase(new ReplayCaseRequest
             {
-                CaseId = caseId, Justification = Common.Justification(run.Get(why)!), AfterVersion = run.Get(after),
+                CaseId = caseId, CaseReference = reference, OwningUnit = run.Get(owningUnit) ?? "",
+                Justification = Common.Justification(run.Get(why)!), AfterVersion = run.Get(after),
             }, deadline: hub.Deadline, cancellationToken: cancellation);
             var table = Output.Table("v", "time (UTC)", "unit / user", "event", "what", "log");
             var count = 0;
@@ -54,7 +56,7 @@ public static class AuditCommands
             }
             if (!run.Output.Json)
             {
-                run.Output.Render(table.Title($"case {caseId}: {count} events"));
+                run.Output.Render(table.Title($"case {run.Get(caseArgument).Trim()}: {count} events"));
                 run.Output.Note("The log column is the event's position in the tamper-evident log, shown to auditors only ('-' for a unit, and while the log trails the store by a moment); check one with `evidencehub audit prove --case <case> --version <v>`.");
             }
             return ExitCodes.Ok;
@@ -107,6 +109,12 @@ public static class AuditCommands
         }
     }
 
+    /// For an auditor naming a case by its reference: the unit that gave it (a unit's own cases need none).
+    private static Option<string?> OwningUnit() => new("--owner")
+    {
+        Description = "With a case reference, as an auditor: the unit whose reference it is",
+    };
+
     private static string Shorten(string text) => text.Length > 160 ? text[..159] + "…" : text;
 
     private static Command AsOf(CliApp app)
@@ -115,7 +123,8 @@ public static class AuditCommands
         var why = Common.Why();
         var at = new Option<string?>("--at") { Description = "The moment (ISO 8601, UTC unless an offset is given), e.g. 2025-03-01T12:00:00Z" };
         var version = new Option<long?>("--version") { Description = "Or: the case after exactly this many events" };
-        var command = new Command("as-of", "The case exactly as it stood at a moment or a version, victim links included") { caseArgument, why, at, version };
+        var owningUnit = OwningUnit();
+        var command = new Command("as-of", "The case exactly as it stood at a moment or a version, victim links included") { caseArgument, why, at, version, owningUnit };
         app.Handle(command, async (run, cancellation) =>
         {
             var request = new GetCaseAsOfRequest { Justification = Common.Justification(run.Get(why)!) };
@@ -125,8 +134,9 @@ public static class AuditCommands
                 request.AsOfTime = Timestamp.FromDateTimeOffset(Common.Moment(atText, "--at")!.Value);
             }
             else request.Version = run.Get(version) ?? throw new UsageException("give --at <moment> or --version <n>");
+            (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
+            request.OwningUnit = run.Get(owningUnit) ?? "";
             using var hub = run.Connect();
-            request.CaseId = await Common.CaseId(hub, run.Get(caseArgument), request.Justification, cancellation);
             var file = await hub.Audit.GetCaseAsOfAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
             CaseView.Render(run.Output, file, request.AsOfCase == GetCaseAsOfRequest.AsOfOneofCase.AsOfTime
                 ? $"Case {file.CaseId} as it stood at {Output.Time(request.AsOfTime)}:" : $"Case {file.CaseId} as of version {request.Version}:");

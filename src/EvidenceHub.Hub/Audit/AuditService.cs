@@ -22,10 +22,12 @@ public sealed class AuditService(
     public override async Task ReplayCase(ReplayCaseRequest request, IServerStreamWriter<ReplayedEvent> responseStream, ServerCallContext context)
     {
         var reading = Reading(context, nameof(ReplayCase));
-        var caseId = RequestFields.CaseId(request.CaseId);
+        var address = CaseAddress.Of(request.CaseId, request.CaseReference);
+        var owningUnit = CaseReader.OwningUnit(reading.Caller, address, request.OwningUnit);
         reading = reading.Justified(Justifications.Required(request.Justification, "justification", MaxJustificationLength));
         if (request.AfterVersion < 0) throw Rejection.InvalidArgument("after_version", "must not be negative");
         var cancellation = context.CancellationToken;
+        var caseId = (await cases.Target(reading, address, owningUnit, cancellation)).Id;
 
         var last = await cases.History(reading, caseId, request.AfterVersion, cancellation);
         var withGlobalOrder = reading.Caller.Is(Roles.Auditor);
@@ -38,9 +40,12 @@ public sealed class AuditService(
     public override async Task<Case> GetCaseAsOf(GetCaseAsOfRequest request, ServerCallContext context)
     {
         var reading = Reading(context, nameof(GetCaseAsOf));
-        var caseId = RequestFields.CaseId(request.CaseId);
+        var address = CaseAddress.Of(request.CaseId, request.CaseReference);
+        var owningUnit = CaseReader.OwningUnit(reading.Caller, address, request.OwningUnit);
         reading = reading.Justified(Justifications.Required(request.Justification, "justification", MaxJustificationLength));
-        return await cases.AsOf(reading, caseId, CaseMoment.Of(request, clock.GetUtcNow()), context.CancellationToken);
+        var moment = CaseMoment.Of(request, clock.GetUtcNow());
+        var caseId = (await cases.Target(reading, address, owningUnit, context.CancellationToken)).Id;
+        return await cases.AsOf(reading, caseId, moment, context.CancellationToken);
     }
 
     [Authorize(Roles = Roles.Auditor)]

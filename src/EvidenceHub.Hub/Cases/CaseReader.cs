@@ -20,14 +20,7 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
     public async Task<Case> Current(AccessEntry.Draft reading, CaseAddress address, int pageSize, string pageToken, CancellationToken cancellation)
     {
         var caller = reading.Caller;
-        var references = await CaseAddress.References(query, caller.UnitId, address.Reference is { } named ? [named] : [], cancellation);
-        CaseTarget target;
-        try { target = address.Resolve(references); }
-        catch (Rejection)
-        {
-            await accessLog.Record(reading.Asking($"case reference {address.Reference}").Refused(), cancellation);
-            throw;
-        }
+        var target = await Target(reading, address, caller.UnitId, cancellation);
         var caseId = target.Id;
         reading = reading.Asking($"case {caseId}").AboutCase(caseId);
         var page = CasePage.Of(pageSize, pageToken, caseId, limits.Value.Answers);
@@ -72,6 +65,35 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
                         (answer.NextPageToken.Length > 0 ? " (more pages follow)" : "");
         await accessLog.Record(Answered(reading, answer, disclosed), cancellation);
         return answer;
+    }
+
+    /// The case a request names: by id, or by a reference through the claims of the unit that gave it. An unknown
+    /// reference is refused like an unknown case, and the refusal recorded.
+    public async Task<CaseTarget> Target(AccessEntry.Draft reading, CaseAddress address, string owningUnit, CancellationToken cancellation)
+    {
+        if (address.Reference is not { } named) return address.Resolve(new Dictionary<string, Guid>());
+        var references = await CaseAddress.References(query, owningUnit, [named], cancellation);
+        try { return address.Resolve(references); }
+        catch (Rejection)
+        {
+            await accessLog.Record(reading.Asking($"case reference {named} of unit {owningUnit}").Refused(), cancellation);
+            throw;
+        }
+    }
+
+    /// The unit whose reference an audit request names: a unit names its own cases only; an auditor, who has none,
+    /// names the owning unit.
+    public static string OwningUnit(Caller caller, CaseAddress address, string owningUnit)
+    {
+        if (address.Reference is null)
+            return owningUnit.Length == 0 ? caller.UnitId : throw Rejection.InvalidArgument("owning_unit", "is only for a case named by case_reference");
+        if (owningUnit.Length == 0)
+            return caller.Is(Roles.Auditor)
+                ? throw Rejection.InvalidArgument("owning_unit", "is required with case_reference for an auditor: a reference is its owning unit's own")
+                : caller.UnitId;
+        if (!caller.Is(Roles.Auditor) && owningUnit != caller.UnitId)
+            throw Rejection.InvalidArgument("owning_unit", "a unit names its own cases only (leave it empty)");
+        return RequestFields.RequiredText(owningUnit, "owning_unit", 64);
     }
 
     /// The case as it stood at a past moment, whole, with its handoffs as they stood then: one past its deadline at

@@ -97,6 +97,57 @@ public sealed class AuditServiceTests(HubFixture hub)
         Assert.Equal(StatusCode.NotFound, (await Failure(() => hub.Audit("NL-TBKK").Replay(caseId))).Code);
     }
 
+    /// Issue 13 part 8: replay and as-of take the owning unit's reference, so no client needs the derived id. A unit
+    /// names its own references only; an auditor, who has none, names the unit whose reference it is.
+    [Fact]
+    public async Task Replay_and_as_of_find_a_case_by_its_owning_units_reference()
+    {
+        var nl = hub.Cases("NL-TBKK");
+        var open = OpenCase();
+        await nl.OpenCaseAsync(open);
+        await nl.AddSuspectIdentifierAsync(AddIdentifier(open.CaseId, IdentifierKind.EmailAddress, Unique.Email()));
+        var byId = await Auditor.Replay(open.CaseId);
+
+        var byReference = await Collect(Auditor.ReplayCase(new ReplayCaseRequest { CaseReference = open.Reference, OwningUnit = "NL-TBKK", Justification = AuditClient.Why }));
+        Assert.Equal(byId.Select(e => (e.Version, e.DataJson)), byReference.Select(e => (e.Version, e.DataJson)));
+        var own = await Collect(hub.Audit("NL-TBKK").ReplayCase(new ReplayCaseRequest { CaseReference = open.Reference, Justification = AuditClient.Why }));
+        Assert.Equal(byId.Count, own.Count);
+        var asOf = await Auditor.GetCaseAsOfAsync(new GetCaseAsOfRequest { CaseReference = open.Reference, OwningUnit = "NL-TBKK", Justification = AuditClient.Why, Version = 1 });
+        Assert.Equal((open.CaseId, 1L), (asOf.CaseId, asOf.Version));
+        Assert.Equal(open.CaseId, (await hub.Audit("NL-TBKK").GetCaseAsOfAsync(new GetCaseAsOfRequest { CaseReference = open.Reference, Justification = AuditClient.Why, Version = 2 })).CaseId);
+
+        // Another unit's reference, even the right one, is not resolved for a unit: the same answer as any unknown one.
+        var stranger = await Failure(() => Drain(hub.Audit("BE-FCCU").ReplayCase(new ReplayCaseRequest { CaseReference = open.Reference, Justification = AuditClient.Why })));
+        var unknown = await Failure(() => Drain(hub.Audit("BE-FCCU").ReplayCase(new ReplayCaseRequest { CaseReference = "REF-NO-SUCH-CASE", Justification = AuditClient.Why })));
+        Assert.Equal((StatusCode.NotFound, "case_reference"), (stranger.Code, stranger.Field));
+        Assert.Equal((unknown.Code, unknown.Field), (stranger.Code, stranger.Field));
+        Assert.Equal((StatusCode.InvalidArgument, "owning_unit"), Of(await Failure(() => Drain(hub.Audit("BE-FCCU").ReplayCase(
+            new ReplayCaseRequest { CaseReference = open.Reference, OwningUnit = "NL-TBKK", Justification = AuditClient.Why })))));
+        Assert.Equal((StatusCode.InvalidArgument, "owning_unit"), Of(await Failure(() => Auditor.GetCaseAsOfAsync(
+            new GetCaseAsOfRequest { CaseReference = open.Reference, Justification = AuditClient.Why, Version = 1 }).ResponseAsync)));
+        Assert.Equal((StatusCode.InvalidArgument, "owning_unit"), Of(await Failure(() => Drain(Auditor.ReplayCase(
+            new ReplayCaseRequest { CaseId = open.CaseId, OwningUnit = "NL-TBKK", Justification = AuditClient.Why })))));
+        Assert.Equal((StatusCode.InvalidArgument, "case_reference"), Of(await Failure(() => Drain(Auditor.ReplayCase(
+            new ReplayCaseRequest { CaseId = open.CaseId, CaseReference = open.Reference, OwningUnit = "NL-TBKK", Justification = AuditClient.Why })))));
+
+        // The refused reference is on record, naming the unit asked about.
+        var refusals = await Auditor.AccessLog(new QueryAccessLogRequest { Unit = "BE-FCCU" });
+        refusals = refusals.Where(r => r.Operation == "ReplayCase").ToList();
+        Assert.Contains(refusals, r => r.Outcome == AccessOutcome.Refused && r.Asked.Contains("REF-NO-SUCH-CASE"));
+    }
+
+    private static (StatusCode, string?) Of((StatusCode Code, string? Field, Google.Rpc.Status Status) failure) => (failure.Code, failure.Field);
+
+    private static async Task<List<ReplayedEvent>> Collect(AsyncServerStreamingCall<ReplayedEvent> call)
+    {
+        using (call)
+        {
+            var events = new List<ReplayedEvent>();
+            await foreach (var e in call.ResponseStream.ReadAllAsync()) events.Add(e);
+            return events;
+        }
+    }
+
     [Fact]
     public async Task The_case_as_it_stood_at_a_version_or_a_moment()
     {
