@@ -3,7 +3,7 @@ using EvidenceHub.Contracts.V1;
 
 namespace EvidenceHub.Cli.Commands;
 
-/// `evidencehub cases join invite|accept|decline|leave CASE …`: joint cases, where another unit co-leads a case with
+/// `evidencehub cases join invite|accept|decline|withdraw|leave CASE …`: joint cases, where another unit co-leads a case with
 /// its owner without taking it over.
 public static class JoinCommands
 {
@@ -13,6 +13,7 @@ public static class JoinCommands
         join.Add(Invite(app));
         join.Add(Answer(app, accept: true));
         join.Add(Answer(app, accept: false));
+        join.Add(Withdraw(app));
         join.Add(Leave(app));
         return join;
     }
@@ -62,6 +63,30 @@ public static class JoinCommands
             Report(run, result, accept
                 ? $"{hub.Unit} now co-leads case {result.CaseId} (version {result.Version})."
                 : $"Declined to co-lead case {result.CaseId} (version {result.Version}).");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// The owner takes back an invitation not yet answered: the hub's LeaveCase naming the invited unit.
+    private static Command Withdraw(CliApp app)
+    {
+        var caseArgument = Common.CaseArgument();
+        var unit = new Option<string>("--unit") { Description = "The invited unit", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why (told to that unit)", Required = true };
+        var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
+        var command = new Command("withdraw", "Withdraw your invitation to co-lead before the invited unit has answered")
+            { caseArgument, unit, reason, expected, commandId };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            using var hub = run.Connect();
+            var request = new LeaveCaseRequest { CoLeadUnit = run.Get(unit)!, Reason = run.Get(reason)! };
+            (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
+            if (run.Get(expected) is { } version) request.ExpectedVersion = version;
+            request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            var result = await hub.Cases.LeaveCaseAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            Report(run, result, $"Ended {request.CoLeadUnit}'s part in case {result.CaseId} (version {result.Version}): " +
+                                "its pending invitation is withdrawn (or, had it joined meanwhile, it is removed as co-lead).");
             return ExitCodes.Ok;
         });
         return command;

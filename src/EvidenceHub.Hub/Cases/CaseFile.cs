@@ -249,6 +249,12 @@ public sealed record CaseFile
                 i => i with { Status = CoLeadInvitationStatus.Declined, AnsweredAt = at, DeclineReason = declined.Reason }),
             UpdatedAt = at,
         },
+        ({ } file, CoLeadInvitationWithdrawn withdrawn) => file with
+        {
+            CoLeadInvitations = AnsweredInvitation(file.CoLeadInvitations, withdrawn.CoLeadUnit,
+                i => i with { Status = CoLeadInvitationStatus.Withdrawn, AnsweredAt = at, DeclineReason = withdrawn.Reason }),
+            UpdatedAt = at,
+        },
         ({ } file, CoLeadLeft left) => file with { CoLeads = file.CoLeads.Remove(left.CoLeadUnit), UpdatedAt = at },
         ({ } file, CaseClosed closed) => file with { Status = CaseStatus.Closed, CloseReason = closed.Reason, UpdatedAt = at },
         ({ } file, DataRestricted restricted) => Restricting(file, restricted.What, true) with { UpdatedAt = restricted.ByHub ? file.UpdatedAt : at },

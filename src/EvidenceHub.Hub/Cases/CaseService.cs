@@ -121,7 +121,6 @@ public sealed class CaseService(
             command = catalog.Build(request, caller, references);
             var result = (TResult)await engine.Execute(caller, command, correlationId, context.CancellationToken);
             HubTelemetry.CountOutcomes([true]);
-            if (command.Recorded(result, correlationId) is { } record) await accessLog.Record(record, context.CancellationToken);
             return result;
         }
         catch (Rejection rejection)

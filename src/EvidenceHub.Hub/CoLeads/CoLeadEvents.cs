@@ -11,5 +11,8 @@ public sealed record CoLeadJoined(Guid CaseId, string CoLeadUnit, string OwnerUn
 /// The invited unit declined, with a reason told to the owner.
 public sealed record CoLeadInvitationDeclined(Guid CaseId, string CoLeadUnit, string OwnerUnit, string Reason) : ICaseEvent;
 
+/// The owner withdrew its invitation before the invited unit answered, with a reason told to that unit.
+public sealed record CoLeadInvitationWithdrawn(Guid CaseId, string CoLeadUnit, string OwnerUnit, string Reason) : ICaseEvent;
+
 /// A co-lead left the case, or its owner removed it (ByUnit says which): the unit's view of the case ends.
 public sealed record CoLeadLeft(Guid CaseId, string CoLeadUnit, string ByUnit, string OwnerUnit, string Reason) : ICaseEvent;

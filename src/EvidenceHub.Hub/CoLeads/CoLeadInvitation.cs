@@ -4,7 +4,7 @@ using Google.Protobuf.WellKnownTypes;
 namespace EvidenceHub.Hub.CoLeads;
 
 /// Expired is never stored: a pending invitation reads as expired once its deadline has passed or its case closed.
-public enum CoLeadInvitationStatus { Pending = 1, Accepted = 2, Declined = 3, Expired = 4 }
+public enum CoLeadInvitationStatus { Pending = 1, Accepted = 2, Declined = 3, Expired = 4, Withdrawn = 5 }
 
 /// An invitation to co-lead a case, as the case file keeps it.
 public sealed record CaseCoLeadInvitation(

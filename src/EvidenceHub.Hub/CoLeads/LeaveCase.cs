@@ -7,8 +7,9 @@ using EvidenceHub.Hub.Identity;
 
 namespace EvidenceHub.Hub.CoLeads;
 
-/// A co-lead leaves the case, or the owner removes one; from then on that unit sees the case as any other unit would
-/// under its policy (GetCase: as a case that does not exist). Ending one's own view is allowed on a closed case too.
+/// A co-lead leaves the case, or the owner removes one, or withdraws an invitation not yet answered; from then on that
+/// unit sees the case as any other unit would under its policy (GetCase: as a case that does not exist). Ending one's
+/// own view is allowed on a closed case too.
 public sealed record LeaveCase(string? CoLeadUnit, string Reason) : Command
 {
     public static LeaveCase From(LeaveCaseRequest request, Caller caller, CaseTarget target)
@@ -31,6 +32,8 @@ public sealed record LeaveCase(string? CoLeadUnit, string Reason) : Command
             throw Rejection.InvalidArgument("co_lead_unit", "the owner cannot leave its own case: hand it off, or name the co-lead to remove");
         if (leaving != Caller.UnitId && current.OwnerUnit != Caller.UnitId)
             throw Rejection.PermissionDenied("NOT_CASE_OWNER", $"Only the owning unit may remove a co-lead of case {current.Id}.", current.Id.ToString());
+        if (leaving != Caller.UnitId && !current.CoLeads.Contains(leaving) && current.PendingInvitationOf(leaving, now) is not null)
+            return new([new CoLeadInvitationWithdrawn(current.Id, leaving, current.OwnerUnit, Reason)], new CommandResult());
         if (!current.CoLeads.Contains(leaving))
             throw leaving == Caller.UnitId
                 ? Rejection.PermissionDenied("NOT_CO_LEAD", $"{Caller.UnitId} does not co-lead case {current.Id}.", current.Id.ToString())

@@ -55,10 +55,6 @@ public abstract record Command
     /// Gets null when the case does not exist yet (only OpenCase accepts that) or the command has no case.
     public abstract Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now);
 
-    /// The access record of a command that must be in the access log when it succeeds (an erasure); most commands'
-    /// own events are their record.
-    public virtual Audit.AccessEntry? Recorded(IMessage result, string correlationId) => null;
-
     /// A command that reads sealed fields of its case (e.g. to compare victim references) gets the case's subject keys,
     /// loaded with its state; one that only seals new values needs none loaded.
     public virtual bool ReadsSealedFields => false;

@@ -19,8 +19,9 @@ using Microsoft.Extensions.Options;
 namespace EvidenceHub.Hub.Commands;
 
 /// One kind of command: the request that asks for it (also its SyncCommand field), the answer it gives, and how a
-/// request becomes the command.
-public sealed record CommandKind(MessageDescriptor Request, MessageDescriptor Result, Func<IMessage, CommandContext, Command> Build)
+/// request becomes the command. A bulk kind is what units send by the thousand when they sync (opening cases, adding
+/// identifiers, victim links, media): its events are its record. Every other command's success is in the access log too.
+public sealed record CommandKind(MessageDescriptor Request, MessageDescriptor Result, Func<IMessage, CommandContext, Command> Build, bool Bulk)
 {
     /// The RPC of CaseService that runs it alone: the request's name without "Request".
     public string Rpc => Request.Name[..^"Request".Length];
@@ -50,10 +51,10 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
 {
     public static readonly IReadOnlyList<CommandKind> Kinds =
     [
-        Kind<OpenCaseRequest, CommandResult>((r, c) => OpenCase.From(r, c.Caller, c.Units)),
-        Kind<AddSuspectIdentifierRequest, CommandResult>((r, c) => AddSuspectIdentifier.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Correlation, c.Limits.Cases)),
+        Kind<OpenCaseRequest, CommandResult>((r, c) => OpenCase.From(r, c.Caller, c.Units), bulk: true),
+        Kind<AddSuspectIdentifierRequest, CommandResult>((r, c) => AddSuspectIdentifier.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Correlation, c.Limits.Cases), bulk: true),
         Kind<RetractSuspectIdentifierRequest, CommandResult>((r, c) => RetractSuspectIdentifier.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
-        Kind<LinkVictimRequest, CommandResult>((r, c) => LinkVictim.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Now, c.Limits.Cases)),
+        Kind<LinkVictimRequest, CommandResult>((r, c) => LinkVictim.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Now, c.Limits.Cases), bulk: true),
         Kind<RequestHandoffRequest, CommandResult>((r, c) => RequestHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Units, c.Handoffs)),
         Kind<AcceptHandoffRequest, CommandResult>((r, c) => AcceptHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<DeclineHandoffRequest, CommandResult>((r, c) => DeclineHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
@@ -72,15 +73,15 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
         Kind<AnswerCoLeadInvitationRequest, CommandResult>((r, c) => AnswerCoLeadInvitation.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<LeaveCaseRequest, CommandResult>((r, c) => LeaveCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<EraseVictimLinkRequest, CommandResult>((r, c) => EraseVictimLink.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
-        Kind<AddMediaRequest, CommandResult>((r, c) => AddMedia.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Media, c.Correlation, c.Limits.Cases)),
+        Kind<AddMediaRequest, CommandResult>((r, c) => AddMedia.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Media, c.Correlation, c.Limits.Cases), bulk: true),
         Kind<RetractMediaRequest, CommandResult>((r, c) => RetractMedia.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Media)),
     ];
 
     private static readonly Dictionary<MessageDescriptor, CommandKind> ByRequest = Kinds.ToDictionary(k => k.Request);
 
-    private static CommandKind Kind<TRequest, TResult>(Func<TRequest, CommandContext, Command> build)
+    private static CommandKind Kind<TRequest, TResult>(Func<TRequest, CommandContext, Command> build, bool bulk = false)
         where TRequest : IMessage<TRequest>, new() where TResult : IMessage<TResult>, new() =>
-        new(new TRequest().Descriptor, new TResult().Descriptor, (request, context) => build((TRequest)request, context));
+        new(new TRequest().Descriptor, new TResult().Descriptor, (request, context) => build((TRequest)request, context), bulk);
 
     public static CommandKind KindOf(IMessage request) => ByRequest[request.Descriptor];
 
@@ -100,6 +101,19 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
     public static string CommandIdOf(IMessage? request) => StringField(request, "command_id");
 
     public static string CaseReferenceOf(IMessage? request) => StringField(request, "case_reference");
+
+    /// The access record of a command that succeeded, or null for a bulk one that wrote no note of its own: the note
+    /// its decider wrote (who was told what), or else the operation, the case and the events it appended (what they
+    /// say is in the case's history). The hub's own commands, which are in no catalog, are named by their type.
+    public static AccessEntry? Success(Caller caller, Command command, Decision decision, string correlationId)
+    {
+        var kind = ByRequest.GetValueOrDefault(command.Request.Descriptor);
+        if (decision.Record is null && (kind?.Bulk ?? false)) return null;
+        var operation = kind?.Rpc ?? command.GetType().Name;
+        var note = decision.Record ?? new AccessNote("", operation + (command.CaseId is { } id ? $" on case {id}" : ""),
+            decision.Events.Count == 0 ? "nothing changed" : "appended " + string.Join(", ", decision.Events.Select(e => e.GetType().Name)));
+        return AccessEntry.For(caller, operation, correlationId).Justified(note.Justification).Asking(note.Asked).AboutCase(command.CaseId).Allowed(note.Disclosed);
+    }
 
     /// The access record of a refused command: the operation, the case asked for (by id, or by the caller's
     /// reference) and what was refused. The case id is recorded even when no such case exists or the caller may not

@@ -157,9 +157,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
                 }
                 if (stream is not null) stream.Version = version + caseEvents;
                 appended += decision.Events.Count;
-                if (decision.Record is { } note)
-                    records.Add(Audit.AccessEntry.For(caller, CommandCatalog.KindOf(command.Request).Rpc, correlationId).Justified(note.Justification)
-                        .Asking(note.Asked).AboutCase(command.CaseId).Allowed(note.Disclosed));
+                if (CommandCatalog.Success(caller, command, decision, correlationId) is { } record) records.Add(record);
 
                 foreach (var document in command.Documents) session.Insert(document);
                 newReceipts.Add((receiptIds[i], new CommandReceipt

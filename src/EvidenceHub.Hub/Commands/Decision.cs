@@ -6,8 +6,8 @@ namespace EvidenceHub.Hub.Commands;
 /// version and replay flag).
 public sealed record Decision(IReadOnlyList<object> Events, IMessage Result)
 {
-    /// An access record the command leaves when it succeeds (most leave none: their events are their record), written
-    /// once the events are stored and before the answer leaves.
+    /// What the access record of the command's success says, written once the events are stored and before the answer
+    /// leaves; without one, the record names the events appended (CommandCatalog.Success).
     public AccessNote? Record { get; init; }
 
     /// The subject the request is about (a victim link): erasing it drops this command's receipt's fingerprint, since a

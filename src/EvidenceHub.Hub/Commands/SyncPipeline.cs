@@ -82,8 +82,6 @@ public sealed class SyncPipeline(CommandCatalog catalog, CommandEngine engine, I
                         refusals.Add(Undecodable.Of(burst[i]) is null
                             ? CommandCatalog.Refusal(caller, requests[i], commands[i], status, correlationId, inSync: true)
                             : AccessEntry.For(caller, "Sync", correlationId).Asking($"command {sequence + i} in Sync: {RefusalRecords.UndecodableRequest}").NotAnswered(status));
-                    else if (outcomes[i].Result is { } done && commands[i]?.Recorded(done, correlationId) is { } record)
-                        refusals.Add(record);
                 await accessLog.RecordItems(refusals, cancellation);
 
                 var results = new List<SyncResult>(burst.Count);

@@ -259,6 +259,9 @@ public sealed partial class FeedProjection : EventProjection
     public async Task Project(IEvent<CoLeadInvitationDeclined> e, IDocumentOperations operations) =>
         await Store(operations, e, [(e.Data.OwnerUnit, await CoLead(operations, e.Data.CaseId, CoLeadChange.Declined, e.Data.CoLeadUnit, e.Data.CoLeadUnit, e.Data.Reason))]);
 
+    public async Task Project(IEvent<CoLeadInvitationWithdrawn> e, IDocumentOperations operations) =>
+        await Store(operations, e, [(e.Data.CoLeadUnit, await CoLead(operations, e.Data.CaseId, CoLeadChange.Withdrawn, e.Data.CoLeadUnit, e.Data.OwnerUnit, e.Data.Reason))]);
+
     /// A co-lead that left tells the owner; one the owner removed is told itself.
     public async Task Project(IEvent<CoLeadLeft> e, IDocumentOperations operations)
     {

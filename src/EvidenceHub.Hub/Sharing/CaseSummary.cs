@@ -117,5 +117,7 @@ public sealed class CaseSummary
 
     public void Apply(CoLeadInvitationDeclined e) => OpenInvitations.RemoveAll(i => i.Unit == e.CoLeadUnit);
 
+    public void Apply(CoLeadInvitationWithdrawn e) => OpenInvitations.RemoveAll(i => i.Unit == e.CoLeadUnit);
+
     public void Apply(CoLeadLeft e) => CoLeadUnits.Remove(e.CoLeadUnit);
 }

@@ -6,7 +6,6 @@ using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
-using Google.Protobuf;
 using ErasureBasis = EvidenceHub.Hub.Erasure.ErasureBasis;
 
 namespace EvidenceHub.Hub.Victims;
@@ -41,13 +40,10 @@ public sealed record EraseVictimLink(Guid VictimLinkId, ErasureBasis Basis, stri
         var link = current.Victims.FirstOrDefault(v => v.VictimLinkId == VictimLinkId)
             ?? throw Rejection.NotFound("victim link", VictimLinkId.ToString(), "victim_link_id");
         var answer = new CommandResult { VictimLinkId = link.VictimLinkId.ToString() };
-        if (link.IsErased) return new([], answer);
-        return new([new VictimLinkErased(current.Id, link.VictimLinkId, link.VictimReference.Subject, link.Country, Basis, Reason)], answer);
+        // The access log says who erased what, when and why (the event says it too, in the case's history).
+        var record = new AccessNote(Reason, $"erase victim link {VictimLinkId} of case {CaseId} ({Basis})",
+            $"victim link {VictimLinkId} erased: its reference and contacting identifier can no longer be read");
+        if (link.IsErased) return new([], answer) { Record = record with { Disclosed = $"victim link {VictimLinkId} was erased before: nothing changed" } };
+        return new([new VictimLinkErased(current.Id, link.VictimLinkId, link.VictimReference.Subject, link.Country, Basis, Reason)], answer) { Record = record };
     }
-
-    /// The access log says who erased what, when and why (the event says it too, in the case's history).
-    public override AccessEntry Recorded(IMessage result, string correlationId) =>
-        AccessEntry.For(Caller, "EraseVictimLink", correlationId).AboutCase(CaseId)
-            .Asking($"erase victim link {VictimLinkId} of case {CaseId} ({Basis}): {Reason}")
-            .Allowed($"victim link {VictimLinkId} erased: its reference and contacting identifier can no longer be read");
 }

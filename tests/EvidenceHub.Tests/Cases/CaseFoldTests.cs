@@ -73,6 +73,7 @@ public sealed class CaseFoldTests
         nameof(CoLeadInvited) => new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", "joint investigation", T0.AddDays(2)),
         nameof(CoLeadJoined) => new CoLeadJoined(CaseId, "BE-FCCU", "NL-TBKK"),
         nameof(CoLeadInvitationDeclined) => new CoLeadInvitationDeclined(CaseId, "BE-FCCU", "NL-TBKK", "no capacity"),
+        nameof(CoLeadInvitationWithdrawn) => new CoLeadInvitationWithdrawn(CaseId, "BE-FCCU", "NL-TBKK", "no longer needed"),
         nameof(CoLeadLeft) => new CoLeadLeft(CaseId, "BE-FCCU", "BE-FCCU", "NL-TBKK", "done"),
         nameof(Hub.Media.MediaAdded) => new Hub.Media.MediaAdded(CaseId, ["sha256:" + new string('a', 64)], new string('b', 64), 90, true, false, true, 1, null),
         nameof(Hub.Media.MediaRetracted) => new Hub.Media.MediaRetracted(CaseId, ["sha256:" + new string('a', 64)], new string('b', 64), "wrong"),

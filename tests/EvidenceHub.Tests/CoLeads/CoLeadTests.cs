@@ -164,6 +164,39 @@ public sealed class CoLeadTests(HubFixture hub) : IClassFixture<HubFixture>
         Assert.Equal(StatusCode.NotFound, (await Failure(() => Read(be, caseId))).Code);
     }
 
+    /// The owner takes back an invitation before it is answered: the invited unit is told, sees the case no more and
+    /// can no longer accept; the history and the access log say who did it.
+    [Fact]
+    public async Task The_owner_withdraws_an_invitation_before_it_is_answered()
+    {
+        var (caseId, email) = await RedCaseWithBeInvited();
+        Assert.True(await Hit("BE-FCCU", email));
+        var beStart = await hub.Feed("BE-FCCU").LastPosition();
+
+        await nl.LeaveCaseAsync(new LeaveCaseRequest { CommandId = NewId(), CaseId = caseId, CoLeadUnit = "BE-FCCU", Reason = "the suspect moved to NL" });
+
+        var withdrawn = Assert.Single(await hub.FeedAfter("BE-FCCU", beStart), i => i.CoLead?.CaseId == caseId).CoLead;
+        Assert.Equal((CoLeadChange.Withdrawn, "BE-FCCU", "NL-TBKK", "the suspect moved to NL"), (withdrawn.Change, withdrawn.CoLeadUnit, withdrawn.ByUnit, withdrawn.Reason));
+        var gone = await Failure(() => Read(be, caseId));
+        Assert.Equal(await MissingCase(), (gone.Code, gone.Field));
+        Assert.False(await Hit("BE-FCCU", email));
+        Assert.Equal(StatusCode.NotFound, (await Failure(() => Answer(be, caseId, CoLeadAnswer.Accept))).Code);
+        var invitation = (await Read(nl, caseId)).CoLeadInvitations.Single(i => i.CoLeadUnit == "BE-FCCU");
+        Assert.Equal((CoLeadInvitationStatus.Withdrawn, "the suspect moved to NL"), (invitation.Status, invitation.DeclineReason));
+
+        var auditor = hub.Audit("EU-AUDIT");
+        var replay = await auditor.Replay(caseId);
+        Assert.Equal("NL-TBKK", replay.Single(e => e.EventType == "co_lead_invitation_withdrawn").Unit);
+        var records = await auditor.AccessLog(new QueryAccessLogRequest { CaseId = caseId, Unit = "NL-TBKK" });
+        var invite = Assert.Single(records, r => r.Operation == "InviteCoLead");
+        var leave = Assert.Single(records, r => r.Operation == "LeaveCase");
+        Assert.Equal(AccessOutcome.Allowed, leave.Outcome);
+        Assert.Contains("CoLeadInvitationWithdrawn", leave.Disclosed);
+        Assert.Contains("CoLeadInvited", invite.Disclosed);
+        // Bulk commands (opening, adding identifiers and victims) leave no record of their own: their events are it.
+        Assert.DoesNotContain(records, r => r.Operation is "OpenCase" or "AddSuspectIdentifier" or "LinkVictim");
+    }
+
     [Fact]
     public async Task A_declined_or_expired_invitation_ends_the_invited_units_view()
     {

@@ -171,6 +171,22 @@ public sealed class CoLeadDeciderTests
     }
 
     [Fact]
+    public void The_owner_withdraws_an_invitation_not_yet_answered()
+    {
+        Invited().When(Leave(Nl, "BE-FCCU")).Then(new CoLeadInvitationWithdrawn(CaseId, "BE-FCCU", "NL-TBKK", "our part is done"));
+        // Only the owner, and only while it is pending: an answered or expired one is no longer there to withdraw.
+        Invited().When(Leave(Ca, "BE-FCCU")).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
+        Invited().And(new CoLeadInvitationDeclined(CaseId, "BE-FCCU", "NL-TBKK", "no capacity")).When(Leave(Nl, "BE-FCCU")).ThenRejected(StatusCode.NotFound, "co_lead_unit");
+        Invited().And(new CoLeadInvitationWithdrawn(CaseId, "BE-FCCU", "NL-TBKK", "r")).When(Leave(Nl, "BE-FCCU")).ThenRejected(StatusCode.NotFound, "co_lead_unit");
+        DeciderSpec.Given(Opened(CaseId, Nl), new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", "r", DeciderSpec.Now.AddHours(-1)))
+            .When(Leave(Nl, "BE-FCCU")).ThenRejected(StatusCode.NotFound, "co_lead_unit");
+        // Withdrawn, it can no longer be accepted; a new invitation may follow.
+        Invited().And(new CoLeadInvitationWithdrawn(CaseId, "BE-FCCU", "NL-TBKK", "r")).When(Answer(Be, CoLeadAnswer.Accept)).ThenRejected(StatusCode.PermissionDenied, "NOT_INVITED");
+        Invited().And(new CoLeadInvitationWithdrawn(CaseId, "BE-FCCU", "NL-TBKK", "r")).When(Invite(Nl, "BE-FCCU"))
+            .Then(new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", "joint investigation", DeciderSpec.Now.AddHours(48)));
+    }
+
+    [Fact]
     public void A_co_lead_sees_the_whole_case_an_invited_unit_what_a_handoff_target_sees_and_a_unit_that_left_nothing()
     {
         var invited = Fold(Opened(CaseId, Nl, Tlp.Red), new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", "r", DeciderSpec.Now.AddHours(1)));
