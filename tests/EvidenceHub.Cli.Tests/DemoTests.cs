@@ -65,7 +65,7 @@ public sealed class DemoTests(CliHub hub) : IClassFixture<CliHub>
     public async Task After_the_ring_the_demo_narrows_a_case_restricts_and_regrades_identifiers_and_the_auditor_finds_the_log_intact()
     {
         var scenario = DemoScenario.Generate(10);
-        var (narrow, restrict, regrade) = DemoLifecycle.Of(scenario);
+        var (narrow, restrict, regrade, join) = DemoLifecycle.Of(scenario);
         var run = await hub.Run(null, "demo", "load", "--seed", "10");
         Assert.True(run.Code == ExitCodes.Ok, run.ToString());
 
@@ -102,6 +102,16 @@ public sealed class DemoTests(CliHub hub) : IClassFixture<CliHub>
         Assert.Contains($"Regraded: DE-BKA grades {grading.IdentifierKey} of case {regrade.Reference} A1-fact", run.Out);
         Assert.Contains($"{regrade.Correlated}'s feed #{(await Feed(regrade.Correlated)).Single(i => i.Regrading?.RegradingCaseReference == regrade.Reference).Position}: REGRADED {grading.IdentifierKey}", run.Out);
 
+        // DE-BKA's ring case is led jointly with DE-LKA-NW, which reads its victims as the owner does; DE-BKA was told.
+        Assert.Contains($"Joint case: DE-BKA asked DE-LKA-NW to co-lead case {join.Reference}", run.Out);
+        using (var coLead = hub.Connect(join.CoLead))
+        {
+            var joint = await coLead.Cases.GetCaseAsync(new GetCaseRequest { CaseId = await hub.CaseIdOf(join.Unit, join.Reference), Justification = new() { Purpose = "demo test" } });
+            Assert.Contains(join.CoLead, joint.CoLeadUnits);
+            Assert.NotEmpty(joint.VictimLinks);
+        }
+        Assert.Single(await Feed(join.Unit), i => i.CoLead is { Change: CoLeadChange.Joined } c && c.CaseReference == join.Reference);
+
         // The auditor found the log intact and read the narrowing's access record.
         var intact = System.Text.RegularExpressions.Regex.Match(run.Out, @"Audit: EU-AUDIT finds the log intact: (\d+) entries");
         Assert.True(intact.Success, run.Out);
@@ -112,7 +122,7 @@ public sealed class DemoTests(CliHub hub) : IClassFixture<CliHub>
         var again = await hub.Run(null, "--json", "demo", "load", "--seed", "10");
         Assert.True(again.Code == ExitCodes.Ok, again.ToString());
         var steps = again.Json().Skip(1).ToDictionary(s => s.GetProperty("step").GetString()!);
-        Assert.All(new[] { "narrowing", "restriction", "regrading" }, step => Assert.True(steps[step].GetProperty("replayed").GetBoolean(), $"{steps[step]}"));
+        Assert.All(new[] { "narrowing", "restriction", "regrading", "joint case" }, step => Assert.True(steps[step].GetProperty("replayed").GetBoolean(), $"{steps[step]}"));
         Assert.Contains("SHARING NARROWED", steps["narrowing"].GetProperty("partnerNotice").GetString());
         Assert.Single(await Feed(DemoScenario.Partner), i => i.SharingNarrowed?.CaseReference == narrow.Reference);
         Assert.Single(await Feed(restrict.Correlated), i => i.Restriction?.CaseReference == restrict.Reference);

@@ -117,11 +117,12 @@ public static class DemoCommand
         var lifecycle = DemoLifecycle.Of(scenario);
         var narrowed = await NarrowSharing(run, settings, lifecycle.Narrow, connected, cancellation);
         var restrictedAndRegraded = await RestrictAndRegrade(run, lifecycle, connected, cancellation);
+        var joined = await JoinCase(run, lifecycle.Join, connected, cancellation);
         var intact = await VerifyAfterwards(run, settings, lifecycle.Narrow, narrowed, cancellation);
 
         var complete = loads.All(l => l.Status == "loaded" && l.Rejected == 0);
         return intact == false ? ExitCodes.Negative
-            : complete && narrowed?.PartnerTold == true && restrictedAndRegraded && intact == true ? ExitCodes.Ok : ExitCodes.Partial;
+            : complete && narrowed?.PartnerTold == true && restrictedAndRegraded && joined && intact == true ? ExitCodes.Ok : ExitCodes.Partial;
     }
 
     /// BE-FCCU asks the lead country to take its case over, and NL-TBKK accepts. Ids derived, so a re-run replays both.
@@ -299,6 +300,39 @@ public static class DemoCommand
         }
         else Narrate(run, new { step = "regrading", unit = regrading.Unit, made = false }, $"Regrading: not made ({regrading.Unit} and {regrading.Correlated} must both be loaded)");
         return restricted && regraded;
+    }
+
+    /// The owner asks another unit to co-lead its case; that unit accepts (naming the case by the id its invitation
+    /// gave), reads it as the owner does, and the owner is told. Ids derived, so a re-run replays both.
+    private static async Task<bool> JoinCase(Invocation run, DemoLifecycle.Joining joining, Dictionary<string, HubConnection> connected, CancellationToken cancellation)
+    {
+        var (unit, reference, coLeadUnit, reason) = joining;
+        if (!connected.TryGetValue(unit, out var owner) || !connected.TryGetValue(coLeadUnit, out var coLead))
+        {
+            Narrate(run, new { step = "joint case", unit, made = false }, $"Joint case: not made ({unit} and {coLeadUnit} must both be loaded)");
+            return false;
+        }
+        var invited = await owner.Cases.InviteCoLeadAsync(new InviteCoLeadRequest
+        {
+            CommandId = Ids.CommandId("demo-invite", unit, "reference/" + reference, coLeadUnit), CaseReference = reference, CoLeadUnit = coLeadUnit, Reason = reason,
+        }, cancellationToken: cancellation);
+        var accepted = await coLead.Cases.AnswerCoLeadInvitationAsync(new AnswerCoLeadInvitationRequest
+        {
+            CommandId = Ids.CommandId("demo-join", coLeadUnit, invited.CaseId), CaseId = invited.CaseId, Answer = CoLeadAnswer.Accept,
+        }, cancellationToken: cancellation);
+        var joint = await coLead.Cases.GetCaseAsync(new GetCaseRequest
+        {
+            CaseId = invited.CaseId, Justification = new Justification { Purpose = "demo: the joint investigation" },
+        }, cancellationToken: cancellation);
+        var notice = await FeedItemWhere(owner, i => i.CoLead is { Change: CoLeadChange.Joined } c && c.CaseId == invited.CaseId && c.CoLeadUnit == coLeadUnit, cancellation);
+        Narrate(run, new
+        {
+            step = "joint case", unit, caseReference = reference, caseId = invited.CaseId, coLead = coLeadUnit, reason, replayed = invited.Replayed && accepted.Replayed,
+            victimLinksSeen = joint.VictimLinks.Count, noticePosition = notice?.Position,
+        }, $"Joint case: {unit} asked {coLeadUnit} to co-lead case {reference} (\"{reason}\"); {coLeadUnit} accepted{Again(accepted)} and reads it " +
+           $"as its owner does, victims included ({joint.VictimLinks.Count} victim links).",
+            notice is null ? $"  {unit}'s feed: no notice arrived in time" : $"  {unit}'s feed #{notice.Position}: CO-LEAD JOINED case {reference}: {coLeadUnit}");
+        return notice is not null;
     }
 
     /// The auditor checks the whole log after the changes and reads who narrowed what, and who was told. Null when skipped.

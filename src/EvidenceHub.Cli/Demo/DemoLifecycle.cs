@@ -3,9 +3,10 @@ using EvidenceHub.Contracts.V1;
 namespace EvidenceHub.Cli.Demo;
 
 /// What happens to the ring's shared data after it is loaded (LED Art. 7(3), Art. 16): a regional unit narrows its
-/// case's sharing, the lead restricts an identifier whose accuracy is contested, and a German unit regrades one.
-/// Each names the unit that must be told, so that the demo can show that unit's feed.
-public sealed record DemoLifecycle(DemoLifecycle.Narrowing Narrow, DemoLifecycle.Restriction Restrict, DemoLifecycle.Regrading Regrade)
+/// case's sharing, the lead restricts an identifier whose accuracy is contested, a German unit regrades one and asks
+/// the other German force on the same IBAN to lead its case jointly. Each names the unit that must be told, so that
+/// the demo can show that unit's feed.
+public sealed record DemoLifecycle(DemoLifecycle.Narrowing Narrow, DemoLifecycle.Restriction Restrict, DemoLifecycle.Regrading Regrade, DemoLifecycle.Joining Join)
 {
     /// The owner narrows one case's sharing; Partner learned of it through a lookup and must be told.
     public sealed record Narrowing(string Unit, string Reference, SharingPolicy Policy, string Reason, string Partner);
@@ -15,6 +16,9 @@ public sealed record DemoLifecycle(DemoLifecycle.Narrowing Narrow, DemoLifecycle
 
     /// The owner regrades the identifier of the given kind in its case; Correlated holds it too and must be told.
     public sealed record Regrading(string Unit, string Reference, IdentifierKind Kind, Grading Grading, string Reason, string Correlated);
+
+    /// The owner asks CoLead to co-lead its case; CoLead accepts, and the owner is told.
+    public sealed record Joining(string Unit, string Reference, string CoLead, string Reason);
 
     public static DemoLifecycle Of(DemoScenario scenario)
     {
@@ -32,6 +36,8 @@ public sealed record DemoLifecycle(DemoLifecycle.Narrowing Narrow, DemoLifecycle
             // The German IBAN is held by DE-BKA and DE-LKA-NW alone.
             new Regrading("DE-BKA", RingCase("DE-BKA"), IdentifierKind.Iban,
                 new Grading { SourceReliability = SourceReliability.A, InformationCredibility = InformationCredibility.KnownTrueWithoutReservation, Nature = InformationNature.Fact },
-                "bank records (production order): the ransom payments of four victims went into this account", "DE-LKA-NW"));
+                "bank records (production order): the ransom payments of four victims went into this account", "DE-LKA-NW"),
+            new Joining("DE-BKA", RingCase("DE-BKA"), "DE-LKA-NW",
+                "one offender, two German forces on the same account: a joint investigation, led together"));
     }
 }
