@@ -79,9 +79,12 @@ public static class CertificateIdentity
             services.GetRequiredService<RevocationList>(), services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CertificateValidationCacheOptions>>(),
             services.GetRequiredService<TimeProvider>()));
 
-        // Every endpoint needs an authenticated unit unless it opts out (health checks and reflection do).
+        // Deny by default: an endpoint without an [Authorize] naming its roles (a method whose attribute was forgotten,
+        // an unknown method) refuses everyone — unauthenticated callers with 401, any certificate with 403 — so a
+        // forgotten attribute fails closed. Health checks and reflection opt out with AllowAnonymous.
         builder.Services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser()
+                .RequireAssertion(_ => false).Build());
         return builder;
     }
 }

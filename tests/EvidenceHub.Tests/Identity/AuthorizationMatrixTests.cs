@@ -258,6 +258,22 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         if (rpc == "CheckHashes") Assert.Equal(Ok, await Call(rpc, As.Provider));
     }
 
+    /// Deny by default: a method no service declares (as a method whose [Authorize] was forgotten would be) is refused
+    /// to every certificate, and a caller without one is unauthenticated; no role reaches it.
+    [Theory]
+    [InlineData(As.Unit, Denied)]
+    [InlineData(As.Partner, Denied)]
+    [InlineData(As.Auditor, Denied)]
+    [InlineData(As.Provider, Denied)]
+    [InlineData(As.Unknown, Unauthenticated)]
+    public async Task A_method_without_an_authorization_of_its_own_is_refused_to_every_role(As who, StatusCode expected)
+    {
+        var bytes = Marshallers.Create<byte[]>(b => b, b => b);
+        var method = new Method<byte[], byte[]>(MethodType.Unary, "evidencehub.v1.CaseService", "NoSuchMethod", bytes, bytes);
+        var failure = await Assert.ThrowsAsync<RpcException>(() => ChannelAs(who).CreateCallInvoker().AsyncUnaryCall(method, null, new CallOptions(), []).ResponseAsync);
+        Assert.Equal(expected, failure.StatusCode);
+    }
+
     private async Task<StatusCode> RawCall(Google.Protobuf.Reflection.MethodDescriptor descriptor, As who)
     {
         var bytes = Marshallers.Create<byte[]>(b => b, b => b);
