@@ -37,7 +37,9 @@ public sealed class DemoTests(CliHub hub) : IClassFixture<CliHub>
             Assert.Equal(10, network.Cases.Count);
             Assert.Equal(119, network.VictimsByCountry.Sum(v => v.Victims));
             Assert.Equal(["BE", "CA", "DE", "FR", "GB", "NL"], network.VictimsByCountry.Select(v => v.Country));
-            Assert.Equal(41 + 3 + 3 + 2, network.Identifiers.Count);
+            // The ring's accounts, phones, IBANs and wallets, and the file and PDQ hashes of the two pictures of one victim.
+            Assert.Equal(41 + 3 + 3 + 2, network.Identifiers.Count(i => i.Kind is not (IdentifierKind.FileHashSha256 or IdentifierKind.FileHashSha1
+                or IdentifierKind.FileHashMd5 or IdentifierKind.PerceptualHash)));
         }
         using (var nl = hub.Connect("NL-TBKK"))
         {
@@ -65,7 +67,7 @@ public sealed class DemoTests(CliHub hub) : IClassFixture<CliHub>
     public async Task After_the_ring_the_demo_narrows_a_case_restricts_and_regrades_identifiers_and_the_auditor_finds_the_log_intact()
     {
         var scenario = DemoScenario.Generate(10);
-        var (narrow, restrict, regrade, join) = DemoLifecycle.Of(scenario);
+        var (narrow, restrict, regrade, join, image) = DemoLifecycle.Of(scenario);
         var run = await hub.Run(null, "demo", "load", "--seed", "10");
         Assert.True(run.Code == ExitCodes.Ok, run.ToString());
 
@@ -112,6 +114,15 @@ public sealed class DemoTests(CliHub hub) : IClassFixture<CliHub>
         }
         Assert.Single(await Feed(join.Unit), i => i.CoLead is { Change: CoLeadChange.Joined } c && c.CaseReference == join.Reference);
 
+        // The Dutch original and the French half-size copy of one picture: a near-match, both units told with the distance.
+        // (A PDQ correlation: exact when halving the picture changed no bit of its hash, as for some seeds.)
+        var nearMatch = Assert.Single(await Feed(image.Unit), i => i.Correlation is { Kind: IdentifierKind.PerceptualHash } c && c.YourCaseReference == image.Reference).Correlation;
+        Assert.Equal((image.OtherUnit, image.OtherReference), (nearMatch.OtherCase.OwnerUnit, nearMatch.OtherCase.CaseReference));
+        Assert.InRange(nearMatch.Distance, 0, 31);
+        var toFrance = Assert.Single(await Feed(image.OtherUnit), i => i.Correlation is { Kind: IdentifierKind.PerceptualHash } c && c.YourCaseReference == image.OtherReference).Correlation;
+        Assert.Equal((image.Unit, nearMatch.Distance), (toFrance.OtherCase.OwnerUnit, toFrance.Distance));
+        Assert.Contains($"NEAR-MATCH at PDQ distance {nearMatch.Distance} with {image.OtherUnit} case {image.OtherReference}", run.Out);
+
         // The auditor found the log intact and read the narrowing's access record.
         var intact = System.Text.RegularExpressions.Regex.Match(run.Out, @"Audit: EU-AUDIT finds the log intact: (\d+) entries");
         Assert.True(intact.Success, run.Out);
@@ -122,7 +133,7 @@ public sealed class DemoTests(CliHub hub) : IClassFixture<CliHub>
         var again = await hub.Run(null, "--json", "demo", "load", "--seed", "10");
         Assert.True(again.Code == ExitCodes.Ok, again.ToString());
         var steps = again.Json().Skip(1).ToDictionary(s => s.GetProperty("step").GetString()!);
-        Assert.All(new[] { "narrowing", "restriction", "regrading", "joint case" }, step => Assert.True(steps[step].GetProperty("replayed").GetBoolean(), $"{steps[step]}"));
+        Assert.All(new[] { "narrowing", "restriction", "regrading", "joint case", "near-match" }, step => Assert.True(steps[step].GetProperty("replayed").GetBoolean(), $"{steps[step]}"));
         Assert.Contains("SHARING NARROWED", steps["narrowing"].GetProperty("partnerNotice").GetString());
         Assert.Single(await Feed(DemoScenario.Partner), i => i.SharingNarrowed?.CaseReference == narrow.Reference);
         Assert.Single(await Feed(restrict.Correlated), i => i.Restriction?.CaseReference == restrict.Reference);

@@ -118,11 +118,12 @@ public static class DemoCommand
         var narrowed = await NarrowSharing(run, settings, lifecycle.Narrow, connected, cancellation);
         var restrictedAndRegraded = await RestrictAndRegrade(run, lifecycle, connected, cancellation);
         var joined = await JoinCase(run, lifecycle.Join, connected, cancellation);
+        var nearMatched = await ShareImage(run, lifecycle.Image, connected, cancellation);
         var intact = await VerifyAfterwards(run, settings, lifecycle.Narrow, narrowed, cancellation);
 
         var complete = loads.All(l => l.Status == "loaded" && l.Rejected == 0);
         return intact == false ? ExitCodes.Negative
-            : complete && narrowed?.PartnerTold == true && restrictedAndRegraded && joined && intact == true ? ExitCodes.Ok : ExitCodes.Partial;
+            : complete && narrowed?.PartnerTold == true && restrictedAndRegraded && joined && nearMatched && intact == true ? ExitCodes.Ok : ExitCodes.Partial;
     }
 
     /// BE-FCCU asks the lead country to take its case over, and NL-TBKK accepts. Ids derived, so a re-run replays both.
@@ -332,6 +333,47 @@ public static class DemoCommand
         }, $"Joint case: {unit} asked {coLeadUnit} to co-lead case {reference} (\"{reason}\"); {coLeadUnit} accepted{Again(accepted)} and reads it " +
            $"as its owner does, victims included ({joint.VictimLinks.Count} victim links).",
             notice is null ? $"  {unit}'s feed: no notice arrived in time" : $"  {unit}'s feed #{notice.Position}: CO-LEAD JOINED case {reference}: {coLeadUnit}");
+        return notice is not null;
+    }
+
+    /// Each unit hashes its picture locally (the image never leaves it) and adds the hashes to its case; the hub finds
+    /// the copy within PDQ distance of the original and tells both units, each under the other case's policy.
+    private static async Task<bool> ShareImage(Invocation run, DemoLifecycle.SharedImage shared, Dictionary<string, HubConnection> connected, CancellationToken cancellation)
+    {
+        if (!connected.TryGetValue(shared.Unit, out var owner) || !connected.TryGetValue(shared.OtherUnit, out var other))
+        {
+            Narrate(run, new { step = "near-match", unit = shared.Unit, made = false }, $"Near-match: not made ({shared.Unit} and {shared.OtherUnit} must both be loaded)");
+            return false;
+        }
+        var images = EvidenceHub.Media.Samples.SyntheticImages.All(shared.Seed).ToDictionary(i => i.Name);
+        async Task<(CommandResult Result, string Pdq)> Add(HubConnection unit, string reference, string name)
+        {
+            var bytes = images[name].Bytes;
+            var files = EvidenceHub.Media.Pdq.FileHashes.Of(new MemoryStream(bytes));
+            var pdq = EvidenceHub.Media.Pdq.PdqHasher.Hash(new MemoryStream(bytes));
+            var result = await unit.Cases.AddMediaAsync(new AddMediaRequest
+            {
+                CommandId = Ids.CommandId("demo-media", unit.Unit, "reference/" + reference, files.Sha256), CaseReference = reference,
+                Sha256 = files.Sha256, Sha1 = files.Sha1, Md5 = files.Md5, Pdq = pdq.Hash.ToString(), PdqQuality = pdq.Quality,
+                Category = 1, Distributed = true, ProviderFilter = true,
+            }, cancellationToken: cancellation);
+            return (result, pdq.Hash.ToString());
+        }
+        var (original, _) = await Add(owner, shared.Reference, shared.Image);
+        var (copy, _) = await Add(other, shared.OtherReference, shared.OtherImage);
+        // A PDQ correlation: near (with its distance), or exact when resizing happened to change no bit.
+        var notice = await FeedItemWhere(owner, i => i.Correlation is { Kind: IdentifierKind.PerceptualHash } c && c.YourCaseReference == shared.Reference
+            && c.OtherCase.OwnerUnit == shared.OtherUnit, cancellation);
+        var distance = notice?.Correlation.HasDistance == true ? notice.Correlation.Distance : 0;
+        Narrate(run, new
+        {
+            step = "near-match", unit = shared.Unit, caseReference = shared.Reference, image = shared.Image, otherUnit = shared.OtherUnit,
+            otherCaseReference = shared.OtherReference, otherImage = shared.OtherImage, replayed = original.Replayed && copy.Replayed, distance,
+            noticePosition = notice?.Position,
+        }, $"Media: {shared.Unit} adds {shared.Image} to case {shared.Reference} and {shared.OtherUnit} adds {shared.OtherImage} (the same picture, " +
+           $"half the size) to case {shared.OtherReference}, as hashes computed here{Again(copy)}.",
+            notice is null ? $"  {shared.Unit}'s feed: no near-match notice arrived in time"
+                : $"  {shared.Unit}'s feed #{notice.Position}: NEAR-MATCH at PDQ distance {distance} with {shared.OtherUnit} case {notice.Correlation.OtherCase.CaseReference}");
         return notice is not null;
     }
 

@@ -6,7 +6,8 @@ namespace EvidenceHub.Cli.Demo;
 /// case's sharing, the lead restricts an identifier whose accuracy is contested, a German unit regrades one and asks
 /// the other German force on the same IBAN to lead its case jointly. Each names the unit that must be told, so that
 /// the demo can show that unit's feed.
-public sealed record DemoLifecycle(DemoLifecycle.Narrowing Narrow, DemoLifecycle.Restriction Restrict, DemoLifecycle.Regrading Regrade, DemoLifecycle.Joining Join)
+public sealed record DemoLifecycle(DemoLifecycle.Narrowing Narrow, DemoLifecycle.Restriction Restrict, DemoLifecycle.Regrading Regrade, DemoLifecycle.Joining Join,
+    DemoLifecycle.SharedImage Image)
 {
     /// The owner narrows one case's sharing; Partner learned of it through a lookup and must be told.
     public sealed record Narrowing(string Unit, string Reference, SharingPolicy Policy, string Reason, string Partner);
@@ -19,6 +20,11 @@ public sealed record DemoLifecycle(DemoLifecycle.Narrowing Narrow, DemoLifecycle
 
     /// The owner asks CoLead to co-lead its case; CoLead accepts, and the owner is told.
     public sealed record Joining(string Unit, string Reference, string CoLead, string Reason);
+
+    /// Two units across a border hold the same victim's picture: Unit the original, OtherUnit a copy made smaller (the
+    /// demo's synthetic images, SyntheticImages, drawn from the scenario's seed so that two scenarios share no picture).
+    /// Hashed here; the hub matches them by PDQ distance and tells both.
+    public sealed record SharedImage(string Unit, string Reference, string Image, string OtherUnit, string OtherReference, string OtherImage, ulong Seed);
 
     public static DemoLifecycle Of(DemoScenario scenario)
     {
@@ -38,6 +44,7 @@ public sealed record DemoLifecycle(DemoLifecycle.Narrowing Narrow, DemoLifecycle
                 new Grading { SourceReliability = SourceReliability.A, InformationCredibility = InformationCredibility.KnownTrueWithoutReservation, Nature = InformationNature.Fact },
                 "bank records (production order): the ransom payments of four victims went into this account", "DE-LKA-NW"),
             new Joining("DE-BKA", RingCase("DE-BKA"), "DE-LKA-NW",
-                "one offender, two German forces on the same account: a joint investigation, led together"));
+                "one offender, two German forces on the same account: a joint investigation, led together"),
+            new SharedImage(DemoScenario.LeadUnit, RingCase(DemoScenario.LeadUnit), "photo.png", "FR-OFMIN", RingCase("FR-OFMIN"), "photo-half.png", (ulong)scenario.Seed));
     }
 }
