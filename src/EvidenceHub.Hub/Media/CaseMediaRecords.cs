@@ -42,10 +42,13 @@ public sealed class CaseMediaRecords
         var retractions = commands.OfType<RetractMedia>().Where(r => r.CaseId is not null).ToList();
         var found = new List<MediaRecord>();
         if (ids.Length > 0) found.AddRange(await session.LoadManyAsync<MediaRecord>(cancellation, ids));
+        // Only the owner retracts: another unit's search of a case's records would cost it what the case holds.
+        var files = session.DocumentStore.Options.FindOrResolveDocumentType(typeof(Cases.CaseFile)).TableName.QualifiedName;
         foreach (var retraction in retractions)
             found.AddRange(await session.QueryAsync<MediaRecord>(
-                $"SELECT data FROM {Table(session)} WHERE CAST(data ->> 'CaseId' as uuid) = ? AND jsonb_exists_any(data -> 'Keys', ?)",
-                cancellation, retraction.CaseId!.Value, retraction.CandidateKeys));
+                $"SELECT r.data FROM {Table(session)} r WHERE CAST(r.data ->> 'CaseId' as uuid) = ? AND jsonb_exists_any(r.data -> 'Keys', ?) " +
+                $"AND EXISTS (SELECT 1 FROM {files} f WHERE f.id = ? AND f.data ->> 'OwnerUnit' = ?)",
+                cancellation, retraction.CaseId!.Value, retraction.CandidateKeys, retraction.CaseId!.Value, retraction.Caller.UnitId));
         return new CaseMediaRecords(found);
     }
 
