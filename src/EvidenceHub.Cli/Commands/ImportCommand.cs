@@ -27,6 +27,7 @@ public static class ImportCommand
             Safe to re-run after an interruption: command ids come from the rows' content, so rows already applied are
             answered as replays and nothing is added twice. Rejected rows go to a CSV file with the reason for each.
             """) { file, offence, tlp, handling, restrictions, partners, rejected, dryRun };
+        command.Add(Media(app, offence, tlp, handling, restrictions, partners, rejected, dryRun));
 
         app.Handle(command, async (run, cancellation) =>
         {
@@ -52,6 +53,52 @@ public static class ImportCommand
             {
                 rejectedPath = run.Get(rejected) ?? (path == "-" ? "import.rejected.csv" : Path.ChangeExtension(path, null) + ".rejected.csv");
                 report.WriteRejected(rejectedPath, header);
+            }
+            Summarise(run, plan, report, rejectedPath, dryRun: false);
+            return report.Rejected.Count == 0 ? ExitCodes.Ok : ExitCodes.Partial;
+        });
+        return command;
+    }
+
+    /// `evidencehub import media FILE --case REF`: a hash list (VICS 2.0 JSON or ICSE-style CSV) into one case.
+    private static Command Media(CliApp app, Option<string> offence, Option<string> tlp, Option<string> handling, Option<string?> restrictions,
+        Option<string[]> partners, Option<string?> rejected, Option<bool> dryRun)
+    {
+        var file = new Argument<string>("file") { Description = $"VICS 2.0 JSON, or CSV with a header of {string.Join(",", MediaList.Columns)} ('-' reads stdin)" };
+        var caseOption = new Option<string>("--case") { Description = "The case: your reference (opened if new) or a case id", Required = true };
+        var providerFilter = new Option<bool>("--provider-filter") { Description = "The hashes may be given to hosting parties to filter this material (they learn only: known, and the category)" };
+        var command = new Command("media", """
+            Import a hash list into one of your cases through Sync: each record becomes a media record (its file hashes,
+            PDQ with its quality, category and the VICS flags), correlated and looked up like one added by `media add`.
+            VICS 2.0 JSON (value[].Media[] with MD5, SHA1, SHA256, Category, VictimIdentified, OffenderIdentified,
+            IsDistributed; PDQ and PDQQuality where given) or ICSE-style CSV. Safe to re-run after an interruption:
+            records already applied are answered as replays. Rejected records go to a CSV file with the reason for each
+            (named by their line, or for VICS by their position in the file from 1).
+            """) { file, caseOption, offence, tlp, handling, restrictions, partners, providerFilter, rejected, dryRun };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            var path = run.Get(file)!;
+            if (path != "-" && !File.Exists(path)) throw new UsageException($"no file {path}");
+            MediaList.Read list;
+            using (var reader = path == "-" ? Console.In : new StreamReader(path)) list = MediaList.From(reader, path);
+            var spec = new CaseSpec(
+                Vocabulary.Required(Vocabulary.ParseOffence(run.Get(offence)), "--offence", run.Get(offence)!, Vocabulary.OffenceWords),
+                CaseCommands.Policy(run.Get(tlp)!, run.Get(handling)!, run.Get(restrictions), run.Get(partners) ?? []));
+            var hub = run.Connect();
+            var plan = MediaImportPlan.Build(list.Rows, hub.Unit, run.Get(caseOption)!.Trim(), spec, run.Get(providerFilter));
+            if (run.Get(dryRun))
+            {
+                Summarise(run, plan, null, null, dryRun: true);
+                return plan.Refused.Count == 0 ? ExitCodes.Ok : ExitCodes.Partial;
+            }
+            run.ResumeHint = "run the same import again: records already applied are answered as replays, nothing is added twice";
+            var outcomes = await Send(run, hub, plan, cancellation);
+            var report = ImportReport.Of(plan, outcomes);
+            string? rejectedPath = null;
+            if (report.Rejected.Count > 0)
+            {
+                rejectedPath = run.Get(rejected) ?? (path == "-" ? "import.rejected.csv" : Path.ChangeExtension(path, null) + ".rejected.csv");
+                report.WriteRejected(rejectedPath, list.Header);
             }
             Summarise(run, plan, report, rejectedPath, dryRun: false);
             return report.Rejected.Count == 0 ? ExitCodes.Ok : ExitCodes.Partial;

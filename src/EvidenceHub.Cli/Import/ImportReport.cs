@@ -21,6 +21,8 @@ public sealed class ImportReport
         // Why each case could not be opened, so that its rows say so instead of "no case".
         var caseProblems = new Dictionary<string, string>();
         var rowOutcomes = new Dictionary<ImportRow, List<SyncRunner.Outcome>>();
+        // The case each row was sent to (a hash list names its case once, not per row).
+        var rowCases = new Dictionary<ImportRow, string>();
         for (var i = 0; i < plan.Commands.Count; i++)
         {
             var (planned, outcome) = (plan.Commands[i], outcomes[i]);
@@ -34,6 +36,7 @@ public sealed class ImportReport
                 continue;
             }
             if (!rowOutcomes.TryGetValue(planned.Row, out var list)) rowOutcomes[planned.Row] = list = [];
+            rowCases[planned.Row] = planned.CaseKey;
             list.Add(outcome);
             if (outcome.Result is { Replayed: false } result) report.Correlations += result.Correlations;
         }
@@ -45,7 +48,7 @@ public sealed class ImportReport
             var error = results.Select(o => o.Error).FirstOrDefault(e => e is not null);
             if (error is not null)
             {
-                var caseKey = row.Get("case");
+                var caseKey = rowCases[row];
                 report.Rejected.Add((row, caseProblems.TryGetValue(caseKey, out var problem)
                     ? $"case '{caseKey}' could not be opened: {problem}"
                     : HubErrors.Describe(error)));

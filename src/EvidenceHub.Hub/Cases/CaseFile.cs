@@ -9,6 +9,8 @@ using EvidenceHub.Hub.Victims;
 using System.Collections.Immutable;
 using JasperFx.Core;
 using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
 using Marten.Events.Aggregation;
 
 namespace EvidenceHub.Hub.Cases;
@@ -88,7 +90,6 @@ public sealed record CaseFile
     /// Retracted identifiers, kept to be shown marked (retractions are rare, so this stays small).
     public ImmutableList<CaseIdentifier> RetractedIdentifiers { get; init; } = [];
     public ImmutableList<CaseVictim> Victims { get; init; } = [];
-    public ImmutableList<Hub.Media.CaseMedia> Media { get; init; } = [];
     public ImmutableList<CaseHandoff> Handoffs { get; init; } = [];
     public DateTimeOffset OpenedAt { get; init; }
     /// The last change to the file itself; a case's last change overall may be a later identifier (CaseRevision).
@@ -121,10 +122,11 @@ public sealed record CaseFile
         ? null
         : Handoffs.FirstOrDefault(h => h.StatusAt(now) == HandoffStatus.Requested);
 
-    /// The case events that change the file: all but an added identifier, which only the identifier holdings keep.
+    /// The case events that change the file: all but an added identifier and a media record's events, which only the
+    /// identifier holdings and the media records keep.
     public static readonly IReadOnlyList<Type> EventsThatChangeTheFile = typeof(ICaseEvent).Assembly.GetTypes()
         .Where(type => type.IsAssignableTo(typeof(ICaseEvent)) && type is { IsInterface: false, IsAbstract: false })
-        .Where(type => type != typeof(SuspectIdentifierAdded))
+        .Where(type => type != typeof(SuspectIdentifierAdded) && type != typeof(Hub.Media.MediaAdded) && type != typeof(Hub.Media.MediaRetracted))
         .ToArray();
 
     /// The file after one more event of its stream, stored at the given time. A new case event is one arm here.
@@ -174,11 +176,8 @@ public sealed record CaseFile
             }),
             UpdatedAt = at,
         },
-        ({ } file, Hub.Media.MediaAdded added) => file with { Media = file.Media.Add(Hub.Media.CaseMedia.From(added, at)), UpdatedAt = at },
-        ({ } file, Hub.Media.MediaRetracted retracted) => file with
-        {
-            Media = file.Media.RemoveAll(m => m.Keys.SequenceEqual(retracted.Keys)), UpdatedAt = at,
-        },
+        // A case's media records are documents of their own (MediaRecord), like its identifiers.
+        ({ } file, Hub.Media.MediaAdded or Hub.Media.MediaRetracted) => file,
         ({ } file, VictimLinked linked) => file with
         {
             Victims = file.Victims.Add(new CaseVictim(linked.VictimLinkId, linked.VictimReference, linked.AgeBand,
@@ -331,13 +330,29 @@ public sealed record CaseFile
 }
 
 /// The inline snapshot of a case stream, folded by CaseFile.Evolve. It takes only the events that change the file, so
-/// a transaction that only adds identifiers leaves the stored file as it was.
+/// a transaction that only adds identifiers or media leaves the stored file as it was, and does not even read it.
 public sealed partial class CaseFileProjection : SingleStreamProjection<CaseFile, Guid>
 {
+    private static readonly HashSet<Type> ChangeTheFile = [.. CaseFile.EventsThatChangeTheFile];
+
     public CaseFileProjection()
     {
         foreach (var type in CaseFile.EventsThatChangeTheFile) IncludeType(type);
     }
 
     public override CaseFile? Evolve(CaseFile? snapshot, Guid id, IEvent e) => CaseFile.Evolve(snapshot, e.Data, e.Timestamp);
+
+    protected override IInlineProjection<IDocumentOperations> buildForInline() => new OnlyStreamsThatChangeTheFile(base.buildForInline());
+
+    /// Marten's inline aggregation loads the snapshot of every stream in the transaction whose events it may take, and
+    /// its test lets through events it then ignores; this passes it only the streams with an event that changes the
+    /// file, before anything is loaded (bulk ingest appends identifiers and media to many cases at once).
+    private sealed class OnlyStreamsThatChangeTheFile(IInlineProjection<IDocumentOperations> inner) : IInlineProjection<IDocumentOperations>
+    {
+        public Task ApplyAsync(IDocumentOperations operations, IEnumerable<StreamAction> streams, CancellationToken cancellation)
+        {
+            var changing = streams.Where(s => s.Events.Any(e => ChangeTheFile.Contains(e.EventType))).ToList();
+            return changing.Count == 0 ? Task.CompletedTask : inner.ApplyAsync(operations, changing, cancellation);
+        }
+    }
 }

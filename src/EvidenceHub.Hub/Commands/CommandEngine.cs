@@ -94,7 +94,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
         }
 
         foreach (var preparation in commands.Select(c => c.Preparation).OfType<ICommandPreparation>().Distinct())
-            await preparation.Prepare(session, cancellation);
+            await preparation.Prepare(session, commands, cancellation);
         var keys = new List<string>();
         var seenAt = clock.GetUtcNow();
         foreach (var command in commands)

@@ -4,5 +4,6 @@ namespace EvidenceHub.Hub.Commands;
 /// catch-up).
 public interface ICommandPreparation
 {
-    Task Prepare(Marten.IDocumentSession session, CancellationToken cancellation);
+    /// commands: the whole burst, which the preparation may read what its own commands need for.
+    Task Prepare(Marten.IDocumentSession session, IReadOnlyList<Command> commands, CancellationToken cancellation);
 }

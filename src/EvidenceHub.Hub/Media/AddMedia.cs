@@ -60,7 +60,16 @@ public sealed record AddMedia(
         };
     }
 
-    public override ICommandPreparation? Preparation => Pdq is null ? null : Index;
+    /// Every media command reads the records it decides on; one with a PDQ hash also takes the near-match lock.
+    public override ICommandPreparation? Preparation => Index;
+
+    /// The identifier keys of its hashes, as MediaAdded lists them (a file hash's key needs no country).
+    public IReadOnlyList<string> Keys { get; } = [.. Hashes.Select(h => IdentifierMapping.Canonicalize(h.Raw, "").Key)];
+
+    public string RecordId => MediaRecord.IdFor(CaseId!.Value, Keys);
+
+    /// The case's media records, read before the burst decides (MediaHashes.Prepare); none when nothing read them.
+    public CaseMediaRecords Records { get; set; } = new();
 
     private string? PdqKey => Pdq is { } hash ? MediaHashes.KeyOf(hash) : null;
 
@@ -83,7 +92,7 @@ public sealed record AddMedia(
         var decided = Hashes.Select(h => h.Decide(current, index, now)).ToList();
         var keys = decided.Select(d => ((CommandResult)d.Result).Identifier.Key).ToList();
         var first = (CommandResult)decided[0].Result;
-        if (current.Media.Any(m => m.Keys.SequenceEqual(keys)))
+        if (Records.Holds(current.Id, keys))
             return new([], new CommandResult { Identifier = first.Identifier, Correlations = 0, Common = first.Common });
         var victim = Flags.VictimReference.Trim();
         var shown = victim.Length == 0 ? null : current.Victims.FirstOrDefault(v => !v.IsErased
@@ -93,6 +102,7 @@ public sealed record AddMedia(
         var added = new MediaAdded(current.Id, keys, Pdq?.ToHex(), PdqQuality, Flags.VictimIdentified, Flags.OffenderIdentified,
             Flags.Distributed, Flags.Category, shown?.VictimLinkId, Flags.ProviderFilter);
         var nearMatches = NearMatches(current, index);
+        Records.Record(added, now);
         var events = decided.SelectMany(d => d.Events).Append(added).Concat(nearMatches).ToList();
         return new(events, new CommandResult
         {

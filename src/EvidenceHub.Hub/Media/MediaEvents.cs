@@ -13,15 +13,6 @@ public sealed record MediaAdded(
 /// The owner withdrew a media record; its identifiers are retracted beside it and its PDQ hash near-matches no more.
 public sealed record MediaRetracted(Guid CaseId, IReadOnlyList<string> Keys, string? Pdq, string Reason) : ICaseEvent;
 
-/// A media record as the case file keeps it.
-public sealed record CaseMedia(
-    IReadOnlyList<string> Keys, string? Pdq, int PdqQuality, bool VictimIdentified, bool OffenderIdentified, bool Distributed,
-    int Category, Guid? VictimLinkId, DateTimeOffset AddedAt, bool ProviderFilter = false)
-{
-    public static CaseMedia From(MediaAdded added, DateTimeOffset at) => new(added.Keys, added.Pdq, added.PdqQuality,
-        added.VictimIdentified, added.OffenderIdentified, added.Distributed, added.Category, added.VictimLinkId, at, added.ProviderFilter);
-}
-
 public sealed class MediaOptions
 {
     /// PDQ hashes of lower quality (Meta: discard below 50) match too much by chance: refused.

@@ -12,7 +12,7 @@ namespace EvidenceHub.Hub.Media;
 /// every command that adds or retracts a PDQ hash first takes one advisory lock and catches up (so its decision sees
 /// every hash committed before it, on any instance), and lookups catch up before they search. The lock orders those
 /// commands, so their events' sequence numbers grow in commit order and "everything after the last one read" misses
-/// none. A hash held by several records is one entry; whether a case still holds it is for the identifier index to say.
+/// none. It is also where a burst's media commands read the media records they decide on (CaseMediaRecords). A hash held by several records is one entry; whether a case still holds it is for the identifier index to say.
 public sealed class MediaHashes(IOptions<MediaOptions> options) : ICommandPreparation
 {
     private readonly NearMatchIndex index = new(Math.Min(NearMatchIndex.MaxSupportedDistance, options.Value.MatchDistance));
@@ -32,11 +32,22 @@ public sealed class MediaHashes(IOptions<MediaOptions> options) : ICommandPrepar
         .Select(m => (KeyOf(byId[m.Id]), m.Distance))
         .ToList();
 
-    public async Task Prepare(IDocumentSession session, CancellationToken cancellation)
+    /// Before a burst's media commands decide: the near-match lock and catch-up for those that add or retract a PDQ
+    /// hash, then the media records they name.
+    public async Task Prepare(IDocumentSession session, IReadOnlyList<Command> commands, CancellationToken cancellation)
     {
         await session.BeginTransactionAsync(cancellation);
-        await session.QueryAsync<long>("select count(*) from (select pg_advisory_xact_lock(hashtextextended('media:near-match', 13))) locked", cancellation);
-        await CatchUp(session, cancellation);
+        if (commands.Any(c => c is AddMedia { Pdq: not null } or RetractMedia))
+        {
+            await session.QueryAsync<long>("select count(*) from (select pg_advisory_xact_lock(hashtextextended('media:near-match', 13))) locked", cancellation);
+            await CatchUp(session, cancellation);
+        }
+        var records = await CaseMediaRecords.Load(session, commands, cancellation);
+        foreach (var command in commands)
+        {
+            if (command is AddMedia add) add.Records = records;
+            else if (command is RetractMedia retract) retract.Records = records;
+        }
     }
 
     private sealed record Change(long Seq, bool Added, string Pdq);

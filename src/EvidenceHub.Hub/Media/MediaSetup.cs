@@ -1,3 +1,6 @@
+using JasperFx.Events.Projections;
+using Marten;
+
 namespace EvidenceHub.Hub.Media;
 
 public static class MediaSetup
@@ -6,6 +9,11 @@ public static class MediaSetup
     {
         builder.Services.Configure<MediaOptions>(builder.Configuration.GetSection("Media"));
         builder.Services.AddSingleton<MediaHashes>();
+        builder.Services.ConfigureMarten(options =>
+        {
+            options.Projections.Add(new MediaRecordProjection(), ProjectionLifecycle.Inline);
+            options.Schema.For<MediaRecord>().Index(r => r.CaseId);
+        });
         return builder;
     }
 }

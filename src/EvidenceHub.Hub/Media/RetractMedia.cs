@@ -27,9 +27,13 @@ public sealed record RetractMedia(string FileHash, string Reason, MediaHashes In
     // Every retraction of a PDQ hash takes the near-match lock too, so that the index's readers miss none.
     public override ICommandPreparation? Preparation => Index;
 
-    private CaseMedia? RecordIn(CaseFile? state) =>
-        state?.Media.FirstOrDefault(m => m.Keys.Any(k => !k.StartsWith("pdq:", StringComparison.Ordinal)
-            && (k == FileHash || k.EndsWith(":" + FileHash, StringComparison.Ordinal))));
+    /// The case's media records that may carry the file hash, read before the burst decides (MediaHashes.Prepare).
+    public CaseMediaRecords Records { get; set; } = new();
+
+    /// The keys a record added with this file hash holds it under: the key itself, or the hex under each file-hash kind.
+    public string[] CandidateKeys => FileHash.Contains(':') ? [FileHash] : ["sha256:" + FileHash, "sha1:" + FileHash, "md5:" + FileHash];
+
+    private MediaRecord? RecordIn(CaseFile? state) => state is null ? null : Records.WithFileHash(state.Id, FileHash);
 
     public override IReadOnlyList<string> KeysToLock(CaseFile? state) => RecordIn(state)?.Keys ?? [];
 
@@ -44,7 +48,9 @@ public sealed record RetractMedia(string FileHash, string Reason, MediaHashes In
             var retraction = new RetractSuspectIdentifier(key, Reason) { CommandId = CommandId, Caller = Caller, Request = Request, Case = Case };
             events.AddRange(retraction.Decide(current, index, now).Events);
         }
-        events.Add(new MediaRetracted(current.Id, record.Keys, record.Pdq, Reason));
+        var retracted = new MediaRetracted(current.Id, record.Keys, record.Pdq, Reason);
+        Records.Record(retracted, now);
+        events.Add(retracted);
         return new(events, new CommandResult());
     }
 }

@@ -49,6 +49,9 @@ public sealed class MediaDeciderTests
         return new SuspectIdentifierAdded(caseId, canonical.Kind, canonical.Value, canonical.Qualifier, canonical.Key, value, null, null);
     }
 
+    /// The case's stored media records, as the engine reads them before deciding.
+    private static CaseMediaRecords Known(params MediaAdded[] added) => new(added.Select(a => MediaRecord.From(a, DeciderSpec.Now)));
+
     private static CaseParty Party(CaseOpened opened) => CaseParty.Of(CaseFile.Evolve(null, opened, DeciderSpec.Now)!);
 
     [Fact]
@@ -61,13 +64,12 @@ public sealed class MediaDeciderTests
     }
 
     [Fact]
-    public void The_owners_provider_filter_flag_is_recorded_on_the_media_record_and_kept_by_the_case_file()
+    public void The_owners_provider_filter_flag_is_recorded_on_the_media_record_and_kept_by_it()
     {
         var outcome = DeciderSpec.Given(Opened(Mine, Nl, Tlp.Red)).When(Media(Mine, Nl, Holding(), providerFilter: true));
         var added = new MediaAdded(Mine, ["sha256:" + Sha], null, 0, true, false, true, 1, null, ProviderFilter: true);
         outcome.Then(Held(Mine, IdentifierKind.FileHashSha256, Sha), added);
-        var file = CaseFile.Evolve(CaseFile.Evolve(null, Opened(Mine, Nl, Tlp.Red), DeciderSpec.Now), added, DeciderSpec.Now)!;
-        Assert.True(Assert.Single(file.Media).ProviderFilter);
+        Assert.True(MediaRecord.From(added, DeciderSpec.Now).ProviderFilter);
         // Unset, hosting parties never learn of the record.
         var unflagged = DeciderSpec.Given(Opened(Mine, Nl)).When(Media(Mine, Nl, Holding()));
         Assert.False(Assert.Single(unflagged.Decision!.Events.OfType<MediaAdded>()).ProviderFilter);
@@ -107,7 +109,30 @@ public sealed class MediaDeciderTests
     {
         var spec = DeciderSpec.Given(Opened(Mine, Nl), Held(Mine, IdentifierKind.FileHashSha256, Sha),
             new MediaAdded(Mine, ["sha256:" + Sha], null, 0, true, false, true, 1, null));
-        spec.When(Media(Mine, Nl, Holding())).Then();
+        var again = Media(Mine, Nl, Holding());
+        again.Records = Known(new MediaAdded(Mine, ["sha256:" + Sha], null, 0, true, false, true, 1, null));
+        spec.When(again).Then();
+    }
+
+    [Fact]
+    public void The_same_media_record_twice_in_one_burst_is_one()
+    {
+        var records = Known();
+        var first = Media(Mine, Nl, Holding());
+        var second = Media(Mine, Nl, Holding());
+        first.Records = second.Records = records;
+        var spec = DeciderSpec.Given(Opened(Mine, Nl));
+        Assert.Single(spec.When(first).Decision!.Events.OfType<MediaAdded>());
+        Assert.Empty(spec.When(second).Decision!.Events.OfType<MediaAdded>());
+    }
+
+    [Fact]
+    public void The_case_file_is_not_changed_by_media()
+    {
+        var opened = CaseFile.Evolve(null, Opened(Mine, Nl), DeciderSpec.Now)!;
+        var added = new MediaAdded(Mine, ["sha256:" + Sha], null, 0, true, false, true, 1, null);
+        Assert.Same(opened, CaseFile.Evolve(opened, added, DeciderSpec.Now.AddMinutes(1)));
+        Assert.DoesNotContain(typeof(MediaAdded), CaseFile.EventsThatChangeTheFile);
     }
 
     [Fact]
@@ -134,9 +159,11 @@ public sealed class MediaDeciderTests
         var added = new MediaAdded(Mine, ["sha256:" + Sha, "pdq:" + Base.ToHex()], Base.ToHex(), 90, false, false, false, 0, null);
         var spec = DeciderSpec.Given(Opened(Mine, Nl), Held(Mine, IdentifierKind.FileHashSha256, Sha), Held(Mine, IdentifierKind.PerceptualHash, Base.ToHex()), added);
         var retract = RetractMedia.From(new RetractMediaRequest { CommandId = NewCommandId(), CaseId = Mine.ToString(), FileHash = Sha, Reason = "wrong file" }, Nl, On(Mine), Holding());
+        retract.Records = Known(added);
         var outcome = spec.When(retract);
         Assert.Equal(["SuspectIdentifierRetracted", "SuspectIdentifierRetracted", "MediaRetracted"], outcome.Decision!.Events.Select(e => e.GetType().Name));
         var unknown = RetractMedia.From(new RetractMediaRequest { CommandId = NewCommandId(), CaseId = Mine.ToString(), FileHash = OtherSha, Reason = "wrong file" }, Nl, On(Mine), Holding());
+        unknown.Records = Known(added);
         spec.When(unknown).ThenRejected(StatusCode.NotFound, "file_hash");
     }
 }

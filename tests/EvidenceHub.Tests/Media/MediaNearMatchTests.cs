@@ -191,4 +191,43 @@ public sealed class MediaNearMatchTests(HubFixture hub) : IClassFixture<HubFixtu
         var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = Why });
         Assert.Equal(6, file.Identifiers.Count);
     }
+    [Fact]
+    public async Task A_media_record_twice_in_one_sync_is_one_record_and_media_leave_the_stored_case_file_alone()
+    {
+        var caseId = await nl.OpenedCase(Tlp.Green);
+        var store = hub.Factory.Services.GetRequiredService<Marten.IDocumentStore>();
+        async Task<Guid> FileVersion()
+        {
+            await using var query = store.QuerySession();
+            return (await query.MetadataForAsync((await query.LoadAsync<Hub.Cases.CaseFile>(Guid.Parse(caseId)))!))!.CurrentVersion;
+        }
+        var before = await FileVersion();
+        var media = Media(caseId, NewPdq());
+        var again = media.Clone();
+        again.CommandId = NewId();
+        using (var sync = nl.Sync())
+        {
+            await sync.RequestStream.WriteAsync(new SyncCommand { AddMedia = media });
+            await sync.RequestStream.WriteAsync(new SyncCommand { AddMedia = again });
+            await sync.RequestStream.WriteAsync(new SyncCommand { AddMedia = Media(caseId, NewPdq()) });
+            await sync.RequestStream.CompleteAsync();
+            Assert.All(await sync.ResponseStream.ReadAllAsync().ToListAsync(), r => Assert.Equal(SyncResult.OutcomeOneofCase.Result, r.OutcomeCase));
+        }
+        await using (var query = store.QuerySession())
+        {
+            var records = await Hub.Media.CaseMediaRecords.OfCase(query, Guid.Parse(caseId), default);
+            Assert.Equal(2, records.Count);
+            Assert.Equal(["sha256:" + media.Sha256, "md5:" + media.Md5, "pdq:" + media.Pdq], records.Single(r => r.Keys[0] == "sha256:" + media.Sha256).Keys);
+        }
+        Assert.Equal(before, await FileVersion());
+
+        // Retracted and added again: a record again, found by its MD5 as well.
+        await nl.RetractMediaAsync(new RetractMediaRequest { CommandId = NewId(), CaseId = caseId, FileHash = media.Md5, Reason = "wrong case" });
+        var readded = media.Clone();
+        readded.CommandId = NewId();
+        await nl.AddMediaAsync(readded);
+        await using (var query = store.QuerySession())
+            Assert.Equal(2, (await Hub.Media.CaseMediaRecords.OfCase(query, Guid.Parse(caseId), default)).Count);
+        await Assert.ThrowsAsync<RpcException>(async () => await nl.RetractMediaAsync(new RetractMediaRequest { CommandId = NewId(), CaseId = caseId, FileHash = new string('0', 64), Reason = "none such" }));
+    }
 }

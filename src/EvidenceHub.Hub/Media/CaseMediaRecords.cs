@@ -1,0 +1,61 @@
+using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Store;
+using Marten;
+
+namespace EvidenceHub.Hub.Media;
+
+/// The media records a burst's media commands decide on, read in the burst's transaction (MediaHashes.Prepare) and
+/// kept up to date as its commands decide, so that a later command of the burst sees what an earlier one added or
+/// retracted. A concurrent writer to the same case changes its version, and the burst's commit fails on that.
+public sealed class CaseMediaRecords
+{
+    private readonly Dictionary<string, MediaRecord> records = [];
+
+    public CaseMediaRecords(IEnumerable<MediaRecord>? records = null)
+    {
+        foreach (var record in records ?? []) this.records[record.Id] = record;
+    }
+
+    public bool Holds(Guid caseId, IReadOnlyList<string> keys) => records.ContainsKey(MediaRecord.IdFor(caseId, keys));
+
+    /// The case's record added with the file hash, if any (the first added, should several share it).
+    public MediaRecord? WithFileHash(Guid caseId, string fileHash) => records.Values
+        .Where(r => r.CaseId == caseId && r.HasFileHash(fileHash)).MinBy(r => r.AddedAt);
+
+    public void Record(object @event, DateTimeOffset at)
+    {
+        switch (@event)
+        {
+            case MediaAdded added:
+                records[MediaRecord.IdFor(added.CaseId, added.Keys)] = MediaRecord.From(added, at);
+                break;
+            case MediaRetracted retracted:
+                records.Remove(MediaRecord.IdFor(retracted.CaseId, retracted.Keys));
+                break;
+        }
+    }
+
+    /// The stored records the burst's media commands name: an added record by its id, a retracted one by its file hash.
+    public static async Task<CaseMediaRecords> Load(IQuerySession session, IReadOnlyList<Command> commands, CancellationToken cancellation)
+    {
+        var ids = commands.OfType<AddMedia>().Where(a => a.CaseId is not null).Select(a => a.RecordId).Distinct().ToArray();
+        var retractions = commands.OfType<RetractMedia>().Where(r => r.CaseId is not null).ToList();
+        var found = new List<MediaRecord>();
+        if (ids.Length > 0) found.AddRange(await session.LoadManyAsync<MediaRecord>(cancellation, ids));
+        // Only the owner retracts: another unit's search of a case's records would cost it what the case holds.
+        var files = session.DocumentStore.Options.FindOrResolveDocumentType(typeof(Cases.CaseFile)).TableName.QualifiedName;
+        foreach (var retraction in retractions)
+            found.AddRange(await session.QueryAsync<MediaRecord>(
+                $"SELECT r.data FROM {Table(session)} r WHERE CAST(r.data ->> 'CaseId' as uuid) = ? AND jsonb_exists_any(r.data -> 'Keys', ?) " +
+                $"AND EXISTS (SELECT 1 FROM {files} f WHERE f.id = ? AND f.data ->> 'OwnerUnit' = ?)",
+                cancellation, retraction.CaseId!.Value, retraction.CandidateKeys, retraction.CaseId!.Value, retraction.Caller.UnitId));
+        return new CaseMediaRecords(found);
+    }
+
+    /// A case's records, oldest first (what a reader of the case's media lists).
+    public static async Task<IReadOnlyList<MediaRecord>> OfCase(IQuerySession session, Guid caseId, CancellationToken cancellation) =>
+        (await session.Query<MediaRecord>().Where(r => r.CaseId == caseId).OrderBy(r => r.AddedAt).ToListAsync(cancellation)).ToList();
+
+    private static string Table(IQuerySession session) =>
+        session.DocumentStore.Options.FindOrResolveDocumentType(typeof(MediaRecord)).TableName.QualifiedName;
+}
