@@ -177,7 +177,9 @@ public sealed partial class FeedProjection : EventProjection
     {
         var erased = e.Data;
         operations.DeleteWhere<FeedEntry>(entry => entry.CaseId == erased.CaseId);
-        await Store(operations, e, erased.Told.GroupBy(r => r.Unit)
+        // The hub erased it (retention): its leads learn it here, their own items about it being gone.
+        var told = erased.ByHub ? [.. erased.Told, .. erased.Case.LeadUnits().Select(unit => new RestrictionRecipient(unit, null, null))] : erased.Told;
+        await Store(operations, e, told.GroupBy(r => r.Unit)
             .Where(unit => unit.Any(r => r.Key is null) || CaseDisclosure.Of(erased.Case, new Recipient(unit.Key)) != DisclosureLevel.None)
             .Select(unit => (unit.Key, new FeedItem
             {
