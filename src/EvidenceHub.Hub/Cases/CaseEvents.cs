@@ -1,4 +1,5 @@
 using EvidenceHub.Hub.Erasure;
+
 namespace EvidenceHub.Hub.Cases;
 
 /// An event of a case's own stream: CaseFile.Evolve folds every one of them.

@@ -1,5 +1,5 @@
-using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Erasure;
 
 namespace EvidenceHub.Hub.Handoffs;
 

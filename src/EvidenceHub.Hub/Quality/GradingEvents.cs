@@ -1,6 +1,6 @@
-using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Sharing;
 
 namespace EvidenceHub.Hub.Quality;

@@ -1,5 +1,5 @@
-using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Sharing;
 
 namespace EvidenceHub.Hub.Restriction;

@@ -1,8 +1,8 @@
-using EvidenceHub.Hub.Erasure;
 using System.Security.Cryptography;
 using System.Text;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Identifiers;
 
 namespace EvidenceHub.Hub.Sharing;

@@ -1,7 +1,7 @@
-using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Lifecycle;
