@@ -63,6 +63,26 @@ public sealed class CaseCommandTests(CliHub hub) : IClassFixture<CliHub>
     }
 
     [Fact]
+    public async Task A_whole_case_is_erased_with_its_basis_and_shows_erased()
+    {
+        var reference = Unique.Reference("NL");
+        Assert.Equal(ExitCodes.Ok, (await hub.Run("NL-TBKK", "cases", "open", "--reference", reference, "--offence", "sextortion", "--tlp", "amber")).Code);
+        Assert.Equal(ExitCodes.Ok, (await hub.Run("NL-TBKK", "cases", "link-victim", reference, "--victim", "V-ERASE-2", "--age-band", "under-13", "--country", "NL")).Code);
+
+        var neither = await hub.Run("NL-TBKK", "cases", "erase", reference, "--reason", "retention", "--basis", "court-order");
+        Assert.Equal(ExitCodes.Usage, neither.Code);
+        var erased = await hub.Run("NL-TBKK", "cases", "erase", reference, "--whole-case", "--reason", "court order 12", "--basis", "court-order");
+        Assert.True(erased.Code == ExitCodes.Ok, erased.ToString());
+        Assert.Contains("Erased case", erased.Out);
+
+        var shown = await hub.Run("NL-TBKK", "--json", "cases", "show", reference, "--why", "test");
+        Assert.True(shown.Json()[0].GetProperty("erased").GetBoolean());
+        Assert.Equal("[erased]", shown.Json()[0].GetProperty("victimLinks")[0].GetProperty("victimReference").GetString());
+        var later = await hub.Run("NL-TBKK", "cases", "add-identifier", reference, "--kind", "email", "--value", "late@example.com");
+        Assert.Equal(ExitCodes.Conflict, later.Code);
+    }
+
+    [Fact]
     public async Task A_retried_command_id_is_answered_as_a_replay()
     {
         var reference = Unique.Reference("NL");

@@ -397,16 +397,38 @@ public static class CaseCommands
     private static Command Erase(CliApp app)
     {
         var caseArgument = Common.CaseArgument();
-        var link = new Option<string>("--victim-link") { Description = "The victim link to erase (its id, as GetCase shows it)", Required = true };
-        var reason = new Option<string>("--reason") { Description = "Why, for auditors (never the victim's data)", Required = true };
+        var link = new Option<string>("--victim-link") { Description = "The victim link to erase (its id, as GetCase shows it)" };
+        var wholeCase = new Option<bool>("--whole-case")
+        {
+            Description = "Erase the whole case instead: its texts, victim references and identifier values can never be read again, and it takes no more commands",
+        };
+        var reason = new Option<string>("--reason") { Description = "Why, for auditors (never personal data: it stays readable)", Required = true };
         var basis = new Option<string>("--basis") { Description = "Legal basis: " + Vocabulary.OneOf(Vocabulary.ErasureBasisWords), Required = true };
         var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
-        var command = new Command("erase", "Erase a victim link for good (LED Art. 16): its reference can never be read again; the audit log still verifies")
-            { caseArgument, link, reason, basis, expected, commandId };
+        var command = new Command("erase",
+                "Erase a victim link (--victim-link) or the whole case (--whole-case) for good (LED Art. 16): what it held can never be read again; the audit log still verifies")
+            { caseArgument, link, wholeCase, reason, basis, expected, commandId };
         app.Handle(command, async (run, cancellation) =>
         {
-            using var hub = run.Connect();
             var basisText = run.Get(basis)!;
+            if (run.Get(wholeCase))
+            {
+                if (run.Get(link) is not null) throw new UsageException("--whole-case erases the whole case: give no --victim-link with it");
+                var erase = new EraseCaseRequest
+                {
+                    Reason = run.Get(reason)!,
+                    LegalBasis = Vocabulary.Required(Vocabulary.ParseErasureBasis(basisText), "--basis", basisText, Vocabulary.ErasureBasisWords),
+                };
+                using var hubForCase = run.Connect();
+                (erase.CaseId, erase.CaseReference) = Common.Case(run.Get(caseArgument));
+                if (run.Get(expected) is { } caseVersion) erase.ExpectedVersion = caseVersion;
+                erase.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+                var erased = await hubForCase.Cases.EraseCaseAsync(erase, deadline: hubForCase.Deadline, cancellationToken: cancellation);
+                Report(run, erased, $"Erased case {erased.CaseId} (version {erased.Version}): its keys are destroyed.");
+                return ExitCodes.Ok;
+            }
+            if (run.Get(link) is null) throw new UsageException("say what to erase: --victim-link ID or --whole-case");
+            using var hub = run.Connect();
             var request = new EraseVictimLinkRequest
             {
                 VictimLinkId = run.Get(link)!, Reason = run.Get(reason)!,

@@ -100,6 +100,10 @@ public static class FeedCommand
                                                  $"says it was wrong (\"{item.Correction.Reason}\")" +
                                                  (item.Correction.ReplacementKey.Length > 0 ? $"; the right one is {item.Correction.ReplacementKey}" : "") +
                                                  $"; it concerned your case {item.Correction.YourCaseId}",
+            FeedItem.ItemOneofCase.CaseErased => $"{head} CASE ERASED {item.CaseErased.OwnerUnit} case {item.CaseErased.CaseReference} ({Vocabulary.Word(item.CaseErased.LegalBasis)})" +
+                                                 (item.CaseErased.IdentifierKeys.Count > 0 ? $" ({string.Join(", ", item.CaseErased.IdentifierKeys)})" : "") +
+                                                 ": erase what you learned of it" +
+                                                 (item.CaseErased.YourCaseIds.Count > 0 ? $"; it concerned your cases {string.Join(", ", item.CaseErased.YourCaseIds)}" : ""),
             _ => $"{head} (an item this client does not know)",
         };
     }

@@ -17,7 +17,7 @@ public static class CaseView
             ("reference", file.Reference),
             ("owner", file.OwnerUnit + (file.OpenedByUnit != file.OwnerUnit && file.OpenedByUnit.Length > 0 ? $" (opened by {file.OpenedByUnit})" : "")),
             ("offence", Vocabulary.Word(file.OffenceType)),
-            ("status", Vocabulary.Word(file.Status) + (file.CloseReason.Length > 0 ? $": {file.CloseReason}" : "")),
+            ("status", (file.Erased ? "erased, " : "") + Vocabulary.Word(file.Status) + (file.CloseReason.Length > 0 ? $": {file.CloseReason}" : "")),
             ("sharing", policy is null ? "" : $"{Vocabulary.Word(policy.Tlp)} {Vocabulary.Word(policy.HandlingCode)}"
                 + (policy.HandlingRestrictions.Length > 0 ? $" ({policy.HandlingRestrictions})" : "")
                 + (policy.PartnerUnits.Count > 0 ? $", partners {string.Join(", ", policy.PartnerUnits)}" : "")),

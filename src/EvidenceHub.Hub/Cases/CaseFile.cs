@@ -52,13 +52,14 @@ public sealed record CaseVictim(
 {
     public Grading? Grading { get; init; }
     public DateTimeOffset? CorrectedAt { get; init; }
-    public string? CorrectionReason { get; init; }
+    /// Sealed under the link's own subject: erasing the link erases why it was corrected too.
+    public Sealed? CorrectionReason { get; init; }
     public bool IsErased => ErasedAt is not null;
 }
 
 public sealed record CaseHandoff(
-    Guid HandoffId, string FromUnit, string TargetUnit, string Reason, HandoffStatus Status,
-    DateTimeOffset RequestedAt, DateTimeOffset? AnsweredAt, string? DeclineReason, DateTimeOffset ExpiresAt = default)
+    Guid HandoffId, string FromUnit, string TargetUnit, Sealed Reason, HandoffStatus Status,
+    DateTimeOffset RequestedAt, DateTimeOffset? AnsweredAt, Sealed? DeclineReason, DateTimeOffset ExpiresAt = default)
 {
     /// 0 for the first request; each escalation after an expiry asks again one level higher.
     public int EscalationLevel { get; init; }
@@ -94,14 +95,20 @@ public sealed record CaseFile
     public DateTimeOffset OpenedAt { get; init; }
     /// The last change to the file itself; a case's last change overall may be a later identifier (CaseRevision).
     public DateTimeOffset UpdatedAt { get; init; }
-    public string? CloseReason { get; init; }
+    /// Free text about the case is kept sealed under its case subject (CaseText), as its events hold it.
+    public Sealed? CloseReason { get; init; }
+    public Guid? TextSubject { get; init; }
+    /// The whole case was erased (EraseCase): its keys are gone, it takes no more commands and only its owner and
+    /// auditors see that it was there.
+    public DateTimeOffset? ErasedAt { get; init; }
+    public bool IsErased => ErasedAt is not null;
     /// The whole case is restricted (RestrictData): only the owner and auditors see it.
     public bool Restricted { get; init; }
     /// Retention (Lifecycle/ReviewDates): the last review, and the last change on which the hub based its review-due
     /// notice and its overdue mark. The hub's own acts (these, and expiring handoffs) leave UpdatedAt alone: they are
     /// no change a unit made and must not postpone a review.
     public DateTimeOffset? LastReviewedAt { get; init; }
-    public string? LastReviewNote { get; init; }
+    public Sealed? LastReviewNote { get; init; }
     public DateTimeOffset? ReviewNoticeBasis { get; init; }
     public DateTimeOffset? OverdueBasis { get; init; }
     public DateTimeOffset? OverdueMarkedAt { get; init; }
@@ -145,6 +152,7 @@ public sealed record CaseFile
             Status = CaseStatus.Open,
             OpenedAt = at,
             UpdatedAt = at,
+            TextSubject = opened.TextSubject,
         },
         (null, ICaseEvent) => null,
         ({ } file, SuspectIdentifierAdded) => file,
@@ -255,6 +263,12 @@ public sealed record CaseFile
             UpdatedAt = at,
         },
         ({ } file, CoLeadLeft left) => file with { CoLeads = file.CoLeads.Remove(left.CoLeadUnit), UpdatedAt = at },
+        // Erased: closed with it, so that nothing pending (a handoff, an invitation) stays open on it.
+        ({ } file, Erasure.CaseErased) => file with
+        {
+            ErasedAt = at, Status = CaseStatus.Closed, UpdatedAt = at,
+            SharingPolicy = file.SharingPolicy with { HandlingRestrictions = file.SharingPolicy.HandlingRestrictions is null ? null : Erasure.Sealed.ErasedPlaceholder },
+        },
         ({ } file, CaseClosed closed) => file with { Status = CaseStatus.Closed, CloseReason = closed.Reason, UpdatedAt = at },
         ({ } file, DataRestricted restricted) => Restricting(file, restricted.What, true) with { UpdatedAt = restricted.ByHub ? file.UpdatedAt : at },
         ({ } file, RestrictionLifted lifted) => Restricting(file, lifted.What, false) with { UpdatedAt = at },

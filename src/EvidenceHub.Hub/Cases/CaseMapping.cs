@@ -10,9 +10,9 @@ namespace EvidenceHub.Hub.Cases;
 public static class CaseMapping
 {
     /// The case with the given identifiers (active and retracted), listed in the order they were added.
-    /// victimKeys: the case's subject keys that open its victim links (needed only with withVictims).
+    /// keys: the case's subject keys, which open its free text and (with withVictims) its victim links.
     public static Case ToProto(CaseFile file, IEnumerable<CaseIdentifier> identifiers, CaseRevision revision, bool withVictims, DateTimeOffset now,
-        SubjectKeyRing? victimKeys = null)
+        SubjectKeyRing keys)
     {
         var answer = new Case
         {
@@ -32,15 +32,16 @@ public static class CaseMapping
             Version = revision.Version,
             OpenedAt = Timestamp.FromDateTimeOffset(file.OpenedAt),
             UpdatedAt = Timestamp.FromDateTimeOffset(revision.UpdatedAt),
-            CloseReason = file.CloseReason ?? "",
+            CloseReason = CaseText.Open(file.CloseReason, keys, nameof(CaseClosed.Reason)),
             VictimCount = file.Victims.Count(v => !v.IsErased),
             Restricted = file.Restricted,
+            Erased = file.IsErased,
         };
         answer.Identifiers.AddRange(identifiers.OrderBy(i => i.AddedAtVersion).Select(IdentifierMapping.ToProto));
-        answer.Handoffs.AddRange(file.Handoffs.Select(h => HandoffMapping.ToProto(h, now)));
-        if (withVictims) answer.VictimLinks.AddRange(file.Victims.Select(v => VictimMapping.ToProto(v, victimKeys ?? new SubjectKeyRing())));
+        answer.Handoffs.AddRange(file.Handoffs.Select(h => HandoffMapping.ToProto(h, now, keys)));
+        if (withVictims) answer.VictimLinks.AddRange(file.Victims.Select(v => VictimMapping.ToProto(v, keys)));
         answer.CoLeadUnits.AddRange(file.CoLeads);
-        answer.CoLeadInvitations.AddRange(file.CoLeadInvitations.Select(i => i.ToProto(now, file.Status == CaseStatus.Closed)));
+        answer.CoLeadInvitations.AddRange(file.CoLeadInvitations.Select(i => i.ToProto(now, file.Status == CaseStatus.Closed, keys)));
         return answer;
     }
 }

@@ -1,13 +1,14 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 
 namespace EvidenceHub.Hub.Cases;
 
 /// The owner closes its case: it takes no more changes, and any pending handoff ends with it.
-public sealed record CloseCase(string Reason) : Command
+public sealed record CloseCase(string Reason) : SealsCaseText
 {
     public static CloseCase From(CloseCaseRequest request, Caller caller, CaseTarget target)
     {
@@ -20,10 +21,10 @@ public sealed record CloseCase(string Reason) : Command
         };
     }
 
-    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, SubjectKeyRing keys, DateTimeOffset now)
     {
         var current = Existing(state);
         CaseRules.EnsureOwnerMayChange(current, Caller);
-        return new([new CaseClosed(current.Id, Reason)], new CommandResult());
+        return new([new CaseClosed(current.Id, CaseText.Seal(current, keys, nameof(CaseClosed.Reason), Reason))], new CommandResult());
     }
 }

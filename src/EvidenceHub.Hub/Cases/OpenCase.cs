@@ -1,6 +1,7 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 
@@ -24,9 +25,17 @@ public sealed record OpenCase(string Reference, OffenceType OffenceType, Sharing
     public override IReadOnlyList<object> Documents =>
         [new CaseReferenceClaim { Id = CaseReferenceClaim.IdFor(Caller.UnitId, Reference), CaseId = CaseId!.Value }];
 
-    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now) => state is null
-        ? new([new CaseOpened(CaseId!.Value, Caller.UnitId, Caller.Country, Reference, OffenceType, Policy)], new CommandResult())
-        : throw Rejection.AlreadyExists("case", CaseId!.Value.ToString(), "case_id", "a case with this id already exists");
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now) =>
+        throw new InvalidOperationException("OpenCase makes the case's subject key: it decides with a key ring.");
+
+    /// The case gets its own subject, whose key seals the free text units write about it (CaseText), so that erasing
+    /// the case erases that text.
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, SubjectKeyRing keys, DateTimeOffset now)
+    {
+        if (state is not null) throw Rejection.AlreadyExists("case", CaseId!.Value.ToString(), "case_id", "a case with this id already exists");
+        var textSubject = keys.NewSubject(CaseId!.Value, SubjectKind.Case);
+        return new([new CaseOpened(CaseId!.Value, Caller.UnitId, Caller.Country, Reference, OffenceType, Policy, textSubject)], new CommandResult());
+    }
 
     internal static SharingPolicy SharingPolicyOf(Contracts.V1.SharingPolicy? policy, UnitRegistry units)
     {

@@ -2,6 +2,7 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 
@@ -11,7 +12,7 @@ public enum CoLeadAnswerChoice { Accept = 1, Decline = 2 }
 
 /// The invited unit accepts (it joins as co-lead) or declines (with a reason told to the owner) its pending
 /// invitation. A unit has at most one pending invitation per case, so the case names it.
-public sealed record AnswerCoLeadInvitation(CoLeadAnswerChoice Answer, string? Reason) : Command
+public sealed record AnswerCoLeadInvitation(CoLeadAnswerChoice Answer, string? Reason) : SealsCaseText
 {
     public static AnswerCoLeadInvitation From(AnswerCoLeadInvitationRequest request, Caller caller, CaseTarget target)
     {
@@ -25,7 +26,7 @@ public sealed record AnswerCoLeadInvitation(CoLeadAnswerChoice Answer, string? R
         };
     }
 
-    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, SubjectKeyRing keys, DateTimeOffset now)
     {
         var current = Existing(state);
         CaseRules.EnsureOpen(current);
@@ -35,7 +36,7 @@ public sealed record AnswerCoLeadInvitation(CoLeadAnswerChoice Answer, string? R
                 : Rejection.PermissionDenied("NOT_INVITED", $"Only a unit invited to co-lead case {current.Id} may answer.", current.Id.ToString());
         object answered = Answer == CoLeadAnswerChoice.Accept
             ? new CoLeadJoined(current.Id, Caller.UnitId, current.OwnerUnit)
-            : new CoLeadInvitationDeclined(current.Id, Caller.UnitId, current.OwnerUnit, Reason!);
+            : new CoLeadInvitationDeclined(current.Id, Caller.UnitId, current.OwnerUnit, CaseText.Seal(current, keys, nameof(CoLeadInvitationDeclined.Reason), Reason!));
         return new([answered], new CommandResult());
     }
 }

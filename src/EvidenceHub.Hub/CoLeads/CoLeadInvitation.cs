@@ -8,21 +8,22 @@ public enum CoLeadInvitationStatus { Pending = 1, Accepted = 2, Declined = 3, Ex
 
 /// An invitation to co-lead a case, as the case file keeps it.
 public sealed record CaseCoLeadInvitation(
-    string CoLeadUnit, string FromUnit, string Reason, CoLeadInvitationStatus Status, DateTimeOffset InvitedAt, DateTimeOffset ExpiresAt,
-    DateTimeOffset? AnsweredAt = null, string? DeclineReason = null)
+    string CoLeadUnit, string FromUnit, Erasure.Sealed Reason, CoLeadInvitationStatus Status, DateTimeOffset InvitedAt, DateTimeOffset ExpiresAt,
+    DateTimeOffset? AnsweredAt = null, Erasure.Sealed? DeclineReason = null)
 {
     public CoLeadInvitationStatus StatusAt(DateTimeOffset now) =>
         Status == CoLeadInvitationStatus.Pending && now >= ExpiresAt ? CoLeadInvitationStatus.Expired : Status;
 
-    public Contracts.V1.CoLeadInvitation ToProto(DateTimeOffset now, bool caseClosed) => new()
+    /// keys: the case's, which open the reasons (sealed under its case subject).
+    public Contracts.V1.CoLeadInvitation ToProto(DateTimeOffset now, bool caseClosed, Erasure.SubjectKeyRing keys) => new()
     {
         CoLeadUnit = CoLeadUnit,
         FromUnit = FromUnit,
-        Reason = Reason,
+        Reason = Erasure.CaseText.Open(Reason, keys, nameof(CoLeadInvited.Reason)),
         Status = (Contracts.V1.CoLeadInvitationStatus)(int)(caseClosed && Status == CoLeadInvitationStatus.Pending ? CoLeadInvitationStatus.Expired : StatusAt(now)),
         InvitedAt = Timestamp.FromDateTimeOffset(InvitedAt),
         ExpiresAt = Timestamp.FromDateTimeOffset(ExpiresAt),
         AnsweredAt = AnsweredAt is { } answered ? Timestamp.FromDateTimeOffset(answered) : null,
-        DeclineReason = DeclineReason ?? "",
+        DeclineReason = Erasure.CaseText.Open(DeclineReason, keys, nameof(CoLeadInvitationDeclined.Reason)),
     };
 }

@@ -2,6 +2,7 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identity;
@@ -10,7 +11,7 @@ namespace EvidenceHub.Hub.CoLeads;
 
 /// The owner asks another unit to join its case as co-lead, without handing it over. Until the invited unit answers
 /// (for HandoffOptions.PendingFor, like a handoff) it sees what a handoff's target sees, and no more.
-public sealed record InviteCoLead(UnitRegistration Invited, string Reason, TimeSpan PendingFor) : Command
+public sealed record InviteCoLead(UnitRegistration Invited, string Reason, TimeSpan PendingFor) : SealsCaseText
 {
     public static InviteCoLead From(InviteCoLeadRequest request, Caller caller, CaseTarget target, UnitRegistry units, HandoffOptions options)
     {
@@ -25,7 +26,7 @@ public sealed record InviteCoLead(UnitRegistration Invited, string Reason, TimeS
         };
     }
 
-    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, SubjectKeyRing keys, DateTimeOffset now)
     {
         var current = Existing(state);
         CaseRules.EnsureOwnerMayChange(current, Caller);
@@ -37,6 +38,6 @@ public sealed record InviteCoLead(UnitRegistration Invited, string Reason, TimeS
             throw Rejection.FailedPrecondition("ALREADY_CO_LEAD", $"{Invited.Id} already co-leads case {current.Id}.", ("co_lead_unit", Invited.Id));
         if (current.PendingInvitationOf(Invited.Id, now) is not null)
             throw Rejection.FailedPrecondition("CO_LEAD_INVITATION_OPEN", $"{Invited.Id} was already invited to co-lead case {current.Id}.", ("co_lead_unit", Invited.Id));
-        return new([new CoLeadInvited(current.Id, Caller.UnitId, Invited.Id, Reason, now + PendingFor)], new CommandResult());
+        return new([new CoLeadInvited(current.Id, Caller.UnitId, Invited.Id, CaseText.Seal(current, keys, nameof(CoLeadInvited.Reason), Reason), now + PendingFor)], new CommandResult());
     }
 }

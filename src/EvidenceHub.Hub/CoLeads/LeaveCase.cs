@@ -2,6 +2,7 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 
@@ -10,7 +11,7 @@ namespace EvidenceHub.Hub.CoLeads;
 /// A co-lead leaves the case, or the owner removes one, or withdraws an invitation not yet answered; from then on that
 /// unit sees the case as any other unit would under its policy (GetCase: as a case that does not exist). Ending one's
 /// own view is allowed on a closed case too.
-public sealed record LeaveCase(string? CoLeadUnit, string Reason) : Command
+public sealed record LeaveCase(string? CoLeadUnit, string Reason) : SealsCaseText
 {
     public static LeaveCase From(LeaveCaseRequest request, Caller caller, CaseTarget target)
     {
@@ -24,7 +25,7 @@ public sealed record LeaveCase(string? CoLeadUnit, string Reason) : Command
         };
     }
 
-    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, SubjectKeyRing keys, DateTimeOffset now)
     {
         var current = Existing(state);
         var leaving = CoLeadUnit ?? Caller.UnitId;
@@ -33,11 +34,11 @@ public sealed record LeaveCase(string? CoLeadUnit, string Reason) : Command
         if (leaving != Caller.UnitId && current.OwnerUnit != Caller.UnitId)
             throw Rejection.PermissionDenied("NOT_CASE_OWNER", $"Only the owning unit may remove a co-lead of case {current.Id}.", current.Id.ToString());
         if (leaving != Caller.UnitId && !current.CoLeads.Contains(leaving) && current.PendingInvitationOf(leaving, now) is not null)
-            return new([new CoLeadInvitationWithdrawn(current.Id, leaving, current.OwnerUnit, Reason)], new CommandResult());
+            return new([new CoLeadInvitationWithdrawn(current.Id, leaving, current.OwnerUnit, CaseText.Seal(current, keys, nameof(CoLeadInvitationWithdrawn.Reason), Reason))], new CommandResult());
         if (!current.CoLeads.Contains(leaving))
             throw leaving == Caller.UnitId
                 ? Rejection.PermissionDenied("NOT_CO_LEAD", $"{Caller.UnitId} does not co-lead case {current.Id}.", current.Id.ToString())
                 : Rejection.NotFound("co-lead", leaving, "co_lead_unit");
-        return new([new CoLeadLeft(current.Id, leaving, Caller.UnitId, current.OwnerUnit, Reason)], new CommandResult());
+        return new([new CoLeadLeft(current.Id, leaving, Caller.UnitId, current.OwnerUnit, CaseText.Seal(current, keys, nameof(CoLeadLeft.Reason), Reason))], new CommandResult());
     }
 }

@@ -75,6 +75,7 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
         Kind<EraseVictimLinkRequest, CommandResult>((r, c) => EraseVictimLink.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<AddMediaRequest, CommandResult>((r, c) => AddMedia.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Media, c.Correlation, c.Limits.Cases), bulk: true),
         Kind<RetractMediaRequest, CommandResult>((r, c) => RetractMedia.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Media)),
+        Kind<EraseCaseRequest, CommandResult>((r, c) => Erasure.EraseCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
     ];
 
     private static readonly Dictionary<MessageDescriptor, CommandKind> ByRequest = Kinds.ToDictionary(k => k.Request);

@@ -117,6 +117,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
         // One ring for the burst: a later command reads what an earlier one sealed.
         var createdKeys = new List<SubjectKey>();
         var erased = new List<IErasesSubject>();
+        var erasedCases = new List<(IErasesCase Erasure, string ReceiptId)>();
         var now = clock.GetUtcNow();
         var appended = 0;
         for (var i = 0; i < commands.Count; i++)
@@ -138,6 +139,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
                 var decision = command.Decide(state, index, subjectKeys, now);
                 createdKeys.AddRange(subjectKeys.TakeCreated());
                 erased.AddRange(decision.Events.OfType<IErasesSubject>());
+                erasedCases.AddRange(decision.Events.OfType<IErasesCase>().Select(e => (e, receiptIds[i])));
                 var caseEvents = Append(session, decision.Events, command, stream);
                 var result = Completed(command, decision.Result, version + caseEvents);
                 if (!alone)
@@ -193,6 +195,14 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
         var erasedSubjects = erased.Select(e => e.Subject).ToHashSet();
         foreach (var (_, receipt) in newReceipts.Where(r => r.Item2.Subject is { } subject && erasedSubjects.Contains(subject)))
             receipt.Tombstone();
+        // A whole case erased: every key of it, and every receipt of its commands (their answers name its data) but the
+        // erasing command's own, which answers a retry.
+        foreach (var (erasure, erasingReceipt) in erasedCases)
+        {
+            SubjectKeyStore.DestroyCase(session, erasure.CaseId);
+            CommandReceipt.DeleteOfCase(session, erasure.CaseId);
+            newReceipts.RemoveAll(r => r.Item2.CaseId == erasure.CaseId && r.Item1 != erasingReceipt);
+        }
 
         // All receipts in one statement; a receipt already stored (a racing retry) fails it like any collision.
         BulkDocuments.Insert(session, newReceipts);
@@ -392,6 +402,9 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
             return;
         }
         if (Visible(state, caller, now) is null) throw target.NotFound();
+        // An erased case is a marker that a case was there: it takes nothing more (erasing it again is a no-op).
+        if (state!.IsErased && command is not EraseCase)
+            throw Rejection.FailedPrecondition("CASE_ERASED", $"Case {target.Id} was erased and takes no more commands.", ("case_id", target.Id.ToString()));
         // A reference names the case the caller's unit opened under it (in a Sync burst, one opened earlier in it):
         // should that open have failed, the reference names no case rather than the one its id collided with.
         if (target.Reference is { } reference && (state!.OpenedByUnit != caller.UnitId || state.Reference != reference))

@@ -34,6 +34,13 @@ public sealed class CommandReceipt
             ErasedFingerprint, caseId.ToString(), subject.ToString());
     }
 
+    /// Queues the deletion of the stored receipts of every command on the case (an erased case's answers are gone).
+    public static void DeleteOfCase(Marten.IDocumentSession session, Guid caseId)
+    {
+        var table = session.DocumentStore.Options.FindOrResolveDocumentType(typeof(CommandReceipt)).TableName.QualifiedName;
+        session.QueueSqlCommand($"DELETE FROM {table} WHERE data->>'CaseId' = ?", caseId.ToString());
+    }
+
     public static string IdFor(string unitId, string commandId) => $"{unitId}/{commandId}";
 
     public static string FingerprintOf(IMessage request) => Convert.ToHexStringLower(SHA256.HashData(request.ToByteArray()));

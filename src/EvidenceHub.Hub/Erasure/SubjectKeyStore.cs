@@ -5,7 +5,7 @@ using Weasel.Postgresql.Tables;
 
 namespace EvidenceHub.Hub.Erasure;
 
-public enum SubjectKind { VictimLink = 1, IdentifierHolding = 2 }
+public enum SubjectKind { VictimLink = 1, IdentifierHolding = 2, Case = 3 }
 
 /// One subject's data key. Subject ids are random (never derived from the case or the value), so that a subject erased
 /// and then added again gets a new key, and the id tells nothing.
@@ -78,6 +78,11 @@ public static class SubjectKeyStore
         if (subjects.Count == 0) return;
         session.QueueSqlCommand($"DELETE FROM {Table} WHERE case_id = ? AND subject = ANY(?)", caseId, subjects.Distinct().ToArray());
     }
+
+    /// Queues the destruction of every key of the case (its case subject, victim links, identifier holdings: whatever
+    /// subjects it has), to commit with its CaseErased.
+    public static void DestroyCase(IDocumentSession session, Guid caseId) =>
+        session.QueueSqlCommand($"DELETE FROM {Table} WHERE case_id = ?", caseId);
 
     private sealed record Row(Guid Subject, Guid CaseId, SubjectKind Kind, byte[] Key)
     {

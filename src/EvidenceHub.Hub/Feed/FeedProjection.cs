@@ -2,6 +2,7 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.CoLeads;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Handoffs;
 using HandoffStatus = EvidenceHub.Contracts.V1.HandoffStatus;
 using EvidenceHub.Hub.Identifiers;
@@ -29,7 +30,17 @@ public sealed class FeedEntry
     /// other units' and hidden cases' included.
     public long Position { get; set; }
     public byte[] Item { get; set; } = [];
+    /// The case the item is about, for its recipient (its case_id, or your_case_id): an erased case's items go with it.
+    public Guid? CaseId { get; set; }
+    /// Free text of the item, sealed as its event holds it (under the case subject of the case that wrote it), never
+    /// stored readable here: the feed opens it when it delivers the item, so that once that case is erased the text reads
+    /// "[erased]" in every unit's feed, without rewriting any item.
+    public List<SealedText> Texts { get; set; } = [];
 }
+
+/// One sealed text of a feed item: where it goes ("{item field}.{field}", proto names) and the event field it was
+/// sealed as.
+public sealed record SealedText(string Path, string Field, Sealed Value);
 
 /// The last position given out in one unit's feed (its id is the unit's id).
 public sealed class FeedCounter
@@ -115,23 +126,25 @@ public sealed partial class FeedProjection : EventProjection
                     RegradingUnit = regraded.Regrading.Unit,
                     RegradingCaseReference = regraded.Regrading.Reference,
                     Grading = GradingMapping.ToProto(regraded.Grading),
-                    Reason = regraded.Reason,
                     YourCaseId = recipient.CaseId.ToString(),
                 },
-            })).ToList());
+            })).ToList(), [new SealedText("regrading.reason", nameof(CorrelationRegraded.Reason), regraded.Reason)]);
     }
 
     public async Task Project(IEvent<HandoffRequested> e, IDocumentOperations operations) =>
-        await Store(operations, e, [(e.Data.TargetUnit, await Handoff(operations, e.Data.CaseId, e.Data.HandoffId, HandoffStatus.Requested, e.Data.FromUnit, e.Data.TargetUnit, e.Data.Reason))]);
+        await Store(operations, e, [(e.Data.TargetUnit, await Handoff(operations, e.Data.CaseId, e.Data.HandoffId, HandoffStatus.Requested, e.Data.FromUnit, e.Data.TargetUnit, ""))],
+            [new SealedText("handoff.reason", nameof(HandoffRequested.Reason), e.Data.Reason)]);
 
     public async Task Project(IEvent<HandoffAccepted> e, IDocumentOperations operations) =>
         await Store(operations, e, [(e.Data.FromUnit, await Handoff(operations, e.Data.CaseId, e.Data.HandoffId, HandoffStatus.Accepted, e.Data.FromUnit, e.Data.NewOwnerUnit, ""))]);
 
     public async Task Project(IEvent<HandoffDeclined> e, IDocumentOperations operations) =>
-        await Store(operations, e, [(e.Data.FromUnit, await Handoff(operations, e.Data.CaseId, e.Data.HandoffId, HandoffStatus.Declined, e.Data.FromUnit, e.Data.TargetUnit, e.Data.Reason))]);
+        await Store(operations, e, [(e.Data.FromUnit, await Handoff(operations, e.Data.CaseId, e.Data.HandoffId, HandoffStatus.Declined, e.Data.FromUnit, e.Data.TargetUnit, ""))],
+            [new SealedText("handoff.reason", nameof(HandoffDeclined.Reason), e.Data.Reason)]);
 
     public async Task Project(IEvent<HandoffCancelled> e, IDocumentOperations operations) =>
-        await Store(operations, e, [(e.Data.TargetUnit, await Handoff(operations, e.Data.CaseId, e.Data.HandoffId, HandoffStatus.Cancelled, e.Data.FromUnit, e.Data.TargetUnit, e.Data.Reason))]);
+        await Store(operations, e, [(e.Data.TargetUnit, await Handoff(operations, e.Data.CaseId, e.Data.HandoffId, HandoffStatus.Cancelled, e.Data.FromUnit, e.Data.TargetUnit, ""))],
+            [new SealedText("handoff.reason", nameof(HandoffCancelled.Reason), e.Data.Reason)]);
 
     public async Task Project(IEvent<DataRestricted> e, IDocumentOperations operations) =>
         await Store(operations, e, RestrictionNotices(e.Data.Case, e.Data.What, e.Data.Told, lifted: false));
@@ -157,6 +170,30 @@ public sealed partial class FeedProjection : EventProjection
                 },
             })).ToList();
 
+    /// An erased case's items go with it, from every feed (the items' free text reads "[erased]" from now on anyway):
+    /// the projection runs in global order, so every item about the case is written by now, and a rebuild deletes them
+    /// again at the same point. Each unit told of the case gets one notice to forget it, naming no more than it knew.
+    public async Task Project(IEvent<CaseErased> e, IDocumentOperations operations)
+    {
+        var erased = e.Data;
+        operations.DeleteWhere<FeedEntry>(entry => entry.CaseId == erased.CaseId);
+        // The hub erased it (retention): its leads learn it here, their own items about it being gone.
+        var told = erased.ByHub ? [.. erased.Told, .. erased.Case.LeadUnits().Select(unit => new RestrictionRecipient(unit, null, null))] : erased.Told;
+        await Store(operations, e, told.GroupBy(r => r.Unit)
+            .Where(unit => unit.Any(r => r.Key is null) || CaseDisclosure.Of(erased.Case, new Recipient(unit.Key)) != DisclosureLevel.None)
+            .Select(unit => (unit.Key, new FeedItem
+            {
+                CaseErased = new CaseErasedNotice
+                {
+                    OwnerUnit = erased.Case.Unit,
+                    CaseReference = erased.Case.Reference,
+                    IdentifierKeys = { unit.Select(r => r.Key).OfType<string>().Distinct().Order(StringComparer.Ordinal) },
+                    YourCaseIds = { unit.Select(r => r.TheirCase?.ToString()).OfType<string>().Distinct().Order(StringComparer.Ordinal) },
+                    LegalBasis = (Contracts.V1.ErasureBasis)(int)erased.Basis,
+                },
+            })).ToList());
+    }
+
     /// Both units, once the hub recorded the deadline passed.
     public async Task Project(IEvent<HandoffExpired> e, IDocumentOperations operations)
     {
@@ -172,9 +209,9 @@ public sealed partial class FeedProjection : EventProjection
             HandoffEscalation = new HandoffEscalationNotice
             {
                 CaseId = e.Data.CaseId.ToString(), CaseReference = file?.Reference ?? "", HandoffId = e.Data.HandoffId.ToString(),
-                FromUnit = e.Data.FromUnit, EscalationLevel = e.Data.EscalationLevel, ExpiresAt = Timestamp.FromDateTimeOffset(e.Data.ExpiresAt), Note = e.Data.Note,
+                FromUnit = e.Data.FromUnit, EscalationLevel = e.Data.EscalationLevel, ExpiresAt = Timestamp.FromDateTimeOffset(e.Data.ExpiresAt),
             },
-        })]);
+        })], [new SealedText("handoff_escalation.note", nameof(HandoffEscalated.Note), e.Data.Note)]);
     }
 
     public async Task Project(IEvent<Lifecycle.CaseReviewDue> e, IDocumentOperations operations) =>
@@ -214,7 +251,7 @@ public sealed partial class FeedProjection : EventProjection
                     _ => RemainingDisclosure.None,
                 },
                 Tlp = (Contracts.V1.Tlp)(int)n.Tlp, HandlingCode = (Contracts.V1.HandlingCode)(int)n.HandlingCode,
-                HandlingRestrictions = n.HandlingRestrictions ?? "", Reason = sent.Reason,
+                HandlingRestrictions = n.HandlingRestrictions ?? "",
             },
         })).ToList();
         foreach (var widened in sent.Widened)
@@ -226,7 +263,7 @@ public sealed partial class FeedProjection : EventProjection
                 items.Add((widened.Unit, notice));
             }
         }
-        await Store(operations, e, items);
+        await Store(operations, e, items, [new SealedText("sharing_narrowed.reason", nameof(SharingNoticesSent.Reason), sent.Reason)]);
     }
 
     /// What a unit leading the recipient's case learns of the other: what the other's policy discloses to that unit,
@@ -251,16 +288,19 @@ public sealed partial class FeedProjection : EventProjection
     }
 
     public async Task Project(IEvent<CoLeadInvited> e, IDocumentOperations operations) =>
-        await Store(operations, e, [(e.Data.CoLeadUnit, await CoLead(operations, e.Data.CaseId, CoLeadChange.Invited, e.Data.CoLeadUnit, e.Data.FromUnit, e.Data.Reason, e.Data.ExpiresAt))]);
+        await Store(operations, e, [(e.Data.CoLeadUnit, await CoLead(operations, e.Data.CaseId, CoLeadChange.Invited, e.Data.CoLeadUnit, e.Data.FromUnit, e.Data.ExpiresAt))],
+            [new SealedText("co_lead.reason", nameof(CoLeadInvited.Reason), e.Data.Reason)]);
 
     public async Task Project(IEvent<CoLeadJoined> e, IDocumentOperations operations) =>
-        await Store(operations, e, [(e.Data.OwnerUnit, await CoLead(operations, e.Data.CaseId, CoLeadChange.Joined, e.Data.CoLeadUnit, e.Data.CoLeadUnit, ""))]);
+        await Store(operations, e, [(e.Data.OwnerUnit, await CoLead(operations, e.Data.CaseId, CoLeadChange.Joined, e.Data.CoLeadUnit, e.Data.CoLeadUnit))]);
 
     public async Task Project(IEvent<CoLeadInvitationDeclined> e, IDocumentOperations operations) =>
-        await Store(operations, e, [(e.Data.OwnerUnit, await CoLead(operations, e.Data.CaseId, CoLeadChange.Declined, e.Data.CoLeadUnit, e.Data.CoLeadUnit, e.Data.Reason))]);
+        await Store(operations, e, [(e.Data.OwnerUnit, await CoLead(operations, e.Data.CaseId, CoLeadChange.Declined, e.Data.CoLeadUnit, e.Data.CoLeadUnit))],
+            [new SealedText("co_lead.reason", nameof(CoLeadInvitationDeclined.Reason), e.Data.Reason)]);
 
     public async Task Project(IEvent<CoLeadInvitationWithdrawn> e, IDocumentOperations operations) =>
-        await Store(operations, e, [(e.Data.CoLeadUnit, await CoLead(operations, e.Data.CaseId, CoLeadChange.Withdrawn, e.Data.CoLeadUnit, e.Data.OwnerUnit, e.Data.Reason))]);
+        await Store(operations, e, [(e.Data.CoLeadUnit, await CoLead(operations, e.Data.CaseId, CoLeadChange.Withdrawn, e.Data.CoLeadUnit, e.Data.OwnerUnit))],
+            [new SealedText("co_lead.reason", nameof(CoLeadInvitationWithdrawn.Reason), e.Data.Reason)]);
 
     /// A co-lead that left tells the owner; one the owner removed is told itself.
     public async Task Project(IEvent<CoLeadLeft> e, IDocumentOperations operations)
@@ -268,10 +308,11 @@ public sealed partial class FeedProjection : EventProjection
         var left = e.Data;
         var removed = left.ByUnit != left.CoLeadUnit;
         await Store(operations, e, [(removed ? left.CoLeadUnit : left.OwnerUnit,
-            await CoLead(operations, left.CaseId, removed ? CoLeadChange.Removed : CoLeadChange.Left, left.CoLeadUnit, left.ByUnit, left.Reason))]);
+            await CoLead(operations, left.CaseId, removed ? CoLeadChange.Removed : CoLeadChange.Left, left.CoLeadUnit, left.ByUnit))],
+            [new SealedText("co_lead.reason", nameof(CoLeadLeft.Reason), left.Reason)]);
     }
 
-    private static async Task<FeedItem> CoLead(IDocumentOperations operations, Guid caseId, CoLeadChange change, string coLead, string by, string reason,
+    private static async Task<FeedItem> CoLead(IDocumentOperations operations, Guid caseId, CoLeadChange change, string coLead, string by,
         DateTimeOffset? expiresAt = null)
     {
         var file = await operations.LoadAsync<CaseFile>(caseId);
@@ -279,7 +320,7 @@ public sealed partial class FeedProjection : EventProjection
         {
             CoLead = new CoLeadNotice
             {
-                CaseId = caseId.ToString(), CaseReference = file?.Reference ?? "", Change = change, CoLeadUnit = coLead, ByUnit = by, Reason = reason,
+                CaseId = caseId.ToString(), CaseReference = file?.Reference ?? "", Change = change, CoLeadUnit = coLead, ByUnit = by,
                 ExpiresAt = expiresAt is { } at ? Timestamp.FromDateTimeOffset(at) : null,
             },
         };
@@ -298,7 +339,8 @@ public sealed partial class FeedProjection : EventProjection
         };
     }
 
-    private async Task Store(IDocumentOperations operations, IEvent e, IReadOnlyList<(string Unit, FeedItem Item)> items)
+    /// texts: the event's sealed free text, for the items it belongs in (by the item's kind).
+    private async Task Store(IDocumentOperations operations, IEvent e, IReadOnlyList<(string Unit, FeedItem Item)> items, IReadOnlyList<SealedText>? texts = null)
     {
         foreach (var (unit, item) in items)
         {
@@ -306,7 +348,11 @@ public sealed partial class FeedProjection : EventProjection
             item.At = Timestamp.FromDateTimeOffset(e.Timestamp);
             // Insert, not Store: a position given out twice fails the batch (and the daemon retries it) rather than
             // silently replacing an item a client may already have.
-            operations.Insert(new FeedEntry { Id = $"{unit}/{item.Position}", Unit = unit, Position = item.Position, Item = item.ToByteArray() });
+            operations.Insert(new FeedEntry
+            {
+                Id = $"{unit}/{item.Position}", Unit = unit, Position = item.Position, Item = item.ToByteArray(), CaseId = FeedTexts.CaseOf(item),
+                Texts = texts?.Where(t => FeedTexts.BelongsIn(item, t)).ToList() ?? [],
+            });
         }
         // Delivered when the daemon's transaction commits, to every hub instance's FeedSignals (PostgreSQL folds
         // repeats of one unit within a transaction into one notification).

@@ -46,7 +46,9 @@ public sealed class FeedService(IDocumentStore store, AccessLog accessLog, FeedS
                 continue;
             }
 
-            var items = page.Select(e => FeedItem.Parser.ParseFrom(e.Item)).ToList();
+            List<FeedItem> items;
+            await using (var session = store.QuerySession())
+                items = await FeedTexts.Delivered(session, page, cancellation);
             // A delivery discloses case data: it is logged before it leaves.
             await accessLog.Record(AccessEntry.For(caller, nameof(Subscribe), HubTelemetry.CorrelationIdOf(context)).Justified("feed delivery")
                 .Asking($"feed after position {after}")

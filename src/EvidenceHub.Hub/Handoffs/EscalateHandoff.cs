@@ -2,6 +2,7 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using HandoffStatus = EvidenceHub.Hub.Cases.HandoffStatus;
 using EvidenceHub.Hub.Identity;
@@ -11,7 +12,7 @@ namespace EvidenceHub.Hub.Handoffs;
 /// The requesting owner asks again after its handoff expired unanswered (Prüm II style follow-up): the same handoff
 /// is pending again for Handoffs:PendingFor, one escalation level higher, and the target is told it is an escalation
 /// (its client routes that to a supervisor). At most Handoffs:MaxEscalations times.
-public sealed record EscalateHandoff(Guid HandoffId, string Note, TimeSpan PendingFor, int MaxEscalations) : Command
+public sealed record EscalateHandoff(Guid HandoffId, string Note, TimeSpan PendingFor, int MaxEscalations) : SealsCaseText
 {
     public static EscalateHandoff From(EscalateHandoffRequest request, Caller caller, CaseTarget target, HandoffOptions options)
     {
@@ -25,7 +26,7 @@ public sealed record EscalateHandoff(Guid HandoffId, string Note, TimeSpan Pendi
         };
     }
 
-    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, SubjectKeyRing keys, DateTimeOffset now)
     {
         var current = Existing(state);
         CaseRules.EnsureOwnerMayChange(current, Caller);
@@ -42,7 +43,7 @@ public sealed record EscalateHandoff(Guid HandoffId, string Note, TimeSpan Pendi
         if (handoff.EscalationLevel >= MaxEscalations)
             throw Rejection.FailedPrecondition("ESCALATIONS_EXHAUSTED",
                 $"Handoff {HandoffId} was escalated {handoff.EscalationLevel} times, the most allowed (Handoffs:MaxEscalations).", ("handoff_id", HandoffId.ToString()));
-        return new([new HandoffEscalated(current.Id, HandoffId, Caller.UnitId, handoff.TargetUnit, handoff.EscalationLevel + 1, Note, now + PendingFor)],
+        return new([new HandoffEscalated(current.Id, HandoffId, Caller.UnitId, handoff.TargetUnit, handoff.EscalationLevel + 1, CaseText.Seal(current, keys, nameof(HandoffEscalated.Note), Note), now + PendingFor)],
             new CommandResult { HandoffId = HandoffId.ToString() });
     }
 }

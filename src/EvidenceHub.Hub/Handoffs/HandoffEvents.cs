@@ -1,18 +1,19 @@
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Erasure;
 
 namespace EvidenceHub.Hub.Handoffs;
 
 /// The lead unit asked another unit to take the case over; the request stands until ExpiresAt (a request recorded
 /// before handoffs had deadlines has none, and reads as expired).
-public sealed record HandoffRequested(Guid CaseId, Guid HandoffId, string FromUnit, string TargetUnit, string Reason, DateTimeOffset ExpiresAt = default) : ICaseEvent;
+public sealed record HandoffRequested(Guid CaseId, Guid HandoffId, string FromUnit, string TargetUnit, Sealed Reason, DateTimeOffset ExpiresAt = default) : ICaseEvent;
 
 /// The target unit took the case over: it is now the owner.
 public sealed record HandoffAccepted(Guid CaseId, Guid HandoffId, string FromUnit, string NewOwnerUnit, string NewOwnerCountry) : ICaseEvent;
 
-public sealed record HandoffDeclined(Guid CaseId, Guid HandoffId, string FromUnit, string TargetUnit, string Reason) : ICaseEvent;
+public sealed record HandoffDeclined(Guid CaseId, Guid HandoffId, string FromUnit, string TargetUnit, Sealed Reason) : ICaseEvent;
 
 /// The requesting owner withdrew a pending handoff: the target's view of the case ends.
-public sealed record HandoffCancelled(Guid CaseId, Guid HandoffId, string FromUnit, string TargetUnit, string Reason) : ICaseEvent;
+public sealed record HandoffCancelled(Guid CaseId, Guid HandoffId, string FromUnit, string TargetUnit, Sealed Reason) : ICaseEvent;
 
 /// The hub recorded that a request passed its deadline unanswered (HandoffDeadlines): both units are told. The
 /// escalation level says which deadline passed, so that each is recorded once.
@@ -20,4 +21,4 @@ public sealed record HandoffExpired(Guid CaseId, Guid HandoffId, string FromUnit
 
 /// The requester asked the target again after its request expired: the same handoff, pending again until ExpiresAt,
 /// one escalation level higher.
-public sealed record HandoffEscalated(Guid CaseId, Guid HandoffId, string FromUnit, string TargetUnit, int EscalationLevel, string Note, DateTimeOffset ExpiresAt) : ICaseEvent;
+public sealed record HandoffEscalated(Guid CaseId, Guid HandoffId, string FromUnit, string TargetUnit, int EscalationLevel, Sealed Note, DateTimeOffset ExpiresAt) : ICaseEvent;

@@ -2,13 +2,14 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 
 namespace EvidenceHub.Hub.Handoffs;
 
 /// The owner asks another unit to take the case over; the request stands for HandoffOptions.PendingFor.
-public sealed record RequestHandoff(UnitRegistration Target, string Reason, Guid NewHandoffId, TimeSpan PendingFor) : Command
+public sealed record RequestHandoff(UnitRegistration Target, string Reason, Guid NewHandoffId, TimeSpan PendingFor) : SealsCaseText
 {
     public static RequestHandoff From(RequestHandoffRequest request, Caller caller, CaseTarget target, UnitRegistry units, HandoffOptions options)
     {
@@ -23,7 +24,7 @@ public sealed record RequestHandoff(UnitRegistration Target, string Reason, Guid
         };
     }
 
-    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, SubjectKeyRing keys, DateTimeOffset now)
     {
         var current = Existing(state);
         CaseRules.EnsureOwnerMayChange(current, Caller);
@@ -34,7 +35,7 @@ public sealed record RequestHandoff(UnitRegistration Target, string Reason, Guid
         if (current.PendingHandoffAt(now) is { } open)
             throw Rejection.FailedPrecondition("HANDOFF_ALREADY_OPEN",
                 $"Case {current.Id} already has an open handoff ({open.HandoffId}) to {open.TargetUnit}.", ("handoff_id", open.HandoffId.ToString()));
-        return new([new HandoffRequested(current.Id, NewHandoffId, Caller.UnitId, Target.Id, Reason, now + PendingFor)],
+        return new([new HandoffRequested(current.Id, NewHandoffId, Caller.UnitId, Target.Id, CaseText.Seal(current, keys, nameof(HandoffRequested.Reason), Reason), now + PendingFor)],
             new CommandResult { HandoffId = NewHandoffId.ToString() });
     }
 }

@@ -48,16 +48,21 @@ public sealed record MarkReviewOverdue(DateTimeOffset LastChangeAt, RetentionOpt
         };
     }
 
-    /// An action may touch every identifier of the case (restricting it tells every unit correlated with it).
+    /// An action may touch every identifier of the case (restricting it tells every unit correlated with it), and seals
+    /// its reason under the case subject.
     public override bool LocksEveryIdentifierOfItsCase => Action is not null;
 
-    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    public override bool ReadsSealedFields => Action is not null;
+
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now) => Decide(state, index, new Erasure.SubjectKeyRing(), now);
+
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, Erasure.SubjectKeyRing keys, DateTimeOffset now)
     {
         var current = ExistingForHub(state);
         ReviewRules.EnsureUnchangedSince(current, LastChangeAt);
         if (now < ReviewDueAt)
             throw Rejection.FailedPrecondition("REVIEW_NOT_DUE", $"Case {current.Id} is not due for review before {ReviewDueAt:O}.");
-        var acting = Action?.EventsFor(current, index, now) ?? [];
+        var acting = Action?.EventsFor(current, index, keys, now) ?? [];
         return new([new CaseReviewOverdue(current.Id, current.OwnerUnit, LastChangeAt, ReviewDueAt, Retention.OverdueAction, Action is not null), .. acting],
             new CommandResult());
     }

@@ -16,7 +16,7 @@ public sealed class RestrictOverdueCase : IOverdueCaseAction
 
     public OverdueAction Action => OverdueAction.Restrict;
 
-    public IReadOnlyList<object> EventsFor(CaseFile overdue, LockedIdentifiers index, DateTimeOffset now) =>
+    public IReadOnlyList<object> EventsFor(CaseFile overdue, LockedIdentifiers index, Erasure.SubjectKeyRing keys, DateTimeOffset now) =>
         RestrictData.ByHubOn(overdue.Id, $"restrict-overdue/{overdue.Id}", Reason, LegalBasis, HubCaller.Instance)
-            .Decide(overdue, index, now).Events;
+            .Decide(overdue, index, keys, now).Events;
 }

@@ -24,6 +24,7 @@ public interface IOverdueCaseAction
 {
     OverdueAction Action { get; }
 
-    /// Index holds every identifier of the case, locked (MarkReviewOverdue locks them all while an action is set).
-    IReadOnlyList<object> EventsFor(Cases.CaseFile overdue, Correlation.LockedIdentifiers index, DateTimeOffset now);
+    /// Index holds every identifier of the case, locked (MarkReviewOverdue locks them all while an action is set);
+    /// keys are the case's subject keys (an action's reason is sealed under the case subject like a unit's).
+    IReadOnlyList<object> EventsFor(Cases.CaseFile overdue, Correlation.LockedIdentifiers index, Erasure.SubjectKeyRing keys, DateTimeOffset now);
 }

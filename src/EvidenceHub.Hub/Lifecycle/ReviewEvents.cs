@@ -1,10 +1,11 @@
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Erasure;
 
 namespace EvidenceHub.Hub.Lifecycle;
 
 /// The owner reviewed the case (EIS-style retention review): the next review falls Retention:ReviewAfter after
 /// ReviewedAt, the hub's time when it decided (the same time its deadlines are judged by).
-public sealed record CaseReviewed(Guid CaseId, string ReviewedByUnit, string Note, DateTimeOffset ReviewedAt) : ICaseEvent;
+public sealed record CaseReviewed(Guid CaseId, string ReviewedByUnit, Sealed Note, DateTimeOffset ReviewedAt) : ICaseEvent;
 
 /// The hub told the owner that the case's review falls due at ReviewDueAt, counted from LastChangeAt (the last change
 /// a unit made, identifiers included, or the last review).

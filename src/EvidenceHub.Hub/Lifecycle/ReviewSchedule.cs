@@ -13,7 +13,8 @@ public sealed record ScheduledReview(
     public bool MarkedOverdue => OverdueBasis is { } basis && Math.Abs((basis - LastChangeAt).Ticks) < TimeSpan.TicksPerMicrosecond;
 }
 
-/// Finds cases by their last change, oldest first: those due for a notice, overdue, or listed for auditors.
+/// Finds cases by their last change, oldest first: those due for a notice, overdue, or listed for auditors. An erased
+/// case is none of these: nothing of it is kept to review.
 public sealed class ReviewSchedule(IDocumentStore store)
 {
     public enum Leaving { Nothing, Noticed, MarkedOverdue }
@@ -50,7 +51,7 @@ public sealed class ReviewSchedule(IDocumentStore store)
                  LATERAL (SELECT greatest(CAST(c.data ->> 'UpdatedAt' AS timestamptz), CAST(c.data ->> 'LastReviewedAt' AS timestamptz),
                                           (SELECT max(CAST(h.data ->> 'AddedAt' AS timestamptz)) FROM {holdings} h
                                            WHERE CAST(h.data ->> 'CaseId' AS uuid) = c.id)) AS at) l
-            WHERE l.at <= ? {left} {page}
+            WHERE l.at <= ? AND c.data ->> 'ErasedAt' IS NULL {left} {page}
             ORDER BY l.at, c.id
             LIMIT ?
             """, cancellation, [.. parameters])).ToList();

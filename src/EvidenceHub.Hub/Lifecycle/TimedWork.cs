@@ -94,6 +94,7 @@ public static class TimedWorkSetup
         builder.Services.AddSingleton<ITimedWork, Handoffs.HandoffDeadlines>();
         builder.Services.AddSingleton<ITimedWork, ReviewDates>();
         builder.Services.AddSingleton<IOverdueCaseAction, RestrictOverdueCase>();
+        builder.Services.AddSingleton<IOverdueCaseAction, EraseOverdueCase>();
         builder.Services.AddSingleton<TimedWorkRunner>();
         builder.Services.AddHostedService(services => services.GetRequiredService<TimedWorkRunner>());
         return builder;

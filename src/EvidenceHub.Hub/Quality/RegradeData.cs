@@ -2,6 +2,7 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Sharing;
@@ -11,7 +12,7 @@ namespace EvidenceHub.Hub.Quality;
 /// The owner regrades an identifier or a victim link of its case. Every unit told of a correlation on the identifier
 /// through this case is told of its new grading; a victim link's details never left the owning unit, so nobody else is
 /// told of its grading either. The grading it already has is no change: nothing is appended.
-public sealed record RegradeData(string? IdentifierKey, Guid? VictimLinkId, Grading Grading, string Reason) : Command
+public sealed record RegradeData(string? IdentifierKey, Guid? VictimLinkId, Grading Grading, string Reason) : SealsCaseText
 {
     public static RegradeData From(RegradeDataRequest request, Caller caller, CaseTarget target)
     {
@@ -33,7 +34,7 @@ public sealed record RegradeData(string? IdentifierKey, Guid? VictimLinkId, Grad
 
     public override IReadOnlyList<string> KeysToLock(CaseFile? state) => IdentifierKey is { } key ? [key] : [];
 
-    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, SubjectKeyRing keys, DateTimeOffset now)
     {
         var current = Existing(state);
         CaseRules.EnsureOwnerMayChange(current, Caller);
@@ -43,15 +44,16 @@ public sealed record RegradeData(string? IdentifierKey, Guid? VictimLinkId, Grad
                 ?? throw Rejection.NotFound("victim link", linkId.ToString(), "victim_link_id"));
             return Grading.Of(victim.Grading) == Grading
                 ? new([], new CommandResult())
-                : new([new VictimLinkRegraded(current.Id, linkId, Grading, Reason)], new CommandResult());
+                : new([new VictimLinkRegraded(current.Id, linkId, Grading, CaseText.Seal(current, keys, nameof(VictimLinkRegraded.Reason), Reason))], new CommandResult());
         }
         var key = IdentifierKey!;
         var held = index.HoldingOf(current.Id, key) ?? throw Rejection.NotFound("identifier", key, "identifier_key");
         if (Grading.Of(held.Grading) == Grading) return new([], new CommandResult());
         var recipients = index.ToldThrough(key, current.Id);
+        var reason = CaseText.Seal(current, keys, nameof(IdentifierRegraded.Reason), Reason);
         IReadOnlyList<object> events = recipients.Count == 0
-            ? [new IdentifierRegraded(current.Id, key, Grading, Reason)]
-            : [new IdentifierRegraded(current.Id, key, Grading, Reason), new CorrelationRegraded(key, CaseParty.Of(current), Grading, Reason, recipients)];
+            ? [new IdentifierRegraded(current.Id, key, Grading, reason)]
+            : [new IdentifierRegraded(current.Id, key, Grading, reason), new CorrelationRegraded(key, CaseParty.Of(current), Grading, reason, recipients)];
         return new(events, new CommandResult());
     }
 }

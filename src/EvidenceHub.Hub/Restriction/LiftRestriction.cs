@@ -2,6 +2,7 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Sharing;
@@ -11,7 +12,7 @@ namespace EvidenceHub.Hub.Restriction;
 /// The owner lifts a restriction: the data matches again, and the correlations missed while it was restricted are found
 /// now, once, as if its identifiers had just been added (a pair recorded before the restriction is not found twice).
 /// The units told of the restriction learn that it ended. Lifting what is not restricted appends nothing.
-public sealed record LiftRestriction(RestrictedData What, string Reason, CorrelationOptions Options) : Command
+public sealed record LiftRestriction(RestrictedData What, string Reason, CorrelationOptions Options) : SealsCaseText
 {
     public static LiftRestriction From(LiftRestrictionRequest request, Caller caller, CaseTarget target, CorrelationOptions options)
     {
@@ -30,13 +31,13 @@ public sealed record LiftRestriction(RestrictedData What, string Reason, Correla
 
     public override IReadOnlyList<string> KeysToLock(CaseFile? state) => What.IdentifierKey is { } key ? [key] : [];
 
-    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, SubjectKeyRing keys, DateTimeOffset now)
     {
         var current = Existing(state);
         Restrictions.EnsureMayRestrict(current, Caller, byHub: false);
         if (!Restrictions.IsRestricted(current, What, index)) return new([], new CommandResult());
         var holdings = Restrictions.Holdings(current, What, index);
-        var lifted = new RestrictionLifted(current.Id, What, Reason, CaseParty.Of(current with { Restricted = false }),
+        var lifted = new RestrictionLifted(current.Id, What, CaseText.Seal(current, keys, nameof(RestrictionLifted.Reason), Reason), CaseParty.Of(current with { Restricted = false }),
             Restrictions.Told(current, What, holdings, index, now), Restrictions.Victim(current, What)?.Country);
         var after = CaseFile.Evolve(current, lifted, now)!;
         // The identifiers that match again: the one lifted, or the case's that are not restricted on their own.

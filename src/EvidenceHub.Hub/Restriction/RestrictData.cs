@@ -2,6 +2,7 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Sharing;
@@ -12,7 +13,7 @@ namespace EvidenceHub.Hub.Restriction;
 /// but is no longer matched, correlated or disclosed; to every other unit and partner a restricted case is a case that
 /// does not exist, a restricted identifier a value nobody holds, a restricted victim link one nobody counts. Every unit
 /// told of the data gets one feed notice that it may no longer use it. Restricting what is restricted appends nothing.
-public sealed record RestrictData(RestrictedData What, string Reason, string LegalBasis) : Command
+public sealed record RestrictData(RestrictedData What, string Reason, string LegalBasis) : SealsCaseText
 {
     /// Set only by the hub's own work (ByHub), never by a request: the hub may restrict a case it does not own.
     public bool ByHub { get; private init; }
@@ -44,13 +45,13 @@ public sealed record RestrictData(RestrictedData What, string Reason, string Leg
 
     public override IReadOnlyList<string> KeysToLock(CaseFile? state) => What.IdentifierKey is { } key ? [key] : [];
 
-    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, SubjectKeyRing keys, DateTimeOffset now)
     {
         var current = Existing(state);
         Restrictions.EnsureMayRestrict(current, Caller, ByHub);
         if (Restrictions.IsRestricted(current, What, index)) return new([], new CommandResult());
         var holdings = Restrictions.Holdings(current, What, index);
-        var restricted = new DataRestricted(current.Id, What, Reason, LegalBasis, CaseParty.Of(current),
+        var restricted = new DataRestricted(current.Id, What, CaseText.Seal(current, keys, nameof(DataRestricted.Reason), Reason), LegalBasis, CaseParty.Of(current),
             Restrictions.Told(current, What, holdings, index, now), Restrictions.Victim(current, What)?.Country, ByHub);
         return new([restricted], new CommandResult());
     }

@@ -1,4 +1,5 @@
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Sharing;
 
 namespace EvidenceHub.Hub.Restriction;
@@ -28,11 +29,11 @@ public sealed record RestrictionRecipient(string Unit, Guid? TheirCase, string? 
 /// counting a restricted victim. ByHub: the hub restricted it (a case past its review date), which is no change a unit
 /// made and does not postpone the case's review.
 public sealed record DataRestricted(
-    Guid CaseId, RestrictedData What, string Reason, string LegalBasis, CaseParty Case, IReadOnlyList<RestrictionRecipient> Told,
+    Guid CaseId, RestrictedData What, Sealed Reason, string LegalBasis, CaseParty Case, IReadOnlyList<RestrictionRecipient> Told,
     string? VictimCountry = null, bool ByHub = false) : ICaseEvent;
 
 /// The restriction ended: the data matches again. Correlations missed meanwhile follow as CorrelationFound events of the
 /// same command.
 public sealed record RestrictionLifted(
-    Guid CaseId, RestrictedData What, string Reason, CaseParty Case, IReadOnlyList<RestrictionRecipient> Told,
+    Guid CaseId, RestrictedData What, Sealed Reason, CaseParty Case, IReadOnlyList<RestrictionRecipient> Told,
     string? VictimCountry = null) : ICaseEvent;

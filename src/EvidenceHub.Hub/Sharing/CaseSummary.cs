@@ -39,6 +39,17 @@ public sealed class CaseSummary
         Id = e.CaseId, OwnerUnit = e.OwnerUnit, OwnerCountry = e.OwnerCountry, Reference = e.Reference, SharingPolicy = e.SharingPolicy,
     };
 
+    /// An erased case is disclosed to no one and matched by no one, like a restricted one (for good: it takes no more
+    /// commands, so no lifting), and keeps no readable restriction text.
+    public void Apply(Erasure.CaseErased e)
+    {
+        Restricted = true;
+        SharingPolicy = SharingPolicy with { HandlingRestrictions = null };
+        VictimsByCountry.Clear();
+        OpenHandoff = null;
+        OpenInvitations.Clear();
+    }
+
     public void Apply(VictimLinked e) => VictimsByCountry[e.Country] = VictimsByCountry.GetValueOrDefault(e.Country) + 1;
 
     /// A corrected country moves its count, unless the link counts nowhere (restricted).

@@ -2,6 +2,7 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 using Marten;
@@ -16,7 +17,7 @@ namespace EvidenceHub.Hub.Sharing;
 /// what it may no longer use, of the case only as it learned it. Widening tells each owner of a correlated case that
 /// may now see the correlation, and was not told of it, once. Both are decided here with the one disclosure rule,
 /// per recipient, under the old policy and the new.
-public sealed record ChangeSharingPolicy(SharingPolicy Policy, string Reason, IReadOnlySet<string> Auditors, CorrelationOptions Correlation) : Command
+public sealed record ChangeSharingPolicy(SharingPolicy Policy, string Reason, IReadOnlySet<string> Auditors, CorrelationOptions Correlation) : SealsCaseText
 {
     /// Who has learned what of the case, read before deciding (Prepared).
     public CaseAudience Audience { get; init; } = CaseAudience.Nobody;
@@ -43,7 +44,7 @@ public sealed record ChangeSharingPolicy(SharingPolicy Policy, string Reason, IR
             ? this with { Audience = await CaseAudience.Load(session, state, Correlation, cancellation) }
             : this;
 
-    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, SubjectKeyRing keys, DateTimeOffset now)
     {
         var current = Existing(state);
         CaseRules.EnsureOwnerMayChange(current, Caller);
@@ -74,11 +75,14 @@ public sealed record ChangeSharingPolicy(SharingPolicy Policy, string Reason, IR
             .OrderBy(w => w.Unit, StringComparer.Ordinal).ThenBy(w => w.Key, StringComparer.Ordinal)
             .ToList();
 
-        List<object> events = [new SharingPolicyChanged(current.Id, old, Policy, Reason)];
-        if (narrowed.Count + widened.Count > 0) events.Add(new SharingNoticesSent(current.Id, Reason, narrowed, widened));
+        // The reason is free text about the case: sealed under its case subject, in the notices too (the feed opens it
+        // when it delivers them), and named in the access record only by where it is kept.
+        var reason = CaseText.Seal(current, keys, nameof(SharingPolicyChanged.Reason), Reason);
+        List<object> events = [new SharingPolicyChanged(current.Id, old, Policy, reason)];
+        if (narrowed.Count + widened.Count > 0) events.Add(new SharingNoticesSent(current.Id, reason, narrowed, widened));
         return new(events, new CommandResult())
         {
-            Record = new AccessNote(Reason, $"change the sharing policy of case {current.Id} from {Describe(old)} to {Describe(Policy)}", Told(narrowed, widened)),
+            Record = new AccessNote(SealedReasonNote, $"change the sharing policy of case {current.Id} from {Describe(old)} to {Describe(Policy)}", Told(narrowed, widened)),
         };
     }
 
@@ -101,6 +105,8 @@ public sealed record ChangeSharingPolicy(SharingPolicy Policy, string Reason, IR
             told.Select(t => t.TheirCase).OfType<Guid>().Distinct().Order().ToArray(),
             after, visible ? Policy.Tlp : default, visible ? Policy.HandlingCode : default, visible ? Policy.HandlingRestrictions : null);
     }
+
+    public const string SealedReasonNote = "the owner's reason, kept sealed in the case's history";
 
     private static bool Same(SharingPolicy a, SharingPolicy b) =>
         a.Tlp == b.Tlp && a.HandlingCode == b.HandlingCode && (a.HandlingRestrictions ?? "") == (b.HandlingRestrictions ?? "")

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Identifiers;
 
 namespace EvidenceHub.Hub.Sharing;
@@ -9,12 +10,12 @@ namespace EvidenceHub.Hub.Sharing;
 /// The owner changed the case's sharing policy, and why. Names no recipient: the owner replays its case, and who else
 /// learned of it (other units' cases, partners' lookups) is not the owner's to see; the notices are on a stream of
 /// their own (SharingNoticesSent) and the command's access record names the recipients for auditors.
-public sealed record SharingPolicyChanged(Guid CaseId, SharingPolicy Old, SharingPolicy New, string Reason) : ICaseEvent;
+public sealed record SharingPolicyChanged(Guid CaseId, SharingPolicy Old, SharingPolicy New, Sealed Reason) : ICaseEvent;
 
 /// The notices one sharing change sends, on the case's notice stream (never replayed to units): to each unit or
 /// partner that learned more than it may now use, and to each owner of a correlated case that may now see the
 /// correlation it was not told of.
-public sealed record SharingNoticesSent(Guid CaseId, string Reason, IReadOnlyList<SharingNarrowed> Narrowed, IReadOnlyList<CorrelationWidened> Widened)
+public sealed record SharingNoticesSent(Guid CaseId, Sealed Reason, IReadOnlyList<SharingNarrowed> Narrowed, IReadOnlyList<CorrelationWidened> Widened)
     : IHubStreamEvent
 {
     public Guid StreamId => StreamIdFor(CaseId);

@@ -59,7 +59,10 @@ public sealed record CorrectVictimLink(
             ContactedBySet ? StatedContact(victim, keys) : before.ContactedBy);
         // The request names the link's details: erasing the link drops this receipt's fingerprint too.
         var answer = new CommandResult { VictimLinkId = VictimLinkId.ToString() };
-        IReadOnlyList<object> events = after == before ? [] : [new VictimLinkCorrected(current.Id, VictimLinkId, before, after, Reason)];
+        // Why is sealed under the link's own subject: erasing the link erases its corrections' reasons too.
+        IReadOnlyList<object> events = after == before
+            ? []
+            : [new VictimLinkCorrected(current.Id, VictimLinkId, before, after, keys.Seal(victim.VictimReference.Subject, nameof(VictimLinkCorrected.Reason), Reason))];
         return new(events, answer) { Subject = victim.VictimReference.Subject };
     }
 

@@ -27,7 +27,7 @@ public sealed record VictimDetails(AgeBand AgeBand, string Country, DateOnly? Fi
 
 /// The owner corrected a victim link (LED Art. 16): the details before and after, so that the event names what it
 /// corrects.
-public sealed record VictimLinkCorrected(Guid CaseId, Guid VictimLinkId, VictimDetails Before, VictimDetails After, string Reason) : ICaseEvent;
+public sealed record VictimLinkCorrected(Guid CaseId, Guid VictimLinkId, VictimDetails Before, VictimDetails After, Sealed Reason) : ICaseEvent;
 
 /// The owner erased a victim link: its key is destroyed with this event, so its sealed fields never open again. Who
 /// and when are the event's headers and timestamp; Country lets the victim counts drop without opening anything.

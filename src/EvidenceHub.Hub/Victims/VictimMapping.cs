@@ -23,7 +23,7 @@ public static class VictimMapping
             Restricted = victim.Restricted,
             Grading = GradingMapping.ToProto(victim.Grading),
             CorrectedAt = victim.CorrectedAt is { } corrected ? Timestamp.FromDateTimeOffset(corrected) : null,
-            CorrectionReason = victim.CorrectionReason ?? "",
+            CorrectionReason = CaseText.Open(victim.CorrectionReason, keys, nameof(VictimLinkCorrected.Reason)),
         };
         if (victim.ErasedAt is { } erased) link.ErasedAt = Timestamp.FromDateTimeOffset(erased);
         return link;

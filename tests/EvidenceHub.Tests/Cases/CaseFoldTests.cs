@@ -17,7 +17,11 @@ public sealed class CaseFoldTests
     private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
 
     private static readonly CaseOpened Opened = new(CaseId, "NL-TBKK", "NL", "NL-2026-7", OffenceType.Sextortion,
-        new SharingPolicy(Tlp.Amber, HandlingCode.H2, null, ["BE-FCCU"]));
+        new SharingPolicy(Tlp.Amber, HandlingCode.H2, null, ["BE-FCCU"]), Deciders.Sample.CaseSubjectOf(CaseId));
+
+    private static Sealed Text(Guid caseId, string text) => Deciders.Sample.Text(caseId, text);
+    private static Sealed Note(Guid caseId, string text) => Deciders.Sample.Note(caseId, text);
+    private static Sealed LinkText(Guid caseId, Guid linkId, string text) => Deciders.Sample.LinkText(caseId, linkId, text);
 
     private static CaseFile Fold(params object[] events)
     {
@@ -30,7 +34,7 @@ public sealed class CaseFoldTests
         Deciders.Sample.Linked(CaseId, Guid.NewGuid(), reference, ageBand, country, firstContact, contactedBy);
 
     private static SubjectKeyRing KeysOf(CaseFile file) =>
-        new(file.Victims.Select(v => Deciders.Sample.TestKey(CaseId, v.VictimReference.Subject)));
+        new([.. file.Victims.Select(v => Deciders.Sample.TestKey(CaseId, v.VictimReference.Subject)), Deciders.Sample.TestKey(CaseId, file.TextSubject!.Value)]);
 
     [Fact]
     public void An_erased_victim_link_stays_in_the_file_sealed_and_marked()
@@ -47,34 +51,36 @@ public sealed class CaseFoldTests
     private static object Sample(Type type) => type.Name switch
     {
         nameof(CaseOpened) => Opened,
-        nameof(CaseClosed) => new CaseClosed(CaseId, "done"),
+        nameof(CaseClosed) => new CaseClosed(CaseId, Text(CaseId, "done")),
         nameof(VictimLinked) => Victim("V-1", AgeBand.From13To15, "NL", null, null),
         nameof(VictimLinkErased) => new VictimLinkErased(CaseId, Guid.NewGuid(), Guid.NewGuid(), "NL", ErasureBasis.UnlawfulProcessing, "linked by mistake"),
         nameof(SuspectIdentifierAdded) => new SuspectIdentifierAdded(CaseId, IdentifierKind.EmailAddress, "a@b.nl", null, "email:a@b.nl", "A@b.nl", null, null),
         nameof(SuspectIdentifierRetracted) => new SuspectIdentifierRetracted(CaseId, "email:a@b.nl", "wrong"),
-        nameof(HandoffRequested) => new HandoffRequested(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "r", T0.AddDays(2)),
+        nameof(HandoffRequested) => new HandoffRequested(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", Text(CaseId, "r"), T0.AddDays(2)),
         nameof(HandoffAccepted) => new HandoffAccepted(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "BE"),
-        nameof(HandoffDeclined) => new HandoffDeclined(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "no"),
-        nameof(HandoffCancelled) => new HandoffCancelled(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "withdrawn"),
-        nameof(Hub.Restriction.DataRestricted) => new Hub.Restriction.DataRestricted(CaseId, Hub.Restriction.RestrictedData.WholeCase, "contested", "LED Art. 16(3)(a)",
+        nameof(HandoffDeclined) => new HandoffDeclined(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", Text(CaseId, "no")),
+        nameof(HandoffCancelled) => new HandoffCancelled(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", Text(CaseId, "withdrawn")),
+        nameof(Hub.Restriction.DataRestricted) => new Hub.Restriction.DataRestricted(CaseId, Hub.Restriction.RestrictedData.WholeCase, Text(CaseId, "contested"), "LED Art. 16(3)(a)",
             new Hub.Sharing.CaseParty(CaseId, "NL-TBKK", "NL", "NL-2026-7", Tlp.Green, HandlingCode.H0, null, []), []),
-        nameof(Hub.Restriction.RestrictionLifted) => new Hub.Restriction.RestrictionLifted(CaseId, Hub.Restriction.RestrictedData.WholeCase, "resolved",
+        nameof(Hub.Restriction.RestrictionLifted) => new Hub.Restriction.RestrictionLifted(CaseId, Hub.Restriction.RestrictedData.WholeCase, Text(CaseId, "resolved"),
             new Hub.Sharing.CaseParty(CaseId, "NL-TBKK", "NL", "NL-2026-7", Tlp.Green, HandlingCode.H0, null, []), []),
         nameof(HandoffExpired) => new HandoffExpired(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", T0, 0),
-        nameof(HandoffEscalated) => new HandoffEscalated(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", 1, "please answer", T0.AddDays(2)),
-        nameof(Hub.Lifecycle.CaseReviewed) => new Hub.Lifecycle.CaseReviewed(CaseId, "NL-TBKK", "still needed", T0),
+        nameof(HandoffEscalated) => new HandoffEscalated(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", 1, Note(CaseId, "please answer"), T0.AddDays(2)),
+        nameof(Hub.Lifecycle.CaseReviewed) => new Hub.Lifecycle.CaseReviewed(CaseId, "NL-TBKK", Note(CaseId, "still needed"), T0),
         nameof(Hub.Lifecycle.CaseReviewDue) => new Hub.Lifecycle.CaseReviewDue(CaseId, "NL-TBKK", T0, T0.AddYears(3)),
         nameof(Hub.Lifecycle.CaseReviewOverdue) => new Hub.Lifecycle.CaseReviewOverdue(CaseId, "NL-TBKK", T0, T0.AddYears(3), Hub.Lifecycle.OverdueAction.Restrict, false),
         nameof(Hub.Sharing.SharingPolicyChanged) => new Hub.Sharing.SharingPolicyChanged(CaseId, Opened.SharingPolicy,
-            Opened.SharingPolicy with { Tlp = Tlp.Red, PartnerUnits = [] }, "source asked to restrict"),
-        nameof(EvidenceHub.Hub.Quality.IdentifierRegraded) => new EvidenceHub.Hub.Quality.IdentifierRegraded(CaseId, "email:a@b.nl", EvidenceHub.Hub.Quality.Grading.NotStated, "r"),
-        nameof(EvidenceHub.Hub.Quality.VictimLinkRegraded) => new EvidenceHub.Hub.Quality.VictimLinkRegraded(CaseId, Guid.NewGuid(), EvidenceHub.Hub.Quality.Grading.NotStated, "r"),
-        nameof(VictimLinkCorrected) => new VictimLinkCorrected(CaseId, Guid.NewGuid(), new VictimDetails(AgeBand.Adult, "NL", null, null), new VictimDetails(AgeBand.Adult, "BE", null, null), "r"),
-        nameof(CoLeadInvited) => new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", "joint investigation", T0.AddDays(2)),
+            Opened.SharingPolicy with { Tlp = Tlp.Red, PartnerUnits = [] }, Text(CaseId, "source asked to restrict")),
+        nameof(EvidenceHub.Hub.Quality.IdentifierRegraded) => new EvidenceHub.Hub.Quality.IdentifierRegraded(CaseId, "email:a@b.nl", EvidenceHub.Hub.Quality.Grading.NotStated, Text(CaseId, "r")),
+        nameof(EvidenceHub.Hub.Quality.VictimLinkRegraded) => new EvidenceHub.Hub.Quality.VictimLinkRegraded(CaseId, Guid.NewGuid(), EvidenceHub.Hub.Quality.Grading.NotStated, Text(CaseId, "r")),
+        nameof(VictimLinkCorrected) => new VictimLinkCorrected(CaseId, Guid.NewGuid(), new VictimDetails(AgeBand.Adult, "NL", null, null), new VictimDetails(AgeBand.Adult, "BE", null, null), LinkText(CaseId, Guid.NewGuid(), "r")),
+        nameof(CoLeadInvited) => new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", Text(CaseId, "joint investigation"), T0.AddDays(2)),
+        nameof(CaseErased) => new CaseErased(CaseId, ErasureBasis.CourtOrder, "order 12",
+            new Hub.Sharing.CaseParty(CaseId, "NL-TBKK", "NL", "NL-2026-7", Tlp.Green, HandlingCode.H0, null, []), []),
         nameof(CoLeadJoined) => new CoLeadJoined(CaseId, "BE-FCCU", "NL-TBKK"),
-        nameof(CoLeadInvitationDeclined) => new CoLeadInvitationDeclined(CaseId, "BE-FCCU", "NL-TBKK", "no capacity"),
-        nameof(CoLeadInvitationWithdrawn) => new CoLeadInvitationWithdrawn(CaseId, "BE-FCCU", "NL-TBKK", "no longer needed"),
-        nameof(CoLeadLeft) => new CoLeadLeft(CaseId, "BE-FCCU", "BE-FCCU", "NL-TBKK", "done"),
+        nameof(CoLeadInvitationDeclined) => new CoLeadInvitationDeclined(CaseId, "BE-FCCU", "NL-TBKK", Text(CaseId, "no capacity")),
+        nameof(CoLeadInvitationWithdrawn) => new CoLeadInvitationWithdrawn(CaseId, "BE-FCCU", "NL-TBKK", Text(CaseId, "no longer needed")),
+        nameof(CoLeadLeft) => new CoLeadLeft(CaseId, "BE-FCCU", "BE-FCCU", "NL-TBKK", Text(CaseId, "done")),
         nameof(Hub.Media.MediaAdded) => new Hub.Media.MediaAdded(CaseId, ["sha256:" + new string('a', 64)], new string('b', 64), 90, true, false, true, 1, null),
         nameof(Hub.Media.MediaRetracted) => new Hub.Media.MediaRetracted(CaseId, ["sha256:" + new string('a', 64)], new string('b', 64), "wrong"),
         _ => throw new InvalidOperationException($"{type.Name} is a case event without a sample here: add one, and an arm in CaseFile.Evolve"),
@@ -119,7 +125,7 @@ public sealed class CaseFoldTests
 
     [Fact]
     public void Events_before_the_case_opened_build_nothing() =>
-        Assert.Null(CaseFile.Evolve(null, new CaseClosed(CaseId, "x"), T0));
+        Assert.Null(CaseFile.Evolve(null, new CaseClosed(CaseId, Text(CaseId, "x")), T0));
 
     [Fact]
     public void Open_victims_handoffs_and_close_build_the_file()
@@ -129,13 +135,13 @@ public sealed class CaseFoldTests
             Opened,
             Victim("V-1", AgeBand.From13To15, "NL", new DateOnly(2026, 11, 1), "email:a@b.nl"),
             Victim("V-2", AgeBand.Under13, "BE", null, null),
-            new HandoffRequested(CaseId, declined, "NL-TBKK", "BE-FCCU", "lead", T0.AddDays(2)),
-            new HandoffDeclined(CaseId, declined, "NL-TBKK", "BE-FCCU", "no capacity"),
-            new HandoffRequested(CaseId, cancelled, "NL-TBKK", "BE-FCCU", "again", T0.AddDays(2)),
-            new HandoffCancelled(CaseId, cancelled, "NL-TBKK", "BE-FCCU", "withdrawn"),
-            new HandoffRequested(CaseId, accepted, "NL-TBKK", "BE-FCCU", "third", T0.AddDays(2)),
+            new HandoffRequested(CaseId, declined, "NL-TBKK", "BE-FCCU", Text(CaseId, "lead"), T0.AddDays(2)),
+            new HandoffDeclined(CaseId, declined, "NL-TBKK", "BE-FCCU", Text(CaseId, "no capacity")),
+            new HandoffRequested(CaseId, cancelled, "NL-TBKK", "BE-FCCU", Text(CaseId, "again"), T0.AddDays(2)),
+            new HandoffCancelled(CaseId, cancelled, "NL-TBKK", "BE-FCCU", Text(CaseId, "withdrawn")),
+            new HandoffRequested(CaseId, accepted, "NL-TBKK", "BE-FCCU", Text(CaseId, "third"), T0.AddDays(2)),
             new HandoffAccepted(CaseId, accepted, "NL-TBKK", "BE-FCCU", "BE"),
-            new CaseClosed(CaseId, "convicted"));
+            new CaseClosed(CaseId, Text(CaseId, "convicted")));
 
         Assert.Equal(CaseId, file.Id);
         Assert.Equal(("BE-FCCU", "BE", "NL-TBKK"), (file.OwnerUnit, file.OwnerCountry, file.OpenedByUnit));
@@ -143,9 +149,9 @@ public sealed class CaseFoldTests
         Assert.Equal("email:a@b.nl", file.Victims[0].ContactedBy!.Open(KeysOf(file), nameof(VictimLinked.ContactedBy)));
         Assert.Equal(T0.AddMinutes(1), file.Victims[0].LinkedAt);
         Assert.Equal([HandoffStatus.Declined, HandoffStatus.Cancelled, HandoffStatus.Accepted], file.Handoffs.Select(h => h.Status));
-        Assert.Equal(["no capacity", "withdrawn", null], file.Handoffs.Select(h => h.DeclineReason));
+        Assert.Equal(["no capacity", "withdrawn", ""], file.Handoffs.Select(h => CaseText.Open(h.DeclineReason, KeysOf(file), "Reason")));
         Assert.Equal(T0.AddMinutes(4), file.Handoffs[0].AnsweredAt);
-        Assert.Equal((CaseStatus.Closed, "convicted"), (file.Status, file.CloseReason));
+        Assert.Equal((CaseStatus.Closed, "convicted"), (file.Status, CaseText.Open(file.CloseReason, KeysOf(file), "Reason")));
         Assert.Equal((T0, T0.AddMinutes(9)), (file.OpenedAt, file.UpdatedAt));
         Assert.Null(file.PendingHandoffAt(T0));
     }
@@ -154,7 +160,7 @@ public sealed class CaseFoldTests
     public void A_pending_handoff_is_pending_until_its_deadline()
     {
         var handoff = Guid.NewGuid();
-        var file = Fold(Opened, new HandoffRequested(CaseId, handoff, "NL-TBKK", "BE-FCCU", "lead", T0.AddDays(2)));
+        var file = Fold(Opened, new HandoffRequested(CaseId, handoff, "NL-TBKK", "BE-FCCU", Text(CaseId, "lead"), T0.AddDays(2)));
         Assert.Equal(handoff, file.PendingHandoffAt(T0.AddDays(1))?.HandoffId);
         Assert.Null(file.PendingHandoffAt(T0.AddDays(2)));
     }
@@ -180,12 +186,12 @@ public sealed class CaseFoldTests
         var handoff = Guid.NewGuid();
         var file = Fold(Opened,
             Victim("V-1", AgeBand.Adult, "NL", null, null),
-            new HandoffRequested(CaseId, handoff, "NL-TBKK", "BE-FCCU", "lead", T0.AddDays(2)));
+            new HandoffRequested(CaseId, handoff, "NL-TBKK", "BE-FCCU", Text(CaseId, "lead"), T0.AddDays(2)));
         var before = JsonSerializer.Serialize(file, Json);
 
         CaseFile.Evolve(file, Victim("V-2", AgeBand.Adult, "NL", null, null), T0.AddHours(1));
         CaseFile.Evolve(file, new HandoffAccepted(CaseId, handoff, "NL-TBKK", "BE-FCCU", "BE"), T0.AddHours(1));
-        CaseFile.Evolve(file, new CaseClosed(CaseId, "x"), T0.AddHours(1));
+        CaseFile.Evolve(file, new CaseClosed(CaseId, Text(CaseId, "x")), T0.AddHours(1));
 
         Assert.Equal(before, JsonSerializer.Serialize(file, Json));
     }
@@ -195,7 +201,7 @@ public sealed class CaseFoldTests
     {
         var file = Fold(Opened,
             Victim("V-1", AgeBand.Adult, "NL", new DateOnly(2026, 1, 2), null),
-            new HandoffRequested(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "lead", T0.AddDays(2)),
+            new HandoffRequested(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", Text(CaseId, "lead"), T0.AddDays(2)),
             new SuspectIdentifierRetracted(CaseId, "k", "r",
                 new CaseIdentifier(IdentifierKind.EmailAddress, "a@b.nl", null, "k", "A@b.nl", null, T0, "NL-TBKK") { AddedAtVersion = 3 }));
         var json = JsonSerializer.Serialize(file, Json);

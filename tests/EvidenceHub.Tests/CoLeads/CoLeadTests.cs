@@ -175,7 +175,7 @@ public sealed class CoLeadTests(HubFixture hub) : IClassFixture<HubFixture>
 
         await nl.LeaveCaseAsync(new LeaveCaseRequest { CommandId = NewId(), CaseId = caseId, CoLeadUnit = "BE-FCCU", Reason = "the suspect moved to NL" });
 
-        var withdrawn = Assert.Single(await hub.FeedAfter("BE-FCCU", beStart), i => i.CoLead?.CaseId == caseId).CoLead;
+        var withdrawn = Assert.Single(await hub.FeedAfter("BE-FCCU", beStart), i => i.CoLead is { Change: CoLeadChange.Withdrawn } c && c.CaseId == caseId).CoLead;
         Assert.Equal((CoLeadChange.Withdrawn, "BE-FCCU", "NL-TBKK", "the suspect moved to NL"), (withdrawn.Change, withdrawn.CoLeadUnit, withdrawn.ByUnit, withdrawn.Reason));
         var gone = await Failure(() => Read(be, caseId));
         Assert.Equal(await MissingCase(), (gone.Code, gone.Field));

@@ -28,7 +28,7 @@ public sealed class CaseDeciderTests
     {
         var open = OpenCase.From(OpenRequest(CaseId.ToString()), Nl, Units);
         DeciderSpec.Given().When(open).Then(new CaseOpened(CaseId, "NL-TBKK", "NL", "TBKK-2025-0412", OffenceType.FinancialSextortion,
-            new SharingPolicy(Tlp.Amber, HandlingCode.H1, null, ["BE-FCCU"])));
+            new SharingPolicy(Tlp.Amber, HandlingCode.H1, null, ["BE-FCCU"]), Guid.Empty));
         Assert.Equal(CaseReferenceClaim.IdFor("NL-TBKK", "TBKK-2025-0412"), Assert.IsType<CaseReferenceClaim>(Assert.Single(open.Documents)).Id);
     }
 
@@ -50,7 +50,7 @@ public sealed class CaseDeciderTests
 
     [Fact]
     public void The_owner_closes_its_case() =>
-        DeciderSpec.Given(Opened(CaseId, Nl)).When(Close(CaseId, Nl)).Then(new CaseClosed(CaseId, "solved"));
+        DeciderSpec.Given(Opened(CaseId, Nl)).When(Close(CaseId, Nl)).Then(new CaseClosed(CaseId, Text(CaseId, "solved")));
 
     [Fact]
     public void Only_the_owner_changes_a_case() =>
@@ -58,15 +58,15 @@ public sealed class CaseDeciderTests
 
     [Fact]
     public void A_closed_case_takes_no_more_changes() =>
-        DeciderSpec.Given(Opened(CaseId, Nl), new CaseClosed(CaseId, "done")).When(Close(CaseId, Nl)).ThenRejected(StatusCode.FailedPrecondition, "CASE_CLOSED");
+        DeciderSpec.Given(Opened(CaseId, Nl), new CaseClosed(CaseId, Text(CaseId, "done"))).When(Close(CaseId, Nl)).ThenRejected(StatusCode.FailedPrecondition, "CASE_CLOSED");
 
     [Fact]
     public void An_accepted_handoff_moves_the_right_to_change_the_case()
     {
         var handoff = Guid.NewGuid();
-        var spec = DeciderSpec.Given(Opened(CaseId, Nl), new HandoffRequested(CaseId, handoff, "NL-TBKK", "BE-FCCU", "lead", DeciderSpec.Now.AddDays(1)),
+        var spec = DeciderSpec.Given(Opened(CaseId, Nl), new HandoffRequested(CaseId, handoff, "NL-TBKK", "BE-FCCU", Text(CaseId, "lead"), DeciderSpec.Now.AddDays(1)),
             new HandoffAccepted(CaseId, handoff, "NL-TBKK", "BE-FCCU", "BE"));
         spec.When(Close(CaseId, Nl)).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
-        spec.When(Close(CaseId, Be)).Then(new CaseClosed(CaseId, "solved"));
+        spec.When(Close(CaseId, Be)).Then(new CaseClosed(CaseId, Text(CaseId, "solved")));
     }
 }

@@ -24,7 +24,7 @@ public sealed class CoLeadDeciderTests
     private static readonly HandoffOptions Options = new() { PendingFor = TimeSpan.FromHours(48) };
 
     private static DeciderSpec Invited() => DeciderSpec.Given(Opened(CaseId, Nl, Tlp.Red),
-        new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", "joint investigation", DeciderSpec.Now.AddHours(47)));
+        new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", Text(CaseId, "joint investigation"), DeciderSpec.Now.AddHours(47)));
 
     private static DeciderSpec Joint() => Invited().And(new CoLeadJoined(CaseId, "BE-FCCU", "NL-TBKK"));
 
@@ -45,7 +45,7 @@ public sealed class CoLeadDeciderTests
     public void The_owner_invites_a_unit_until_a_deadline()
     {
         DeciderSpec.Given(Opened(CaseId, Nl)).When(Invite(Nl, "BE-FCCU"))
-            .Then(new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", "joint investigation", DeciderSpec.Now.AddHours(48)));
+            .Then(new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", Text(CaseId, "joint investigation"), DeciderSpec.Now.AddHours(48)));
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class CoLeadDeciderTests
         Joint().When(Invite(Nl, "BE-FCCU")).ThenRejected(StatusCode.FailedPrecondition, "ALREADY_CO_LEAD");
         // A co-lead does not invite: only the owner does.
         Joint().When(Invite(Be, "CA-RCMP-NCECC")).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
-        DeciderSpec.Given(Opened(CaseId, Nl), new CaseClosed(CaseId, "done")).When(Invite(Nl, "BE-FCCU")).ThenRejected(StatusCode.FailedPrecondition, "CASE_CLOSED");
+        DeciderSpec.Given(Opened(CaseId, Nl), new CaseClosed(CaseId, Text(CaseId, "done"))).When(Invite(Nl, "BE-FCCU")).ThenRejected(StatusCode.FailedPrecondition, "CASE_CLOSED");
         // An invitation past its deadline stands no more: the owner may ask again.
         Assert.Single(Invited().When(Invite(Nl, "BE-FCCU"), at: DeciderSpec.Now.AddHours(47)).Decision!.Events);
     }
@@ -69,14 +69,14 @@ public sealed class CoLeadDeciderTests
     public void The_invited_unit_accepts_or_declines_with_a_reason_before_the_deadline()
     {
         Invited().When(Answer(Be, CoLeadAnswer.Accept)).Then(new CoLeadJoined(CaseId, "BE-FCCU", "NL-TBKK"));
-        Invited().When(Answer(Be, CoLeadAnswer.Decline, "no capacity")).Then(new CoLeadInvitationDeclined(CaseId, "BE-FCCU", "NL-TBKK", "no capacity"));
+        Invited().When(Answer(Be, CoLeadAnswer.Decline, "no capacity")).Then(new CoLeadInvitationDeclined(CaseId, "BE-FCCU", "NL-TBKK", Text(CaseId, "no capacity")));
         DeciderSpec.WhenBuilding(() => Answer(Be, CoLeadAnswer.Decline)).ThenRejected(StatusCode.InvalidArgument, "reason");
         DeciderSpec.WhenBuilding(() => Answer(Be, CoLeadAnswer.Unspecified)).ThenRejected(StatusCode.InvalidArgument, "answer");
         Invited().When(Answer(Ca, CoLeadAnswer.Accept)).ThenRejected(StatusCode.PermissionDenied, "NOT_INVITED");
         Invited().When(Answer(Nl, CoLeadAnswer.Accept)).ThenRejected(StatusCode.PermissionDenied, "NOT_INVITED");
         Invited().When(Answer(Be, CoLeadAnswer.Accept), at: DeciderSpec.Now.AddHours(47)).ThenRejected(StatusCode.PermissionDenied, "NOT_INVITED");
         Joint().When(Answer(Be, CoLeadAnswer.Accept)).ThenRejected(StatusCode.FailedPrecondition, "ALREADY_CO_LEAD");
-        Invited().And(new CaseClosed(CaseId, "done")).When(Answer(Be, CoLeadAnswer.Accept)).ThenRejected(StatusCode.FailedPrecondition, "CASE_CLOSED");
+        Invited().And(new CaseClosed(CaseId, Text(CaseId, "done"))).When(Answer(Be, CoLeadAnswer.Accept)).ThenRejected(StatusCode.FailedPrecondition, "CASE_CLOSED");
     }
 
     [Fact]
@@ -154,55 +154,55 @@ public sealed class CoLeadDeciderTests
     [Fact]
     public void A_co_lead_leaves_or_the_owner_removes_it()
     {
-        Joint().When(Leave(Be)).Then(new CoLeadLeft(CaseId, "BE-FCCU", "BE-FCCU", "NL-TBKK", "our part is done"));
-        Joint().When(Leave(Be, "BE-FCCU")).Then(new CoLeadLeft(CaseId, "BE-FCCU", "BE-FCCU", "NL-TBKK", "our part is done"));
-        Joint().When(Leave(Nl, "BE-FCCU")).Then(new CoLeadLeft(CaseId, "BE-FCCU", "NL-TBKK", "NL-TBKK", "our part is done"));
+        Joint().When(Leave(Be)).Then(new CoLeadLeft(CaseId, "BE-FCCU", "BE-FCCU", "NL-TBKK", Text(CaseId, "our part is done")));
+        Joint().When(Leave(Be, "BE-FCCU")).Then(new CoLeadLeft(CaseId, "BE-FCCU", "BE-FCCU", "NL-TBKK", Text(CaseId, "our part is done")));
+        Joint().When(Leave(Nl, "BE-FCCU")).Then(new CoLeadLeft(CaseId, "BE-FCCU", "NL-TBKK", "NL-TBKK", Text(CaseId, "our part is done")));
         // Ending one's view is allowed on a closed case too.
-        Joint().And(new CaseClosed(CaseId, "done")).When(Leave(Be)).Then(new CoLeadLeft(CaseId, "BE-FCCU", "BE-FCCU", "NL-TBKK", "our part is done"));
+        Joint().And(new CaseClosed(CaseId, Text(CaseId, "done"))).When(Leave(Be)).Then(new CoLeadLeft(CaseId, "BE-FCCU", "BE-FCCU", "NL-TBKK", Text(CaseId, "our part is done")));
         Joint().When(Leave(Nl)).ThenRejected(StatusCode.InvalidArgument, "co_lead_unit");
         Joint().When(Leave(Nl, "CA-RCMP-NCECC")).ThenRejected(StatusCode.NotFound, "co_lead_unit");
         Invited().When(Leave(Be)).ThenRejected(StatusCode.PermissionDenied, "NOT_CO_LEAD");
-        Joint().And(new CoLeadInvited(CaseId, "NL-TBKK", "CA-RCMP-NCECC", "r", DeciderSpec.Now.AddHours(1)), new CoLeadJoined(CaseId, "CA-RCMP-NCECC", "NL-TBKK"))
+        Joint().And(new CoLeadInvited(CaseId, "NL-TBKK", "CA-RCMP-NCECC", Text(CaseId, "r"), DeciderSpec.Now.AddHours(1)), new CoLeadJoined(CaseId, "CA-RCMP-NCECC", "NL-TBKK"))
             .When(Leave(Be, "CA-RCMP-NCECC")).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
         DeciderSpec.WhenBuilding(() => LeaveCase.From(new LeaveCaseRequest { CommandId = NewCommandId() }, Be, On(CaseId))).ThenRejected(StatusCode.InvalidArgument, "reason");
         // Gone: it adds no more.
-        Joint().And(new CoLeadLeft(CaseId, "BE-FCCU", "BE-FCCU", "NL-TBKK", "done")).When(Add(CaseId, Be, Email("a@example.com")))
+        Joint().And(new CoLeadLeft(CaseId, "BE-FCCU", "BE-FCCU", "NL-TBKK", Text(CaseId, "done"))).When(Add(CaseId, Be, Email("a@example.com")))
             .ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
     }
 
     [Fact]
     public void The_owner_withdraws_an_invitation_not_yet_answered()
     {
-        Invited().When(Leave(Nl, "BE-FCCU")).Then(new CoLeadInvitationWithdrawn(CaseId, "BE-FCCU", "NL-TBKK", "our part is done"));
+        Invited().When(Leave(Nl, "BE-FCCU")).Then(new CoLeadInvitationWithdrawn(CaseId, "BE-FCCU", "NL-TBKK", Text(CaseId, "our part is done")));
         // Only the owner, and only while it is pending: an answered or expired one is no longer there to withdraw.
         Invited().When(Leave(Ca, "BE-FCCU")).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
-        Invited().And(new CoLeadInvitationDeclined(CaseId, "BE-FCCU", "NL-TBKK", "no capacity")).When(Leave(Nl, "BE-FCCU")).ThenRejected(StatusCode.NotFound, "co_lead_unit");
-        Invited().And(new CoLeadInvitationWithdrawn(CaseId, "BE-FCCU", "NL-TBKK", "r")).When(Leave(Nl, "BE-FCCU")).ThenRejected(StatusCode.NotFound, "co_lead_unit");
-        DeciderSpec.Given(Opened(CaseId, Nl), new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", "r", DeciderSpec.Now.AddHours(-1)))
+        Invited().And(new CoLeadInvitationDeclined(CaseId, "BE-FCCU", "NL-TBKK", Text(CaseId, "no capacity"))).When(Leave(Nl, "BE-FCCU")).ThenRejected(StatusCode.NotFound, "co_lead_unit");
+        Invited().And(new CoLeadInvitationWithdrawn(CaseId, "BE-FCCU", "NL-TBKK", Text(CaseId, "r"))).When(Leave(Nl, "BE-FCCU")).ThenRejected(StatusCode.NotFound, "co_lead_unit");
+        DeciderSpec.Given(Opened(CaseId, Nl), new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", Text(CaseId, "r"), DeciderSpec.Now.AddHours(-1)))
             .When(Leave(Nl, "BE-FCCU")).ThenRejected(StatusCode.NotFound, "co_lead_unit");
         // Withdrawn, it can no longer be accepted; a new invitation may follow.
-        Invited().And(new CoLeadInvitationWithdrawn(CaseId, "BE-FCCU", "NL-TBKK", "r")).When(Answer(Be, CoLeadAnswer.Accept)).ThenRejected(StatusCode.PermissionDenied, "NOT_INVITED");
-        Invited().And(new CoLeadInvitationWithdrawn(CaseId, "BE-FCCU", "NL-TBKK", "r")).When(Invite(Nl, "BE-FCCU"))
-            .Then(new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", "joint investigation", DeciderSpec.Now.AddHours(48)));
+        Invited().And(new CoLeadInvitationWithdrawn(CaseId, "BE-FCCU", "NL-TBKK", Text(CaseId, "r"))).When(Answer(Be, CoLeadAnswer.Accept)).ThenRejected(StatusCode.PermissionDenied, "NOT_INVITED");
+        Invited().And(new CoLeadInvitationWithdrawn(CaseId, "BE-FCCU", "NL-TBKK", Text(CaseId, "r"))).When(Invite(Nl, "BE-FCCU"))
+            .Then(new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", Text(CaseId, "joint investigation"), DeciderSpec.Now.AddHours(48)));
     }
 
     [Fact]
     public void A_co_lead_sees_the_whole_case_an_invited_unit_what_a_handoff_target_sees_and_a_unit_that_left_nothing()
     {
-        var invited = Fold(Opened(CaseId, Nl, Tlp.Red), new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", "r", DeciderSpec.Now.AddHours(1)));
+        var invited = Fold(Opened(CaseId, Nl, Tlp.Red), new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", Text(CaseId, "r"), DeciderSpec.Now.AddHours(1)));
         Assert.Equal(CaseView.WithoutVictims, CaseVisibility.Of(invited, Be, DeciderSpec.Now));
         Assert.Equal(CaseView.None, CaseVisibility.Of(invited, Be, DeciderSpec.Now.AddHours(1)));
-        Assert.Equal(CaseView.None, CaseVisibility.Of(CaseFile.Evolve(invited, new CaseClosed(CaseId, "done"), DeciderSpec.Now)!, Be, DeciderSpec.Now));
+        Assert.Equal(CaseView.None, CaseVisibility.Of(CaseFile.Evolve(invited, new CaseClosed(CaseId, Text(CaseId, "done")), DeciderSpec.Now)!, Be, DeciderSpec.Now));
         Assert.Equal(CaseView.None, CaseVisibility.Of(invited, Ca, DeciderSpec.Now));
         var joint = CaseFile.Evolve(invited, new CoLeadJoined(CaseId, "BE-FCCU", "NL-TBKK"), DeciderSpec.Now)!;
         Assert.Equal(CaseView.Full, CaseVisibility.Of(joint, Be, DeciderSpec.Now.AddDays(30)));
         Assert.Equal(Hub.CoLeads.CoLeadInvitationStatus.Accepted, Assert.Single(joint.CoLeadInvitations).Status);
-        var left = CaseFile.Evolve(joint, new CoLeadLeft(CaseId, "BE-FCCU", "BE-FCCU", "NL-TBKK", "done"), DeciderSpec.Now)!;
+        var left = CaseFile.Evolve(joint, new CoLeadLeft(CaseId, "BE-FCCU", "BE-FCCU", "NL-TBKK", Text(CaseId, "done")), DeciderSpec.Now)!;
         Assert.Equal(CaseView.None, CaseVisibility.Of(left, Be, DeciderSpec.Now));
         // A co-lead that takes the case over leads it alone.
         var handoff = Guid.NewGuid();
-        var handed = Fold(Opened(CaseId, Nl), new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", "r", DeciderSpec.Now.AddHours(1)), new CoLeadJoined(CaseId, "BE-FCCU", "NL-TBKK"),
-            new HandoffRequested(CaseId, handoff, "NL-TBKK", "BE-FCCU", "lead", DeciderSpec.Now.AddHours(1)), new HandoffAccepted(CaseId, handoff, "NL-TBKK", "BE-FCCU", "BE"));
+        var handed = Fold(Opened(CaseId, Nl), new CoLeadInvited(CaseId, "NL-TBKK", "BE-FCCU", Text(CaseId, "r"), DeciderSpec.Now.AddHours(1)), new CoLeadJoined(CaseId, "BE-FCCU", "NL-TBKK"),
+            new HandoffRequested(CaseId, handoff, "NL-TBKK", "BE-FCCU", Text(CaseId, "lead"), DeciderSpec.Now.AddHours(1)), new HandoffAccepted(CaseId, handoff, "NL-TBKK", "BE-FCCU", "BE"));
         Assert.Equal(("BE-FCCU", 0), (handed.OwnerUnit, handed.CoLeads.Count));
         Assert.Equal(CaseView.None, CaseVisibility.Of(handed, Nl, DeciderSpec.Now));
     }
@@ -213,7 +213,7 @@ public sealed class CoLeadDeciderTests
         const string key = "email:a@example.com";
         var theirs = Opened(Other, Ca, Tlp.Green);
         var outcome = DeciderSpec.Given(theirs, Added(Other, "a@example.com"),
-                new CoLeadInvited(Other, "CA-RCMP-NCECC", "BE-FCCU", "r", DeciderSpec.Now.AddHours(1)), new CoLeadJoined(Other, "BE-FCCU", "CA-RCMP-NCECC"),
+                new CoLeadInvited(Other, "CA-RCMP-NCECC", "BE-FCCU", Text(Other, "r"), DeciderSpec.Now.AddHours(1)), new CoLeadJoined(Other, "BE-FCCU", "CA-RCMP-NCECC"),
                 Opened(CaseId, Nl), Added(CaseId, "a@example.com"),
                 new CorrelationFound(key, IdentifierKind.EmailAddress, CaseParty.Of(Fold(Opened(CaseId, Nl))), CaseParty.Of(Fold(theirs))))
             .When(Retract(CaseId, Nl, key));

@@ -8,6 +8,7 @@ using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Victims;
+using CaseErased = EvidenceHub.Hub.Erasure.CaseErased;
 using Google.Rpc;
 using Grpc.Core;
 using HandlingCode = EvidenceHub.Hub.Cases.HandlingCode;
@@ -74,6 +75,10 @@ public sealed class DeciderSpec
         // The keys of the victim links given (an erased one's key is gone), as the engine loads them.
         var erased = given.Select(g => g.Event).OfType<VictimLinkErased>().Select(e => e.Subject).ToHashSet();
         var known = given.Select(g => g.Event).OfType<VictimLinked>().Where(v => !erased.Contains(v.Subject)).Select(v => Sample.TestKey(v.CaseId, v.Subject)).ToList();
+        // The cases' own subjects (their free text), unless the case was erased.
+        var erasedCases = given.Select(g => g.Event).OfType<CaseErased>().Select(e => e.CaseId).ToHashSet();
+        known.AddRange(given.Select(g => g.Event).OfType<CaseOpened>().Where(o => o.TextSubject is not null && !erasedCases.Contains(o.CaseId))
+            .Select(o => Sample.TestKey(o.CaseId, o.TextSubject!.Value)));
         var ring = new SubjectKeyRing(known);
         try
         {
@@ -102,7 +107,8 @@ public sealed class DeciderSpec
         public Outcome Then(params object[] expected)
         {
             Assert.True(Rejection is null, $"refused: {Rejection?.Status}");
-            var keys = new SubjectKeyRing([.. Keys, .. expected.OfType<VictimLinked>().Select(v => Sample.TestKey(v.CaseId, v.Subject))]);
+            var keys = new SubjectKeyRing([.. Keys, .. expected.OfType<VictimLinked>().Select(v => Sample.TestKey(v.CaseId, v.Subject)),
+                .. expected.OfType<CaseOpened>().Where(o => o.TextSubject is not null).Select(o => Sample.TestKey(o.CaseId, o.TextSubject!.Value))]);
             Assert.Equal(Describe(expected, keys), Describe(Decision!.Events, keys));
             return this;
         }
@@ -123,7 +129,7 @@ public sealed class DeciderSpec
 
         private static string Comparable(string json, SubjectKeyRing? keys) => keys is null
             ? json
-            : System.Text.RegularExpressions.Regex.Replace(SealedJson.Opened(json, keys), "\"Subject\":\"[0-9a-f-]{36}\"", "\"Subject\":\"*\"");
+            : System.Text.RegularExpressions.Regex.Replace(SealedJson.Opened(json, keys), "\"(Subject|TextSubject)\":\"[0-9a-f-]{36}\"", "\"$1\":\"*\"");
     }
 }
 
@@ -142,7 +148,28 @@ public static class Sample
     public static Caller Unit(string id, string country) => new(id, country, [Roles.Unit], "analyst", "CN=" + id);
 
     public static CaseOpened Opened(Guid caseId, Caller owner, Tlp tlp = Tlp.Green, params string[] partners) =>
-        new(caseId, owner.UnitId, owner.Country, "REF-" + caseId.ToString()[..8], OffenceType.FinancialSextortion, new SharingPolicy(tlp, HandlingCode.H1, null, partners));
+        new(caseId, owner.UnitId, owner.Country, "REF-" + caseId.ToString()[..8], OffenceType.FinancialSextortion, new SharingPolicy(tlp, HandlingCode.H1, null, partners),
+            CaseSubjectOf(caseId));
+
+    /// The subject of a case's free text in these tests: derived from the case id, so that a test can seal a reason as
+    /// the case's deciders do (Text, Note) without holding the opened event.
+    public static Guid CaseSubjectOf(Guid caseId) => Derived("case-text", caseId);
+
+    /// A reason as a decider of the case seals it (field "Reason").
+    public static Sealed Text(Guid caseId, string text) => Seal(caseId, CaseSubjectOf(caseId), "Reason", text);
+
+    /// A note as a decider of the case seals it (field "Note").
+    public static Sealed Note(Guid caseId, string text) => Seal(caseId, CaseSubjectOf(caseId), "Note", text);
+
+    /// A victim link correction's reason, sealed under the link's own subject (Linked derives it from the link id).
+    public static Sealed LinkText(Guid caseId, Guid linkId, string text) => Seal(caseId, LinkSubjectOf(linkId), "Reason", text);
+
+    public static Guid LinkSubjectOf(Guid linkId) => Derived("victim-link", linkId);
+
+    private static Sealed Seal(Guid caseId, Guid subject, string field, string text) => SubjectCipher.Seal(subject, TestKey(caseId, subject).Key, field, text);
+
+    private static Guid Derived(string purpose, Guid id) =>
+        new(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(purpose + "/" + id)).AsSpan(0, 16));
 
     public static CaseTarget On(Guid caseId) => new(caseId, null);
 
@@ -158,7 +185,7 @@ public static class Sample
     public static VictimLinked Linked(Guid caseId, Guid linkId, string reference, AgeBand ageBand, string country, DateOnly? firstContact = null, string? contactedBy = null,
         Hub.Quality.Grading? grading = null, string? linkedByCoLead = null)
     {
-        var subject = Guid.NewGuid();
+        var subject = LinkSubjectOf(linkId);
         var key = TestKey(caseId, subject).Key;
         return new VictimLinked(caseId, linkId, subject, SubjectCipher.Seal(subject, key, nameof(VictimLinked.VictimReference), reference), ageBand, country,
             firstContact, contactedBy is null ? null : SubjectCipher.Seal(subject, key, nameof(VictimLinked.ContactedBy), contactedBy), grading, linkedByCoLead);

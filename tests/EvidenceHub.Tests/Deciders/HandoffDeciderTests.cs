@@ -15,7 +15,7 @@ public sealed class HandoffDeciderTests
 
     /// NL leads the case and asked BE to take it over, an hour ago; the request stands 48 hours.
     private static DeciderSpec Pending() => DeciderSpec.Given(Opened(CaseId, Nl),
-        new HandoffRequested(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", "the offender lives in Belgium", DeciderSpec.Now.AddHours(47)));
+        new HandoffRequested(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", Text(CaseId, "the offender lives in Belgium"), DeciderSpec.Now.AddHours(47)));
 
     private static RequestHandoff Request(Caller by, string target) =>
         RequestHandoff.From(new RequestHandoffRequest { CommandId = NewCommandId(), TargetUnit = target, Reason = "lead" }, by, On(CaseId), Units, Options);
@@ -33,7 +33,7 @@ public sealed class HandoffDeciderTests
     {
         var request = Request(Nl, "BE-FCCU");
         var outcome = DeciderSpec.Given(Opened(CaseId, Nl)).When(request)
-            .Then(new HandoffRequested(CaseId, request.NewHandoffId, "NL-TBKK", "BE-FCCU", "lead", DeciderSpec.Now.AddHours(48)));
+            .Then(new HandoffRequested(CaseId, request.NewHandoffId, "NL-TBKK", "BE-FCCU", Text(CaseId, "lead"), DeciderSpec.Now.AddHours(48)));
         Assert.Equal(request.NewHandoffId.ToString(), outcome.Result<CommandResult>().HandoffId);
     }
 
@@ -67,14 +67,14 @@ public sealed class HandoffDeciderTests
     public void A_handoff_is_answered_once_before_its_deadline_on_an_open_case()
     {
         Pending().When(Accept(Be), at: DeciderSpec.Now.AddHours(47)).ThenRejected(StatusCode.FailedPrecondition, "HANDOFF_EXPIRED");
-        Pending().And(new HandoffDeclined(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", "no")).When(Accept(Be)).ThenRejected(StatusCode.FailedPrecondition, "HANDOFF_ALREADY_ANSWERED");
-        Pending().And(new CaseClosed(CaseId, "done")).When(Accept(Be)).ThenRejected(StatusCode.FailedPrecondition, "CASE_CLOSED");
+        Pending().And(new HandoffDeclined(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", Text(CaseId, "no"))).When(Accept(Be)).ThenRejected(StatusCode.FailedPrecondition, "HANDOFF_ALREADY_ANSWERED");
+        Pending().And(new CaseClosed(CaseId, Text(CaseId, "done"))).When(Accept(Be)).ThenRejected(StatusCode.FailedPrecondition, "CASE_CLOSED");
     }
 
     [Fact]
     public void The_target_declines_with_a_reason()
     {
-        Pending().When(Decline(Be)).Then(new HandoffDeclined(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", "no capacity"));
+        Pending().When(Decline(Be)).Then(new HandoffDeclined(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", Text(CaseId, "no capacity")));
         Pending().When(Decline(Ca)).ThenRejected(StatusCode.PermissionDenied, "NOT_HANDOFF_TARGET");
         Pending().When(Decline(Be), at: DeciderSpec.Now.AddDays(3)).ThenRejected(StatusCode.FailedPrecondition, "HANDOFF_EXPIRED");
     }
@@ -82,10 +82,10 @@ public sealed class HandoffDeciderTests
     [Fact]
     public void The_owner_cancels_its_pending_request()
     {
-        Pending().When(Cancel(Nl)).Then(new HandoffCancelled(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", "solved"));
+        Pending().When(Cancel(Nl)).Then(new HandoffCancelled(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", Text(CaseId, "solved")));
         Pending().When(Cancel(Be)).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
         Pending().When(Cancel(Nl, Guid.NewGuid())).ThenRejected(StatusCode.NotFound, "handoff_id");
-        Pending().And(new HandoffDeclined(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", "no")).When(Cancel(Nl)).ThenRejected(StatusCode.FailedPrecondition, "HANDOFF_ALREADY_ANSWERED");
+        Pending().And(new HandoffDeclined(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", Text(CaseId, "no"))).When(Cancel(Nl)).ThenRejected(StatusCode.FailedPrecondition, "HANDOFF_ALREADY_ANSWERED");
         // Accepted: the case is no longer the requester's to change.
         Pending().And(new HandoffAccepted(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", "BE")).When(Cancel(Nl)).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
     }

@@ -45,7 +45,7 @@ public sealed class IdentifierDeciderTests
     public void Only_the_owner_adds_and_only_to_an_open_case()
     {
         DeciderSpec.Given(Opened(Mine, Nl)).When(Add(Mine, Be, Email("a@example.com"))).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
-        DeciderSpec.Given(Opened(Mine, Nl), new CaseClosed(Mine, "done")).When(Add(Mine, Nl, Email("a@example.com"))).ThenRejected(StatusCode.FailedPrecondition, "CASE_CLOSED");
+        DeciderSpec.Given(Opened(Mine, Nl), new CaseClosed(Mine, Text(Mine, "done"))).When(Add(Mine, Nl, Email("a@example.com"))).ThenRejected(StatusCode.FailedPrecondition, "CASE_CLOSED");
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class IdentifierDeciderTests
         var outcome = DeciderSpec.Given(Opened(Theirs, Be), Added(Theirs, "a@example.com"), Opened(Mine, Nl), Added(Mine, "a@example.com"),
                 new CorrelationFound(key, IdentifierKind.EmailAddress, CaseParty.Of(Fold(Opened(Mine, Nl))), theirsThen),
                 // The other case moved to Canada since it was told.
-                new HandoffRequested(Theirs, handoff, "BE-FCCU", "CA-RCMP-NCECC", "lead", DeciderSpec.Now.AddDays(1)),
+                new HandoffRequested(Theirs, handoff, "BE-FCCU", "CA-RCMP-NCECC", Text(Theirs, "lead"), DeciderSpec.Now.AddDays(1)),
                 new HandoffAccepted(Theirs, handoff, "BE-FCCU", "CA-RCMP-NCECC", "CA"))
             .When(Retract(Mine, Nl, key));
         var retraction = Assert.IsType<CorrelationRetracted>(outcome.Decision!.Events[1]);

@@ -1,6 +1,7 @@
 using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Handoffs;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Lifecycle;
@@ -21,7 +22,7 @@ public sealed class LifecycleDeciderTests
 
     /// NL asked BE to take the case over; the request's deadline passed an hour ago.
     private static DeciderSpec Expired() => DeciderSpec.Given(Opened(CaseId, Nl),
-        new HandoffRequested(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", "the offender lives in Belgium", DeciderSpec.Now.AddHours(-1)));
+        new HandoffRequested(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", Text(CaseId, "the offender lives in Belgium"), DeciderSpec.Now.AddHours(-1)));
 
     private static EscalateHandoff Escalate(Caller by, string note = "please answer: the victim is in danger") =>
         EscalateHandoff.From(new EscalateHandoffRequest { CommandId = NewCommandId(), HandoffId = HandoffId.ToString(), Note = note }, by, On(CaseId), Handoffs);
@@ -38,10 +39,10 @@ public sealed class LifecycleDeciderTests
         Expired().When(ExpireHandoff.For(CaseId, HandoffId, 0), at: DeciderSpec.Now.AddHours(-2)).ThenRejected(StatusCode.FailedPrecondition, "HANDOFF_NOT_EXPIRED");
         Expired().And(new HandoffExpired(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", DeciderSpec.Now.AddHours(-1), 0))
             .When(ExpireHandoff.For(CaseId, HandoffId, 0)).ThenRejected(StatusCode.FailedPrecondition, "HANDOFF_NOT_EXPIRED");
-        Expired().And(new HandoffDeclined(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", "no")).When(ExpireHandoff.For(CaseId, HandoffId, 0))
+        Expired().And(new HandoffDeclined(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", Text(CaseId, "no"))).When(ExpireHandoff.For(CaseId, HandoffId, 0))
             .ThenRejected(StatusCode.FailedPrecondition, "HANDOFF_NOT_EXPIRED");
         Expired().When(ExpireHandoff.For(CaseId, HandoffId, 1)).ThenRejected(StatusCode.FailedPrecondition, "HANDOFF_NOT_EXPIRED");
-        Expired().And(new CaseClosed(CaseId, "done")).When(ExpireHandoff.For(CaseId, HandoffId, 0)).ThenRejected(StatusCode.FailedPrecondition, "CASE_CLOSED");
+        Expired().And(new CaseClosed(CaseId, Text(CaseId, "done"))).When(ExpireHandoff.For(CaseId, HandoffId, 0)).ThenRejected(StatusCode.FailedPrecondition, "CASE_CLOSED");
     }
 
     [Fact]
@@ -63,17 +64,17 @@ public sealed class LifecycleDeciderTests
     public void The_requester_escalates_an_expired_request_once_more_with_a_new_deadline()
     {
         var outcome = Expired().When(Escalate(Nl))
-            .Then(new HandoffEscalated(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", 1, "please answer: the victim is in danger", DeciderSpec.Now.AddHours(48)));
+            .Then(new HandoffEscalated(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", 1, Note(CaseId, "please answer: the victim is in danger"), DeciderSpec.Now.AddHours(48)));
         Assert.Equal(HandoffId.ToString(), outcome.Result<CommandResult>().HandoffId);
         // Recorded expired by the hub or not: the same.
         Expired().And(new HandoffExpired(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", DeciderSpec.Now.AddHours(-1), 0)).When(Escalate(Nl))
-            .Then(new HandoffEscalated(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", 1, "please answer: the victim is in danger", DeciderSpec.Now.AddHours(48)));
+            .Then(new HandoffEscalated(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", 1, Note(CaseId, "please answer: the victim is in danger"), DeciderSpec.Now.AddHours(48)));
     }
 
     [Fact]
     public void An_escalated_request_is_pending_again_and_its_target_may_accept_it()
     {
-        var escalated = Expired().And(new HandoffEscalated(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", 1, "again", DeciderSpec.Now.AddHours(47)));
+        var escalated = Expired().And(new HandoffEscalated(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", 1, Note(CaseId, "again"), DeciderSpec.Now.AddHours(47)));
         escalated.When(AcceptHandoff.From(new AcceptHandoffRequest { CommandId = NewCommandId(), HandoffId = HandoffId.ToString() }, Be, On(CaseId)))
             .Then(new HandoffAccepted(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", "BE"));
         escalated.When(Escalate(Nl)).ThenRejected(StatusCode.FailedPrecondition, "HANDOFF_STILL_PENDING");
@@ -88,10 +89,10 @@ public sealed class LifecycleDeciderTests
     {
         Expired().When(Escalate(Be)).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
         Expired().When(Escalate(Nl), at: DeciderSpec.Now.AddHours(-2)).ThenRejected(StatusCode.FailedPrecondition, "HANDOFF_STILL_PENDING");
-        Expired().And(new HandoffDeclined(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", "no")).When(Escalate(Nl)).ThenRejected(StatusCode.FailedPrecondition, "HANDOFF_ALREADY_ANSWERED");
-        Expired().And(new CaseClosed(CaseId, "done")).When(Escalate(Nl)).ThenRejected(StatusCode.FailedPrecondition, "CASE_CLOSED");
+        Expired().And(new HandoffDeclined(CaseId, HandoffId, "NL-TBKK", "BE-FCCU", Text(CaseId, "no"))).When(Escalate(Nl)).ThenRejected(StatusCode.FailedPrecondition, "HANDOFF_ALREADY_ANSWERED");
+        Expired().And(new CaseClosed(CaseId, Text(CaseId, "done"))).When(Escalate(Nl)).ThenRejected(StatusCode.FailedPrecondition, "CASE_CLOSED");
         var another = Guid.NewGuid();
-        Expired().And(new HandoffRequested(CaseId, another, "NL-TBKK", "CA-RCMP-NCECC", "CA leads", DeciderSpec.Now.AddHours(40)))
+        Expired().And(new HandoffRequested(CaseId, another, "NL-TBKK", "CA-RCMP-NCECC", Text(CaseId, "CA leads"), DeciderSpec.Now.AddHours(40)))
             .When(Escalate(Nl)).ThenRejected(StatusCode.FailedPrecondition, "HANDOFF_ALREADY_OPEN");
         DeciderSpec.WhenBuilding(() => Escalate(Nl, " ")).ThenRejected(StatusCode.InvalidArgument, "note");
         DeciderSpec.WhenBuilding(() => EscalateHandoff.From(new EscalateHandoffRequest { CommandId = NewCommandId(), HandoffId = "x", Note = "n" }, Nl, On(CaseId), Handoffs))
@@ -101,8 +102,8 @@ public sealed class LifecycleDeciderTests
     [Fact]
     public void The_owner_reviews_its_case_open_or_closed_with_a_note()
     {
-        DeciderSpec.Given(Opened(CaseId, Nl)).When(Review(Nl)).Then(new CaseReviewed(CaseId, "NL-TBKK", "still needed: trial pending", DeciderSpec.Now));
-        DeciderSpec.Given(Opened(CaseId, Nl), new CaseClosed(CaseId, "convicted")).When(Review(Nl)).Then(new CaseReviewed(CaseId, "NL-TBKK", "still needed: trial pending", DeciderSpec.Now));
+        DeciderSpec.Given(Opened(CaseId, Nl)).When(Review(Nl)).Then(new CaseReviewed(CaseId, "NL-TBKK", Note(CaseId, "still needed: trial pending"), DeciderSpec.Now));
+        DeciderSpec.Given(Opened(CaseId, Nl), new CaseClosed(CaseId, Text(CaseId, "convicted"))).When(Review(Nl)).Then(new CaseReviewed(CaseId, "NL-TBKK", Note(CaseId, "still needed: trial pending"), DeciderSpec.Now));
         DeciderSpec.Given(Opened(CaseId, Nl)).When(Review(Be)).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
         DeciderSpec.WhenBuilding(() => Review(Nl, "")).ThenRejected(StatusCode.InvalidArgument, "note");
     }
@@ -110,7 +111,7 @@ public sealed class LifecycleDeciderTests
     [Fact]
     public void A_review_restarts_the_review_period()
     {
-        var file = CaseFile.Evolve(CaseFile.Evolve(null, Opened(CaseId, Nl), Recorded), new CaseReviewed(CaseId, "NL-TBKK", "n", Recorded.AddDays(10)), Recorded.AddDays(10))!;
+        var file = CaseFile.Evolve(CaseFile.Evolve(null, Opened(CaseId, Nl), Recorded), new CaseReviewed(CaseId, "NL-TBKK", Note(CaseId, "n"), Recorded.AddDays(10)), Recorded.AddDays(10))!;
         Assert.Equal(Recorded.AddDays(10), ReviewRules.LastChange(file));
         Assert.Equal(Recorded.AddDays(10), file.LastReviewedAt);
         // The hub's own acts on the case leave its last change where it was: they must not postpone a review.
@@ -130,7 +131,7 @@ public sealed class LifecycleDeciderTests
             .Then(new CaseReviewOverdue(CaseId, "NL-TBKK", Recorded, due, OverdueAction.Restrict, false));
         opened.When(MarkReviewOverdue.For(CaseId, Recorded, Retention, null), at: due.AddSeconds(-1)).ThenRejected(StatusCode.FailedPrecondition, "REVIEW_NOT_DUE");
         // Reviewed after the hub read the case: the review wins.
-        opened.And(new CaseReviewed(CaseId, "NL-TBKK", "n", Recorded)).When(MarkReviewOverdue.For(CaseId, Recorded.AddDays(-1), Retention, null), at: due)
+        opened.And(new CaseReviewed(CaseId, "NL-TBKK", Note(CaseId, "n"), Recorded)).When(MarkReviewOverdue.For(CaseId, Recorded.AddDays(-1), Retention, null), at: due)
             .ThenRejected(StatusCode.FailedPrecondition, "REVIEW_NOT_DUE");
         Assert.Equal($"review-due/{CaseId}/{due:O}", MarkReviewDue.For(CaseId, Recorded, Retention).CommandId);
     }
@@ -138,7 +139,8 @@ public sealed class LifecycleDeciderTests
     private sealed class Tag : IOverdueCaseAction
     {
         public OverdueAction Action => OverdueAction.Restrict;
-        public IReadOnlyList<object> EventsFor(CaseFile overdue, LockedIdentifiers index, DateTimeOffset now) => [new CaseClosed(overdue.Id, "restricted for want of review")];
+        public IReadOnlyList<object> EventsFor(CaseFile overdue, LockedIdentifiers index, SubjectKeyRing keys, DateTimeOffset now) =>
+            [new CaseClosed(overdue.Id, CaseText.Seal(overdue, keys, nameof(CaseClosed.Reason), "restricted for want of review"))];
     }
 
     [Fact]
@@ -146,7 +148,7 @@ public sealed class LifecycleDeciderTests
     {
         var due = Retention.DueAfter(Recorded);
         DeciderSpec.Given(Opened(CaseId, Nl)).When(MarkReviewOverdue.For(CaseId, Recorded, Retention, new Tag()), at: due)
-            .Then(new CaseReviewOverdue(CaseId, "NL-TBKK", Recorded, due, OverdueAction.Restrict, true), new CaseClosed(CaseId, "restricted for want of review"));
+            .Then(new CaseReviewOverdue(CaseId, "NL-TBKK", Recorded, due, OverdueAction.Restrict, true), new CaseClosed(CaseId, Text(CaseId, "restricted for want of review")));
     }
 
     [Fact]
@@ -164,10 +166,10 @@ public sealed class LifecycleDeciderTests
         Assert.True(overdue.LocksEveryIdentifierOfItsCase);
         correlated.When(overdue, at: due).Then(
             new CaseReviewOverdue(CaseId, "NL-TBKK", Recorded, due, OverdueAction.Restrict, true),
-            new Hub.Restriction.DataRestricted(CaseId, Hub.Restriction.RestrictedData.WholeCase, RestrictOverdueCase.Reason, RestrictOverdueCase.LegalBasis,
+            new Hub.Restriction.DataRestricted(CaseId, Hub.Restriction.RestrictedData.WholeCase, Text(CaseId, RestrictOverdueCase.Reason), RestrictOverdueCase.LegalBasis,
                 party, [new Hub.Restriction.RestrictionRecipient("BE-FCCU", theirs, key)], ByHub: true));
         // Restricted already (by its owner): marked overdue, no second restriction.
-        correlated.And(new Hub.Restriction.DataRestricted(CaseId, Hub.Restriction.RestrictedData.WholeCase, "x", "y", party, []))
+        correlated.And(new Hub.Restriction.DataRestricted(CaseId, Hub.Restriction.RestrictedData.WholeCase, Text(CaseId, "x"), "y", party, []))
             .When(MarkReviewOverdue.For(CaseId, Recorded, Retention, new RestrictOverdueCase()), at: due)
             .Then(new CaseReviewOverdue(CaseId, "NL-TBKK", Recorded, due, OverdueAction.Restrict, true));
     }

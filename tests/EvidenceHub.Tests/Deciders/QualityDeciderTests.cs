@@ -106,17 +106,17 @@ public sealed class QualityDeciderTests
         var given = DeciderSpec.Given(Opened(Theirs, Be), Added(Theirs, "offender@example.com"), Opened(Third, Ca), Opened(Mine, Nl), Added(Mine, "offender@example.com"),
             new CorrelationFound(Right, IdentifierKind.EmailAddress, Party(Opened(Mine, Nl)), Party(Opened(Theirs, Be))));
         given.When(RegradeIdentifier(Nl, Right, Proto(A1Fact))).Then(
-            new IdentifierRegraded(Mine, Right, A1Fact, "source confirmed"),
-            new CorrelationRegraded(Right, Party(Opened(Mine, Nl)), A1Fact, "source confirmed", [new CorrelationRetracted.Recipient("BE-FCCU", Theirs)]));
+            new IdentifierRegraded(Mine, Right, A1Fact, Text(Mine, "source confirmed")),
+            new CorrelationRegraded(Right, Party(Opened(Mine, Nl)), A1Fact, Text((Party(Opened(Mine, Nl))).CaseId, "source confirmed"), [new CorrelationRetracted.Recipient("BE-FCCU", Theirs)]));
         // Its grading again is no change.
-        given.And(new IdentifierRegraded(Mine, Right, A1Fact, "source confirmed")).When(RegradeIdentifier(Nl, Right, Proto(A1Fact))).Then();
+        given.And(new IdentifierRegraded(Mine, Right, A1Fact, Text(Mine, "source confirmed"))).When(RegradeIdentifier(Nl, Right, Proto(A1Fact))).Then();
     }
 
     [Fact]
     public void Regrading_an_identifier_nobody_was_told_of_tells_nobody()
     {
         DeciderSpec.Given(Opened(Mine, Nl), Added(Mine, "offender@example.com"))
-            .When(RegradeIdentifier(Nl, Right, Proto(B2Fact))).Then(new IdentifierRegraded(Mine, Right, B2Fact, "source confirmed"));
+            .When(RegradeIdentifier(Nl, Right, Proto(B2Fact))).Then(new IdentifierRegraded(Mine, Right, B2Fact, Text(Mine, "source confirmed")));
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public sealed class QualityDeciderTests
         var link = Guid.NewGuid();
         var linked = Sample.Linked(Mine, link, "V-1", AgeBand.Adult, "NL");
         var outcome = DeciderSpec.Given(Opened(Mine, Nl), linked).When(RegradeVictim(Nl, link, Proto(B2Fact)))
-            .Then(new VictimLinkRegraded(Mine, link, B2Fact, "source confirmed"));
+            .Then(new VictimLinkRegraded(Mine, link, B2Fact, Text(Mine, "source confirmed")));
         var file = CaseFile.Evolve(CaseFile.Evolve(CaseFile.Evolve(null, Opened(Mine, Nl), DeciderSpec.Now), linked, DeciderSpec.Now), outcome.Decision!.Events[0], DeciderSpec.Now)!;
         Assert.Equal(B2Fact, Assert.Single(file.Victims).Grading);
     }
@@ -163,11 +163,12 @@ public sealed class QualityDeciderTests
             .When(Correct(Nl, r => { r.AgeBand = Contracts.V1.AgeBand.Under13; r.Country = "be"; r.ContactedBy = Right; }))
             .Then(new VictimLinkCorrected(Mine, Link,
                 new VictimDetails(AgeBand.From13To15, "NL", new DateOnly(2025, 2, 11), null),
-                new VictimDetails(AgeBand.Under13, "BE", new DateOnly(2025, 2, 11), ContactOf(Linked, Right)), "age band typed wrong"));
+                new VictimDetails(AgeBand.Under13, "BE", new DateOnly(2025, 2, 11), ContactOf(Linked, Right)), LinkText(Mine, Link, "age band typed wrong")));
         var file = CaseFile.Evolve(CaseFile.Evolve(null, Opened(Mine, Nl), DeciderSpec.Now), Linked, DeciderSpec.Now);
         var victim = Assert.Single(CaseFile.Evolve(file, outcome.Decision!.Events[0], DeciderSpec.Now)!.Victims);
         Assert.Equal((AgeBand.Under13, "BE", Right, "age band typed wrong"),
-            (victim.AgeBand, victim.Country, victim.ContactedBy!.Open(KeysOf(Linked), nameof(VictimLinked.ContactedBy)), victim.CorrectionReason));
+            (victim.AgeBand, victim.Country, victim.ContactedBy!.Open(KeysOf(Linked), nameof(VictimLinked.ContactedBy)),
+                victim.CorrectionReason!.Open(KeysOf(Linked), nameof(VictimLinkCorrected.Reason))));
         // Sealed under the link's own subject, never written in clear.
         Assert.Equal(Linked.Subject, victim.ContactedBy!.Subject);
         Assert.DoesNotContain(Right, System.Text.Json.JsonSerializer.Serialize(outcome.Decision.Events[0]));
@@ -180,7 +181,7 @@ public sealed class QualityDeciderTests
         DeciderSpec.Given(Opened(Mine, Nl), Added(Mine, "offender@example.com"), linked)
             .When(Correct(Nl, r => { r.ClearFirstContactDate = true; r.ContactedBy = ""; }))
             .Then(new VictimLinkCorrected(Mine, Link, new VictimDetails(AgeBand.From13To15, "NL", new DateOnly(2025, 2, 11), ContactOf(Linked, Right)),
-                new VictimDetails(AgeBand.From13To15, "NL", null, null), "age band typed wrong"));
+                new VictimDetails(AgeBand.From13To15, "NL", null, null), LinkText(Mine, Link, "age band typed wrong")));
     }
 
     [Fact]

@@ -48,11 +48,11 @@ public sealed class RestrictionDeciderTests
     public void Restricting_a_case_names_every_unit_told_of_it()
     {
         Correlated.When(Restrict(Mine, Nl, r => r.WholeCase = true))
-            .Then(new DataRestricted(Mine, RestrictedData.WholeCase, "accuracy contested", Basis, Party(Opened(Mine, Nl)),
+            .Then(new DataRestricted(Mine, RestrictedData.WholeCase, Text(Mine, "accuracy contested"), Basis, Party(Opened(Mine, Nl)),
                 [new RestrictionRecipient("BE-FCCU", Theirs, Key)]));
         // And a pending handoff's target, who was told of the case itself.
         var handoff = Guid.NewGuid();
-        var restricted = Assert.IsType<DataRestricted>(Assert.Single(Correlated.And(new HandoffRequested(Mine, handoff, "NL-TBKK", "CA-RCMP-NCECC", "lead", DeciderSpec.Now.AddDays(2)))
+        var restricted = Assert.IsType<DataRestricted>(Assert.Single(Correlated.And(new HandoffRequested(Mine, handoff, "NL-TBKK", "CA-RCMP-NCECC", Text(Mine, "lead"), DeciderSpec.Now.AddDays(2)))
             .When(Restrict(Mine, Nl, r => r.WholeCase = true)).Decision!.Events));
         Assert.Equal([new RestrictionRecipient("BE-FCCU", Theirs, Key), new RestrictionRecipient("CA-RCMP-NCECC", null, null)], restricted.Told);
     }
@@ -60,9 +60,9 @@ public sealed class RestrictionDeciderTests
     [Fact]
     public void Restricting_an_identifier_names_the_units_told_of_it_and_restricting_it_again_appends_nothing()
     {
-        var spec = Correlated.And(new DataRestricted(Theirs, Identifier, "x", Basis, Party(Opened(Theirs, Be)), []));
+        var spec = Correlated.And(new DataRestricted(Theirs, Identifier, Text(Theirs, "x"), Basis, Party(Opened(Theirs, Be)), []));
         Correlated.When(Restrict(Theirs, Be, r => r.IdentifierKey = Key))
-            .Then(new DataRestricted(Theirs, Identifier, "accuracy contested", Basis, Party(Opened(Theirs, Be)), [new RestrictionRecipient("NL-TBKK", Mine, Key)]));
+            .Then(new DataRestricted(Theirs, Identifier, Text(Theirs, "accuracy contested"), Basis, Party(Opened(Theirs, Be)), [new RestrictionRecipient("NL-TBKK", Mine, Key)]));
         spec.When(Restrict(Theirs, Be, r => r.IdentifierKey = Key)).Then();
     }
 
@@ -71,10 +71,10 @@ public sealed class RestrictionDeciderTests
     {
         var linked = DeciderSpec.Given(Opened(Mine, Nl), Linked(Mine, Victim, "V-1", AgeBand.Under13, "BE"));
         linked.When(Restrict(Mine, Nl, r => r.VictimLinkId = Victim.ToString()))
-            .Then(new DataRestricted(Mine, new RestrictedData(RestrictionScope.VictimLink, VictimLinkId: Victim), "accuracy contested", Basis,
+            .Then(new DataRestricted(Mine, new RestrictedData(RestrictionScope.VictimLink, VictimLinkId: Victim), Text(Mine, "accuracy contested"), Basis,
                 Party(Opened(Mine, Nl)), [], "BE"));
         var summary = new CaseSummary { VictimsByCountry = { ["BE"] = 1 } };
-        summary.Apply(new DataRestricted(Mine, new RestrictedData(RestrictionScope.VictimLink, VictimLinkId: Victim), "r", Basis, Party(Opened(Mine, Nl)), [], "BE"));
+        summary.Apply(new DataRestricted(Mine, new RestrictedData(RestrictionScope.VictimLink, VictimLinkId: Victim), Text(Mine, "r"), Basis, Party(Opened(Mine, Nl)), [], "BE"));
         Assert.Empty(summary.VictimsByCountry);
     }
 
@@ -82,7 +82,7 @@ public sealed class RestrictionDeciderTests
     public void Only_the_owner_restricts_or_lifts_and_only_what_the_case_holds()
     {
         Correlated.When(Restrict(Mine, Be, r => r.WholeCase = true)).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
-        Correlated.And(new DataRestricted(Mine, RestrictedData.WholeCase, "r", Basis, Party(Opened(Mine, Nl)), []))
+        Correlated.And(new DataRestricted(Mine, RestrictedData.WholeCase, Text(Mine, "r"), Basis, Party(Opened(Mine, Nl)), []))
             .When(Lift(Mine, Be, r => r.WholeCase = true)).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
         Correlated.When(Restrict(Mine, Nl, r => r.IdentifierKey = "email:other@example.com")).ThenRejected(StatusCode.NotFound, "identifier_key");
         Correlated.When(Restrict(Mine, Nl, r => r.VictimLinkId = Guid.NewGuid().ToString())).ThenRejected(StatusCode.NotFound, "victim_link_id");
@@ -110,19 +110,19 @@ public sealed class RestrictionDeciderTests
     [Fact]
     public void A_restricted_case_takes_no_changes_but_may_be_lifted()
     {
-        var restricted = Correlated.And(new DataRestricted(Mine, RestrictedData.WholeCase, "r", Basis, Party(Opened(Mine, Nl)), []));
+        var restricted = Correlated.And(new DataRestricted(Mine, RestrictedData.WholeCase, Text(Mine, "r"), Basis, Party(Opened(Mine, Nl)), []));
         restricted.When(Add(Mine, Nl, Email("new@example.com"))).ThenRejected(StatusCode.FailedPrecondition, "CASE_RESTRICTED");
         restricted.When(Lift(Mine, Nl, r => r.WholeCase = true))
-            .Then(new RestrictionLifted(Mine, RestrictedData.WholeCase, "accuracy confirmed", Party(Opened(Mine, Nl)), [new RestrictionRecipient("BE-FCCU", Theirs, Key)]));
+            .Then(new RestrictionLifted(Mine, RestrictedData.WholeCase, Text(Mine, "accuracy confirmed"), Party(Opened(Mine, Nl)), [new RestrictionRecipient("BE-FCCU", Theirs, Key)]));
     }
 
     [Fact]
     public void A_restricted_case_or_identifier_does_not_correlate()
     {
         var theirs = DeciderSpec.Given(Opened(Theirs, Be), Added(Theirs, "offender@example.com"), Opened(Mine, Nl));
-        theirs.And(new DataRestricted(Theirs, RestrictedData.WholeCase, "r", Basis, Party(Opened(Theirs, Be)), []))
+        theirs.And(new DataRestricted(Theirs, RestrictedData.WholeCase, Text(Theirs, "r"), Basis, Party(Opened(Theirs, Be)), []))
             .When(Add(Mine, Nl, Email("offender@example.com"))).Then(Added(Mine, "offender@example.com"));
-        theirs.And(new DataRestricted(Theirs, Identifier, "r", Basis, Party(Opened(Theirs, Be)), []))
+        theirs.And(new DataRestricted(Theirs, Identifier, Text(Theirs, "r"), Basis, Party(Opened(Theirs, Be)), []))
             .When(Add(Mine, Nl, Email("offender@example.com"))).Then(Added(Mine, "offender@example.com"));
     }
 
@@ -131,27 +131,27 @@ public sealed class RestrictionDeciderTests
     {
         // BE restricted its identifier before NL added the same one: no correlation then.
         var missed = DeciderSpec.Given(Opened(Theirs, Be), Added(Theirs, "offender@example.com"),
-            new DataRestricted(Theirs, Identifier, "r", Basis, Party(Opened(Theirs, Be)), []), Opened(Mine, Nl), Added(Mine, "offender@example.com"));
+            new DataRestricted(Theirs, Identifier, Text(Theirs, "r"), Basis, Party(Opened(Theirs, Be)), []), Opened(Mine, Nl), Added(Mine, "offender@example.com"));
         var found = new CorrelationFound(Key, IdentifierKind.EmailAddress, Party(Opened(Theirs, Be)), Party(Opened(Mine, Nl)));
         var outcome = missed.When(Lift(Theirs, Be, r => r.IdentifierKey = Key))
-            .Then(new RestrictionLifted(Theirs, Identifier, "accuracy confirmed", Party(Opened(Theirs, Be)), []), found);
+            .Then(new RestrictionLifted(Theirs, Identifier, Text(Theirs, "accuracy confirmed"), Party(Opened(Theirs, Be)), []), found);
         Assert.Equal(1, outcome.Result<CommandResult>().Correlations);
 
         // The same for a whole case.
         var wholeCase = DeciderSpec.Given(Opened(Theirs, Be), Added(Theirs, "offender@example.com"),
-            new DataRestricted(Theirs, RestrictedData.WholeCase, "r", Basis, Party(Opened(Theirs, Be)), []), Opened(Mine, Nl), Added(Mine, "offender@example.com"));
+            new DataRestricted(Theirs, RestrictedData.WholeCase, Text(Theirs, "r"), Basis, Party(Opened(Theirs, Be)), []), Opened(Mine, Nl), Added(Mine, "offender@example.com"));
         wholeCase.When(Lift(Theirs, Be, r => r.WholeCase = true))
-            .Then(new RestrictionLifted(Theirs, RestrictedData.WholeCase, "accuracy confirmed", Party(Opened(Theirs, Be)), []), found);
+            .Then(new RestrictionLifted(Theirs, RestrictedData.WholeCase, Text(Theirs, "accuracy confirmed"), Party(Opened(Theirs, Be)), []), found);
 
         // A pair recorded before the restriction is not found again; its units learn that the restriction ended.
-        Correlated.And(new DataRestricted(Theirs, Identifier, "r", Basis, Party(Opened(Theirs, Be)), []))
+        Correlated.And(new DataRestricted(Theirs, Identifier, Text(Theirs, "r"), Basis, Party(Opened(Theirs, Be)), []))
             .When(Lift(Theirs, Be, r => r.IdentifierKey = Key))
-            .Then(new RestrictionLifted(Theirs, Identifier, "accuracy confirmed", Party(Opened(Theirs, Be)), [new RestrictionRecipient("NL-TBKK", Mine, Key)]));
+            .Then(new RestrictionLifted(Theirs, Identifier, Text(Theirs, "accuracy confirmed"), Party(Opened(Theirs, Be)), [new RestrictionRecipient("NL-TBKK", Mine, Key)]));
 
         // An identifier lifted while its case stays restricted still correlates with nothing.
-        missed.And(new DataRestricted(Theirs, RestrictedData.WholeCase, "r", Basis, Party(Opened(Theirs, Be)), []))
+        missed.And(new DataRestricted(Theirs, RestrictedData.WholeCase, Text(Theirs, "r"), Basis, Party(Opened(Theirs, Be)), []))
             .When(Lift(Theirs, Be, r => r.IdentifierKey = Key))
-            .Then(new RestrictionLifted(Theirs, Identifier, "accuracy confirmed", Party(Opened(Theirs, Be)), []));
+            .Then(new RestrictionLifted(Theirs, Identifier, Text(Theirs, "accuracy confirmed"), Party(Opened(Theirs, Be)), []));
     }
 
     [Fact]

@@ -43,14 +43,17 @@ public sealed class SharingDeciderTests
     public void Narrowing_to_red_tells_everyone_who_learned_of_the_case_and_nobody_else()
     {
         var outcome = DeciderSpec.Given(Green).When(Change(Nl, Contracts.V1.Tlp.Red, ToldBeAndPartner)).Then(
-            new SharingPolicyChanged(CaseId, Policy(Tlp.Green), Policy(Tlp.Red), "source asked to restrict"),
-            new SharingNoticesSent(CaseId, "source asked to restrict",
+            new SharingPolicyChanged(CaseId, Policy(Tlp.Green), Policy(Tlp.Red), Text(CaseId, "source asked to restrict")),
+            new SharingNoticesSent(CaseId, Text(CaseId, "source asked to restrict"),
                 [new SharingNarrowed("BE-FCCU", "NL-TBKK", Reference, [Key], [BeCase], DisclosureLevel.None, default, default, null),
                  new SharingNarrowed(Partner, "NL-TBKK", Reference, [Key], [], DisclosureLevel.None, default, default, null)],
                 []));
         // For auditors: the recipients by name; the case's own event names none.
         Assert.Contains("narrowing notices to BE-FCCU (still sees None), US-HSI-C3 (still sees None)", outcome.Decision!.Record!.Disclosed);
-        Assert.Equal("source asked to restrict", outcome.Decision.Record.Justification);
+        // The reason is free text about the case, sealed under its subject: the access record (never erased) only says
+        // where it is kept.
+        Assert.Equal(Hub.Sharing.ChangeSharingPolicy.SealedReasonNote, outcome.Decision.Record.Justification);
+        Assert.DoesNotContain("source asked", outcome.Decision.Record.Asked + outcome.Decision.Record.Disclosed);
     }
 
     [Fact]
@@ -60,16 +63,16 @@ public sealed class SharingDeciderTests
         var audience = new CaseAudience(
             [new CaseAudience.Told("BE-FCCU", "NL-TBKK", DisclosureLevel.Contact, [Key], BeCase), new CaseAudience.Told(Partner, "NL-TBKK", DisclosureLevel.Contact, [Key], null)], []);
         DeciderSpec.Given(amber).When(Change(Nl, Contracts.V1.Tlp.Amber, audience, partners: "BE-FCCU")).Then(
-            new SharingPolicyChanged(CaseId, Policy(Tlp.Amber, "BE-FCCU", Partner), Policy(Tlp.Amber, "BE-FCCU"), "source asked to restrict"),
-            new SharingNoticesSent(CaseId, "source asked to restrict",
+            new SharingPolicyChanged(CaseId, Policy(Tlp.Amber, "BE-FCCU", Partner), Policy(Tlp.Amber, "BE-FCCU"), Text(CaseId, "source asked to restrict")),
+            new SharingNoticesSent(CaseId, Text(CaseId, "source asked to restrict"),
                 [new SharingNarrowed(Partner, "NL-TBKK", amber.Reference, [Key], [], DisclosureLevel.None, default, default, null)], []));
     }
 
     [Fact]
     public void Green_to_amber_leaves_a_listed_partner_whom_to_contact_under_the_new_terms() =>
         DeciderSpec.Given(Green).When(Change(Nl, Contracts.V1.Tlp.Amber, ToldBeAndPartner, partners: "BE-FCCU")).Then(
-            new SharingPolicyChanged(CaseId, Policy(Tlp.Green), Policy(Tlp.Amber, "BE-FCCU"), "source asked to restrict"),
-            new SharingNoticesSent(CaseId, "source asked to restrict",
+            new SharingPolicyChanged(CaseId, Policy(Tlp.Green), Policy(Tlp.Amber, "BE-FCCU"), Text(CaseId, "source asked to restrict")),
+            new SharingNoticesSent(CaseId, Text(CaseId, "source asked to restrict"),
                 [new SharingNarrowed("BE-FCCU", "NL-TBKK", Reference, [Key], [BeCase], DisclosureLevel.Contact, Tlp.Amber, HandlingCode.H1, null),
                  new SharingNarrowed(Partner, "NL-TBKK", Reference, [Key], [], DisclosureLevel.None, default, default, null)],
                 []));
@@ -77,8 +80,8 @@ public sealed class SharingDeciderTests
     [Fact]
     public void A_stricter_handling_code_is_told_to_those_who_still_see_the_case() =>
         DeciderSpec.Given(Green).When(Change(Nl, Contracts.V1.Tlp.Green, ToldBeAndPartner, code: Contracts.V1.HandlingCode.H2)).Then(
-            new SharingPolicyChanged(CaseId, Policy(Tlp.Green), new SharingPolicy(Tlp.Green, HandlingCode.H2, null, []), "source asked to restrict"),
-            new SharingNoticesSent(CaseId, "source asked to restrict",
+            new SharingPolicyChanged(CaseId, Policy(Tlp.Green), new SharingPolicy(Tlp.Green, HandlingCode.H2, null, []), Text(CaseId, "source asked to restrict")),
+            new SharingNoticesSent(CaseId, Text(CaseId, "source asked to restrict"),
                 [new SharingNarrowed("BE-FCCU", "NL-TBKK", Reference, [Key], [BeCase], DisclosureLevel.Summary, Tlp.Green, HandlingCode.H2, null),
                  new SharingNarrowed(Partner, "NL-TBKK", Reference, [Key], [], DisclosureLevel.Summary, Tlp.Green, HandlingCode.H2, null)],
                 []));
@@ -87,11 +90,11 @@ public sealed class SharingDeciderTests
     public void A_unit_already_told_to_forget_the_case_is_never_named_it_again()
     {
         // Once GREEN (both learned it), then RED (both were told), now AMBER for BE-FCCU alone: the partner hears nothing.
-        var spec = DeciderSpec.Given(Green, new SharingPolicyChanged(CaseId, Policy(Tlp.Green), Policy(Tlp.Red), "first"));
+        var spec = DeciderSpec.Given(Green, new SharingPolicyChanged(CaseId, Policy(Tlp.Green), Policy(Tlp.Red), Text(CaseId, "first")));
         var outcome = spec.When(Change(Nl, Contracts.V1.Tlp.Amber, ToldBeAndPartner with { Correlations = [] }, partners: "BE-FCCU"));
-        outcome.Then(new SharingPolicyChanged(CaseId, Policy(Tlp.Red), Policy(Tlp.Amber, "BE-FCCU"), "source asked to restrict"));
+        outcome.Then(new SharingPolicyChanged(CaseId, Policy(Tlp.Red), Policy(Tlp.Amber, "BE-FCCU"), Text(CaseId, "source asked to restrict")));
         spec.When(Change(Nl, Contracts.V1.Tlp.Red, ToldBeAndPartner with { Correlations = [] }, reason: "again", code: Contracts.V1.HandlingCode.H2))
-            .Then(new SharingPolicyChanged(CaseId, Policy(Tlp.Red), new SharingPolicy(Tlp.Red, HandlingCode.H2, null, []), "again"));
+            .Then(new SharingPolicyChanged(CaseId, Policy(Tlp.Red), new SharingPolicy(Tlp.Red, HandlingCode.H2, null, []), Text(CaseId, "again")));
     }
 
     [Fact]
@@ -105,8 +108,8 @@ public sealed class SharingDeciderTests
         var widenedTo = CaseParty.Of(CaseFile.Evolve(null, red, DeciderSpec.Now)!) with { Tlp = Tlp.Green };
         var outcome = DeciderSpec.Given(red).When(Change(Nl, Contracts.V1.Tlp.Green, audience, reason: "joint operation"));
         outcome.Then(
-            new SharingPolicyChanged(CaseId, Policy(Tlp.Red), Policy(Tlp.Green), "joint operation"),
-            new SharingNoticesSent(CaseId, "joint operation", [], [new CorrelationWidened(Key, IdentifierKind.EmailAddress, "BE-FCCU", BeCase, "FCCU-1", widenedTo)]));
+            new SharingPolicyChanged(CaseId, Policy(Tlp.Red), Policy(Tlp.Green), Text(CaseId, "joint operation")),
+            new SharingNoticesSent(CaseId, Text(CaseId, "joint operation"), [], [new CorrelationWidened(Key, IdentifierKind.EmailAddress, "BE-FCCU", BeCase, "FCCU-1", widenedTo)]));
         Assert.Contains("correlations told after widening to BE-FCCU (case FCCU-1", outcome.Decision!.Record!.Disclosed);
 
         // Narrowed again and widened a second time: the correlation it was told of after the first widening is not repeated.
@@ -115,7 +118,7 @@ public sealed class SharingDeciderTests
             Disclosures = [.. audience.Disclosures, new CaseAudience.Told("BE-FCCU", "NL-TBKK", DisclosureLevel.Summary, [Key], BeCase)],
         };
         DeciderSpec.Given(red).When(Change(Nl, Contracts.V1.Tlp.Green, toldOnce, reason: "joint operation"))
-            .Then(new SharingPolicyChanged(CaseId, Policy(Tlp.Red), Policy(Tlp.Green), "joint operation"));
+            .Then(new SharingPolicyChanged(CaseId, Policy(Tlp.Red), Policy(Tlp.Green), Text(CaseId, "joint operation")));
     }
 
     [Fact]
@@ -130,7 +133,7 @@ public sealed class SharingDeciderTests
     public void Only_the_owner_changes_the_policy_of_an_open_case()
     {
         DeciderSpec.Given(Green).When(Change(Be, Contracts.V1.Tlp.Red)).ThenRejected(StatusCode.PermissionDenied, "NOT_CASE_OWNER");
-        DeciderSpec.Given(Green, new CaseClosed(CaseId, "done")).When(Change(Nl, Contracts.V1.Tlp.Red)).ThenRejected(StatusCode.FailedPrecondition, "CASE_CLOSED");
+        DeciderSpec.Given(Green, new CaseClosed(CaseId, Text(CaseId, "done"))).When(Change(Nl, Contracts.V1.Tlp.Red)).ThenRejected(StatusCode.FailedPrecondition, "CASE_CLOSED");
     }
 
     [Fact]

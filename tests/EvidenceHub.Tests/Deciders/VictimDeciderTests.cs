@@ -86,7 +86,7 @@ public sealed class VictimDeciderTests
     public void A_closed_case_may_still_be_erased_from_and_an_erased_link_is_erased_once()
     {
         var linked = Linked(CaseId, Guid.NewGuid(), "V-1", AgeBand.Under13, "NL");
-        var closed = DeciderSpec.Given(Opened(CaseId, Nl), linked, new CaseClosed(CaseId, "convicted"));
+        var closed = DeciderSpec.Given(Opened(CaseId, Nl), linked, new CaseClosed(CaseId, Text(CaseId, "convicted")));
         closed.When(Erase(Nl, linked.VictimLinkId, Contracts.V1.ErasureBasis.RetentionExpired)).Then(
             new VictimLinkErased(CaseId, linked.VictimLinkId, linked.Subject, "NL", Hub.Erasure.ErasureBasis.RetentionExpired, "linked to the wrong case"));
         closed.And(new VictimLinkErased(CaseId, linked.VictimLinkId, linked.Subject, "NL", Hub.Erasure.ErasureBasis.RetentionExpired, "x"))
@@ -127,7 +127,7 @@ public sealed class VictimDeciderTests
         new(CaseId, linked.VictimLinkId, linked.Subject, country ?? linked.Country, Hub.Erasure.ErasureBasis.CourtOrder, "order 12");
 
     private static DataRestricted Restricted(VictimLinked linked) =>
-        new(CaseId, new RestrictedData(RestrictionScope.VictimLink, VictimLinkId: linked.VictimLinkId), "accuracy contested", "LED Art. 16(3)(a)",
+        new(CaseId, new RestrictedData(RestrictionScope.VictimLink, VictimLinkId: linked.VictimLinkId), Text(CaseId, "accuracy contested"), "LED Art. 16(3)(a)",
             CaseParty.Of(CaseFile.Evolve(null, Opened(CaseId, Nl), DeciderSpec.Now)!), [], linked.Country);
 
     [Fact]
@@ -151,7 +151,7 @@ public sealed class VictimDeciderTests
         // The same link not erased takes each of them.
         DeciderSpec.Given(Opened(CaseId, Nl), linked).When(RestrictData.From(
             new RestrictDataRequest { CommandId = NewCommandId(), VictimLinkId = link, Reason = "contested", LegalBasis = "LED Art. 16(3)(a)" }, Nl, On(CaseId)))
-            .Then(Restricted(linked) with { Reason = "contested" });
+            .Then(Restricted(linked) with { Reason = Text(CaseId, "contested") });
     }
 
     [Fact]
@@ -177,11 +177,11 @@ public sealed class VictimDeciderTests
         summary.Apply(Restricted(a));
         Assert.Equal(new Dictionary<string, int> { ["NL"] = 1, ["BE"] = 1 }, summary.VictimsByCountry);
         // A restricted link counts nowhere, so correcting its country moves nothing, and erasing it subtracts nothing.
-        summary.Apply(new VictimLinkCorrected(CaseId, a.VictimLinkId, new VictimDetails(AgeBand.Under13, "NL", null, null), new VictimDetails(AgeBand.Under13, "BE", null, null), "typo"));
+        summary.Apply(new VictimLinkCorrected(CaseId, a.VictimLinkId, new VictimDetails(AgeBand.Under13, "NL", null, null), new VictimDetails(AgeBand.Under13, "BE", null, null), LinkText(CaseId, a.VictimLinkId, "typo")));
         summary.Apply(Erased(a, "BE"));
         Assert.Equal(new Dictionary<string, int> { ["NL"] = 1, ["BE"] = 1 }, summary.VictimsByCountry);
         // A counted link: its correction moves its count, its erasure drops it.
-        summary.Apply(new VictimLinkCorrected(CaseId, c.VictimLinkId, new VictimDetails(AgeBand.Under13, "BE", null, null), new VictimDetails(AgeBand.Under13, "DE", null, null), "typo"));
+        summary.Apply(new VictimLinkCorrected(CaseId, c.VictimLinkId, new VictimDetails(AgeBand.Under13, "BE", null, null), new VictimDetails(AgeBand.Under13, "DE", null, null), LinkText(CaseId, c.VictimLinkId, "typo")));
         summary.Apply(Erased(b));
         Assert.Equal(new Dictionary<string, int> { ["DE"] = 1 }, summary.VictimsByCountry);
         Assert.Empty(summary.RestrictedVictimLinks);

@@ -180,7 +180,7 @@ public sealed class VictimErasureTests(HubFixture hub) : IClassFixture<HubFixtur
         Assert.Equal(linkId, results[1].Result.VictimLinkId);
         var file = await GetCase(nl, caseId);
         Assert.Equal([Sealed.ErasedPlaceholder, "V-SYNC-1"], file.VictimLinks.Select(v => v.VictimReference));
-        Assert.Equal(1L, await Scalar($"SELECT count(*) FROM {SubjectKeyStore.Table} WHERE case_id = @case", caseId));
+        Assert.Equal(1L, await Scalar($"SELECT count(*) FROM {SubjectKeyStore.Table} WHERE case_id = @case AND kind = {(int)SubjectKind.VictimLink}", caseId));
         Assert.Contains(results, r => r.Result.VictimLinkId == linkId);
     }
 
@@ -194,7 +194,7 @@ public sealed class VictimErasureTests(HubFixture hub) : IClassFixture<HubFixtur
     {
         await using var connection = new NpgsqlConnection(hub.Database.ConnectionString);
         await connection.OpenAsync();
-        await using var query = new NpgsqlCommand($"SELECT subject, key FROM {SubjectKeyStore.Table} WHERE case_id = @case", connection);
+        await using var query = new NpgsqlCommand($"SELECT subject, key FROM {SubjectKeyStore.Table} WHERE case_id = @case AND kind = {(int)SubjectKind.VictimLink}", connection);
         query.Parameters.AddWithValue("case", Guid.Parse(caseId));
         var keys = new List<SubjectKey>();
         await using (var rows = await query.ExecuteReaderAsync())

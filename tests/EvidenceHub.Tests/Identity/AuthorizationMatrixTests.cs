@@ -102,6 +102,9 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                         CommandId = NewId(), CaseId = nlCase, VictimLinkId = link.VictimLinkId, LegalBasis = ErasureBasis.CourtOrder, Reason = "matrix",
                     });
                     break;
+                case "EraseCase":
+                    await cases.EraseCaseAsync(new EraseCaseRequest { CommandId = NewId(), CaseId = nlCase, LegalBasis = ErasureBasis.CourtOrder, Reason = "matrix" });
+                    break;
                 case "GetCase": await cases.GetCaseAsync(new GetCaseRequest { CaseId = nlCase, Justification = new() { Purpose = "matrix" } }); break;
                 case "ChangeSharingPolicy":
                     await cases.ChangeSharingPolicyAsync(new ChangeSharingPolicyRequest
@@ -186,6 +189,7 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "LiftRestriction",       Ok,      Denied,  Denied },
         { "CancelHandoff",         Ok,      Denied,  Denied },
         { "EraseVictimLink",       Ok,      Denied,  Denied },
+        { "EraseCase",             Ok,      Denied,  Denied },
         { "GetCase",               Ok,      Denied,  Ok },
         { "MarkNotToCorrelate",    Ok,      Denied,  Denied },
         { "ChangeSharingPolicy",   Ok,      Denied,  Denied },

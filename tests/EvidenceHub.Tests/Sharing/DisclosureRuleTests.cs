@@ -84,7 +84,7 @@ public sealed class DisclosureRuleTests
     [Fact]
     public void A_handoff_is_pending_until_it_is_answered_cancelled_expired_or_the_case_closed()
     {
-        var handoff = new CaseHandoff(Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "r", HandoffStatus.Requested, Now, null, null, Now.AddHours(48));
+        var handoff = new CaseHandoff(Guid.NewGuid(), "NL-TBKK", "BE-FCCU", Deciders.Sample.Text(Guid.NewGuid(), "r"), HandoffStatus.Requested, Now, null, null, Now.AddHours(48));
         var file = new CaseFile { Id = Guid.NewGuid(), OwnerUnit = "NL-TBKK", Status = CaseStatus.Open, Handoffs = [handoff] };
         Assert.Equal(handoff, file.PendingHandoffAt(Now.AddHours(47)));
         Assert.Equal(HandoffStatus.Expired, handoff.StatusAt(Now.AddHours(48)));
