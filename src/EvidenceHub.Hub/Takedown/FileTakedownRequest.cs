@@ -112,7 +112,7 @@ public sealed record FileTakedownRequest(
             return new([], result) { Record = new AccessNote("takedown request to a hosting party", asked, "nothing sent: every media record named already has an open request at the provider") };
 
         result.RequestId = NewRequestId.ToString();
-        var filed = new TakedownFiled(NewRequestId, current.Id, Caller.UnitId, Caller.Country, Provider.Id, sending, Locations, Note, now);
+        var filed = new TakedownFiled(NewRequestId, current.Id, Caller.UnitId, Caller.Country, Provider.Id, sending, Locations, Note, TakedownAnswer.Stored(now));
         return new([filed], result)
         {
             Record = new AccessNote("takedown request to a hosting party", asked,

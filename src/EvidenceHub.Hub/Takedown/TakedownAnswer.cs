@@ -20,6 +20,9 @@ public sealed record TakedownAnswer(TakedownAnswerKind Kind, Guid RequestId, str
 
     public static Guid IdOf(string value) => RequestFields.Id(value, "request_id");
 
+    /// In whole microseconds, as PostgreSQL keeps times: a time read back through SQL is the time recorded.
+    public static DateTimeOffset Stored(DateTimeOffset at) => at.AddTicks(-(at.Ticks % TimeSpan.TicksPerMicrosecond));
+
     public static Rejection NotFound(Guid requestId) => Rejection.NotFound("takedown request", requestId.ToString(), "request_id");
 
     /// The record as the provider may see it: its own requests only.
@@ -47,6 +50,6 @@ public sealed record TakedownAnswer(TakedownAnswerKind Kind, Guid RequestId, str
     /// The hub's re-notification of an open request whose last notice is an interval old; null when none is due.
     public static TakedownRenotified? Renotify(TakedownRecord record, TimeSpan interval, DateTimeOffset now) =>
         record.IsOpen && now >= record.LastNotifiedAt + interval
-            ? new TakedownRenotified(record.Id, record.Provider, record.Notifications + 1, record.Status == TakedownState.Acknowledged, now)
+            ? new TakedownRenotified(record.Id, record.Provider, record.Notifications + 1, record.Status == TakedownState.Acknowledged, Stored(now))
             : null;
 }

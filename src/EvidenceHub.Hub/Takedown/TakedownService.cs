@@ -28,22 +28,23 @@ public sealed class TakedownService(IDocumentStore store, AccessLog accessLog, T
 
     [Authorize(Roles = Roles.Provider)]
     public override Task<TakedownNotices> ListNotices(ListNoticesRequest request, ServerCallContext context) =>
-        Recorded<TakedownNotices>(context, ProviderPurpose, $"takedown requests addressed to it{(request.OpenOnly ? ", open only" : "")}", async (caller, _) =>
+        Recorded<TakedownNotices>(context, ProviderPurpose, $"takedown requests addressed to it{(request.OpenOnly ? ", open only" : "")}", async (caller, _, about) =>
         {
             var (size, after) = Page(request.PageSize, request.PageToken);
             var (records, next) = await Query(caller, null, request.OpenOnly, size, after, context.CancellationToken);
             var answer = new TakedownNotices { Notices = { records.Select(TakedownMapping.Notice) }, NextPageToken = next };
-            return (answer, (Guid?)null, $"{records.Count} takedown requests: {string.Join(", ", records.Select(r => r.Id))}");
+            return (answer, $"{records.Count} takedown requests: {string.Join(", ", records.Select(r => r.Id))}");
         });
 
     [Authorize(Roles = Roles.Provider)]
     public override Task<TakedownNotice> GetNotice(GetNoticeRequest request, ServerCallContext context) =>
-        Recorded<TakedownNotice>(context, ProviderPurpose, $"takedown request {request.RequestId}", async (caller, _) =>
+        Recorded<TakedownNotice>(context, ProviderPurpose, $"takedown request {request.RequestId}", async (caller, _, about) =>
         {
             var id = TakedownAnswer.IdOf(request.RequestId);
             await using var session = store.QuerySession();
             var record = TakedownAnswer.Addressed(await session.LoadAsync<TakedownRecord>(id, context.CancellationToken), id, caller);
-            return (TakedownMapping.Notice(record), (Guid?)record.CaseId, $"takedown request {record.Id} as its provider sees it");
+            about.CaseId = record.CaseId;
+            return (TakedownMapping.Notice(record), $"takedown request {record.Id} as its provider sees it");
         });
 
     [Authorize(Roles = Roles.Provider)]
@@ -60,20 +61,21 @@ public sealed class TakedownService(IDocumentStore store, AccessLog accessLog, T
 
     [Authorize(Roles = $"{Roles.Unit},{Roles.Auditor}")]
     public override Task<Contracts.V1.TakedownRequest> GetTakedownRequest(GetTakedownRequestRequest request, ServerCallContext context) =>
-        Recorded(context, Justifications.Required(request.Justification, "justification", MaxJustificationLength), $"takedown request {request.RequestId}", async (caller, _) =>
+        Recorded(context, Justifications.Required(request.Justification, "justification", MaxJustificationLength), $"takedown request {request.RequestId}", async (caller, _, about) =>
         {
             var id = TakedownAnswer.IdOf(request.RequestId);
             await using var session = store.QuerySession();
             var record = await session.LoadAsync<TakedownRecord>(id, context.CancellationToken);
             if (record is null || !await MaySee(session, caller, record, context.CancellationToken)) throw TakedownAnswer.NotFound(id);
-            return (TakedownMapping.ToProto(record, options.Value.RenotifyInterval), record.CaseId, $"takedown request {record.Id} with its history");
+            about.CaseId = record.CaseId;
+            return (TakedownMapping.ToProto(record, options.Value.RenotifyInterval), $"takedown request {record.Id} with its history");
         });
 
     [Authorize(Roles = $"{Roles.Unit},{Roles.Auditor}")]
     public override Task<TakedownRequests> ListTakedownRequests(ListTakedownRequestsRequest request, ServerCallContext context) =>
         Recorded(context, Justifications.Required(request.Justification, "justification", MaxJustificationLength),
             "takedown requests" + (request.CaseId.Length + request.CaseReference.Length > 0 ? $" of case {request.CaseId}{request.CaseReference}" : ""),
-            async (caller, _) =>
+            async (caller, _, about) =>
             {
                 var (size, after) = Page(request.PageSize, request.PageToken);
                 Guid? caseId = null;
@@ -82,11 +84,11 @@ public sealed class TakedownService(IDocumentStore store, AccessLog accessLog, T
                     var address = CaseAddress.Of(request.CaseId, request.CaseReference);
                     await using var session = store.QuerySession();
                     var references = address.Reference is null ? [] : await CaseAddress.References(session, caller.UnitId, [address.Reference], context.CancellationToken);
-                    caseId = address.Resolve(references).Id;
+                    about.CaseId = caseId = address.Resolve(references).Id;
                 }
                 var (records, next) = await Query(caller, caseId, request.OpenOnly, size, after, context.CancellationToken);
                 var answer = new TakedownRequests { Requests = { records.Select(r => TakedownMapping.ToProto(r, options.Value.RenotifyInterval)) }, NextPageToken = next };
-                return (answer, caseId, $"{records.Count} takedown requests with their history: {string.Join(", ", records.Select(r => r.Id))}");
+                return (answer, $"{records.Count} takedown requests with their history: {string.Join(", ", records.Select(r => r.Id))}");
             });
 
     /// The requesting unit, the case's owner and co-leads, and auditors.
@@ -97,13 +99,13 @@ public sealed class TakedownService(IDocumentStore store, AccessLog accessLog, T
     }
 
     private async Task<TakedownNotice> Answer(ServerCallContext context, string asked, Func<TakedownAnswer> answering) =>
-        await Recorded(context, ProviderPurpose, asked, async (caller, correlationId) =>
+        await Recorded(context, ProviderPurpose, asked, async (caller, correlationId, about) =>
         {
             var answer = answering();
             await using var session = store.SessionFor(caller, correlationId);
             var stream = await session.Events.FetchForWriting<TakedownRecord>(answer.RequestId, context.CancellationToken);
-            var now = clock.GetUtcNow();
-            var decided = answer.Decide(stream.Aggregate, caller, now);
+            if (stream.Aggregate?.Provider == caller.UnitId) about.CaseId = stream.Aggregate.CaseId;
+            var decided = answer.Decide(stream.Aggregate, caller, TakedownAnswer.Stored(clock.GetUtcNow()));
             stream.AppendOne(decided);
             try { await session.SaveChangesAsync(context.CancellationToken); }
             catch (ConcurrencyException)
@@ -111,27 +113,33 @@ public sealed class TakedownService(IDocumentStore store, AccessLog accessLog, T
                 throw Rejection.Aborted("CONCURRENT_CHANGE", $"Takedown request {answer.RequestId} changed while the answer was recorded; read it and answer again.");
             }
             var record = TakedownRecord.Fold(stream.Aggregate, decided, caller.UnitId, caller.User)!;
-            return (TakedownMapping.Notice(record), record.CaseId,
+            return (TakedownMapping.Notice(record),
                 $"takedown request {record.Id} now {record.Status.ToString().ToLowerInvariant()}; {record.RequestingUnit} is told");
         });
 
+    /// The case a call turned out to be about, once the caller may see the request: its access record names it, so
+    /// that auditors find a case's takedown steps together (access records are the auditors', never a provider's).
+    private sealed class About
+    {
+        public Guid? CaseId { get; set; }
+    }
+
     /// Runs a read or an answer and records it: allowed with what it disclosed, or refused with the status.
-    private async Task<T> Recorded<T>(ServerCallContext context, string justification, string asked,
-        Func<Caller, string, Task<(T Answer, Guid? CaseId, string Disclosed)>> run)
+    private async Task<T> Recorded<T>(ServerCallContext context, string justification, string asked, Func<Caller, string, About, Task<(T Answer, string Disclosed)>> run)
     {
         var caller = Caller.From(context.GetHttpContext());
         var correlationId = HubTelemetry.CorrelationIdOf(context);
         var draft = AccessEntry.For(caller, context.Method[(context.Method.LastIndexOf('/') + 1)..], correlationId).Justified(justification).Asking(asked);
+        var about = new About();
         try
         {
-            var (answer, caseId, disclosed) = await run(caller, correlationId);
-            // Access records are for auditors: a provider's name the request's case, so that a case's takedown steps are found together.
-            await accessLog.Record(draft.AboutCase(caseId).Allowed(disclosed), context.CancellationToken);
+            var (answer, disclosed) = await run(caller, correlationId, about);
+            await accessLog.Record(draft.AboutCase(about.CaseId).Allowed(disclosed), context.CancellationToken);
             return answer;
         }
         catch (Rejection refused)
         {
-            await accessLog.Record(draft.NotAnswered(refused.Status), context.CancellationToken);
+            await accessLog.Record(draft.AboutCase(about.CaseId).NotAnswered(refused.Status), context.CancellationToken);
             throw;
         }
     }
