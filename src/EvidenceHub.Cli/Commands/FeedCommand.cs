@@ -100,6 +100,15 @@ public static class FeedCommand
                                                  $"says it was wrong (\"{item.Correction.Reason}\")" +
                                                  (item.Correction.ReplacementKey.Length > 0 ? $"; the right one is {item.Correction.ReplacementKey}" : "") +
                                                  $"; it concerned your case {item.Correction.YourCaseId}",
+            FeedItem.ItemOneofCase.Takedown => $"{head} TAKEDOWN REQUEST {item.Takedown.RequestId}" +
+                                               (item.Takedown.Notification > 1 ? $" (notice {item.Takedown.Notification}, {TakedownCommand.Word(item.Takedown.Status)})" : "") +
+                                               $" from {item.Takedown.RequestingUnit} ({item.Takedown.RequestingCountry}): {item.Takedown.Material.Count} media record(s)" +
+                                               (item.Takedown.Locations.Count > 0 ? $" at {string.Join(" ", item.Takedown.Locations)}" : "") +
+                                               (item.Takedown.Note.Length > 0 ? $", \"{item.Takedown.Note}\"" : "") +
+                                               $"; see `evidencehub takedown notice {item.Takedown.RequestId}`, answer with `evidencehub takedown ack|removed|refuse {item.Takedown.RequestId}`",
+            FeedItem.ItemOneofCase.TakedownAnswer => $"{head} TAKEDOWN {TakedownCommand.Word(item.TakedownAnswer.Status).ToUpperInvariant()} by {item.TakedownAnswer.Provider}: request " +
+                                                     $"{item.TakedownAnswer.RequestId} for your case {item.TakedownAnswer.CaseReference} ({item.TakedownAnswer.CaseId})" +
+                                                     (item.TakedownAnswer.Answer.Length > 0 ? $", \"{item.TakedownAnswer.Answer}\"" : ""),
             _ => $"{head} (an item this client does not know)",
         };
     }
