@@ -1,6 +1,7 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Testing;
 using EvidenceHub.Tests.Infrastructure;
+using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using static EvidenceHub.Tests.Infrastructure.Commands;
@@ -305,7 +306,9 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
             {
                 case MethodType.Unary: await invoker.AsyncUnaryCall(method, null, new CallOptions(), []); break;
                 case MethodType.ServerStreaming:
-                    using (var call = invoker.AsyncServerStreamingCall(method, null, new CallOptions(), []))
+                    // A feed subscription that passes follows new items for ever: asked to stop at the end instead.
+                    byte[] request = descriptor == FeedService.Descriptor.FindMethodByName("Subscribe") ? new SubscribeRequest { StopAtEnd = true }.ToByteArray() : [];
+                    using (var call = invoker.AsyncServerStreamingCall(method, null, new CallOptions(), request))
                         await call.ResponseStream.ReadAllAsync().ToListAsync();
                     break;
                 case MethodType.ClientStreaming:

@@ -11,14 +11,11 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 
 namespace EvidenceHub.Tests.Takedown;
 
-/// A hub with a second hosting party: a provider answering another's request must find nothing.
+/// A hub of its own for the takedown tests (the clock moves); the suite's units include two hosting parties.
 public sealed class TakedownHub : HubFixture
 {
     public const string Provider = "NL-HOSTER-1";
     public const string OtherProvider = "NL-HOSTER-2";
-
-    protected override IEnumerable<(string Key, string Value)> MoreSettings() =>
-        [($"Units:{OtherProvider}:Country", "NL"), ($"Units:{OtherProvider}:Roles:0", "provider")];
 }
 
 /// Issue 14 part 5, second half, over real gRPC and PostgreSQL: a unit files a takedown request, the provider sees it
