@@ -1,4 +1,3 @@
-using EvidenceHub.Hub.Lifecycle;
 using EvidenceHub.Hub.Store;
 using JasperFx.Events;
 using Marten.Events.Aggregation;
@@ -88,7 +87,6 @@ public sealed partial class TakedownRecordProjection : SingleStreamProjection<Ta
         var (unit, user) = e.Headers is { } headers
             ? (headers.GetValueOrDefault(EventHeaders.Unit)?.ToString() ?? "", headers.GetValueOrDefault(EventHeaders.User)?.ToString() ?? "")
             : ("", "");
-        if (unit.Length == 0 && e.Data is TakedownRenotified) (unit, user) = (HubCaller.UnitId, HubCaller.Instance.User);
         return TakedownRecord.Fold(snapshot, e.Data, unit, user);
     }
 }
