@@ -29,7 +29,7 @@ public sealed partial class TakedownCommandTests(CliHub hub) : IClassFixture<Cli
         var feed = await hub.Run(CliHub.Provider, "feed", "--no-state");
         Assert.Contains($"TAKEDOWN REQUEST {id} from NL-TBKK (NL): 1 media record(s) at https://files.hoster.example/x.jpg, \"please remove\"", feed.Out);
         Assert.DoesNotContain(reference, feed.Out);
-        Assert.Contains(sha, (await hub.Run(CliHub.Provider, "takedown", "notice", id)).Out);
+        Assert.Contains(sha, (await hub.Run(CliHub.Provider, "--json", "takedown", "notice", id)).Out);
         Assert.Contains($"is now acknowledged", (await hub.Run(CliHub.Provider, "takedown", "ack", id, "--note", "ticket 7")).Out);
         Assert.Contains($"is now removed", (await hub.Run(CliHub.Provider, "takedown", "removed", id)).Out);
         var again = await hub.Run(CliHub.Provider, "takedown", "refuse", id, "--reason", "too late");
