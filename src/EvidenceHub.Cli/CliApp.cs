@@ -53,6 +53,7 @@ public sealed class CliApp
         root.Add(ImportCommand.Build(this));
         root.Add(MediaCommand.Build(this));
         root.Add(HashesCommand.Build(this));
+        root.Add(TakedownCommand.Build(this));
         root.Add(LookupCommand.Build(this));
         root.Add(FeedCommand.Build(this));
         root.Add(NetworkCommand.Build(this));

@@ -12,12 +12,13 @@ using EvidenceHub.Hub.Limits;
 using EvidenceHub.Hub.Lookup;
 using EvidenceHub.Hub.Media;
 using EvidenceHub.Hub.Store;
+using EvidenceHub.Hub.Takedown;
 using EvidenceHub.Hub.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.RequireProductionReadiness();
 
-builder.AddUnitIdentity().AddLimits().AddEventStore().AddCorrelation().AddMedia().AddHashCheck().AddLookup().AddFeed().AddHubTelemetry();
+builder.AddUnitIdentity().AddLimits().AddEventStore().AddCorrelation().AddMedia().AddHashCheck().AddTakedown().AddLookup().AddFeed().AddHubTelemetry();
 builder.Services.AddGrpc(grpc =>
 {
     grpc.Interceptors.Add<RpcStatusInterceptor>();
@@ -36,7 +37,7 @@ builder.Services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>
     // Every service needs PostgreSQL, and nothing else the hub checks.
     foreach (var service in new[] { EvidenceHub.Contracts.V1.CaseService.Descriptor, EvidenceHub.Contracts.V1.LookupService.Descriptor,
                                     EvidenceHub.Contracts.V1.FeedService.Descriptor, EvidenceHub.Contracts.V1.AuditService.Descriptor,
-                                    EvidenceHub.Contracts.V1.HashCheckService.Descriptor })
+                                    EvidenceHub.Contracts.V1.HashCheckService.Descriptor, EvidenceHub.Contracts.V1.TakedownService.Descriptor })
         health.Services.Map(service.FullName, check => check.Name == "postgresql");
 });
 builder.Logging.AddConsole(console => console.FormatterName = EscapingConsoleFormatter.FormatterName)
@@ -62,6 +63,7 @@ app.MapGrpcService<LookupService>();
 app.MapGrpcService<FeedService>();
 app.MapGrpcService<AuditService>();
 app.MapGrpcService<HashCheckService>();
+app.MapGrpcService<EvidenceHub.Hub.Takedown.TakedownService>();
 app.MapGrpcHealthChecksService().AllowAnonymous();
 app.MapGrpcReflectionService().AllowAnonymous();
 app.Run();

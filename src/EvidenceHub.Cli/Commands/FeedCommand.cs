@@ -104,6 +104,15 @@ public static class FeedCommand
                                                  (item.CaseErased.IdentifierKeys.Count > 0 ? $" ({string.Join(", ", item.CaseErased.IdentifierKeys)})" : "") +
                                                  ": erase what you learned of it" +
                                                  (item.CaseErased.YourCaseIds.Count > 0 ? $"; it concerned your cases {string.Join(", ", item.CaseErased.YourCaseIds)}" : ""),
+            FeedItem.ItemOneofCase.Takedown => $"{head} TAKEDOWN REQUEST {item.Takedown.RequestId}" +
+                                               (item.Takedown.Notification > 1 ? $" (notice {item.Takedown.Notification}, {TakedownCommand.Word(item.Takedown.Status)})" : "") +
+                                               $" from {item.Takedown.RequestingUnit} ({item.Takedown.RequestingCountry}): {item.Takedown.Material.Count} media record(s)" +
+                                               (item.Takedown.Locations.Count > 0 ? $" at {string.Join(" ", item.Takedown.Locations)}" : "") +
+                                               (item.Takedown.Note.Length > 0 ? $", \"{item.Takedown.Note}\"" : "") +
+                                               $"; see `evidencehub takedown notice {item.Takedown.RequestId}`, answer with `evidencehub takedown ack|removed|refuse {item.Takedown.RequestId}`",
+            FeedItem.ItemOneofCase.TakedownAnswer => $"{head} TAKEDOWN {TakedownCommand.Word(item.TakedownAnswer.Status).ToUpperInvariant()} by {item.TakedownAnswer.Provider}: request " +
+                                                     $"{item.TakedownAnswer.RequestId} for your case {item.TakedownAnswer.CaseReference} ({item.TakedownAnswer.CaseId})" +
+                                                     (item.TakedownAnswer.Answer.Length > 0 ? $", \"{item.TakedownAnswer.Answer}\"" : ""),
             _ => $"{head} (an item this client does not know)",
         };
     }

@@ -20,6 +20,7 @@ public sealed class HubConnection : IDisposable
     public FeedService.FeedServiceClient Feed { get; }
     public AuditService.AuditServiceClient Audit { get; }
     public HashCheckService.HashCheckServiceClient HashChecks { get; }
+    public TakedownService.TakedownServiceClient Takedowns { get; }
 
     private HubConnection(HubSettings settings, X509Certificate2 certificate, HttpMessageHandler handler)
     {
@@ -36,6 +37,7 @@ public sealed class HubConnection : IDisposable
         Feed = new FeedService.FeedServiceClient(channel);
         Audit = new AuditService.AuditServiceClient(channel);
         HashChecks = new HashCheckService.HashCheckServiceClient(channel);
+        Takedowns = new TakedownService.TakedownServiceClient(channel);
     }
 
     public DateTime? Deadline => Settings.Timeout is { } timeout ? DateTime.UtcNow + timeout : null;

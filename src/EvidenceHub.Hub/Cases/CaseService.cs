@@ -38,6 +38,9 @@ public sealed class CaseService(
     public override Task<CommandResult> RetractMedia(RetractMediaRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
 
     [Authorize(Roles = Roles.Unit)]
+    public override Task<FileTakedownRequestResult> FileTakedownRequest(FileTakedownRequestRequest request, ServerCallContext context) => Run<FileTakedownRequestResult>(request, context);
+
+    [Authorize(Roles = Roles.Unit)]
     public override Task<MarkNotToCorrelateResult> MarkNotToCorrelate(MarkNotToCorrelateRequest request, ServerCallContext context) => Run<MarkNotToCorrelateResult>(request, context);
 
     [Authorize(Roles = Roles.Unit)]

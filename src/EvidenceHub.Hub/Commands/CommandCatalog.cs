@@ -39,6 +39,9 @@ public sealed record CommandContext(
     /// The hub's PDQ hashes, for media commands.
     public MediaHashes Media { get; init; } = null!;
 
+    /// The limits of takedown requests.
+    public Takedown.TakedownOptions Takedown { get; init; } = new();
+
     /// The case a request names, by case_id or case_reference.
     public CaseTarget Case(string caseId, string caseReference) => CaseAddress.Of(caseId, caseReference).Resolve(References);
 }
@@ -47,7 +50,7 @@ public sealed record CommandContext(
 /// authorization matrix test all read it, so a command added here is served everywhere (and one missing is a test
 /// failure, not a gap).
 public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptions> correlation, IOptions<HubLimits> limits,
-    IOptions<HandoffOptions> handoffs, TimeProvider clock, MediaHashes media)
+    IOptions<HandoffOptions> handoffs, TimeProvider clock, MediaHashes media, IOptions<Takedown.TakedownOptions> takedown)
 {
     public static readonly IReadOnlyList<CommandKind> Kinds =
     [
@@ -76,6 +79,7 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
         Kind<AddMediaRequest, CommandResult>((r, c) => AddMedia.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Media, c.Correlation, c.Limits.Cases), bulk: true),
         Kind<RetractMediaRequest, CommandResult>((r, c) => RetractMedia.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Media)),
         Kind<EraseCaseRequest, CommandResult>((r, c) => Erasure.EraseCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
+        Kind<FileTakedownRequestRequest, FileTakedownRequestResult>((r, c) => Takedown.FileTakedownRequest.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Units, c.Takedown)),
     ];
 
     private static readonly Dictionary<MessageDescriptor, CommandKind> ByRequest = Kinds.ToDictionary(k => k.Request);
@@ -88,7 +92,7 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
 
     /// The command a request asks for; its checks throw the rejection that names the field at fault.
     public Command Build(IMessage request, Caller caller, IReadOnlyDictionary<string, Guid> references) =>
-        ByRequest[request.Descriptor].Build(request, new CommandContext(caller, references, units, correlation.Value, limits.Value, handoffs.Value, clock.GetUtcNow()) { Media = media });
+        ByRequest[request.Descriptor].Build(request, new CommandContext(caller, references, units, correlation.Value, limits.Value, handoffs.Value, clock.GetUtcNow()) { Media = media, Takedown = takedown.Value });
 
     /// The request a Sync item carries; null for an empty item.
     public static IMessage? RequestOf(SyncCommand command) => command.CommandCase == SyncCommand.CommandOneofCase.None

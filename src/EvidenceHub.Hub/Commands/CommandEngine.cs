@@ -386,6 +386,11 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
             onCase.CaseId = caseId.ToString();
             onCase.Version = version;
         }
+        if (result is FileTakedownRequestResult filed && command.CaseId is { } filedOn)
+        {
+            filed.CaseId = filedOn.ToString();
+            filed.Version = version;
+        }
         return result;
     }
 

@@ -19,8 +19,9 @@ public sealed class FeedService(IDocumentStore store, AccessLog accessLog, FeedS
 {
     public const int PageSize = 500;
 
-    /// Partners too: a narrowed sharing policy tells them what they may no longer use of their lookups' answers.
-    [Authorize(Roles = $"{Roles.Unit},{Roles.Partner}")]
+    /// Partners too: a narrowed sharing policy tells them what they may no longer use of their lookups' answers. And
+    /// hosting parties: the takedown requests addressed to them (nothing else is ever addressed to a provider).
+    [Authorize(Roles = $"{Roles.Unit},{Roles.Partner},{Roles.Provider}")]
     public override async Task Subscribe(SubscribeRequest request, IServerStreamWriter<FeedItem> responseStream, ServerCallContext context)
     {
         var caller = Caller.From(context.GetHttpContext());

@@ -1,6 +1,7 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Testing;
 using EvidenceHub.Tests.Infrastructure;
+using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using static EvidenceHub.Tests.Infrastructure.Commands;
@@ -8,7 +9,8 @@ using static EvidenceHub.Tests.Infrastructure.Commands;
 namespace EvidenceHub.Tests.Identity;
 
 /// Every RPC of the case, lookup, feed, audit and hash-check services, called as a unit, a partner, an auditor and an
-/// unknown party; and as a hosting party (provider), which may call CheckHashes and nothing else.
+/// unknown party; and as a hosting party (provider), which may call CheckHashes, its feed and its takedown requests
+/// and nothing else.
 /// What is compared is whether the call passed authorization: OK, or any answer of the call itself (a missing handoff,
 /// an empty log), as opposed to PERMISSION_DENIED or UNAUTHENTICATED.
 [Collection(AccessHub.Name)]
@@ -35,6 +37,7 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         var feed = new FeedService.FeedServiceClient(channel);
         var audit = new AuditService.AuditServiceClient(channel);
         var hashChecks = new HashCheckService.HashCheckServiceClient(channel);
+        var takedowns = new TakedownService.TakedownServiceClient(channel);
         var nlCase = await hub.Cases("NL-TBKK").OpenedCase();
         var query = new IdentifierQuery { Raw = new SuspectIdentifierInput { Kind = IdentifierKind.EmailAddress, Value = Unique.Email() } };
         try
@@ -164,6 +167,16 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                 case "AddMedia": await cases.AddMediaAsync(new AddMediaRequest { CommandId = NewId(), CaseId = nlCase, Sha256 = new string('a', 64) }); break;
                 case "RetractMedia": await cases.RetractMediaAsync(new RetractMediaRequest { CommandId = NewId(), CaseId = nlCase, FileHash = new string('a', 64), Reason = "matrix" }); break;
                 case "CheckHashes": await hashChecks.CheckHashesAsync(new CheckHashesRequest { Questions = { new HashQuestion { Sha256 = new string('a', 64) } } }); break;
+                case "FileTakedownRequest":
+                    await cases.FileTakedownRequestAsync(new FileTakedownRequestRequest { CommandId = NewId(), CaseId = nlCase, Provider = "NL-HOSTER-1", Media = { new string('a', 64) } });
+                    break;
+                case "ListNotices": await takedowns.ListNoticesAsync(new ListNoticesRequest()); break;
+                case "GetNotice": await takedowns.GetNoticeAsync(new GetNoticeRequest { RequestId = NewId() }); break;
+                case "Acknowledge": await takedowns.AcknowledgeAsync(new AcknowledgeRequest { RequestId = NewId() }); break;
+                case "ReportRemoved": await takedowns.ReportRemovedAsync(new ReportRemovedRequest { RequestId = NewId() }); break;
+                case "Refuse": await takedowns.RefuseAsync(new RefuseRequest { RequestId = NewId(), Reason = "matrix" }); break;
+                case "GetTakedownRequest": await takedowns.GetTakedownRequestAsync(new GetTakedownRequestRequest { RequestId = NewId(), Justification = Why }); break;
+                case "ListTakedownRequests": await takedowns.ListTakedownRequestsAsync(new ListTakedownRequestsRequest { Justification = Why }); break;
                 default: throw new ArgumentException(rpc);
             }
             return StatusCode.OK;
@@ -223,8 +236,17 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "LeaveCase",             Ok,      Denied,  Denied },
         { "AddMedia",              Ok,      Denied,  Denied },
         { "RetractMedia",          Ok,      Denied,  Denied },
-        // Hosting parties' only RPC (the provider's column is the theory below).
+        { "FileTakedownRequest",   Ok,      Denied,  Denied },
+        // Hosting parties' RPCs (the provider's column is the theory below).
         { "CheckHashes",           Denied,  Denied,  Denied },
+        { "ListNotices",           Denied,  Denied,  Denied },
+        { "GetNotice",             Denied,  Denied,  Denied },
+        { "Acknowledge",           Denied,  Denied,  Denied },
+        { "ReportRemoved",         Denied,  Denied,  Denied },
+        { "Refuse",                Denied,  Denied,  Denied },
+        // A takedown request's history: the requesting unit, the case's leads, auditors.
+        { "GetTakedownRequest",    Ok,      Denied,  Ok },
+        { "ListTakedownRequests",  Ok,      Denied,  Ok },
     };
 
     /// Every RPC of every service in the contract, by its descriptor: a service or method added later is covered too.
@@ -250,16 +272,19 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         Assert.Equal(AllMethods().Select(m => m.Name).Order(), Matrix.Select(row => (string)row[0]).Order());
     }
 
-    /// A hosting party's certificate passes authorization for CheckHashes alone: every other RPC of every service,
-    /// called with an empty request, is turned away before the request is read.
+    /// What a hosting party may call: hash checks, its feed (takedown notices) and its takedown requests.
+    private static readonly HashSet<string> ProviderRpcs = ["CheckHashes", "Subscribe", "ListNotices", "GetNotice", "Acknowledge", "ReportRemoved", "Refuse"];
+
+    /// A hosting party's certificate passes authorization for its own RPCs alone: every other RPC of every service,
+    /// called with an empty request, is turned away before the request is read (so it never reads a case).
     [Theory]
     [MemberData(nameof(EveryRpc))]
-    public async Task A_provider_may_call_check_hashes_and_nothing_else(string service, string rpc)
+    public async Task A_provider_may_call_hash_checks_its_feed_and_its_takedown_requests_and_nothing_else(string service, string rpc)
     {
         var method = AllMethods().Single(m => m.Service.FullName == service && m.Name == rpc);
-        var expected = rpc == "CheckHashes" ? Ok : Denied;
+        var expected = ProviderRpcs.Contains(rpc) ? Ok : Denied;
         Assert.Equal(expected, await RawCall(method, As.Provider));
-        if (rpc == "CheckHashes") Assert.Equal(Ok, await Call(rpc, As.Provider));
+        Assert.Equal(expected, await Call(rpc, As.Provider));
     }
 
     /// Deny by default: a method no service declares (as a method whose [Authorize] was forgotten would be) is refused
@@ -301,7 +326,9 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
             {
                 case MethodType.Unary: await invoker.AsyncUnaryCall(method, null, new CallOptions(), []); break;
                 case MethodType.ServerStreaming:
-                    using (var call = invoker.AsyncServerStreamingCall(method, null, new CallOptions(), []))
+                    // A feed subscription that passes follows new items for ever: asked to stop at the end instead.
+                    byte[] request = descriptor == FeedService.Descriptor.FindMethodByName("Subscribe") ? new SubscribeRequest { StopAtEnd = true }.ToByteArray() : [];
+                    using (var call = invoker.AsyncServerStreamingCall(method, null, new CallOptions(), request))
                         await call.ResponseStream.ReadAllAsync().ToListAsync();
                     break;
                 case MethodType.ClientStreaming:

@@ -27,6 +27,8 @@ public class HubFixture : IAsyncLifetime
         ("EU-AUDIT", "BE", ["auditor"]),
         // A hosting party: asks hash questions (HashCheckService) and nothing else.
         ("NL-HOSTER-1", "NL", ["provider"]),
+        // Another hosting party: takedown requests addressed to one are nothing to the other.
+        ("NL-HOSTER-2", "NL", ["provider"]),
     ];
 
     /// Small, so that tests can reach it: an identifier held by this many cases is common.

@@ -33,6 +33,12 @@ public static class CaseCommandProbes
         {
             var oneof = field.RealContainingOneof;
             if (oneof is not null && oneof.Fields[choice % oneof.Fields.Count] != field) continue;
+            // A takedown request names media records of the case, by a file hash (as file_hash does).
+            if (field is { IsRepeated: true, Name: "media" })
+            {
+                ((Google.Protobuf.Collections.RepeatedField<string>)field.Accessor.GetValue(request)).Add(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value))));
+                continue;
+            }
             if (ValueOf(field, target, value, inOneof: oneof is not null) is { } filled) field.Accessor.SetValue(request, filled);
         }
         return request;
@@ -52,6 +58,7 @@ public static class CaseCommandProbes
             "reason" or "note" => "non-interference probe",
             "legal_basis" => "LED Art. 16(3)(b)",
             "co_lead_unit" or "target_unit" => "CA-RCMP-NCECC",
+            "provider" => "NL-HOSTER-1",
             "country" => "BE",
             "victim_reference" => "V-probe",
             "sha256" or "file_hash" => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value))),
