@@ -77,6 +77,7 @@ public sealed class RunningHub : IAsyncDisposable
         yield return ("Audit:SigningKeyPath", Path.Combine(SigningKeyDirectory, "checkpoint-key.pem"));
         yield return ("Correlation:CommonThreshold", CommonThreshold.ToString());
         yield return ("Lookup:BlindingKeys:k1", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        yield return ("Erasure:PseudonymSecret", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         yield return ("Lookup:OprfKeys:o1", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         yield return ("Lookup:CurrentOprfKey", "o1");
         yield return ("Lookup:CurrentBlindingKey", "k1");

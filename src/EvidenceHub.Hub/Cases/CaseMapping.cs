@@ -10,7 +10,7 @@ namespace EvidenceHub.Hub.Cases;
 public static class CaseMapping
 {
     /// The case with the given identifiers (active and retracted), listed in the order they were added.
-    /// victimKeys: the case's subject keys that open its victim links (needed only with withVictims).
+    /// victimKeys: the case's subject keys that open its identifiers and victim links.
     public static Case ToProto(CaseFile file, IEnumerable<CaseIdentifier> identifiers, CaseRevision revision, bool withVictims, DateTimeOffset now,
         SubjectKeyRing? victimKeys = null)
     {
@@ -36,7 +36,7 @@ public static class CaseMapping
             VictimCount = file.Victims.Count(v => !v.IsErased),
             Restricted = file.Restricted,
         };
-        answer.Identifiers.AddRange(identifiers.OrderBy(i => i.AddedAtVersion).Select(IdentifierMapping.ToProto));
+        answer.Identifiers.AddRange(IdentifierMapping.ToProto(identifiers.OrderBy(i => i.AddedAtVersion), victimKeys ?? new SubjectKeyRing()));
         answer.Handoffs.AddRange(file.Handoffs.Select(h => HandoffMapping.ToProto(h, now)));
         if (withVictims) answer.VictimLinks.AddRange(file.Victims.Select(v => VictimMapping.ToProto(v, victimKeys ?? new SubjectKeyRing())));
         answer.CoLeadUnits.AddRange(file.CoLeads);

@@ -56,8 +56,8 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         var loadingHoldings = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId && h.AddedAtVersion > page.AfterIdentifierVersion && (all || !h.Restricted))
             .OrderBy(h => h.AddedAtVersion).Take(page.Size + 1).ToList();
         var loadingLatest = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId).OrderByDescending(h => h.AddedAtVersion).FirstOrDefault();
-        // The keys that open its victim links, for those who see them.
-        var loadingKeys = all && file!.Victims.Count > 0 ? SubjectKeyStore.LoadCases(holdings, [caseId]) : null;
+        // The keys that open its identifiers and victim links (victim links only for those who see them).
+        var loadingKeys = SubjectKeyStore.LoadCases(holdings, [caseId]);
         await holdings.Execute(cancellation);
 
         // The last change is the file's, or a later identifier's (adding one leaves the file as it was).
@@ -67,7 +67,7 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         answer.ReviewDueAt = Timestamp.FromDateTimeOffset(Lifecycle.ReviewRules.DueAt(file, revision, retention.Value));
         if (!all) answer.VictimCount = file.Victims.Count(v => !v.Restricted && !v.IsErased);
         page.Fill(answer, file, (await loadingHoldings).Select(h => h.ToCaseIdentifier()), withVictims: all,
-            loadingKeys is null ? new SubjectKeyRing() : await loadingKeys());
+            await loadingKeys());
         var disclosed = Disclosed(answer, sees) + (pageToken.Length > 0 ? " (a later page)" : "") +
                         (answer.NextPageToken.Length > 0 ? " (more pages follow)" : "");
         await accessLog.Record(Answered(reading, answer, disclosed), cancellation);
@@ -87,8 +87,8 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         var (file, identifiers, revision) = CaseFile.Replay(events);
         if (file is null) throw Rejection.NotFound("case", caseId.ToString(), "as_of_time");
 
-        // Today's keys, not those of the moment: a link erased since shows the placeholder in every past view too.
-        var keys = file.Victims.Count > 0 ? await SubjectKeyStore.LoadCase(query, caseId, cancellation) : new SubjectKeyRing();
+        // Today's keys, not those of the moment: a link or an identifier erased since shows the placeholder in every past view too.
+        var keys = await SubjectKeyStore.LoadCase(query, caseId, cancellation);
         var answer = CaseMapping.ToProto(file, identifiers, revision, withVictims: true, now: moment.Time ?? revision.UpdatedAt, keys);
         answer.ReviewDueAt = Timestamp.FromDateTimeOffset(Lifecycle.ReviewRules.DueAt(file, revision, retention.Value));
         await accessLog.Record(Answered(reading.Asking($"case {caseId} as of {moment}").AboutCase(caseId), answer, Disclosed(answer, CaseView.Full)), cancellation);
@@ -128,5 +128,5 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         $", {answer.Handoffs.Count} handoffs";
 
     private AccessEntry Answered(AccessEntry.Draft reading, Case answer, string disclosed) =>
-        reading.Allowed(disclosed).WithIdentifierKeys(answer.Identifiers.Select(i => i.Key).ToArray(), limits.Value.Answers.AccessRecordMaxIdentifierKeys);
+        reading.Allowed(disclosed).WithIdentifierKeys(answer.Identifiers.Select(i => i.Pseudonym).ToArray(), limits.Value.Answers.AccessRecordMaxIdentifierKeys);
 }
