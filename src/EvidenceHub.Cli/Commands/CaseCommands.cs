@@ -394,27 +394,39 @@ public static class CaseCommands
         return command;
     }
 
+    /// erase CASE (--victim-link ID | --identifier KEY) --basis … --reason …
     private static Command Erase(CliApp app)
     {
         var caseArgument = Common.CaseArgument();
-        var link = new Option<string>("--victim-link") { Description = "The victim link to erase (its id, as GetCase shows it)", Required = true };
-        var reason = new Option<string>("--reason") { Description = "Why, for auditors (never the victim's data)", Required = true };
+        var link = new Option<string>("--victim-link") { Description = "The victim link to erase (its id, as GetCase shows it)" };
+        var identifier = new Option<string>("--identifier") { Description = "The identifier to erase from the case, by its key (e.g. phone:+31612345678) or pseudonym" };
+        var reason = new Option<string>("--reason") { Description = "Why, for auditors (never the victim's data or the identifier's value)", Required = true };
         var basis = new Option<string>("--basis") { Description = "Legal basis: " + Vocabulary.OneOf(Vocabulary.ErasureBasisWords), Required = true };
         var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
-        var command = new Command("erase", "Erase a victim link for good (LED Art. 16): its reference can never be read again; the audit log still verifies")
-            { caseArgument, link, reason, basis, expected, commandId };
+        var command = new Command("erase", "Erase a victim link or an identifier of a case for good (LED Art. 16): its values can never be read again; the audit log still verifies")
+            { caseArgument, link, identifier, reason, basis, expected, commandId };
         app.Handle(command, async (run, cancellation) =>
         {
+            var (linkId, key) = (run.Get(link), run.Get(identifier));
+            if ((linkId is null) == (key is null)) throw new UsageException("Give exactly one of --victim-link and --identifier.");
             using var hub = run.Connect();
             var basisText = run.Get(basis)!;
-            var request = new EraseVictimLinkRequest
+            var legalBasis = Vocabulary.Required(Vocabulary.ParseErasureBasis(basisText), "--basis", basisText, Vocabulary.ErasureBasisWords);
+            var (caseId, caseReference) = Common.Case(run.Get(caseArgument));
+            run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            if (key is not null)
             {
-                VictimLinkId = run.Get(link)!, Reason = run.Get(reason)!,
-                LegalBasis = Vocabulary.Required(Vocabulary.ParseErasureBasis(basisText), "--basis", basisText, Vocabulary.ErasureBasisWords),
-            };
-            (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
+                var erase = new EraseSuspectIdentifierRequest
+                {
+                    CommandId = run.CommandId, CaseId = caseId, CaseReference = caseReference, IdentifierKey = key, Reason = run.Get(reason)!, LegalBasis = legalBasis,
+                };
+                if (run.Get(expected) is { } identifierVersion) erase.ExpectedVersion = identifierVersion;
+                var erased = await hub.Cases.EraseSuspectIdentifierAsync(erase, deadline: hub.Deadline, cancellationToken: cancellation);
+                Report(run, erased, $"Erased identifier {key} from case {erased.CaseId} (version {erased.Version}); the units told of its correlations get a notice.");
+                return ExitCodes.Ok;
+            }
+            var request = new EraseVictimLinkRequest { CommandId = run.CommandId, CaseId = caseId, CaseReference = caseReference, VictimLinkId = linkId!, Reason = run.Get(reason)!, LegalBasis = legalBasis };
             if (run.Get(expected) is { } version) request.ExpectedVersion = version;
-            request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
             var result = await hub.Cases.EraseVictimLinkAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
             Report(run, result, $"Erased victim link {result.VictimLinkId} of case {result.CaseId} (version {result.Version}).");
             return ExitCodes.Ok;

@@ -47,6 +47,8 @@ public sealed class FeedService(IDocumentStore store, AccessLog accessLog, FeedS
             }
 
             var items = page.Select(e => FeedItem.Parser.ParseFrom(e.Item)).ToList();
+            await using (var session = store.QuerySession())
+                await FeedIdentifierNames.NameForRecipient(session, items, cancellation);
             // A delivery discloses case data: it is logged before it leaves.
             await accessLog.Record(AccessEntry.For(caller, nameof(Subscribe), HubTelemetry.CorrelationIdOf(context)).Justified("feed delivery")
                 .Asking($"feed after position {after}")
