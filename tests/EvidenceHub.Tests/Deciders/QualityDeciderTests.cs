@@ -220,11 +220,13 @@ public sealed class QualityDeciderTests
         Assert.Equal((Wrong, Right, Mine), (retraction.Key, retraction.ReplacedBy, retraction.Retracting.CaseId));
         Assert.Equal(new CorrelationRetracted.Recipient("BE-FCCU", Theirs), Assert.Single(retraction.Recipients));
         // The correction keeps the grading of what it corrects, and correlates as any new identifier.
-        Assert.Equal(Graded(Mine, "offender@example.com", A1Fact), outcome.Decision.Events[2]);
+        var correction = Assert.IsType<SuspectIdentifierAdded>(outcome.Decision.Events[2]);
+        Assert.Equal((Right, (Grading?)A1Fact, "offender@example.com"), (correction.Key, correction.Grading,
+            correction.CanonicalValue.Open(new Hub.Erasure.SubjectKeyRing(outcome.Keys), nameof(SuspectIdentifierAdded.CanonicalValue))));
         var found = Assert.IsType<CorrelationFound>(outcome.Decision.Events[3]);
         Assert.Equal((Right, Third, (Grading?)A1Fact), (found.Key, found.Holding.CaseId, found.AddingGrading));
         Assert.Equal(4, outcome.Decision.Events.Count);
-        Assert.Equal((Right, 1), (outcome.Result<CommandResult>().Identifier.Key, outcome.Result<CommandResult>().Correlations));
+        Assert.Equal(("email:offender@example.com", Right, 1), (outcome.Result<CommandResult>().Identifier.Key, outcome.Result<CommandResult>().Identifier.Pseudonym, outcome.Result<CommandResult>().Correlations));
     }
 
     [Fact]
@@ -256,7 +258,8 @@ public sealed class QualityDeciderTests
         Assert.DoesNotContain("offender@example.com", System.Text.Json.JsonSerializer.Serialize(recontacted));
         var file = CaseFile.Evolve(CaseFile.Evolve(CaseFile.Evolve(null, Opened(Mine, Nl), DeciderSpec.Now), link, DeciderSpec.Now), other, DeciderSpec.Now);
         var after = CaseFile.Evolve(file, retracted, DeciderSpec.Now)!;
-        Assert.Equal(Right, after.Victims[0].ContactedBy!.Open(KeysOf(link), nameof(VictimLinked.ContactedBy)));
+        // Sealed as the owner names it (its canonical key), matched by its pseudonym.
+        Assert.Equal("email:offender@example.com", after.Victims[0].ContactedBy!.Open(KeysOf(link), nameof(VictimLinked.ContactedBy)));
         Assert.Equal(link.Subject, after.Victims[0].ContactedBy!.Subject);
         Assert.Null(after.Victims[1].ContactedBy);
     }
