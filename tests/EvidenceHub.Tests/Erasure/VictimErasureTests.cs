@@ -191,7 +191,7 @@ public sealed class VictimErasureTests(HubFixture hub) : IClassFixture<HubFixtur
     {
         await using var connection = new NpgsqlConnection(hub.Database.ConnectionString);
         await connection.OpenAsync();
-        await using var query = new NpgsqlCommand($"SELECT subject, key FROM {SubjectKeyStore.Table} WHERE case_id = @case", connection);
+        await using var query = new NpgsqlCommand($"SELECT subject, key FROM {SubjectKeyStore.Table} WHERE case_id = @case AND kind = {(int)SubjectKind.VictimLink}", connection);
         query.Parameters.AddWithValue("case", Guid.Parse(caseId));
         var keys = new List<SubjectKey>();
         await using (var rows = await query.ExecuteReaderAsync())
