@@ -102,6 +102,14 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                         CommandId = NewId(), CaseId = nlCase, VictimLinkId = link.VictimLinkId, LegalBasis = ErasureBasis.CourtOrder, Reason = "matrix",
                     });
                     break;
+                case "EraseSuspectIdentifier":
+                    var email = Unique.Email();
+                    await hub.Cases("NL-TBKK").AddSuspectIdentifierAsync(AddIdentifier(nlCase, IdentifierKind.EmailAddress, email));
+                    await cases.EraseSuspectIdentifierAsync(new EraseSuspectIdentifierRequest
+                    {
+                        CommandId = NewId(), CaseId = nlCase, IdentifierKey = "email:" + email, LegalBasis = ErasureBasis.CourtOrder, Reason = "matrix",
+                    });
+                    break;
                 case "GetCase": await cases.GetCaseAsync(new GetCaseRequest { CaseId = nlCase, Justification = new() { Purpose = "matrix" } }); break;
                 case "ChangeSharingPolicy":
                     await cases.ChangeSharingPolicyAsync(new ChangeSharingPolicyRequest
@@ -186,6 +194,7 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "LiftRestriction",       Ok,      Denied,  Denied },
         { "CancelHandoff",         Ok,      Denied,  Denied },
         { "EraseVictimLink",       Ok,      Denied,  Denied },
+        { "EraseSuspectIdentifier", Ok,     Denied,  Denied },
         { "GetCase",               Ok,      Denied,  Ok },
         { "MarkNotToCorrelate",    Ok,      Denied,  Denied },
         { "ChangeSharingPolicy",   Ok,      Denied,  Denied },
