@@ -236,7 +236,7 @@ public sealed class CaseCommandTests(CliHub hub) : IClassFixture<CliHub>
 
         var marked = await hub.Run("NL-TBKK", "cases", "not-to-correlate", "--kind", "email", "--value", "Support@Example.com", "--reason", "platform support address");
         Assert.True(marked.Code == ExitCodes.Ok, marked.ToString());
-        Assert.Contains("email:support@example.com", marked.Out);
+        Assert.Contains("no longer correlates on Support@Example.com (pseudonym pid1:", marked.Out);
     }
 
     [Fact]

@@ -275,7 +275,8 @@ public static class CaseCommands
             request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
             var result = await hub.Cases.MarkNotToCorrelateAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
             if (run.Output.Json) run.Output.Message(result);
-            else run.Output.Line($"{hub.Unit} no longer correlates on {result.IdentifierKey}{(result.Replayed ? " (already marked: replayed)" : "")}.");
+            // The hub keeps the mark by the identifier's pseudonym, never by value.
+            else run.Output.Line($"{hub.Unit} no longer correlates on {run.Get(key) ?? run.Get(value)} (pseudonym {result.IdentifierKey}){(result.Replayed ? " (already marked: replayed)" : "")}.");
             return ExitCodes.Ok;
         });
         return command;

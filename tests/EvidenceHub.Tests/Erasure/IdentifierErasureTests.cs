@@ -92,7 +92,8 @@ public sealed class IdentifierErasureTests(HubFixture hub) : IClassFixture<HubFi
         var after = await GetCase(nl, mine);
         Assert.DoesNotContain(after.Identifiers, i => i.Pseudonym == pseudonym);
         Assert.Contains(after.Identifiers, i => i.CanonicalValue == keptEmail.ToLowerInvariant());
-        Assert.Equal(0L, await Scalar($"SELECT count(*) FROM {EvidenceHub.Hub.Store.EventStore.Schema}.mt_doc_identifierholding WHERE data ->> 'CaseId' = @case", mine));
+        Assert.Equal(0L, await Scalar($"SELECT count(*) FROM {EvidenceHub.Hub.Store.EventStore.Schema}.mt_doc_identifierholding WHERE id = @case",
+            IdentifierHolding.IdFor(Guid.Parse(mine), pseudonym)));
 
         // The log: intact, the old proofs verify against leaves recomputed from what is stored now.
         var eventsAfter = await Auditor.ReplayLogged(mine);
@@ -232,7 +233,7 @@ public sealed class IdentifierErasureTests(HubFixture hub) : IClassFixture<HubFi
         await using var connection = new NpgsqlConnection(hub.Database.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue("case", sql.Contains("data ->>") ? caseId : Guid.Parse(caseId));
+        command.Parameters.AddWithValue("case", Guid.TryParse(caseId, out var id) ? id : caseId);
         return (long)(await command.ExecuteScalarAsync())!;
     }
 }
