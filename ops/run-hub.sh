@@ -56,6 +56,12 @@ if ! env | grep -q '^Lookup__OprfKeys__'; then
   ensure_secret "$OPRF_SEED" openssl rand -base64 32
   HUB_SETTINGS+=("Lookup__OprfKeys__dev1=$(cat "$OPRF_SEED")" "Lookup__CurrentOprfKey=dev1")
 fi
+if [ -z "${Erasure__PseudonymSecret:-}" ]; then
+  PSEUDONYM_SECRET="$REPO/.data/secrets/pseudonym-secret"
+  command -v openssl >/dev/null 2>&1 || die "openssl not found (apt-get install -y openssl)"
+  ensure_secret "$PSEUDONYM_SECRET" openssl rand -base64 32
+  export Erasure__PseudonymSecret="$(cat "$PSEUDONYM_SECRET")"
+fi
 if ! env | grep -q '^Units__'; then
   for entry in "${SAMPLE_UNITS[@]}"; do
     unit=${entry%%:*} rest=${entry#*:}

@@ -2,6 +2,7 @@ using EvidenceHub.Hub.Audit;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Feed;
 using EvidenceHub.Hub.HashCheck;
@@ -18,7 +19,7 @@ using EvidenceHub.Hub.Telemetry;
 var builder = WebApplication.CreateBuilder(args);
 builder.RequireProductionReadiness();
 
-builder.AddUnitIdentity().AddLimits().AddEventStore().AddCorrelation().AddMedia().AddHashCheck().AddTakedown().AddLookup().AddFeed().AddHubTelemetry();
+builder.AddUnitIdentity().AddErasure().AddLimits().AddEventStore().AddCorrelation().AddMedia().AddHashCheck().AddTakedown().AddLookup().AddFeed().AddHubTelemetry();
 builder.Services.AddGrpc(grpc =>
 {
     grpc.Interceptors.Add<RpcStatusInterceptor>();

@@ -83,6 +83,25 @@ public sealed class CaseCommandTests(CliHub hub) : IClassFixture<CliHub>
     }
 
     [Fact]
+    public async Task An_identifier_is_erased_by_its_key_and_leaves_the_case()
+    {
+        var reference = Unique.Reference("NL");
+        var email = $"erase.{Guid.NewGuid():N}@example.com";
+        Assert.Equal(ExitCodes.Ok, (await hub.Run("NL-TBKK", "cases", "open", "--reference", reference, "--offence", "sextortion", "--tlp", "amber")).Code);
+        Assert.Equal(ExitCodes.Ok, (await hub.Run("NL-TBKK", "cases", "add-identifier", reference, "--kind", "email", "--value", email)).Code);
+
+        var both = await hub.Run("NL-TBKK", "cases", "erase", reference, "--identifier", "email:" + email, "--victim-link", Guid.NewGuid().ToString(), "--reason", "r", "--basis", "unlawful");
+        Assert.Equal(ExitCodes.Usage, both.Code);
+        var erased = await hub.Run("NL-TBKK", "cases", "erase", reference, "--identifier", "email:" + email, "--reason", "not the offender's", "--basis", "unlawful");
+        Assert.True(erased.Code == ExitCodes.Ok, erased.ToString());
+        Assert.Contains($"Erased identifier email:{email}", erased.Out);
+
+        Assert.DoesNotContain(email, (await hub.Run("NL-TBKK", "cases", "show", reference, "--why", "test")).Out);
+        var again = await hub.Run("NL-TBKK", "cases", "erase", reference, "--identifier", "email:" + email, "--reason", "r", "--basis", "unlawful");
+        Assert.Equal(ExitCodes.NotFound, again.Code);
+    }
+
+    [Fact]
     public async Task A_retried_command_id_is_answered_as_a_replay()
     {
         var reference = Unique.Reference("NL");
@@ -237,7 +256,7 @@ public sealed class CaseCommandTests(CliHub hub) : IClassFixture<CliHub>
 
         var marked = await hub.Run("NL-TBKK", "cases", "not-to-correlate", "--kind", "email", "--value", "Support@Example.com", "--reason", "platform support address");
         Assert.True(marked.Code == ExitCodes.Ok, marked.ToString());
-        Assert.Contains("email:support@example.com", marked.Out);
+        Assert.Contains("no longer correlates on Support@Example.com (pseudonym pid1:", marked.Out);
     }
 
     [Fact]

@@ -70,6 +70,10 @@ public sealed class RunningHub : IAsyncDisposable
         return new RunningHub(pki, factory, new Uri($"https://localhost:{port}"));
     }
 
+    /// The benchmark hub's pseudonym secret: the bulk loads compute the match keys the hub would.
+    public static readonly byte[] PseudonymSecret = RandomNumberGenerator.GetBytes(32);
+    public static readonly Hub.Erasure.IdentifierPseudonym Pseudonyms = new(PseudonymSecret);
+
     private static IEnumerable<(string Key, string Value)> Settings(string connectionString, ThrowawayPki pki)
     {
         yield return ("ConnectionStrings:Marten", connectionString);
@@ -77,6 +81,7 @@ public sealed class RunningHub : IAsyncDisposable
         yield return ("Audit:SigningKeyPath", Path.Combine(SigningKeyDirectory, "checkpoint-key.pem"));
         yield return ("Correlation:CommonThreshold", CommonThreshold.ToString());
         yield return ("Lookup:BlindingKeys:k1", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        yield return ("Erasure:PseudonymSecret", Convert.ToBase64String(PseudonymSecret));
         yield return ("Lookup:OprfKeys:o1", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         yield return ("Lookup:CurrentOprfKey", "o1");
         yield return ("Lookup:CurrentBlindingKey", "k1");

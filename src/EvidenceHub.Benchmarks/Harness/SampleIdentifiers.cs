@@ -26,12 +26,16 @@ public static class SampleIdentifiers
     public static CanonicalIdentifier Canonical(long n, string region = "NL") =>
         IdentifierMapping.Canonicalize(IdentifierMapping.RawOf(Raw(n)), region);
 
-    /// The event the hub appends when a case of a unit in region adds identifier n.
+    /// The key the hub matches identifier n on (its pseudonym under the benchmark hub's secret).
+    public static string MatchKey(long n, string region = "NL") => RunningHub.Pseudonyms.MatchKeyOf(Canonical(n, region));
+
+    /// The event the hub appends when a case of a unit in region adds identifier n, sealed as the hub seals it. The
+    /// bulk load keeps none of the subject keys, so these values read as erased: lookups and replay match on the
+    /// pseudonym and open nothing, which is what they measure.
     public static SuspectIdentifierAdded Added(Guid caseId, long n, string region = "NL")
     {
         var raw = IdentifierMapping.RawOf(Raw(n));
         var canonical = IdentifierMapping.Canonicalize(raw, region);
-        return new SuspectIdentifierAdded(caseId, canonical.Kind, canonical.Value, canonical.Qualifier, canonical.Key,
-            raw.Value, raw.Platform, raw.ObservedAt);
+        return SuspectIdentifierAdded.Sealing(caseId, canonical, RunningHub.Pseudonyms.MatchKeyOf(canonical), raw, null, new Hub.Erasure.SubjectKeyRing());
     }
 }

@@ -32,7 +32,7 @@ public sealed class LookupScenario(BenchContext bench)
         var oneClient = Enumerable.Range(0, sizes.LookupCallsOneClient).Select(_ => bench.AnyHeld(random)).ToArray();
         var concurrent = Enumerable.Range(0, sizes.LookupCallsConcurrent).Select(_ => bench.AnyHeld(random)).ToArray();
         var batch = Enumerable.Range(0, sizes.BatchLookupIdentifiers).Select(_ => bench.AnyHeld(random)).ToArray();
-        var planNote = await IndexUse(SampleIdentifiers.Canonical(oneClient[0]).Key);
+        var planNote = await IndexUse(SampleIdentifiers.MatchKey(oneClient[0]));
 
         await HubLookups(Enumerable.Range(0, WarmUpCalls).Select(_ => bench.AnyHeld(random)).ToArray(), 1);
         Progress.Say($"lookup: {oneClient.Length:N0} Lookup calls, one client");
@@ -203,7 +203,7 @@ public sealed class LookupScenario(BenchContext bench)
                 $"CREATE SCHEMA IF NOT EXISTS bench_raw; CREATE TABLE IF NOT EXISTS {AccessTable} " +
                 "(id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), unit text NOT NULL, asked text NOT NULL)"))
                 await create.ExecuteNonQueryAsync();
-        var keys = identifiers.Select(i => SampleIdentifiers.Canonical(i).Key).ToArray();
+        var keys = identifiers.Select(i => SampleIdentifiers.MatchKey(i)).ToArray();
         var share = keys.Chunk((keys.Length + connections - 1) / connections).ToArray();
         var parts = share.Select(_ => new Latencies()).ToArray();
         long hits = 0;

@@ -275,7 +275,8 @@ public static class CaseCommands
             request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
             var result = await hub.Cases.MarkNotToCorrelateAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
             if (run.Output.Json) run.Output.Message(result);
-            else run.Output.Line($"{hub.Unit} no longer correlates on {result.IdentifierKey}{(result.Replayed ? " (already marked: replayed)" : "")}.");
+            // The hub keeps the mark by the identifier's pseudonym, never by value.
+            else run.Output.Line($"{hub.Unit} no longer correlates on {run.Get(key) ?? run.Get(value)} (pseudonym {result.IdentifierKey}){(result.Replayed ? " (already marked: replayed)" : "")}.");
             return ExitCodes.Ok;
         });
         return command;
@@ -394,10 +395,12 @@ public static class CaseCommands
         return command;
     }
 
+    /// erase CASE (--victim-link ID | --identifier KEY | --whole-case) --basis … --reason …
     private static Command Erase(CliApp app)
     {
         var caseArgument = Common.CaseArgument();
         var link = new Option<string>("--victim-link") { Description = "The victim link to erase (its id, as GetCase shows it)" };
+        var identifier = new Option<string>("--identifier") { Description = "The identifier to erase from the case, by its key (e.g. phone:+31612345678) or pseudonym" };
         var wholeCase = new Option<bool>("--whole-case")
         {
             Description = "Erase the whole case instead: its texts, victim references and identifier values can never be read again, and it takes no more commands",
@@ -406,37 +409,39 @@ public static class CaseCommands
         var basis = new Option<string>("--basis") { Description = "Legal basis: " + Vocabulary.OneOf(Vocabulary.ErasureBasisWords), Required = true };
         var (expected, commandId) = (Common.ExpectedVersion(), Common.CommandIdOption());
         var command = new Command("erase",
-                "Erase a victim link (--victim-link) or the whole case (--whole-case) for good (LED Art. 16): what it held can never be read again; the audit log still verifies")
-            { caseArgument, link, wholeCase, reason, basis, expected, commandId };
+                "Erase a victim link (--victim-link), an identifier (--identifier) or the whole case (--whole-case) for good (LED Art. 16): what it held can never be read again; the audit log still verifies")
+            { caseArgument, link, identifier, wholeCase, reason, basis, expected, commandId };
         app.Handle(command, async (run, cancellation) =>
         {
+            var (linkId, key, whole) = (run.Get(link), run.Get(identifier), run.Get(wholeCase));
+            if (new[] { linkId is not null, key is not null, whole }.Count(given => given) != 1)
+                throw new UsageException("say what to erase: exactly one of --victim-link ID, --identifier KEY and --whole-case");
+            using var hub = run.Connect();
             var basisText = run.Get(basis)!;
-            if (run.Get(wholeCase))
+            var legalBasis = Vocabulary.Required(Vocabulary.ParseErasureBasis(basisText), "--basis", basisText, Vocabulary.ErasureBasisWords);
+            var (caseId, caseReference) = Common.Case(run.Get(caseArgument));
+            run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            if (whole)
             {
-                if (run.Get(link) is not null) throw new UsageException("--whole-case erases the whole case: give no --victim-link with it");
-                var erase = new EraseCaseRequest
-                {
-                    Reason = run.Get(reason)!,
-                    LegalBasis = Vocabulary.Required(Vocabulary.ParseErasureBasis(basisText), "--basis", basisText, Vocabulary.ErasureBasisWords),
-                };
-                using var hubForCase = run.Connect();
-                (erase.CaseId, erase.CaseReference) = Common.Case(run.Get(caseArgument));
-                if (run.Get(expected) is { } caseVersion) erase.ExpectedVersion = caseVersion;
-                erase.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
-                var erased = await hubForCase.Cases.EraseCaseAsync(erase, deadline: hubForCase.Deadline, cancellationToken: cancellation);
-                Report(run, erased, $"Erased case {erased.CaseId} (version {erased.Version}): its keys are destroyed.");
+                var eraseCase = new EraseCaseRequest { CommandId = run.CommandId, CaseId = caseId, CaseReference = caseReference, Reason = run.Get(reason)!, LegalBasis = legalBasis };
+                if (run.Get(expected) is { } caseVersion) eraseCase.ExpectedVersion = caseVersion;
+                var erasedCase = await hub.Cases.EraseCaseAsync(eraseCase, deadline: hub.Deadline, cancellationToken: cancellation);
+                Report(run, erasedCase, $"Erased case {erasedCase.CaseId} (version {erasedCase.Version}): its keys are destroyed.");
                 return ExitCodes.Ok;
             }
-            if (run.Get(link) is null) throw new UsageException("say what to erase: --victim-link ID or --whole-case");
-            using var hub = run.Connect();
-            var request = new EraseVictimLinkRequest
+            if (key is not null)
             {
-                VictimLinkId = run.Get(link)!, Reason = run.Get(reason)!,
-                LegalBasis = Vocabulary.Required(Vocabulary.ParseErasureBasis(basisText), "--basis", basisText, Vocabulary.ErasureBasisWords),
-            };
-            (request.CaseId, request.CaseReference) = Common.Case(run.Get(caseArgument));
+                var erase = new EraseSuspectIdentifierRequest
+                {
+                    CommandId = run.CommandId, CaseId = caseId, CaseReference = caseReference, IdentifierKey = key, Reason = run.Get(reason)!, LegalBasis = legalBasis,
+                };
+                if (run.Get(expected) is { } identifierVersion) erase.ExpectedVersion = identifierVersion;
+                var erased = await hub.Cases.EraseSuspectIdentifierAsync(erase, deadline: hub.Deadline, cancellationToken: cancellation);
+                Report(run, erased, $"Erased identifier {key} from case {erased.CaseId} (version {erased.Version}); the units told of its correlations get a notice.");
+                return ExitCodes.Ok;
+            }
+            var request = new EraseVictimLinkRequest { CommandId = run.CommandId, CaseId = caseId, CaseReference = caseReference, VictimLinkId = linkId!, Reason = run.Get(reason)!, LegalBasis = legalBasis };
             if (run.Get(expected) is { } version) request.ExpectedVersion = version;
-            request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
             var result = await hub.Cases.EraseVictimLinkAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
             Report(run, result, $"Erased victim link {result.VictimLinkId} of case {result.CaseId} (version {result.Version}).");
             return ExitCodes.Ok;

@@ -96,6 +96,8 @@ public static class FeedCommand
                                                   (item.Restriction.YourCaseIds.Count > 0 ? $"; it concerned your cases {string.Join(", ", item.Restriction.YourCaseIds)}" : ""),
             FeedItem.ItemOneofCase.Regrading => $"{head} REGRADED {item.Regrading.IdentifierKey}: {item.Regrading.RegradingUnit} case {item.Regrading.RegradingCaseReference} " +
                                                 $"now grades it {Vocabulary.Word(item.Regrading.Grading)} (\"{item.Regrading.Reason}\"); it concerned your case {item.Regrading.YourCaseId}",
+            FeedItem.ItemOneofCase.Erasure => $"{head} ERASED {item.Erasure.IdentifierKey}: {item.Erasure.ErasingUnit} case {item.Erasure.ErasingCaseReference} " +
+                                               $"erased it (LED Art. 16); what you were told of that case's holding may no longer be used; it concerned your case {item.Erasure.YourCaseId}",
             FeedItem.ItemOneofCase.Correction => $"{head} CORRECTED {item.Correction.IdentifierKey}: {item.Correction.CorrectingUnit} case {item.Correction.CorrectingCaseReference} " +
                                                  $"says it was wrong (\"{item.Correction.Reason}\")" +
                                                  (item.Correction.ReplacementKey.Length > 0 ? $"; the right one is {item.Correction.ReplacementKey}" : "") +

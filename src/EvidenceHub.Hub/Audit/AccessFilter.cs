@@ -12,7 +12,8 @@ public sealed record AccessFilter(
 {
     public const int MaxAccessRecords = 100_000;
 
-    public static AccessFilter Of(QueryAccessLogRequest request, Caller caller)
+    /// The identifier is asked about as the records name it: canonicalised, then pseudonymised (a key given as text too).
+    public static AccessFilter Of(QueryAccessLogRequest request, Caller caller, Erasure.IdentifierPseudonym pseudonyms)
     {
         var from = RequestFields.Timestamp(request.From, "from");
         var to = RequestFields.Timestamp(request.To, "to");
@@ -25,9 +26,11 @@ public sealed record AccessFilter(
         if (request.Identifier is not null)
         {
             var region = string.IsNullOrWhiteSpace(request.IdentifierRegion) ? caller.Country : RequestFields.Country(request.IdentifierRegion, "identifier_region");
-            key = IdentifierMapping.Canonicalize(IdentifierMapping.RawOf(request.Identifier), region).Key;
+            key = pseudonyms.MatchKeyOf(IdentifierMapping.Canonicalize(IdentifierMapping.RawOf(request.Identifier), region));
         }
-        else key = RequestFields.Text(request.IdentifierKey, "identifier_key", RequestFields.MaxIdentifierKeyLength, required: false);
+        else key = RequestFields.Text(request.IdentifierKey, "identifier_key", RequestFields.MaxIdentifierKeyLength, required: false) is { Length: > 0 } text
+            ? pseudonyms.MatchKeyOf(text)
+            : null;
         if (request.MaxRecords is < 0 or > MaxAccessRecords)
             throw Rejection.InvalidArgument("max_records", $"must be between 1 and {MaxAccessRecords} (0 for all)");
         return new AccessFilter(from, to, unit, caseId, key, request.MaxRecords == 0 ? MaxAccessRecords : request.MaxRecords);

@@ -12,7 +12,7 @@ namespace EvidenceHub.Hub.Audit;
 /// by AccessRecording (all of this service's requests carry a justification, which marks them as reads).
 public sealed class AuditService(
     CaseReader cases, CaseHistory history, AccessLogQuery accessRecords, LogReader log, LogProofs proofs, LogTrust trust,
-    CheckpointSigner signer, AccessLog accessLog, TimeProvider clock, Lifecycle.OverdueCaseList overdueCases)
+    CheckpointSigner signer, AccessLog accessLog, TimeProvider clock, Lifecycle.OverdueCaseList overdueCases, Erasure.IdentifierPseudonym pseudonyms)
     : Contracts.V1.AuditService.AuditServiceBase
 {
     public const int MaxJustificationLength = 1000;
@@ -53,7 +53,7 @@ public sealed class AuditService(
     {
         var reading = Reading(context, nameof(QueryAccessLog))
             .Justified(Justifications.Required(request.Justification, "justification", MaxJustificationLength));
-        var filter = AccessFilter.Of(request, reading.Caller);
+        var filter = AccessFilter.Of(request, reading.Caller, pseudonyms);
         var cancellation = context.CancellationToken;
 
         await accessLog.Record(reading.Asking($"access records {filter}").AboutCase(filter.CaseId)

@@ -20,25 +20,30 @@ public enum CaseStatus { Open = 1, Closed = 2 }
 /// A requested handoff reads as expired once its deadline has passed; the hub also records it (HandoffExpired).
 public enum HandoffStatus { Requested = 1, Accepted = 2, Declined = 3, Cancelled = 4, Expired = 5 }
 
+/// A case's identifier as its holding or its events state it: Key is the match key (a pseudonym); the values and the
+/// retraction reason stay sealed under the holding's subject, and readers open them (IdentifierMapping.ToProto).
 public sealed record CaseIdentifier(
-    IdentifierKind Kind, string CanonicalValue, string? Qualifier, string Key, string RawValue,
-    DateTimeOffset? ObservedAt, DateTimeOffset AddedAt, string AddedByUnit,
-    DateTimeOffset? RetractedAt = null, string? RetractionReason = null)
+    IdentifierKind Kind, string Key, Guid Subject, Sealed CanonicalValue, string? Qualifier, Sealed RawValue,
+    Sealed? ObservedAt, DateTimeOffset AddedAt, string AddedByUnit,
+    DateTimeOffset? RetractedAt = null, Sealed? RetractionReason = null)
 {
     /// The case version at which it was added: a case lists its identifiers in the order they were added.
     public long AddedAtVersion { get; init; }
     /// As the owner last graded it; null: none stated.
     public Grading? Grading { get; init; }
-    /// The key of the identifier that corrected this one, once it was replaced as wrongly typed.
+    /// The match key of the identifier that corrected this one, once it was replaced as wrongly typed.
     public string? ReplacedBy { get; init; }
 
     /// Restricted by the owner (RestrictData): shown to the owner and auditors only, and matched by no one.
     public bool Restricted { get; init; }
 
-    public bool IsActive => RetractedAt is null;
+    /// Erased by the owner (EraseSuspectIdentifier): its values show as erased.
+    public DateTimeOffset? ErasedAt { get; init; }
+
+    public bool IsActive => RetractedAt is null && ErasedAt is null;
 
     public static CaseIdentifier From(SuspectIdentifierAdded added, DateTimeOffset at, string unit, long version) =>
-        new(added.Kind, added.CanonicalValue, added.Qualifier, added.Key, added.RawValue, added.ObservedAt, at, unit) { AddedAtVersion = version, Grading = added.Grading };
+        new(added.Kind, added.Key, added.Subject, added.CanonicalValue, added.Qualifier, added.RawValue, added.ObservedAt, at, unit) { AddedAtVersion = version, Grading = added.Grading };
 }
 
 /// Where a case's stream stands: its version and the time of its last event (any event, identifiers included).
@@ -168,6 +173,12 @@ public sealed record CaseFile
                 : file.Victims,
             UpdatedAt = at,
         },
+        // The erased holding is gone from the index; a retracted one the file keeps shows as erased.
+        ({ } file, SuspectIdentifierErased erased) => file with
+        {
+            RetractedIdentifiers = file.RetractedIdentifiers.Select(i => i.Subject == erased.Subject ? i with { ErasedAt = at } : i).ToImmutableList(),
+            UpdatedAt = at,
+        },
         // The identifier's grading is in the index (its holding); the file only notes the change.
         ({ } file, IdentifierRegraded) => file with { UpdatedAt = at },
         ({ } file, VictimLinkRegraded regraded) => file with
@@ -293,6 +304,10 @@ public sealed record CaseFile
                 case SuspectIdentifierRetracted retracted:
                     var index = identifiers.FindIndex(i => i.Key == retracted.Key && i.IsActive);
                     if (index >= 0) identifiers[index] = identifiers[index] with { RetractedAt = e.Timestamp, RetractionReason = retracted.Reason, ReplacedBy = retracted.ReplacedBy };
+                    break;
+                case SuspectIdentifierErased erased:
+                    var erasing = identifiers.FindIndex(i => i.Key == erased.Key && i.Subject == erased.Subject);
+                    if (erasing >= 0) identifiers[erasing] = identifiers[erasing] with { ErasedAt = e.Timestamp };
                     break;
                 case IdentifierRegraded regraded:
                     var graded = identifiers.FindIndex(i => i.Key == regraded.Key && i.IsActive);

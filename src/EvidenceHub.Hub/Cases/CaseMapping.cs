@@ -10,7 +10,7 @@ namespace EvidenceHub.Hub.Cases;
 public static class CaseMapping
 {
     /// The case with the given identifiers (active and retracted), listed in the order they were added.
-    /// keys: the case's subject keys, which open its free text and (with withVictims) its victim links.
+    /// keys: the case's subject keys, which open its free text, its identifiers and (with withVictims) its victim links.
     public static Case ToProto(CaseFile file, IEnumerable<CaseIdentifier> identifiers, CaseRevision revision, bool withVictims, DateTimeOffset now,
         SubjectKeyRing keys)
     {
@@ -37,7 +37,7 @@ public static class CaseMapping
             Restricted = file.Restricted,
             Erased = file.IsErased,
         };
-        answer.Identifiers.AddRange(identifiers.OrderBy(i => i.AddedAtVersion).Select(IdentifierMapping.ToProto));
+        answer.Identifiers.AddRange(IdentifierMapping.ToProto(identifiers.OrderBy(i => i.AddedAtVersion), keys));
         answer.Handoffs.AddRange(file.Handoffs.Select(h => HandoffMapping.ToProto(h, now, keys)));
         if (withVictims) answer.VictimLinks.AddRange(file.Victims.Select(v => VictimMapping.ToProto(v, keys)));
         answer.CoLeadUnits.AddRange(file.CoLeads);

@@ -32,7 +32,7 @@ public sealed record CasePage(Guid CaseId, long AfterIdentifierVersion, int Vict
             .OrderBy(i => i.AddedAtVersion).Take(Size + 1).ToList();
         var moreIdentifiers = identifiers.Count > Size;
         if (moreIdentifiers) identifiers.RemoveAt(Size);
-        answer.Identifiers.AddRange(identifiers.Select(IdentifierMapping.ToProto));
+        answer.Identifiers.AddRange(IdentifierMapping.ToProto(identifiers, victimKeys));
 
         var moreVictims = false;
         var victimsTo = VictimsFrom;

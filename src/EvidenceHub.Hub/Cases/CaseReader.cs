@@ -49,7 +49,7 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         var loadingHoldings = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId && h.AddedAtVersion > page.AfterIdentifierVersion && (all || !h.Restricted))
             .OrderBy(h => h.AddedAtVersion).Take(page.Size + 1).ToList();
         var loadingLatest = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId).OrderByDescending(h => h.AddedAtVersion).FirstOrDefault();
-        // The keys that open its free text and (for those who see them) its victim links.
+        // The keys that open its free text, its identifiers and (for those who see them) its victim links.
         var loadingKeys = SubjectKeyStore.LoadCases(holdings, [caseId]);
         await holdings.Execute(cancellation);
 
@@ -109,7 +109,7 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         var (file, identifiers, revision) = CaseFile.Replay(events);
         if (file is null) throw Rejection.NotFound("case", caseId.ToString(), "as_of_time");
 
-        // Today's keys, not those of the moment: a link or a case erased since shows the placeholder in every past view too.
+        // Today's keys, not those of the moment: a link, an identifier or a case erased since shows the placeholder in every past view too.
         var keys = await SubjectKeyStore.LoadCase(query, caseId, cancellation);
         var answer = CaseMapping.ToProto(file, identifiers, revision, withVictims: true, now: moment.Time ?? revision.UpdatedAt, keys);
         answer.ReviewDueAt = Timestamp.FromDateTimeOffset(Lifecycle.ReviewRules.DueAt(file, revision, retention.Value));
@@ -150,5 +150,5 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         $", {answer.Handoffs.Count} handoffs";
 
     private AccessEntry Answered(AccessEntry.Draft reading, Case answer, string disclosed) =>
-        reading.Allowed(disclosed).WithIdentifierKeys(answer.Identifiers.Select(i => i.Key).ToArray(), limits.Value.Answers.AccessRecordMaxIdentifierKeys);
+        reading.Allowed(disclosed).WithIdentifierKeys(answer.Identifiers.Select(i => i.Pseudonym).ToArray(), limits.Value.Answers.AccessRecordMaxIdentifierKeys);
 }

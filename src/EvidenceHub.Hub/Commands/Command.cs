@@ -55,6 +55,16 @@ public abstract record Command
     /// Gets null when the case does not exist yet (only OpenCase accepts that) or the command has no case.
     public abstract Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now);
 
+    /// The answer as its receipt stores it for retries: an identifier it names keeps its kind and pseudonym only, so
+    /// that no receipt holds a value (receipts outlive erasures of the values they answered about).
+    public virtual IMessage Receipted(IMessage result)
+    {
+        if (result is not Contracts.V1.CommandResult { Identifier: { } identifier } answer) return result;
+        var stored = answer.Clone();
+        stored.Identifier = Identifiers.IdentifierMapping.Receipted(identifier);
+        return stored;
+    }
+
     /// A command that reads sealed fields of its case (e.g. to compare victim references) gets the case's subject keys,
     /// loaded with its state; one that only seals new values needs none loaded.
     public virtual bool ReadsSealedFields => false;

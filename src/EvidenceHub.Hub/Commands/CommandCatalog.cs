@@ -41,6 +41,8 @@ public sealed record CommandContext(
 
     /// The limits of takedown requests.
     public Takedown.TakedownOptions Takedown { get; init; } = new();
+    /// The match keys of identifiers (a request names an identifier by its canonical key or its pseudonym).
+    public Erasure.IdentifierPseudonym Pseudonyms { get; init; } = null!;
 
     /// The case a request names, by case_id or case_reference.
     public CaseTarget Case(string caseId, string caseReference) => CaseAddress.Of(caseId, caseReference).Resolve(References);
@@ -50,32 +52,34 @@ public sealed record CommandContext(
 /// authorization matrix test all read it, so a command added here is served everywhere (and one missing is a test
 /// failure, not a gap).
 public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptions> correlation, IOptions<HubLimits> limits,
-    IOptions<HandoffOptions> handoffs, TimeProvider clock, MediaHashes media, IOptions<Takedown.TakedownOptions> takedown)
+    IOptions<HandoffOptions> handoffs, TimeProvider clock, MediaHashes media, IOptions<Takedown.TakedownOptions> takedown,
+    Erasure.IdentifierPseudonym pseudonyms)
 {
     public static readonly IReadOnlyList<CommandKind> Kinds =
     [
         Kind<OpenCaseRequest, CommandResult>((r, c) => OpenCase.From(r, c.Caller, c.Units), bulk: true),
-        Kind<AddSuspectIdentifierRequest, CommandResult>((r, c) => AddSuspectIdentifier.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Correlation, c.Limits.Cases), bulk: true),
-        Kind<RetractSuspectIdentifierRequest, CommandResult>((r, c) => RetractSuspectIdentifier.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
-        Kind<LinkVictimRequest, CommandResult>((r, c) => LinkVictim.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Now, c.Limits.Cases), bulk: true),
+        Kind<AddSuspectIdentifierRequest, CommandResult>((r, c) => AddSuspectIdentifier.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Correlation, c.Limits.Cases, c.Pseudonyms), bulk: true),
+        Kind<RetractSuspectIdentifierRequest, CommandResult>((r, c) => RetractSuspectIdentifier.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Pseudonyms)),
+        Kind<LinkVictimRequest, CommandResult>((r, c) => LinkVictim.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Now, c.Limits.Cases, c.Pseudonyms), bulk: true),
         Kind<RequestHandoffRequest, CommandResult>((r, c) => RequestHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Units, c.Handoffs)),
         Kind<AcceptHandoffRequest, CommandResult>((r, c) => AcceptHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<DeclineHandoffRequest, CommandResult>((r, c) => DeclineHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<CancelHandoffRequest, CommandResult>((r, c) => CancelHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<CloseCaseRequest, CommandResult>((r, c) => CloseCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
-        Kind<MarkNotToCorrelateRequest, MarkNotToCorrelateResult>((r, c) => MarkNotToCorrelate.From(r, c.Caller)),
-        Kind<RestrictDataRequest, CommandResult>((r, c) => RestrictData.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
-        Kind<LiftRestrictionRequest, CommandResult>((r, c) => LiftRestriction.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Correlation)),
+        Kind<MarkNotToCorrelateRequest, MarkNotToCorrelateResult>((r, c) => MarkNotToCorrelate.From(r, c.Caller, c.Pseudonyms)),
+        Kind<RestrictDataRequest, CommandResult>((r, c) => RestrictData.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Pseudonyms)),
+        Kind<LiftRestrictionRequest, CommandResult>((r, c) => LiftRestriction.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Correlation, c.Pseudonyms)),
         Kind<ReviewCaseRequest, CommandResult>((r, c) => Lifecycle.ReviewCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<EscalateHandoffRequest, CommandResult>((r, c) => EscalateHandoff.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Handoffs)),
         Kind<ChangeSharingPolicyRequest, CommandResult>((r, c) => Sharing.ChangeSharingPolicy.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Units, c.Correlation)),
-        Kind<RegradeDataRequest, CommandResult>((r, c) => RegradeData.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
-        Kind<CorrectVictimLinkRequest, CommandResult>((r, c) => CorrectVictimLink.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Now)),
-        Kind<ReplaceSuspectIdentifierRequest, CommandResult>((r, c) => ReplaceSuspectIdentifier.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Correlation)),
+        Kind<RegradeDataRequest, CommandResult>((r, c) => RegradeData.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Pseudonyms)),
+        Kind<CorrectVictimLinkRequest, CommandResult>((r, c) => CorrectVictimLink.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Now, c.Pseudonyms)),
+        Kind<ReplaceSuspectIdentifierRequest, CommandResult>((r, c) => ReplaceSuspectIdentifier.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Correlation, c.Pseudonyms)),
         Kind<InviteCoLeadRequest, CommandResult>((r, c) => InviteCoLead.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Units, c.Handoffs)),
         Kind<AnswerCoLeadInvitationRequest, CommandResult>((r, c) => AnswerCoLeadInvitation.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<LeaveCaseRequest, CommandResult>((r, c) => LeaveCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<EraseVictimLinkRequest, CommandResult>((r, c) => EraseVictimLink.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
+        Kind<EraseSuspectIdentifierRequest, CommandResult>((r, c) => EraseSuspectIdentifier.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Pseudonyms)),
         Kind<AddMediaRequest, CommandResult>((r, c) => AddMedia.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Media, c.Correlation, c.Limits.Cases), bulk: true),
         Kind<RetractMediaRequest, CommandResult>((r, c) => RetractMedia.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Media)),
         Kind<EraseCaseRequest, CommandResult>((r, c) => Erasure.EraseCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
@@ -92,7 +96,7 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
 
     /// The command a request asks for; its checks throw the rejection that names the field at fault.
     public Command Build(IMessage request, Caller caller, IReadOnlyDictionary<string, Guid> references) =>
-        ByRequest[request.Descriptor].Build(request, new CommandContext(caller, references, units, correlation.Value, limits.Value, handoffs.Value, clock.GetUtcNow()) { Media = media, Takedown = takedown.Value });
+        ByRequest[request.Descriptor].Build(request, new CommandContext(caller, references, units, correlation.Value, limits.Value, handoffs.Value, clock.GetUtcNow()) { Media = media, Takedown = takedown.Value, Pseudonyms = pseudonyms });
 
     /// The request a Sync item carries; null for an empty item.
     public static IMessage? RequestOf(SyncCommand command) => command.CommandCase == SyncCommand.CommandOneofCase.None
@@ -117,7 +121,8 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
         var operation = kind?.Rpc ?? command.GetType().Name;
         var note = decision.Record ?? new AccessNote("", operation + (command.CaseId is { } id ? $" on case {id}" : ""),
             decision.Events.Count == 0 ? "nothing changed" : "appended " + string.Join(", ", decision.Events.Select(e => e.GetType().Name)));
-        return AccessEntry.For(caller, operation, correlationId).Justified(note.Justification).Asking(note.Asked).AboutCase(command.CaseId).Allowed(note.Disclosed);
+        return AccessEntry.For(caller, operation, correlationId).Justified(note.Justification).Asking(note.Asked).AboutCase(command.CaseId)
+            .AboutIdentifiers(note.IdentifierKeys ?? []).Allowed(note.Disclosed);
     }
 
     /// The access record of a refused command: the operation, the case asked for (by id, or by the caller's

@@ -164,7 +164,7 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
                 foreach (var document in command.Documents) session.Insert(document);
                 newReceipts.Add((receiptIds[i], new CommandReceipt
                 {
-                    Id = receiptIds[i], Fingerprint = CommandReceipt.FingerprintOf(command.Request), Result = result.ToByteArray(), CaseId = command.CaseId ?? Guid.Empty,
+                    Id = receiptIds[i], Fingerprint = CommandReceipt.FingerprintOf(command.Request), Result = command.Receipted(result).ToByteArray(), CaseId = command.CaseId ?? Guid.Empty,
                     Subject = decision.Subject,
                 }));
                 outcomes[i] = new CommandOutcome(result, null);

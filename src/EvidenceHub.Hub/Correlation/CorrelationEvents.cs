@@ -4,7 +4,7 @@ using EvidenceHub.Hub.Sharing;
 
 namespace EvidenceHub.Hub.Correlation;
 
-/// An event of an identifier's own stream (one per canonical key): the correlations recorded on it, their retractions,
+/// An event of an identifier's own stream (one per match key: the identifier's pseudonym): the correlations recorded on it, their retractions,
 /// and the units that asked not to correlate on it. Kept apart from the case streams so that replaying a case never
 /// shows a unit another unit's case it may not see.
 public interface IIdentifierEvent
@@ -27,6 +27,10 @@ public sealed record CorrelationFound(string Key, IdentifierKind Kind, CaseParty
 public sealed record CorrelationRetracted(string Key, CaseParty Retracting, string Reason, IReadOnlyList<CorrelationRetracted.Recipient> Recipients,
     string? ReplacedBy = null) : IIdentifierEvent
 {
+    /// The retracting case's holding was erased (EraseSuspectIdentifier), not found wrong: recipients get an erasure
+    /// notice.
+    public bool Erased { get; init; }
+
     public sealed record Recipient(string Unit, Guid CaseId, bool HoldsReplacement = false);
 }
 

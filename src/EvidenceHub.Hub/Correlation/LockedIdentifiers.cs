@@ -193,11 +193,11 @@ public sealed class LockedIdentifiers
                 if (visibleToCaller.TryGetValue(added.Key, out var visible)) visibleToCaller[added.Key] = visible + 1;
                 break;
             case SuspectIdentifierRetracted retracted when holders.TryGetValue(retracted.Key, out var list):
-                holdings[retracted.Key].Remove(retracted.CaseId);
-                list.RemoveAll(p => p.CaseId == retracted.CaseId);
-                activeIdentifiers[retracted.CaseId] = activeIdentifiers.GetValueOrDefault(retracted.CaseId) - 1;
-                // Its own case, counted (past the cap this may count one too few: a write result then says less, never more).
-                if (visibleToCaller.TryGetValue(retracted.Key, out var seen)) visibleToCaller[retracted.Key] = Math.Max(0, seen - 1);
+                Release(retracted.CaseId, retracted.Key, list);
+                break;
+            // An erased holding is held no more, like a retracted one.
+            case SuspectIdentifierErased erased when holders.TryGetValue(erased.Key, out var list):
+                Release(erased.CaseId, erased.Key, list);
                 break;
             case Restriction.DataRestricted restricted:
                 Restrict(restricted.CaseId, restricted.What, caseAfter, true);
@@ -221,6 +221,15 @@ public sealed class LockedIdentifiers
                 }
                 break;
         }
+    }
+
+    private void Release(Guid caseId, string key, List<CaseParty> list)
+    {
+        holdings[key].Remove(caseId);
+        list.RemoveAll(p => p.CaseId == caseId);
+        activeIdentifiers[caseId] = activeIdentifiers.GetValueOrDefault(caseId) - 1;
+        // Its own case, counted (past the cap this may count one too few: a write result then says less, never more).
+        if (visibleToCaller.TryGetValue(key, out var seen)) visibleToCaller[key] = Math.Max(0, seen - 1);
     }
 
     /// A restriction or its end, for the next command of the burst: the holding's flag, the case as others know it, and

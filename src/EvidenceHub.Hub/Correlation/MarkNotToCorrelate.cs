@@ -12,10 +12,10 @@ namespace EvidenceHub.Hub.Correlation;
 public sealed record MarkNotToCorrelate(string Key, string Reason) : Command
 {
     /// Canonicalised against the unit's own country: it names the value as the unit's reports would.
-    public static MarkNotToCorrelate From(MarkNotToCorrelateRequest request, Caller caller)
+    public static MarkNotToCorrelate From(MarkNotToCorrelateRequest request, Caller caller, Erasure.IdentifierPseudonym pseudonyms)
     {
         var commandId = RequestFields.CommandId(request.CommandId);
-        var key = IdentifierMapping.Canonicalize(IdentifierMapping.RawOf(request.Identifier), caller.Country).Key;
+        var key = pseudonyms.MatchKeyOf(IdentifierMapping.Canonicalize(IdentifierMapping.RawOf(request.Identifier), caller.Country));
         var reason = RequestFields.RequiredText(request.Reason, "reason", RequestFields.MaxReasonLength);
         return new MarkNotToCorrelate(key, reason) { CommandId = commandId, Caller = caller, Request = request };
     }

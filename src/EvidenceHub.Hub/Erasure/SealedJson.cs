@@ -9,12 +9,15 @@ public static class SealedJson
 {
     public const string DamagedPlaceholder = "[damaged]";
 
+    // For people to read: a time's "+00:00" stays as it is stored, not "\u002B00:00".
+    private static readonly System.Text.Json.JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static string Opened(string storedJson, SubjectKeyRing keys)
     {
         if (!storedJson.Contains("\"Ciphertext\"", StringComparison.Ordinal)) return storedJson;
         var root = JsonNode.Parse(storedJson);
         Open(root, keys);
-        return root?.ToJsonString() ?? storedJson;
+        return root?.ToJsonString(Readable) ?? storedJson;
     }
 
     private static void Open(JsonNode? node, SubjectKeyRing keys)

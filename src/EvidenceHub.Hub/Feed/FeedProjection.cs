@@ -85,7 +85,19 @@ public sealed partial class FeedProjection : EventProjection
         // Only to the units that were told of the retracting case: to anyone else even its retraction is news.
         await Store(operations, e, retracted.Recipients.DistinctBy(r => r.Unit)
             .Where(recipient => CaseDisclosure.Of(retracted.Retracting, new Recipient(recipient.Unit)) != DisclosureLevel.None)
-            .Select(recipient => (recipient.Unit, retracted.ReplacedBy is null
+            .Select(recipient => (recipient.Unit, retracted.Erased
+                ? new FeedItem
+                {
+                    // Named by the match key: the feed opens it to the recipient's own key of the identifier.
+                    Erasure = new ErasureNotice
+                    {
+                        IdentifierKey = retracted.Key,
+                        ErasingUnit = retracted.Retracting.Unit,
+                        ErasingCaseReference = retracted.Retracting.Reference,
+                        YourCaseId = recipient.CaseId.ToString(),
+                    },
+                }
+                : retracted.ReplacedBy is null
                 ? new FeedItem
                 {
                     Retraction = new RetractionNotice

@@ -49,7 +49,10 @@ public sealed class FeedService(IDocumentStore store, AccessLog accessLog, FeedS
 
             List<FeedItem> items;
             await using (var session = store.QuerySession())
+            {
                 items = await FeedTexts.Delivered(session, page, cancellation);
+                await FeedIdentifierNames.NameForRecipient(session, items, cancellation);
+            }
             // A delivery discloses case data: it is logged before it leaves.
             await accessLog.Record(AccessEntry.For(caller, nameof(Subscribe), HubTelemetry.CorrelationIdOf(context)).Justified("feed delivery")
                 .Asking($"feed after position {after}")

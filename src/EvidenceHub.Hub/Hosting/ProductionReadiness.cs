@@ -6,7 +6,7 @@ namespace EvidenceHub.Hub.Hosting;
 
 /// What a hub must have before it serves anyone, in every environment but Development and Testing: a TLS server
 /// certificate on every endpoint (no plaintext HTTP), the CA that issues unit certificates, the checkpoint signing
-/// key and a blinding key. Without one of them the hub refuses to start and says which is missing, rather than
+/// key, a blinding key and the identifier pseudonym secret. Without one of them the hub refuses to start and says which is missing, rather than
 /// starting on HTTP, trusting nobody or signing with a key that dies with the process. Configuration is checked before
 /// anything starts; the addresses the server really listens on (endpoints can also be made in code) are checked once
 /// it has bound them, and until then a request that did not come over TLS is refused.
@@ -44,6 +44,8 @@ public static class ProductionReadiness
 
         if (!configuration.GetSection("Lookup:OprfKeys").GetChildren().Any(k => !string.IsNullOrWhiteSpace(k.Value)))
             yield return "Lookup:OprfKeys has no key: configure Lookup:OprfKeys:<key id> (base64 of a 32-byte random seed) and Lookup:CurrentOprfKey.";
+
+        if (Erasure.ErasureSetup.Problem(configuration) is { } pseudonymProblem) yield return pseudonymProblem;
     }
 
     private static IEnumerable<string> TlsProblems(IConfiguration configuration)

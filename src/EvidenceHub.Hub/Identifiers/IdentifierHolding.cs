@@ -1,4 +1,5 @@
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Quality;
 
 namespace EvidenceHub.Hub.Identifiers;
@@ -7,7 +8,8 @@ namespace EvidenceHub.Hub.Identifiers;
 /// and the case's own record of the identifier (GetCase reads a case's identifiers here, not from the case file, so
 /// that adding an identifier writes one small row instead of rewriting a case file that grows with every identifier).
 /// A row per holding (not a document per identifier) so that two transactions adding the same identifier never
-/// overwrite each other's holding. Only active identifiers have a row: a retraction deletes it.
+/// overwrite each other's holding. Only active identifiers have a row: a retraction or an erasure deletes it.
+/// Key is the match key (a pseudonym); the values stay sealed under the holding's subject, and readers open them.
 public sealed class IdentifierHolding
 {
     public string Id { get; set; } = "";
@@ -15,10 +17,11 @@ public sealed class IdentifierHolding
     public IdentifierKind Kind { get; set; }
     public Guid CaseId { get; set; }
     public DateTimeOffset AddedAt { get; set; }
-    public string CanonicalValue { get; set; } = "";
+    public Guid Subject { get; set; }
+    public Sealed CanonicalValue { get; set; } = null!;
     public string? Qualifier { get; set; }
-    public string RawValue { get; set; } = "";
-    public DateTimeOffset? ObservedAt { get; set; }
+    public Sealed RawValue { get; set; } = null!;
+    public Sealed? ObservedAt { get; set; }
     public string AddedByUnit { get; set; } = "";
     /// The case version at which it was added: a case lists its identifiers in the order they were added.
     public long AddedAtVersion { get; set; }
@@ -37,6 +40,7 @@ public sealed class IdentifierHolding
         Kind = added.Kind,
         CaseId = added.CaseId,
         AddedAt = at,
+        Subject = added.Subject,
         CanonicalValue = added.CanonicalValue,
         Qualifier = added.Qualifier,
         RawValue = added.RawValue,
@@ -47,5 +51,5 @@ public sealed class IdentifierHolding
     };
 
     public CaseIdentifier ToCaseIdentifier() =>
-        new(Kind, CanonicalValue, Qualifier, Key, RawValue, ObservedAt, AddedAt, AddedByUnit) { AddedAtVersion = AddedAtVersion, Restricted = Restricted, Grading = Grading };
+        new(Kind, Key, Subject, CanonicalValue, Qualifier, RawValue, ObservedAt, AddedAt, AddedByUnit) { AddedAtVersion = AddedAtVersion, Restricted = Restricted, Grading = Grading };
 }

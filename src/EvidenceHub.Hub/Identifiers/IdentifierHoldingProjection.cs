@@ -27,6 +27,12 @@ public sealed class IdentifierHoldingProjection : IProjection
                     added = [];
                     BulkDocuments.Delete<IdentifierHolding>(operations, IdentifierHolding.IdFor(retracted.CaseId, retracted.Key));
                     break;
+                case SuspectIdentifierErased erased:
+                    BulkDocuments.Insert(operations, added, replace: true);
+                    added = [];
+                    BulkDocuments.Delete<IdentifierHolding>(operations, IdentifierHolding.IdFor(erased.CaseId, erased.Key));
+                    DeleteTokensHeldByNoOtherCase(operations, erased);
+                    break;
                 case Quality.IdentifierRegraded regraded:
                     BulkDocuments.Insert(operations, added, replace: true);
                     added = [];
@@ -46,5 +52,17 @@ public sealed class IdentifierHoldingProjection : IProjection
         }
         BulkDocuments.Insert(operations, added, replace: true);
         return Task.CompletedTask;
+    }
+
+    /// The blind tokens of an erased holding's value, unless another case still holds it (tokens map to the pseudonym,
+    /// which every holder of the value shares). Tokens the daemon has not made yet are never made: their value no
+    /// longer opens (BlindTokenProjection).
+    private static void DeleteTokensHeldByNoOtherCase(IDocumentOperations operations, SuspectIdentifierErased erased)
+    {
+        string Table<T>() => operations.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
+        operations.QueueSqlCommand(
+            $"DELETE FROM {Table<Lookup.BlindToken>()} WHERE data ->> 'Key' = ? AND NOT EXISTS " +
+            $"(SELECT 1 FROM {Table<IdentifierHolding>()} h WHERE h.data ->> 'Key' = ? AND CAST(h.data ->> 'CaseId' AS uuid) <> ?)",
+            erased.Key, erased.Key, erased.CaseId);
     }
 }

@@ -1,5 +1,6 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Quality;
 using Google.Protobuf.WellKnownTypes;
@@ -31,20 +32,67 @@ public static class IdentifierMapping
 
     public static Contracts.V1.IdentifierKind ToProto(IdentifierKind kind) => (Contracts.V1.IdentifierKind)kind;
 
-    public static SuspectIdentifier ToProto(CaseIdentifier identifier) => new()
+    /// The identifier as its owner reads it: the sealed values opened with the case's keys, or the erased placeholder
+    /// (then the key reads "[erased]" too, and only the pseudonym still names it).
+    public static SuspectIdentifier ToProto(CaseIdentifier identifier, SubjectKeyRing keys)
+    {
+        var canonical = identifier.CanonicalValue.Open(keys, nameof(SuspectIdentifierAdded.CanonicalValue));
+        var erased = identifier.CanonicalValue.IsErased(keys);
+        var observed = identifier.ObservedAt?.Open(keys, nameof(SuspectIdentifierAdded.ObservedAt));
+        return new SuspectIdentifier
+        {
+            Kind = ToProto(identifier.Kind),
+            CanonicalValue = canonical,
+            RawValue = identifier.RawValue.Open(keys, nameof(SuspectIdentifierAdded.RawValue)),
+            Qualifier = identifier.Qualifier ?? "",
+            Key = erased ? Sealed.ErasedPlaceholder : new CanonicalIdentifier(identifier.Kind, canonical, identifier.Qualifier).Key,
+            Pseudonym = identifier.Key,
+            ObservedAt = observed is not null && DateTimeOffset.TryParse(observed, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var at)
+                ? Timestamp.FromDateTimeOffset(at) : null,
+            AddedAt = identifier.AddedAt == default ? null : Timestamp.FromDateTimeOffset(identifier.AddedAt),
+            AddedByUnit = identifier.AddedByUnit,
+            RetractedAt = identifier.RetractedAt is { } retracted ? Timestamp.FromDateTimeOffset(retracted) : null,
+            RetractionReason = identifier.RetractionReason?.Open(keys, nameof(SuspectIdentifierRetracted.Reason)) ?? "",
+            Restricted = identifier.Restricted,
+            Grading = GradingMapping.ToProto(identifier.Grading),
+            ReplacedBy = identifier.ReplacedBy ?? "",
+            ErasedAt = identifier.ErasedAt is { } erasedAt ? Timestamp.FromDateTimeOffset(erasedAt) : null,
+        };
+    }
+
+    /// An identifier the case holds already, as a request names it again: the canonical form is the same (it has the
+    /// same key), the raw value and time are the request's (the holding's stay sealed, and this answer needs no key).
+    public static SuspectIdentifier AsHeld(CanonicalIdentifier identifier, RawIdentifier raw, IdentifierHolding held) => new()
     {
         Kind = ToProto(identifier.Kind),
-        CanonicalValue = identifier.CanonicalValue,
-        RawValue = identifier.RawValue,
+        CanonicalValue = identifier.Value,
+        RawValue = raw.Value,
         Qualifier = identifier.Qualifier ?? "",
         Key = identifier.Key,
-        ObservedAt = identifier.ObservedAt is { } observed ? Timestamp.FromDateTimeOffset(observed) : null,
-        AddedAt = identifier.AddedAt == default ? null : Timestamp.FromDateTimeOffset(identifier.AddedAt),
-        AddedByUnit = identifier.AddedByUnit,
-        RetractedAt = identifier.RetractedAt is { } retracted ? Timestamp.FromDateTimeOffset(retracted) : null,
-        RetractionReason = identifier.RetractionReason ?? "",
-        Restricted = identifier.Restricted,
-        Grading = GradingMapping.ToProto(identifier.Grading),
-        ReplacedBy = identifier.ReplacedBy ?? "",
+        Pseudonym = held.Key,
+        ObservedAt = raw.ObservedAt is { } observed ? Timestamp.FromDateTimeOffset(observed) : null,
+        AddedAt = held.AddedAt == default ? null : Timestamp.FromDateTimeOffset(held.AddedAt),
+        AddedByUnit = held.AddedByUnit,
+        Restricted = held.Restricted,
+        Grading = GradingMapping.ToProto(held.Grading),
     };
+
+    /// What a receipt keeps of an answer naming an identifier: kind, qualifier and pseudonym, never the values (a
+    /// retry answers with these only; the receipt must hold nothing that erasing the holding would have to reach).
+    public static SuspectIdentifier Receipted(SuspectIdentifier shown) => Erasure.IdentifierPseudonym.IsPseudonym(shown.Pseudonym) ? new()
+    {
+        Kind = shown.Kind, Qualifier = shown.Qualifier, Pseudonym = shown.Pseudonym, AddedAt = shown.AddedAt, AddedByUnit = shown.AddedByUnit,
+        Restricted = shown.Restricted, Grading = shown.Grading,
+    } : shown;
+
+    /// A case's identifiers for its owner: a replaced one names its replacement by the key the owner knows it by (the
+    /// events name it by pseudonym), when the case still holds it.
+    public static IEnumerable<SuspectIdentifier> ToProto(IEnumerable<CaseIdentifier> identifiers, SubjectKeyRing keys)
+    {
+        var shown = identifiers.Select(i => ToProto(i, keys)).ToList();
+        var byPseudonym = shown.Where(i => i.Pseudonym.Length > 0 && i.RetractedAt is null).DistinctBy(i => i.Pseudonym).ToDictionary(i => i.Pseudonym, i => i.Key);
+        foreach (var identifier in shown.Where(i => i.ReplacedBy.Length > 0))
+            if (byPseudonym.TryGetValue(identifier.ReplacedBy, out var key)) identifier.ReplacedBy = key;
+        return shown;
+    }
 }

@@ -22,13 +22,20 @@ public sealed class BlindTokenBackfill(IDocumentStore store, BlindTokens tokens,
         {
             await using var session = store.LightweightSession();
             if (await session.LoadAsync<Done>(keyId, stoppingToken) is not null) continue;
-            var identifierKeys = await session.Query<IdentifierHolding>().Select(h => h.Key).Distinct().ToListAsync(stoppingToken);
-            foreach (var chunk in identifierKeys.Chunk(1000))
+            // A token is made from the canonical key (opened with the holding's key) and stands for the match key.
+            var holdings = (await session.Query<IdentifierHolding>().ToListAsync(stoppingToken)).DistinctBy(h => h.Key).ToList();
+            foreach (var chunk in holdings.Chunk(1000))
             {
+                var keys = await Erasure.SubjectKeyStore.Load(session, chunk.Select(h => h.Subject).ToArray(), stoppingToken);
                 await using var writer = store.LightweightSession();
-                foreach (var key in chunk) writer.Store(new BlindToken { Id = make(key), Key = key });
+                foreach (var holding in chunk.Where(h => !h.CanonicalValue.IsErased(keys)))
+                {
+                    var canonicalKey = new CanonicalIdentifier(holding.Kind, holding.CanonicalValue.Open(keys, nameof(SuspectIdentifierAdded.CanonicalValue)), holding.Qualifier).Key;
+                    writer.Store(new BlindToken { Id = make(canonicalKey), Key = holding.Key });
+                }
                 await writer.SaveChangesAsync(stoppingToken);
             }
+            var identifierKeys = holdings;
             session.Store(new Done { Id = keyId });
             await session.SaveChangesAsync(stoppingToken);
             logger.LogInformation("Made blind tokens under key {KeyId} for {Count} identifiers", keyId, identifierKeys.Count);

@@ -15,9 +15,10 @@ using EvidenceHub.Media.NearMatch;
 namespace EvidenceHub.Hub.Lookup;
 
 /// Answers hit / no-hit for many identifiers at once, in one query.
-public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation, TimeProvider clock, MediaHashes? media = null)
+public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation, TimeProvider clock, Erasure.IdentifierPseudonym pseudonyms, MediaHashes? media = null)
 {
-    /// An identifier asked about, resolved to its canonical key; Key is null for a blind token nobody holds.
+    /// An identifier asked about, resolved to its match key (canonicalised, then pseudonymised: the access record names
+    /// it by kind and pseudonym, never by value); Key is null for a blind token nobody holds.
     public sealed record Question(string Asked, string? Key);
 
     public Question Resolve(IdentifierQuery? query, Caller caller, string field = "identifier")
@@ -26,7 +27,8 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
         {
             case IdentifierQuery.QueryOneofCase.Raw:
                 var canonical = IdentifierMapping.Canonicalize(IdentifierMapping.RawOf(query.Raw, field + ".raw"), caller.Country, field + ".raw");
-                return new Question(canonical.Key, canonical.Key);
+                var key = pseudonyms.MatchKeyOf(canonical);
+                return new Question($"{canonical.Kind} {key}", key);
             case IdentifierQuery.QueryOneofCase.BlindToken:
                 var token = query.BlindToken.Trim();
                 if (tokens.Problem(token) is { } problem) throw Rejection.InvalidArgument(field + ".blind_token", problem);

@@ -12,7 +12,7 @@ public static class LookupSetup
         var tokens = BlindTokens.FromConfiguration(builder.Configuration);
         builder.Services.AddSingleton(tokens);
         builder.Services.AddSingleton(sp => new HitQuery(tokens, sp.GetRequiredService<IOptions<CorrelationOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<Media.MediaHashes>()));
+            sp.GetRequiredService<Erasure.IdentifierPseudonym>(), sp.GetRequiredService<Media.MediaHashes>()));
         builder.Services.AddSingleton(sp => new SuspectNetworks(sp.GetRequiredService<IOptions<CorrelationOptions>>().Value,
             sp.GetRequiredService<IOptions<Limits.HubLimits>>().Value.Answers, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService<BlindTokenBackfill>();

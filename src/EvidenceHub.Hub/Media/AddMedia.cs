@@ -89,7 +89,7 @@ public sealed record AddMedia(
     {
         var current = Existing(state);
         CaseRules.EnsureOwnerMayChange(current, Caller);
-        var decided = Hashes.Select(h => h.Decide(current, index, now)).ToList();
+        var decided = Hashes.Select(h => h.Decide(current, index, subjectKeys, now)).ToList();
         var keys = decided.Select(d => ((CommandResult)d.Result).Identifier.Key).ToList();
         var first = (CommandResult)decided[0].Result;
         if (Records.Holds(current.Id, keys))

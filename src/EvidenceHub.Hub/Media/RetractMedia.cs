@@ -37,7 +37,13 @@ public sealed record RetractMedia(string FileHash, string Reason, MediaHashes In
 
     public override IReadOnlyList<string> KeysToLock(CaseFile? state) => RecordIn(state)?.Keys ?? [];
 
-    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    /// Each hash's retraction seals its reason under the hash's holding subject: the case's keys are loaded.
+    public override bool ReadsSealedFields => true;
+
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now) =>
+        throw new InvalidOperationException("RetractMedia retracts identifiers, which seal their reasons: it decides with the case's subject keys.");
+
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, Erasure.SubjectKeyRing keys, DateTimeOffset now)
     {
         var current = Existing(state);
         CaseRules.EnsureOwnerMayChange(current, Caller);
@@ -46,7 +52,7 @@ public sealed record RetractMedia(string FileHash, string Reason, MediaHashes In
         foreach (var key in record.Keys.Where(k => index.HoldingOf(current.Id, k) is not null))
         {
             var retraction = new RetractSuspectIdentifier(key, Reason) { CommandId = CommandId, Caller = Caller, Request = Request, Case = Case };
-            events.AddRange(retraction.Decide(current, index, now).Events);
+            events.AddRange(retraction.Decide(current, index, keys, now).Events);
         }
         var retracted = new MediaRetracted(current.Id, record.Keys, record.Pdq, Reason);
         Records.Record(retracted, now);

@@ -14,12 +14,12 @@ namespace EvidenceHub.Hub.Quality;
 /// told of its grading either. The grading it already has is no change: nothing is appended.
 public sealed record RegradeData(string? IdentifierKey, Guid? VictimLinkId, Grading Grading, string Reason) : SealsCaseText
 {
-    public static RegradeData From(RegradeDataRequest request, Caller caller, CaseTarget target)
+    public static RegradeData From(RegradeDataRequest request, Caller caller, CaseTarget target, Erasure.IdentifierPseudonym pseudonyms)
     {
         var commandId = RequestFields.CommandId(request.CommandId);
         var (key, link) = request.TargetCase switch
         {
-            RegradeDataRequest.TargetOneofCase.IdentifierKey => (RequestFields.RequiredText(request.IdentifierKey, "identifier_key", RequestFields.MaxIdentifierKeyLength), (Guid?)null),
+            RegradeDataRequest.TargetOneofCase.IdentifierKey => (pseudonyms.MatchKeyOf(RequestFields.RequiredText(request.IdentifierKey, "identifier_key", RequestFields.MaxIdentifierKeyLength)), (Guid?)null),
             RegradeDataRequest.TargetOneofCase.VictimLinkId => (null, RequestFields.Id(request.VictimLinkId, "victim_link_id")),
             _ => throw Rejection.InvalidArgument("identifier_key", "is required: the identifier_key or the victim_link_id of what is regraded"),
         };

@@ -14,11 +14,11 @@ namespace EvidenceHub.Hub.Restriction;
 /// The units told of the restriction learn that it ended. Lifting what is not restricted appends nothing.
 public sealed record LiftRestriction(RestrictedData What, string Reason, CorrelationOptions Options) : SealsCaseText
 {
-    public static LiftRestriction From(LiftRestrictionRequest request, Caller caller, CaseTarget target, CorrelationOptions options)
+    public static LiftRestriction From(LiftRestrictionRequest request, Caller caller, CaseTarget target, CorrelationOptions options, Erasure.IdentifierPseudonym pseudonyms)
     {
         var commandId = RequestFields.CommandId(request.CommandId);
         var what = Restrictions.ScopeOf(request.ScopeCase != LiftRestrictionRequest.ScopeOneofCase.None, request.WholeCase,
-            request.HasIdentifierKey ? request.IdentifierKey : null, request.HasVictimLinkId ? request.VictimLinkId : null);
+            request.HasIdentifierKey ? request.IdentifierKey : null, request.HasVictimLinkId ? request.VictimLinkId : null, pseudonyms);
         var reason = RequestFields.RequiredText(request.Reason, "reason", RequestFields.MaxReasonLength);
         return new LiftRestriction(what, reason, options)
         {

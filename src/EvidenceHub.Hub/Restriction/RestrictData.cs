@@ -18,11 +18,11 @@ public sealed record RestrictData(RestrictedData What, string Reason, string Leg
     /// Set only by the hub's own work (ByHub), never by a request: the hub may restrict a case it does not own.
     public bool ByHub { get; private init; }
 
-    public static RestrictData From(RestrictDataRequest request, Caller caller, CaseTarget target)
+    public static RestrictData From(RestrictDataRequest request, Caller caller, CaseTarget target, Erasure.IdentifierPseudonym? pseudonyms = null)
     {
         var commandId = RequestFields.CommandId(request.CommandId);
         var what = Restrictions.ScopeOf(request.ScopeCase != RestrictDataRequest.ScopeOneofCase.None, request.WholeCase,
-            request.HasIdentifierKey ? request.IdentifierKey : null, request.HasVictimLinkId ? request.VictimLinkId : null);
+            request.HasIdentifierKey ? request.IdentifierKey : null, request.HasVictimLinkId ? request.VictimLinkId : null, pseudonyms);
         var reason = RequestFields.RequiredText(request.Reason, "reason", RequestFields.MaxReasonLength);
         var legalBasis = RequestFields.RequiredText(request.LegalBasis, "legal_basis", Restrictions.MaxLegalBasisLength);
         return new RestrictData(what, reason, legalBasis)

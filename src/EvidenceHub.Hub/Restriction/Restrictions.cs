@@ -14,11 +14,12 @@ public static class Restrictions
     public const int MaxLegalBasisLength = 500;
 
     /// The scope a request names: exactly one of whole_case (true), identifier_key and victim_link_id.
-    public static RestrictedData ScopeOf(bool chosen, bool wholeCase, string? identifierKey, string? victimLinkId)
+    public static RestrictedData ScopeOf(bool chosen, bool wholeCase, string? identifierKey, string? victimLinkId, Erasure.IdentifierPseudonym? pseudonyms = null)
     {
         if (!chosen) throw Rejection.InvalidArgument("scope", "is required: whole_case, identifier_key or victim_link_id");
         if (identifierKey is not null)
-            return new RestrictedData(RestrictionScope.Identifier, IdentifierKey: RequestFields.RequiredText(identifierKey, "identifier_key", RequestFields.MaxIdentifierKeyLength));
+            return new RestrictedData(RestrictionScope.Identifier, IdentifierKey: (pseudonyms ?? throw new InvalidOperationException("An identifier scope needs the pseudonyms.")).MatchKeyOf(
+                RequestFields.RequiredText(identifierKey, "identifier_key", RequestFields.MaxIdentifierKeyLength)));
         if (victimLinkId is not null) return new RestrictedData(RestrictionScope.VictimLink, VictimLinkId: RequestFields.Id(victimLinkId, "victim_link_id"));
         return wholeCase ? RestrictedData.WholeCase : throw Rejection.InvalidArgument("whole_case", "must be true when it is the scope");
     }

@@ -16,7 +16,7 @@ public sealed record CorrectVictimLink(
     Guid VictimLinkId, AgeBand? AgeBand, string? Country, DateOnly? FirstContactDate, bool ClearFirstContactDate,
     string? ContactedBy, bool ContactedBySet, string Reason) : Command
 {
-    public static CorrectVictimLink From(CorrectVictimLinkRequest request, Caller caller, CaseTarget target, DateTimeOffset now)
+    public static CorrectVictimLink From(CorrectVictimLinkRequest request, Caller caller, CaseTarget target, DateTimeOffset now, Erasure.IdentifierPseudonym pseudonyms)
     {
         var commandId = RequestFields.CommandId(request.CommandId);
         var linkId = RequestFields.Id(request.VictimLinkId, "victim_link_id");
@@ -31,12 +31,15 @@ public sealed record CorrectVictimLink(
         var reason = RequestFields.RequiredText(request.Reason, "reason", RequestFields.MaxReasonLength);
         return new CorrectVictimLink(linkId, ageBand, country, firstContact, request.ClearFirstContactDate, contactedBy, request.HasContactedBy, reason)
         {
-            CommandId = commandId, Caller = caller, Request = request, Case = target,
+            CommandId = commandId, Caller = caller, Request = request, Case = target, Pseudonyms = pseudonyms,
             ExpectedVersion = request.HasExpectedVersion ? request.ExpectedVersion : null,
         };
     }
 
-    public override IReadOnlyList<string> KeysToLock(CaseFile? state) => ContactedBy is { } key ? [key] : [];
+    /// The match key the contacting identifier is locked and found by.
+    public Erasure.IdentifierPseudonym Pseudonyms { get; init; } = null!;
+
+    public override IReadOnlyList<string> KeysToLock(CaseFile? state) => ContactedBy is { } key ? [Pseudonyms.MatchKeyOf(key)] : [];
 
     /// The contacting identifier is compared opened, and a new one sealed under the link's own subject.
     public override bool ReadsSealedFields => true;
@@ -50,7 +53,7 @@ public sealed record CorrectVictimLink(
         CaseRules.EnsureOwnerMayChange(current, Caller);
         var victim = CaseRules.EnsureNotErased(current.Victims.FirstOrDefault(v => v.VictimLinkId == VictimLinkId)
             ?? throw Rejection.NotFound("victim link", VictimLinkId.ToString(), "victim_link_id"));
-        LinkVictim.EnsureCaseHolds(current, ContactedBy, index);
+        LinkVictim.EnsureCaseHolds(current, ContactedBy, index, Pseudonyms);
         var before = new VictimDetails(victim.AgeBand, victim.Country, victim.FirstContactDate, victim.ContactedBy);
         var after = new VictimDetails(
             AgeBand ?? before.AgeBand,

@@ -26,15 +26,19 @@ public sealed record LinkVictim(
     public static string? ContactedByOf(string contactedBy) =>
         RequestFields.Text(contactedBy, "contacted_by", MaxContactedByLength, required: false);
 
-    /// The contacting identifier must be one the case holds (read, and locked, in the index).
-    public static void EnsureCaseHolds(CaseFile current, string? contactedBy, LockedIdentifiers index)
+    /// The match key the contacting identifier is locked and found by (its pseudonym); the link seals the key as the
+    /// request named it.
+    public IdentifierPseudonym Pseudonyms { get; init; } = null!;
+
+    /// The contacting identifier must be one the case holds (read, and locked, in the index, by its match key).
+    public static void EnsureCaseHolds(CaseFile current, string? contactedBy, LockedIdentifiers index, IdentifierPseudonym pseudonyms)
     {
-        if (contactedBy is { } key && index.HoldingOf(current.Id, key) is null)
+        if (contactedBy is { } key && index.HoldingOf(current.Id, pseudonyms.MatchKeyOf(key)) is null)
             throw Rejection.InvalidArgument("contacted_by", $"case {current.Id} holds no identifier with key '{LogText.Quote(key)}'");
     }
 
     /// now: today, for the first contact date (a date in the future is bad input).
-    public static LinkVictim From(LinkVictimRequest request, Caller caller, CaseTarget target, DateTimeOffset now, CaseLimits limits)
+    public static LinkVictim From(LinkVictimRequest request, Caller caller, CaseTarget target, DateTimeOffset now, CaseLimits limits, IdentifierPseudonym pseudonyms)
     {
         var commandId = RequestFields.CommandId(request.CommandId);
         var reference = RequestFields.RequiredText(request.VictimReference, "victim_reference", MaxVictimReferenceLength);
@@ -45,13 +49,13 @@ public sealed record LinkVictim(
         var contactedBy = ContactedByOf(request.ContactedBy);
         return new LinkVictim(reference, ageBand, country, firstContact, contactedBy, Guid.CreateVersion7(), limits, grading)
         {
-            CommandId = commandId, Caller = caller, Request = request, Case = target,
+            CommandId = commandId, Caller = caller, Request = request, Case = target, Pseudonyms = pseudonyms,
             ExpectedVersion = request.HasExpectedVersion ? request.ExpectedVersion : null,
         };
     }
 
     // The identifier the victim was contacted by must be the case's: read (and locked) in the index.
-    public override IReadOnlyList<string> KeysToLock(CaseFile? state) => ContactedBy is { } key ? [key] : [];
+    public override IReadOnlyList<string> KeysToLock(CaseFile? state) => ContactedBy is { } key ? [Pseudonyms.MatchKeyOf(key)] : [];
 
     /// The references already linked are compared opened, with the case's keys.
     public override bool ReadsSealedFields => true;
@@ -64,7 +68,7 @@ public sealed record LinkVictim(
         var current = Existing(state);
         CaseRules.EnsureLeadMayAdd(current, Caller);
         var coLead = current.OwnerUnit == Caller.UnitId ? null : Caller.UnitId;
-        EnsureCaseHolds(current, ContactedBy, index);
+        EnsureCaseHolds(current, ContactedBy, index, Pseudonyms);
         // An erased link is never matched (its key is gone): the same reference linked again is a new link.
         if (current.Victims.FirstOrDefault(v => !v.IsErased && v.LinkedByCoLead == coLead
                 && v.VictimReference.Open(keys, nameof(VictimLinked.VictimReference)) == VictimReference) is { } linked)

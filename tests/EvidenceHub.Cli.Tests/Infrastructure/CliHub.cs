@@ -32,6 +32,12 @@ public sealed class CliHub : IAsyncLifetime
         (Provider, "NL", ["provider"]),
     ];
 
+    /// The CLI hub's identifier pseudonym secret: tests compute the pseudonyms the hub names identifiers by.
+
+    public static readonly byte[] PseudonymSecret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+
+    public static readonly EvidenceHub.Hub.Erasure.IdentifierPseudonym Pseudonyms = new(PseudonymSecret);
+
     public static readonly byte[] BlindingKey = RandomNumberGenerator.GetBytes(32);
     public static readonly byte[] OprfSeed = RandomNumberGenerator.GetBytes(32);
 
@@ -67,6 +73,7 @@ public sealed class CliHub : IAsyncLifetime
             host.UseSetting("Lookup:CurrentBlindingKey", "t1");
             host.UseSetting("Lookup:OprfKeys:o1", Convert.ToBase64String(OprfSeed));
             host.UseSetting("Lookup:CurrentOprfKey", "o1");
+            host.UseSetting("Erasure:PseudonymSecret", Convert.ToBase64String(PseudonymSecret));
             foreach (var (id, country, roles) in Units)
             {
                 host.UseSetting($"Units:{id}:Country", country);

@@ -39,7 +39,8 @@ public sealed class AuditServiceTests(HubFixture hub)
         Assert.Equal("NL-TICKET-881", opened.CorrelationId);
         Assert.Equal(open.CommandId, opened.CommandId);
         Assert.Contains(open.Reference, opened.DataJson);
-        Assert.Contains(events, e => e.CommandId == add.CommandId && e.DataJson.Contains("+31612345678"));
+        // An identifier's values are stored sealed too, matched by pseudonym.
+        Assert.Contains(events, e => e.CommandId == add.CommandId && e.ReadableJson.Contains("+31612345678") && !e.DataJson.Contains("+31612345678"));
         // The victim reference is stored sealed: replay shows it opened beside the stored JSON.
         Assert.Contains(events, e => e.CommandId == link.CommandId && e.ReadableJson.Contains("V-REPLAY-1") && !e.DataJson.Contains("V-REPLAY-1"));
         Assert.Equal(close.CommandId, events[^1].CommandId);
@@ -296,7 +297,8 @@ public sealed class AuditServiceTests(HubFixture hub)
         Assert.Equal(("NL-TBKK", "k.jansen", "GetCaseAsOf"), (lookedUp.Unit, lookedUp.User, lookedUp.Operation));
         Assert.Equal("which numbers did we hold in March", lookedUp.Justification);
         Assert.Contains("1 identifiers", lookedUp.Disclosed);
-        Assert.Contains(lookedUp.IdentifierKeys, k => k.EndsWith(number[3..], StringComparison.Ordinal));
+        // Named by pseudonym, never by value.
+        Assert.Equal([HubFixture.Pseudonyms.Of("phone:+316" + number[3..])], lookedUp.IdentifierKeys);
         var key = lookedUp.IdentifierKeys.Single();
         Assert.Equal([lookedUp.Sequence], (await Auditor.AccessLog(new QueryAccessLogRequest { IdentifierKey = key })).Where(r => r.Unit != "EU-AUDIT").Select(r => r.Sequence));
         Assert.Empty(await Auditor.AccessLog(new QueryAccessLogRequest { IdentifierKey = key, Unit = "BE-FCCU" }));

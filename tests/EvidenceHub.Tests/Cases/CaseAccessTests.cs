@@ -120,12 +120,12 @@ public sealed class CaseAccessTests(HubFixture hub)
         var (_, key) = await RedCase(email);
         var beCase = await be.OpenedCase();
         await be.AddSuspectIdentifierAsync(AddIdentifier(beCase, IdentifierKind.EmailAddress, email));
-        var streamId = IdentifierCorrelations.StreamIdFor(key);
+        var streamId = IdentifierCorrelations.StreamIdFor(HubFixture.Pseudonyms.Of(key)); // the stream of the identifier's pseudonym
         await using (var session = hub.Factory.Services.GetRequiredService<IDocumentStore>().QuerySession())
             Assert.NotEmpty((await session.LoadAsync<IdentifierCorrelations>(streamId))!.Correlations); // the stream holds both parties
 
         // Neither the existing stream nor one of an identifier nobody holds yet (to tap its future correlations).
-        foreach (var target in new[] { streamId, IdentifierCorrelations.StreamIdFor("email:" + Unique.Email()) })
+        foreach (var target in new[] { streamId, IdentifierCorrelations.StreamIdFor(HubFixture.Pseudonyms.Of("email:" + Unique.Email())) })
         {
             var opened = await Failure(() => be.OpenCaseAsync(OpenCase(caseId: target.ToString())).ResponseAsync);
             Assert.Equal((StatusCode.InvalidArgument, "case_id"), (opened.Code, opened.Field));

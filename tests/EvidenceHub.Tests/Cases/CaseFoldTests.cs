@@ -47,6 +47,8 @@ public sealed class CaseFoldTests
         Assert.Equal(T0.AddMinutes(2), file.UpdatedAt);
     }
 
+    private static readonly SuspectIdentifierAdded Identifier = Deciders.Sample.Added(CaseId, "a@b.nl");
+
     /// One instance of every event type, so that a new case event without an arm in Evolve fails here.
     private static object Sample(Type type) => type.Name switch
     {
@@ -54,8 +56,9 @@ public sealed class CaseFoldTests
         nameof(CaseClosed) => new CaseClosed(CaseId, Text(CaseId, "done")),
         nameof(VictimLinked) => Victim("V-1", AgeBand.From13To15, "NL", null, null),
         nameof(VictimLinkErased) => new VictimLinkErased(CaseId, Guid.NewGuid(), Guid.NewGuid(), "NL", ErasureBasis.UnlawfulProcessing, "linked by mistake"),
-        nameof(SuspectIdentifierAdded) => new SuspectIdentifierAdded(CaseId, IdentifierKind.EmailAddress, "a@b.nl", null, "email:a@b.nl", "A@b.nl", null, null),
-        nameof(SuspectIdentifierRetracted) => new SuspectIdentifierRetracted(CaseId, "email:a@b.nl", "wrong"),
+        nameof(SuspectIdentifierAdded) => Identifier,
+        nameof(SuspectIdentifierRetracted) => Deciders.Sample.Retracted(Identifier, "wrong"),
+        nameof(SuspectIdentifierErased) => new SuspectIdentifierErased(CaseId, Identifier.Key, Identifier.Subject, IdentifierKind.EmailAddress, ErasureBasis.UnlawfulProcessing, "held by mistake"),
         nameof(HandoffRequested) => new HandoffRequested(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", Text(CaseId, "r"), T0.AddDays(2)),
         nameof(HandoffAccepted) => new HandoffAccepted(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", "BE"),
         nameof(HandoffDeclined) => new HandoffDeclined(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", Text(CaseId, "no")),
@@ -168,14 +171,18 @@ public sealed class CaseFoldTests
     [Fact]
     public void A_retraction_is_kept_marked_and_an_added_identifier_is_not_in_the_file()
     {
-        var held = new CaseIdentifier(IdentifierKind.EmailAddress, "a@b.nl", null, "email:a@b.nl", "A@b.nl", null, T0, "NL-TBKK") { AddedAtVersion = 2 };
+        var held = CaseIdentifier.From(Identifier, T0, "NL-TBKK", 2);
         var added = Fold(Opened, Sample(typeof(SuspectIdentifierAdded)));
         Assert.Empty(added.RetractedIdentifiers);
         Assert.Equal(T0, added.UpdatedAt);
 
-        var file = CaseFile.Evolve(added, new SuspectIdentifierRetracted(CaseId, held.Key, "typo", held), T0.AddHours(1))!;
+        var file = CaseFile.Evolve(added, new SuspectIdentifierRetracted(CaseId, held.Key, Deciders.Sample.Reason(Identifier, "typo"), held), T0.AddHours(1))!;
         var retracted = Assert.Single(file.RetractedIdentifiers);
-        Assert.Equal((held.Key, T0.AddHours(1), "typo", 2L), (retracted.Key, retracted.RetractedAt, retracted.RetractionReason, retracted.AddedAtVersion));
+        var keys = new SubjectKeyRing([Deciders.Sample.TestKey(CaseId, Identifier.Subject)]);
+        Assert.Equal((held.Key, T0.AddHours(1), "typo", 2L), (retracted.Key, retracted.RetractedAt, retracted.RetractionReason!.Open(keys, "Reason"), retracted.AddedAtVersion));
+        // Erased, it stays listed (its values sealed), marked erased.
+        var erased = CaseFile.Evolve(file, Sample(typeof(SuspectIdentifierErased)), T0.AddHours(2))!;
+        Assert.Equal(T0.AddHours(2), Assert.Single(erased.RetractedIdentifiers).ErasedAt);
         Assert.False(retracted.IsActive);
         Assert.Equal(T0.AddHours(1), file.UpdatedAt);
     }
@@ -202,8 +209,7 @@ public sealed class CaseFoldTests
         var file = Fold(Opened,
             Victim("V-1", AgeBand.Adult, "NL", new DateOnly(2026, 1, 2), null),
             new HandoffRequested(CaseId, Guid.NewGuid(), "NL-TBKK", "BE-FCCU", Text(CaseId, "lead"), T0.AddDays(2)),
-            new SuspectIdentifierRetracted(CaseId, "k", "r",
-                new CaseIdentifier(IdentifierKind.EmailAddress, "a@b.nl", null, "k", "A@b.nl", null, T0, "NL-TBKK") { AddedAtVersion = 3 }));
+            Deciders.Sample.Retracted(Identifier, "r") with { Identifier = CaseIdentifier.From(Identifier, T0, "NL-TBKK", 3) });
         var json = JsonSerializer.Serialize(file, Json);
 
         var back = JsonSerializer.Deserialize<CaseFile>(json, Json)!;

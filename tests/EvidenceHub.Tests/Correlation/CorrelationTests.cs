@@ -153,7 +153,7 @@ public sealed class CorrelationTests(HubFixture hub)
             CommandId = NewId(), Identifier = new SuspectIdentifierInput { Kind = IdentifierKind.EmailAddress, Value = email.ToUpperInvariant() },
             Reason = "Our own decoy account",
         });
-        Assert.Equal("email:" + email, marked.IdentifierKey);
+        Assert.Equal(HubFixture.Pseudonyms.Of("email:" + email), marked.IdentifierKey);
 
         var nlCase = await nl.OpenedCase();
         await nl.AddSuspectIdentifierAsync(AddIdentifier(nlCase, IdentifierKind.EmailAddress, email));
@@ -181,11 +181,11 @@ public sealed class CorrelationTests(HubFixture hub)
         var results = await call.ResponseStream.ReadAllAsync().ToListAsync();
 
         Assert.Equal(SyncResult.OutcomeOneofCase.NotToCorrelate, results[0].OutcomeCase);
-        Assert.Equal(("email:" + email, false, mark.CommandId), (results[0].NotToCorrelate.IdentifierKey, results[0].NotToCorrelate.Replayed, results[0].CommandId));
+        Assert.Equal((HubFixture.Pseudonyms.Of("email:" + email), false, mark.CommandId), (results[0].NotToCorrelate.IdentifierKey, results[0].NotToCorrelate.Replayed, results[0].CommandId));
         Assert.Equal(0, results[1].Result.Correlations);
         // The same command again, alone: the stored answer, and no second mark.
         var again = await nl.MarkNotToCorrelateAsync(mark);
-        Assert.Equal(("email:" + email, true), (again.IdentifierKey, again.Replayed));
+        Assert.Equal((HubFixture.Pseudonyms.Of("email:" + email), true), (again.IdentifierKey, again.Replayed));
         var reused = await Assert.ThrowsAsync<RpcException>(() => nl.MarkNotToCorrelateAsync(new MarkNotToCorrelateRequest(mark) { Reason = "something else" }).ResponseAsync);
         Assert.Equal(StatusCode.AlreadyExists, reused.StatusCode);
     }

@@ -39,7 +39,7 @@ public sealed class CoLeadDeciderTests
 
     private static LinkVictim Link(Caller by, string reference) =>
         LinkVictim.From(new LinkVictimRequest { CommandId = NewCommandId(), VictimReference = reference, AgeBand = Contracts.V1.AgeBand._13To15, Country = "BE" },
-            by, On(CaseId), DeciderSpec.Now, new CaseLimits());
+            by, On(CaseId), DeciderSpec.Now, new CaseLimits(), Pseudonyms);
 
     [Fact]
     public void The_owner_invites_a_unit_until_a_deadline()
@@ -87,7 +87,7 @@ public sealed class CoLeadDeciderTests
         var joint = CaseParty.Of(Fold(Opened(CaseId, Nl, Tlp.Red), new CoLeadJoined(CaseId, "BE-FCCU", "NL-TBKK")));
         var outcome = spec.When(Add(CaseId, Be, Email("offender@example.com")))
             .Then(Added(CaseId, "offender@example.com"),
-                new CorrelationFound("email:offender@example.com", IdentifierKind.EmailAddress, joint, CaseParty.Of(Fold(theirs))));
+                new CorrelationFound(MatchKey("email:offender@example.com"), IdentifierKind.EmailAddress, joint, CaseParty.Of(Fold(theirs))));
         var result = outcome.Result<CommandResult>();
         // CA's AMBER case lists BE, so BE's feed will say it (the owner's would not: the case does not list NL).
         Assert.Equal((1, "BE-FCCU"), (result.Correlations, result.Identifier.AddedByUnit));
@@ -134,7 +134,7 @@ public sealed class CoLeadDeciderTests
     [Fact]
     public void A_co_lead_retracts_only_its_own_identifiers_the_owner_any()
     {
-        const string key = "email:a@example.com";
+        var key = MatchKey("email:a@example.com");
         var ownersIdentifier = Joint().And(Added(CaseId, "a@example.com"));
         ownersIdentifier.When(Retract(CaseId, Be, key)).ThenRejected(StatusCode.PermissionDenied, "NOT_OWN_IDENTIFIER");
         var coLeadsIdentifier = Joint().AndBy(Be, Added(CaseId, "a@example.com"));
@@ -210,7 +210,7 @@ public sealed class CoLeadDeciderTests
     [Fact]
     public void A_retraction_reaches_the_co_leads_of_the_other_case_too()
     {
-        const string key = "email:a@example.com";
+        var key = MatchKey("email:a@example.com");
         var theirs = Opened(Other, Ca, Tlp.Green);
         var outcome = DeciderSpec.Given(theirs, Added(Other, "a@example.com"),
                 new CoLeadInvited(Other, "CA-RCMP-NCECC", "BE-FCCU", Text(Other, "r"), DeciderSpec.Now.AddHours(1)), new CoLeadJoined(Other, "BE-FCCU", "CA-RCMP-NCECC"),

@@ -13,13 +13,13 @@ namespace EvidenceHub.Tests.Deciders;
 
 public sealed class CorrelationDeciderTests
 {
-    private const string Key = "email:offender@example.com";
+    private static readonly string Key = MatchKey("email:offender@example.com");
     private static readonly Guid Mine = Guid.NewGuid(), Theirs = Guid.NewGuid(), Third = Guid.NewGuid();
 
     private static CaseParty Party(CaseOpened opened) => CaseParty.Of(CaseFile.Evolve(null, opened, DeciderSpec.Now)!);
 
     private static MarkNotToCorrelate Mark(Caller by, string value) =>
-        MarkNotToCorrelate.From(new MarkNotToCorrelateRequest { CommandId = NewCommandId(), Identifier = Email(value), Reason = "decoy" }, by);
+        MarkNotToCorrelate.From(new MarkNotToCorrelateRequest { CommandId = NewCommandId(), Identifier = Email(value), Reason = "decoy" }, by, Pseudonyms);
 
     [Fact]
     public void The_same_identifier_in_another_units_case_correlates_both()
@@ -75,9 +75,9 @@ public sealed class CorrelationDeciderTests
     public void A_mark_names_its_value_against_the_units_own_country()
     {
         var phone = new SuspectIdentifierInput { Kind = Contracts.V1.IdentifierKind.PhoneNumber, Value = "06-12345678" };
-        var mark = MarkNotToCorrelate.From(new MarkNotToCorrelateRequest { CommandId = NewCommandId(), Identifier = phone, Reason = "police number" }, Nl);
-        Assert.Equal(("phone:+31612345678", null), (mark.Key, mark.CaseId));
-        DeciderSpec.WhenBuilding(() => MarkNotToCorrelate.From(new MarkNotToCorrelateRequest { CommandId = NewCommandId(), Identifier = phone }, Nl))
+        var mark = MarkNotToCorrelate.From(new MarkNotToCorrelateRequest { CommandId = NewCommandId(), Identifier = phone, Reason = "police number" }, Nl, Pseudonyms);
+        Assert.Equal((MatchKey("phone:+31612345678"), null), (mark.Key, mark.CaseId));
+        DeciderSpec.WhenBuilding(() => MarkNotToCorrelate.From(new MarkNotToCorrelateRequest { CommandId = NewCommandId(), Identifier = phone }, Nl, Pseudonyms))
             .ThenRejected(Grpc.Core.StatusCode.InvalidArgument, "reason");
     }
 }

@@ -72,9 +72,10 @@ public sealed class DeciderSpec
             index.Record(@event, holder, new CaseRevision(version, time), unit);
         }
 
-        // The keys of the victim links given (an erased one's key is gone), as the engine loads them.
-        var erased = given.Select(g => g.Event).OfType<VictimLinkErased>().Select(e => e.Subject).ToHashSet();
-        var known = given.Select(g => g.Event).OfType<VictimLinked>().Where(v => !erased.Contains(v.Subject)).Select(v => Sample.TestKey(v.CaseId, v.Subject)).ToList();
+        // The keys of the victim links and identifier holdings given (an erased one's key is gone), as the engine loads them.
+        var erased = given.Select(g => g.Event).OfType<IErasesSubject>().Select(e => e.Subject).ToHashSet();
+        var known = given.Select(g => g.Event).Select(Sample.SubjectOf).OfType<(Guid CaseId, Guid Subject)>()
+            .Where(s => !erased.Contains(s.Subject)).Select(s => Sample.TestKey(s.CaseId, s.Subject)).ToList();
         // The cases' own subjects (their free text), unless the case was erased.
         var erasedCases = given.Select(g => g.Event).OfType<CaseErased>().Select(e => e.CaseId).ToHashSet();
         known.AddRange(given.Select(g => g.Event).OfType<CaseOpened>().Where(o => o.TextSubject is not null && !erasedCases.Contains(o.CaseId))
@@ -107,7 +108,7 @@ public sealed class DeciderSpec
         public Outcome Then(params object[] expected)
         {
             Assert.True(Rejection is null, $"refused: {Rejection?.Status}");
-            var keys = new SubjectKeyRing([.. Keys, .. expected.OfType<VictimLinked>().Select(v => Sample.TestKey(v.CaseId, v.Subject)),
+            var keys = new SubjectKeyRing([.. Keys, .. expected.Select(Sample.SubjectOf).OfType<(Guid CaseId, Guid Subject)>().Select(s => Sample.TestKey(s.CaseId, s.Subject)),
                 .. expected.OfType<CaseOpened>().Where(o => o.TextSubject is not null).Select(o => Sample.TestKey(o.CaseId, o.TextSubject!.Value))]);
             Assert.Equal(Describe(expected, keys), Describe(Decision!.Events, keys));
             return this;
@@ -175,11 +176,41 @@ public static class Sample
 
     public static string NewCommandId() => Guid.NewGuid().ToString();
 
-    public static SuspectIdentifierAdded Added(Guid caseId, string email)
+    /// The pseudonyms of the decider tests (a fixed secret: the tests compare match keys they compute themselves).
+    public static readonly IdentifierPseudonym Pseudonyms = new(System.Text.Encoding.UTF8.GetBytes("evidencehub/decider-tests/pseudonym-secret/32+bytes"));
+
+    /// The match key of a canonical key, as the hub computes it.
+    public static string MatchKey(string canonicalKey) => Pseudonyms.MatchKeyOf(canonicalKey);
+
+    public static SuspectIdentifierAdded Added(Guid caseId, string email) => Added(caseId, new RawIdentifier(Hub.Identifiers.IdentifierKind.EmailAddress, email));
+
+    /// An identifier as AddSuspectIdentifier seals it, under a key the decider tests derive from its subject (TestKey).
+    public static SuspectIdentifierAdded Added(Guid caseId, RawIdentifier raw, string region = "NL", Hub.Quality.Grading? grading = null)
     {
-        var canonical = IdentifierMapping.Canonicalize(new RawIdentifier(Hub.Identifiers.IdentifierKind.EmailAddress, email), "NL");
-        return new SuspectIdentifierAdded(caseId, canonical.Kind, canonical.Value, canonical.Qualifier, canonical.Key, email, null, null);
+        var canonical = IdentifierMapping.Canonicalize(raw, region);
+        var subject = Guid.NewGuid();
+        var ring = new SubjectKeyRing([TestKey(caseId, subject)]);
+        var seal = (string field, string text) => ring.Seal(subject, field, text);
+        return new SuspectIdentifierAdded(caseId, canonical.Kind, Pseudonyms.MatchKeyOf(canonical), subject, seal(nameof(SuspectIdentifierAdded.CanonicalValue), canonical.Value),
+            canonical.Qualifier, seal(nameof(SuspectIdentifierAdded.RawValue), raw.Value), raw.Platform is { } p ? seal(nameof(SuspectIdentifierAdded.RawPlatform), p) : null,
+            raw.ObservedAt is { } at ? seal(nameof(SuspectIdentifierAdded.ObservedAt), at.ToString("O")) : null, grading);
     }
+
+    /// The retraction of an identifier given, as RetractSuspectIdentifier decides it.
+    public static SuspectIdentifierRetracted Retracted(SuspectIdentifierAdded added, string reason) =>
+        new(added.CaseId, added.Key, Reason(added, reason), CaseIdentifier.From(added, DeciderSpec.Now.AddHours(-1), "", 0));
+
+    /// A retraction reason as RetractSuspectIdentifier seals it (under the holding's subject).
+    public static Sealed Reason(SuspectIdentifierAdded added, string reason) =>
+        SubjectCipher.Seal(added.Subject, TestKey(added.CaseId, added.Subject).Key, nameof(SuspectIdentifierRetracted.Reason), reason);
+
+    /// The case and subject of an event that creates a subject (a victim link, an identifier holding).
+    public static (Guid CaseId, Guid Subject)? SubjectOf(object @event) => @event switch
+    {
+        VictimLinked v => (v.CaseId, v.Subject),
+        SuspectIdentifierAdded a => (a.CaseId, a.Subject),
+        _ => null,
+    };
 
     /// A victim link as LinkVictim seals it, under a key the decider tests derive from its subject (TestKey).
     public static VictimLinked Linked(Guid caseId, Guid linkId, string reference, AgeBand ageBand, string country, DateOnly? firstContact = null, string? contactedBy = null,

@@ -6,6 +6,7 @@ using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Limits;
 using EvidenceHub.Hub.Sharing;
+using EvidenceHub.Hub.Erasure;
 using Grpc.Core;
 using static EvidenceHub.Tests.Deciders.Sample;
 using IdentifierKind = EvidenceHub.Hub.Identifiers.IdentifierKind;
@@ -19,18 +20,22 @@ public sealed class IdentifierDeciderTests
 
     public static AddSuspectIdentifier Add(Guid caseId, Caller by, SuspectIdentifierInput identifier, CorrelationOptions? options = null, CaseLimits? limits = null) =>
         AddSuspectIdentifier.From(new AddSuspectIdentifierRequest { CommandId = NewCommandId(), CaseId = caseId.ToString(), Identifier = identifier }, by, On(caseId),
-            options ?? new CorrelationOptions(), limits ?? new CaseLimits());
+            options ?? new CorrelationOptions(), limits ?? new CaseLimits(), Pseudonyms);
 
     public static RetractSuspectIdentifier Retract(Guid caseId, Caller by, string key) =>
-        RetractSuspectIdentifier.From(new RetractSuspectIdentifierRequest { CommandId = NewCommandId(), IdentifierKey = key, Reason = "typo" }, by, On(caseId));
+        RetractSuspectIdentifier.From(new RetractSuspectIdentifierRequest { CommandId = NewCommandId(), IdentifierKey = key, Reason = "typo" }, by, On(caseId), Pseudonyms);
 
     [Fact]
     public void An_identifier_is_stored_canonically_against_the_case_country()
     {
         var outcome = DeciderSpec.Given(Opened(Mine, Nl))
             .When(Add(Mine, Nl, new SuspectIdentifierInput { Kind = Contracts.V1.IdentifierKind.PhoneNumber, Value = "06-12345678" }))
-            .Then(new SuspectIdentifierAdded(Mine, IdentifierKind.PhoneNumber, "+31612345678", null, "phone:+31612345678", "06-12345678", null, null));
-        Assert.Equal(("phone:+31612345678", 0, false), (outcome.Result<CommandResult>().Identifier.Key, outcome.Result<CommandResult>().Correlations, outcome.Result<CommandResult>().Common));
+            .Then(Added(Mine, new RawIdentifier(IdentifierKind.PhoneNumber, "06-12345678")));
+        var added = Assert.IsType<SuspectIdentifierAdded>(outcome.Decision!.Events[0]);
+        // Matched by pseudonym, the value sealed: the answer shows the owner its own value.
+        Assert.Equal((MatchKey("phone:+31612345678"), SubjectKind.IdentifierHolding), (added.Key, Assert.Single(outcome.Keys, k => k.Subject == added.Subject).Kind));
+        Assert.Equal(("phone:+31612345678", "+31612345678", MatchKey("phone:+31612345678"), 0, false), (outcome.Result<CommandResult>().Identifier.Key,
+            outcome.Result<CommandResult>().Identifier.CanonicalValue, outcome.Result<CommandResult>().Identifier.Pseudonym, outcome.Result<CommandResult>().Correlations, outcome.Result<CommandResult>().Common));
     }
 
     [Fact]
@@ -55,7 +60,7 @@ public sealed class IdentifierDeciderTests
         DeciderSpec.Given(Opened(Mine, Nl), Added(Mine, "first@example.com")).When(Add(Mine, Nl, Email("second@example.com"), limits: limits))
             .ThenRejected(StatusCode.FailedPrecondition, CaseLimitReached.IdentifierReason);
         // A retracted identifier no longer counts.
-        DeciderSpec.Given(Opened(Mine, Nl), Added(Mine, "first@example.com"), new SuspectIdentifierRetracted(Mine, "email:first@example.com", "typo"))
+        DeciderSpec.Given(Opened(Mine, Nl), Added(Mine, "first@example.com"), Retracted(Added(Mine, "first@example.com"), "typo"))
             .When(Add(Mine, Nl, Email("second@example.com"), limits: limits))
             .Then(Added(Mine, "second@example.com"));
     }
@@ -69,7 +74,9 @@ public sealed class IdentifierDeciderTests
     {
         var outcome = DeciderSpec.Given(Opened(Mine, Nl), Added(Mine, "a@example.com")).When(Retract(Mine, Nl, "email:a@example.com"));
         var retracted = Assert.IsType<SuspectIdentifierRetracted>(Assert.Single(outcome.Decision!.Events));
-        Assert.Equal(("email:a@example.com", "typo", "a@example.com"), (retracted.Key, retracted.Reason, retracted.Identifier!.RawValue));
+        var keys = new SubjectKeyRing(outcome.Keys);
+        Assert.Equal((MatchKey("email:a@example.com"), "typo", "a@example.com"), (retracted.Key, retracted.Reason.Open(keys, nameof(SuspectIdentifierRetracted.Reason)),
+            retracted.Identifier!.RawValue.Open(keys, nameof(SuspectIdentifierAdded.RawValue))));
     }
 
     [Fact]
@@ -84,9 +91,10 @@ public sealed class IdentifierDeciderTests
     {
         var handoff = Guid.NewGuid();
         var key = "email:a@example.com";
+        var matchKey = MatchKey(key);
         var theirsThen = CaseParty.Of(Fold(Opened(Theirs, Be)));
         var outcome = DeciderSpec.Given(Opened(Theirs, Be), Added(Theirs, "a@example.com"), Opened(Mine, Nl), Added(Mine, "a@example.com"),
-                new CorrelationFound(key, IdentifierKind.EmailAddress, CaseParty.Of(Fold(Opened(Mine, Nl))), theirsThen),
+                new CorrelationFound(matchKey, IdentifierKind.EmailAddress, CaseParty.Of(Fold(Opened(Mine, Nl))), theirsThen),
                 // The other case moved to Canada since it was told.
                 new HandoffRequested(Theirs, handoff, "BE-FCCU", "CA-RCMP-NCECC", Text(Theirs, "lead"), DeciderSpec.Now.AddDays(1)),
                 new HandoffAccepted(Theirs, handoff, "BE-FCCU", "CA-RCMP-NCECC", "CA"))

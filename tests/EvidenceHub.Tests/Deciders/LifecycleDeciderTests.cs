@@ -155,7 +155,7 @@ public sealed class LifecycleDeciderTests
     public void An_overdue_case_is_restricted_as_its_owner_would_restrict_it_telling_every_unit_correlated_with_it()
     {
         var theirs = Guid.NewGuid();
-        const string key = "email:offender@example.com";
+        var key = MatchKey("email:offender@example.com");
         var mine = Opened(CaseId, Nl);
         var party = Hub.Sharing.CaseParty.Of(CaseFile.Evolve(null, mine, DeciderSpec.Now)!);
         var correlated = DeciderSpec.Given(Opened(theirs, Be), Added(theirs, "offender@example.com"), mine,

@@ -45,8 +45,7 @@ public sealed class MediaDeciderTests
 
     private static SuspectIdentifierAdded Held(Guid caseId, IdentifierKind kind, string value)
     {
-        var canonical = IdentifierMapping.Canonicalize(new RawIdentifier(kind, value), "NL");
-        return new SuspectIdentifierAdded(caseId, canonical.Kind, canonical.Value, canonical.Qualifier, canonical.Key, value, null, null);
+        return Added(caseId, new RawIdentifier(kind, value));
     }
 
     /// The case's stored media records, as the engine reads them before deciding.

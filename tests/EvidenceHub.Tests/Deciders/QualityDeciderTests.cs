@@ -22,7 +22,7 @@ namespace EvidenceHub.Tests.Deciders;
 public sealed class QualityDeciderTests
 {
     private static readonly Guid Mine = Guid.NewGuid(), Theirs = Guid.NewGuid(), Third = Guid.NewGuid();
-    private const string Wrong = "email:offender@exampel.com", Right = "email:offender@example.com";
+    private static readonly string Wrong = MatchKey("email:offender@exampel.com"), Right = MatchKey("email:offender@example.com");
 
     private static readonly Grading B2Fact = new(SourceReliability.B, InformationCredibility.KnownPersonallyToTheSource, InformationNature.Fact);
     private static readonly Grading A1Fact = new(SourceReliability.A, InformationCredibility.KnownTrueWithoutReservation, InformationNature.Fact);
@@ -33,21 +33,21 @@ public sealed class QualityDeciderTests
 
     private static AddSuspectIdentifier Add(Guid caseId, Caller by, string email, Contracts.V1.Grading? grading) =>
         AddSuspectIdentifier.From(new AddSuspectIdentifierRequest { CommandId = NewCommandId(), CaseId = caseId.ToString(), Identifier = Email(email), Grading = grading },
-            by, On(caseId), new CorrelationOptions(), new CaseLimits());
+            by, On(caseId), new CorrelationOptions(), new CaseLimits(), Pseudonyms);
 
     private static SuspectIdentifierAdded Graded(Guid caseId, string email, Grading? grading) => Added(caseId, email) with { Grading = grading };
 
     private static RegradeData RegradeIdentifier(Caller by, string key, Contracts.V1.Grading? grading) =>
-        RegradeData.From(new RegradeDataRequest { CommandId = NewCommandId(), IdentifierKey = key, Grading = grading, Reason = "source confirmed" }, by, On(Mine));
+        RegradeData.From(new RegradeDataRequest { CommandId = NewCommandId(), IdentifierKey = key, Grading = grading, Reason = "source confirmed" }, by, On(Mine), Pseudonyms);
 
     private static RegradeData RegradeVictim(Caller by, Guid link, Contracts.V1.Grading? grading) =>
-        RegradeData.From(new RegradeDataRequest { CommandId = NewCommandId(), VictimLinkId = link.ToString(), Grading = grading, Reason = "source confirmed" }, by, On(Mine));
+        RegradeData.From(new RegradeDataRequest { CommandId = NewCommandId(), VictimLinkId = link.ToString(), Grading = grading, Reason = "source confirmed" }, by, On(Mine), Pseudonyms);
 
     private static ReplaceSuspectIdentifier Replace(Caller by, string key, string email, Contracts.V1.Grading? grading = null) =>
         ReplaceSuspectIdentifier.From(new ReplaceSuspectIdentifierRequest
         {
             CommandId = NewCommandId(), IdentifierKey = key, Identifier = Email(email), Grading = grading, Reason = "typo in the domain",
-        }, by, On(Mine), new CorrelationOptions());
+        }, by, On(Mine), new CorrelationOptions(), Pseudonyms);
 
     // --- grading
 
@@ -86,7 +86,7 @@ public sealed class QualityDeciderTests
         var link = LinkVictim.From(new LinkVictimRequest
         {
             CommandId = NewCommandId(), VictimReference = "V-1", AgeBand = Contracts.V1.AgeBand._13To15, Country = "NL", Grading = Proto(B2Fact),
-        }, Nl, On(Mine), DeciderSpec.Now, new CaseLimits());
+        }, Nl, On(Mine), DeciderSpec.Now, new CaseLimits(), Pseudonyms);
         DeciderSpec.Given(Opened(Mine, Nl)).When(link).Then(Sample.Linked(Mine, link.NewLinkId, "V-1", AgeBand.From13To15, "NL", grading: B2Fact));
     }
 
@@ -138,9 +138,9 @@ public sealed class QualityDeciderTests
         given.When(RegradeIdentifier(Nl, Wrong, Proto(B2Fact))).ThenRejected(StatusCode.NotFound, "identifier_key");
         given.When(RegradeVictim(Nl, Guid.NewGuid(), Proto(B2Fact))).ThenRejected(StatusCode.NotFound, "victim_link_id");
         DeciderSpec.WhenBuilding(() => RegradeIdentifier(Nl, Right, null)).ThenRejected(StatusCode.InvalidArgument, "grading");
-        DeciderSpec.WhenBuilding(() => RegradeData.From(new RegradeDataRequest { CommandId = NewCommandId(), Grading = Proto(B2Fact), Reason = "r" }, Nl, On(Mine)))
+        DeciderSpec.WhenBuilding(() => RegradeData.From(new RegradeDataRequest { CommandId = NewCommandId(), Grading = Proto(B2Fact), Reason = "r" }, Nl, On(Mine), Pseudonyms))
             .ThenRejected(StatusCode.InvalidArgument, "identifier_key");
-        DeciderSpec.WhenBuilding(() => RegradeData.From(new RegradeDataRequest { CommandId = NewCommandId(), IdentifierKey = Right, Grading = Proto(B2Fact) }, Nl, On(Mine)))
+        DeciderSpec.WhenBuilding(() => RegradeData.From(new RegradeDataRequest { CommandId = NewCommandId(), IdentifierKey = Right, Grading = Proto(B2Fact) }, Nl, On(Mine), Pseudonyms))
             .ThenRejected(StatusCode.InvalidArgument, "reason");
     }
 
@@ -153,7 +153,7 @@ public sealed class QualityDeciderTests
     {
         var request = new CorrectVictimLinkRequest { CommandId = NewCommandId(), VictimLinkId = Link.ToString(), Reason = "age band typed wrong" };
         set(request);
-        return CorrectVictimLink.From(request, by, On(Mine), DeciderSpec.Now);
+        return CorrectVictimLink.From(request, by, On(Mine), DeciderSpec.Now, Pseudonyms);
     }
 
     [Fact]
@@ -216,16 +216,18 @@ public sealed class QualityDeciderTests
     {
         var outcome = CorrelatedOnTheWrongValue().When(Replace(Nl, Wrong, "offender@example.com"));
         var retracted = Assert.IsType<SuspectIdentifierRetracted>(outcome.Decision!.Events[0]);
-        Assert.Equal((Wrong, Right, "typo in the domain"), (retracted.Key, retracted.ReplacedBy, retracted.Reason));
+        Assert.Equal((Wrong, Right, "typo in the domain"), (retracted.Key, retracted.ReplacedBy, retracted.Reason.Open(new Hub.Erasure.SubjectKeyRing(outcome.Keys), "Reason")));
         var retraction = Assert.IsType<CorrelationRetracted>(outcome.Decision.Events[1]);
         Assert.Equal((Wrong, Right, Mine), (retraction.Key, retraction.ReplacedBy, retraction.Retracting.CaseId));
         Assert.Equal(new CorrelationRetracted.Recipient("BE-FCCU", Theirs), Assert.Single(retraction.Recipients));
         // The correction keeps the grading of what it corrects, and correlates as any new identifier.
-        Assert.Equal(Graded(Mine, "offender@example.com", A1Fact), outcome.Decision.Events[2]);
+        var correction = Assert.IsType<SuspectIdentifierAdded>(outcome.Decision.Events[2]);
+        Assert.Equal((Right, (Grading?)A1Fact, "offender@example.com"), (correction.Key, correction.Grading,
+            correction.CanonicalValue.Open(new Hub.Erasure.SubjectKeyRing(outcome.Keys), nameof(SuspectIdentifierAdded.CanonicalValue))));
         var found = Assert.IsType<CorrelationFound>(outcome.Decision.Events[3]);
         Assert.Equal((Right, Third, (Grading?)A1Fact), (found.Key, found.Holding.CaseId, found.AddingGrading));
         Assert.Equal(4, outcome.Decision.Events.Count);
-        Assert.Equal((Right, 1), (outcome.Result<CommandResult>().Identifier.Key, outcome.Result<CommandResult>().Correlations));
+        Assert.Equal(("email:offender@example.com", Right, 1), (outcome.Result<CommandResult>().Identifier.Key, outcome.Result<CommandResult>().Identifier.Pseudonym, outcome.Result<CommandResult>().Correlations));
     }
 
     [Fact]
@@ -257,7 +259,8 @@ public sealed class QualityDeciderTests
         Assert.DoesNotContain("offender@example.com", System.Text.Json.JsonSerializer.Serialize(recontacted));
         var file = CaseFile.Evolve(CaseFile.Evolve(CaseFile.Evolve(null, Opened(Mine, Nl), DeciderSpec.Now), link, DeciderSpec.Now), other, DeciderSpec.Now);
         var after = CaseFile.Evolve(file, retracted, DeciderSpec.Now)!;
-        Assert.Equal(Right, after.Victims[0].ContactedBy!.Open(KeysOf(link), nameof(VictimLinked.ContactedBy)));
+        // Sealed as the owner names it (its canonical key), matched by its pseudonym.
+        Assert.Equal("email:offender@example.com", after.Victims[0].ContactedBy!.Open(KeysOf(link), nameof(VictimLinked.ContactedBy)));
         Assert.Equal(link.Subject, after.Victims[0].ContactedBy!.Subject);
         Assert.Null(after.Victims[1].ContactedBy);
     }
@@ -273,6 +276,6 @@ public sealed class QualityDeciderTests
         DeciderSpec.WhenBuilding(() => ReplaceSuspectIdentifier.From(new ReplaceSuspectIdentifierRequest
         {
             CommandId = NewCommandId(), IdentifierKey = Wrong, Identifier = Email("offender@example.com"),
-        }, Nl, On(Mine), new CorrelationOptions())).ThenRejected(StatusCode.InvalidArgument, "reason");
+        }, Nl, On(Mine), new CorrelationOptions(), Pseudonyms)).ThenRejected(StatusCode.InvalidArgument, "reason");
     }
 }

@@ -17,7 +17,7 @@ namespace EvidenceHub.Tests.Deciders;
 
 public sealed class RestrictionDeciderTests
 {
-    private const string Key = "email:offender@example.com";
+    private static readonly string Key = MatchKey("email:offender@example.com");
     private const string Basis = "LED Art. 16(3)(a)";
     private static readonly Guid Mine = Guid.NewGuid(), Theirs = Guid.NewGuid(), Victim = Guid.NewGuid();
 
@@ -27,14 +27,14 @@ public sealed class RestrictionDeciderTests
     {
         var request = new RestrictDataRequest { CommandId = NewCommandId(), CaseId = caseId.ToString(), Reason = "accuracy contested", LegalBasis = Basis };
         scope(request);
-        return RestrictData.From(request, by, On(caseId));
+        return RestrictData.From(request, by, On(caseId), Pseudonyms);
     }
 
     public static LiftRestriction Lift(Guid caseId, Caller by, Action<LiftRestrictionRequest> scope)
     {
         var request = new LiftRestrictionRequest { CommandId = NewCommandId(), CaseId = caseId.ToString(), Reason = "accuracy confirmed" };
         scope(request);
-        return LiftRestriction.From(request, by, On(caseId), new CorrelationOptions());
+        return LiftRestriction.From(request, by, On(caseId), new CorrelationOptions(), Pseudonyms);
     }
 
     private static readonly RestrictedData Identifier = new(RestrictionScope.Identifier, IdentifierKey: Key);

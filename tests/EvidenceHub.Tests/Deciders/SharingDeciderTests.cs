@@ -18,7 +18,7 @@ public sealed class SharingDeciderTests
 {
     private static readonly Guid CaseId = Guid.NewGuid();
     private static readonly Guid BeCase = Guid.NewGuid();
-    private const string Key = "email:offender@example.com";
+    private static readonly string Key = MatchKey("email:offender@example.com");
     private const string Partner = "US-HSI-C3";
 
     private static ChangeSharingPolicy Change(Caller by, Contracts.V1.Tlp tlp, CaseAudience? audience = null, string reason = "source asked to restrict",

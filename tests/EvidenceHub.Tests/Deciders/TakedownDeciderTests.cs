@@ -32,11 +32,12 @@ public sealed class TakedownDeciderTests
     private static DeciderSpec Case() => DeciderSpec.Given(Opened(Mine, Nl, Tlp.Red), Added(Image, Image.Keys[0]), Added(Image, Image.Keys[1]), Image,
         Added(Other, Other.Keys[0]), Other);
 
+    /// The media's hash held as an identifier of its case, as AddMedia adds it (file hashes keep their canonical key).
     private static Hub.Identifiers.SuspectIdentifierAdded Added(MediaAdded media, string key)
     {
         var colon = key.IndexOf(':');
         var kind = key[..colon] switch { "sha256" => Hub.Identifiers.IdentifierKind.FileHashSha256, _ => Hub.Identifiers.IdentifierKind.FileHashMd5 };
-        return new Hub.Identifiers.SuspectIdentifierAdded(media.CaseId, kind, key[(colon + 1)..], null, key, key[(colon + 1)..], null, null);
+        return Sample.Added(media.CaseId, new Hub.Identifiers.RawIdentifier(kind, key[(colon + 1)..]));
     }
 
     private static FileTakedownRequestRequest Request(params string[] media) => new()

@@ -23,7 +23,7 @@ public sealed class VictimDeciderTests
         {
             CommandId = NewCommandId(), VictimReference = reference, AgeBand = Contracts.V1.AgeBand._13To15, Country = "nl", ContactedBy = contactedBy,
             FirstContactDate = firstContact ?? new Google.Type.Date { Year = 2025, Month = 2, Day = 11 },
-        }, by, On(CaseId), DeciderSpec.Now, limits ?? new CaseLimits());
+        }, by, On(CaseId), DeciderSpec.Now, limits ?? new CaseLimits(), Pseudonyms);
 
     [Fact]
     public void The_owner_links_a_pseudonymous_victim()
@@ -137,16 +137,16 @@ public sealed class VictimDeciderTests
         var link = linked.VictimLinkId.ToString();
         var erased = DeciderSpec.Given(Opened(CaseId, Nl), linked, Erased(linked));
         erased.When(CorrectVictimLink.From(new CorrectVictimLinkRequest { CommandId = NewCommandId(), VictimLinkId = link, Country = "BE", Reason = "typo" },
-            Nl, On(CaseId), DeciderSpec.Now)).ThenRejected(StatusCode.FailedPrecondition, "VICTIM_LINK_ERASED");
+            Nl, On(CaseId), DeciderSpec.Now, Pseudonyms)).ThenRejected(StatusCode.FailedPrecondition, "VICTIM_LINK_ERASED");
         erased.When(RegradeData.From(new RegradeDataRequest
         {
             CommandId = NewCommandId(), VictimLinkId = link, Grading = new Contracts.V1.Grading { SourceReliability = Contracts.V1.SourceReliability.B }, Reason = "confirmed",
-        }, Nl, On(CaseId))).ThenRejected(StatusCode.FailedPrecondition, "VICTIM_LINK_ERASED");
+        }, Nl, On(CaseId), Pseudonyms)).ThenRejected(StatusCode.FailedPrecondition, "VICTIM_LINK_ERASED");
         erased.When(RestrictData.From(new RestrictDataRequest { CommandId = NewCommandId(), VictimLinkId = link, Reason = "contested", LegalBasis = "LED Art. 16(3)(a)" },
             Nl, On(CaseId))).ThenRejected(StatusCode.FailedPrecondition, "VICTIM_LINK_ERASED");
         // Restricted, then erased: lifting would count a link that is gone.
         DeciderSpec.Given(Opened(CaseId, Nl), linked, Restricted(linked), Erased(linked))
-            .When(LiftRestriction.From(new LiftRestrictionRequest { CommandId = NewCommandId(), VictimLinkId = link, Reason = "settled" }, Nl, On(CaseId), new CorrelationOptions()))
+            .When(LiftRestriction.From(new LiftRestrictionRequest { CommandId = NewCommandId(), VictimLinkId = link, Reason = "settled" }, Nl, On(CaseId), new CorrelationOptions(), Pseudonyms))
             .ThenRejected(StatusCode.FailedPrecondition, "VICTIM_LINK_ERASED");
         // The same link not erased takes each of them.
         DeciderSpec.Given(Opened(CaseId, Nl), linked).When(RestrictData.From(
@@ -162,7 +162,7 @@ public sealed class VictimDeciderTests
             .When(CorrectVictimLink.From(new CorrectVictimLinkRequest
             {
                 CommandId = NewCommandId(), VictimLinkId = linked.VictimLinkId.ToString(), ContactedBy = "email:offender@example.com", Reason = "checked",
-            }, Nl, On(CaseId), DeciderSpec.Now)).Then();
+            }, Nl, On(CaseId), DeciderSpec.Now, Pseudonyms)).Then();
         // Its receipt is about the link: erasing the link drops the request's fingerprint.
         Assert.Equal(linked.Subject, outcome.Decision!.Subject);
     }

@@ -108,6 +108,14 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                 case "EraseCase":
                     await cases.EraseCaseAsync(new EraseCaseRequest { CommandId = NewId(), CaseId = nlCase, LegalBasis = ErasureBasis.CourtOrder, Reason = "matrix" });
                     break;
+                case "EraseSuspectIdentifier":
+                    var email = Unique.Email();
+                    await hub.Cases("NL-TBKK").AddSuspectIdentifierAsync(AddIdentifier(nlCase, IdentifierKind.EmailAddress, email));
+                    await cases.EraseSuspectIdentifierAsync(new EraseSuspectIdentifierRequest
+                    {
+                        CommandId = NewId(), CaseId = nlCase, IdentifierKey = "email:" + email, LegalBasis = ErasureBasis.CourtOrder, Reason = "matrix",
+                    });
+                    break;
                 case "GetCase": await cases.GetCaseAsync(new GetCaseRequest { CaseId = nlCase, Justification = new() { Purpose = "matrix" } }); break;
                 case "ChangeSharingPolicy":
                     await cases.ChangeSharingPolicyAsync(new ChangeSharingPolicyRequest
@@ -203,6 +211,7 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "CancelHandoff",         Ok,      Denied,  Denied },
         { "EraseVictimLink",       Ok,      Denied,  Denied },
         { "EraseCase",             Ok,      Denied,  Denied },
+        { "EraseSuspectIdentifier", Ok,     Denied,  Denied },
         { "GetCase",               Ok,      Denied,  Ok },
         { "MarkNotToCorrelate",    Ok,      Denied,  Denied },
         { "ChangeSharingPolicy",   Ok,      Denied,  Denied },

@@ -38,6 +38,7 @@ public sealed class ProductionReadinessTests : IAsyncLifetime
             ["Lookup:BlindingKeys:k1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["Lookup:OprfKeys:o1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["Lookup:CurrentOprfKey"] = "o1",
+            ["Erasure:PseudonymSecret"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["Units:NL-TBKK:Country"] = "NL",
             ["Units:NL-TBKK:Roles:0"] = "unit",
         };
@@ -82,7 +83,16 @@ public sealed class ProductionReadinessTests : IAsyncLifetime
         { "Audit:SigningKeyPath", "Audit:SigningKeyPath is not set" },
         { "Lookup:BlindingKeys", "Lookup:BlindingKeys has no key" },
         { "Lookup:OprfKeys", "Lookup:OprfKeys has no key" },
+        { "Erasure:PseudonymSecret", "Erasure:PseudonymSecret is not set" },
     };
+
+    [Fact]
+    public async Task A_pseudonym_secret_shorter_than_32_bytes_is_refused()
+    {
+        var settings = Complete();
+        settings["Erasure:PseudonymSecret"] = Convert.ToBase64String(new byte[16]);
+        Assert.Contains("Erasure:PseudonymSecret has 16 bytes; it needs at least 32", await StartUpFailure(Hub(settings)));
+    }
 
     [Theory]
     [MemberData(nameof(Secrets))]

@@ -33,6 +33,9 @@ public class HubFixture : IAsyncLifetime
 
     /// Small, so that tests can reach it: an identifier held by this many cases is common.
     public const int CommonThreshold = 5;
+    /// The suite's identifier pseudonym secret (Erasure:PseudonymSecret): tests that compute a pseudonym use it.
+    public static readonly byte[] PseudonymSecret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+    public static readonly EvidenceHub.Hub.Erasure.IdentifierPseudonym Pseudonyms = new(PseudonymSecret);
     public static readonly byte[] BlindingKeyK1 = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
     public static readonly byte[] BlindingKeyK2 = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
     /// OPRF key seeds: o2 is current, o1 an older key whose tokens still resolve.
@@ -82,6 +85,7 @@ public class HubFixture : IAsyncLifetime
         yield return ("Lookup:OprfKeys:o1", Convert.ToBase64String(OprfSeedO1));
         yield return ("Lookup:OprfKeys:o2", Convert.ToBase64String(OprfSeedO2));
         yield return ("Lookup:CurrentOprfKey", "o2");
+        yield return ("Erasure:PseudonymSecret", Convert.ToBase64String(PseudonymSecret));
         yield return ("Lookup:MaxBlindedElementsPerCall", MaxBlindedElementsPerCall.ToString());
         // Tests run the timed work's rounds themselves (TimedWorkRunner.RunRound), never on the background timer.
         yield return ("TimedWork:RunEvery", "1.00:00:00");

@@ -67,13 +67,15 @@ public sealed partial class Observation
 
     public void Note(string line) => lines.Add(line);
 
-    /// The lines with ids numbered by first appearance and timestamps dropped.
+    /// The lines with ids numbered by first appearance, timestamps dropped and ciphertexts masked (sealed values differ by
+    /// their random nonces in every run; what they hold is compared opened, in the readable form).
     public IReadOnlyList<string> Normalised()
     {
         var ids = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         return lines.Select(line =>
         {
             line = Timestamp().Replace(line, "<time>");
+            line = Ciphertext().Replace(line, "${name}<sealed>");
             return Uuid().Replace(line, m =>
             {
                 if (!ids.TryGetValue(m.Value, out var n)) ids[m.Value] = n = ids.Count;
@@ -96,6 +98,9 @@ public sealed partial class Observation
         }
         return null;
     }
+
+    [GeneratedRegex(@"(?<name>\\?""Ciphertext\\?"":\s*\\?"")[A-Za-z0-9+/=]+")]
+    private static partial Regex Ciphertext();
 
     [GeneratedRegex(@"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")]
     private static partial Regex Uuid();

@@ -73,7 +73,7 @@ public sealed class RectificationTests(HubFixture hub)
 
         var replayed = await hub.Audit("EU-AUDIT").Replay(nlCase);
         var retraction = Assert.Single(replayed, e => e.EventType == "suspect_identifier_retracted");
-        Assert.Equal(rightKey, System.Text.Json.JsonDocument.Parse(retraction.DataJson).RootElement.GetProperty("ReplacedBy").GetString());
+        Assert.Equal(HubFixture.Pseudonyms.Of(rightKey), System.Text.Json.JsonDocument.Parse(retraction.DataJson).RootElement.GetProperty("ReplacedBy").GetString());
         Assert.Equal(retraction.CommandId, replayed.Last(e => e.EventType == "suspect_identifier_added").CommandId);
     }
 
