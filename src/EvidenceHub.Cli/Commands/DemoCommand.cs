@@ -119,11 +119,12 @@ public static class DemoCommand
         var restrictedAndRegraded = await RestrictAndRegrade(run, lifecycle, connected, cancellation);
         var joined = await JoinCase(run, lifecycle.Join, connected, cancellation);
         var nearMatched = await ShareImage(run, lifecycle.Image, connected, cancellation);
+        var takenDown = await TakeDown(run, settings, lifecycle.Image, connected, cancellation);
         var intact = await VerifyAfterwards(run, settings, lifecycle.Narrow, narrowed, cancellation);
 
         var complete = loads.All(l => l.Status == "loaded" && l.Rejected == 0);
         return intact == false ? ExitCodes.Negative
-            : complete && narrowed?.PartnerTold == true && restrictedAndRegraded && joined && nearMatched && intact == true ? ExitCodes.Ok : ExitCodes.Partial;
+            : complete && narrowed?.PartnerTold == true && restrictedAndRegraded && joined && nearMatched && takenDown && intact == true ? ExitCodes.Ok : ExitCodes.Partial;
     }
 
     /// BE-FCCU asks the lead country to take its case over, and NL-TBKK accepts. Ids derived, so a re-run replays both.
@@ -375,6 +376,42 @@ public static class DemoCommand
             notice is null ? $"  {shared.Unit}'s feed: no near-match notice arrived in time"
                 : $"  {shared.Unit}'s feed #{notice.Position}: NEAR-MATCH at PDQ distance {distance} with {shared.OtherUnit} case {notice.Correlation.OtherCase.CaseReference}");
         return notice is not null;
+    }
+
+    /// The unit asks the hosting party where its picture was found to take it down; the provider, acting with its own
+    /// certificate, sees only the hashes, the location and the requesting unit, acknowledges and reports removal, and
+    /// the unit's feed says so. A re-run replays the filing and leaves an answered request as it is.
+    private static async Task<bool> TakeDown(Invocation run, HubSettings settings, DemoLifecycle.SharedImage shared, Dictionary<string, HubConnection> connected,
+        CancellationToken cancellation)
+    {
+        const string provider = DemoLifecycle.SharedImage.Provider;
+        if (!connected.TryGetValue(shared.Unit, out var owner) || !File.Exists(Path.Combine(settings.CertificatesDirectory!, provider + ".crt")))
+        {
+            Narrate(run, new { step = "takedown", unit = shared.Unit, made = false }, $"Takedown: not made ({shared.Unit} and the hosting party {provider} must both have certificates)");
+            return false;
+        }
+        var sha256 = EvidenceHub.Media.Pdq.FileHashes.Of(new MemoryStream(EvidenceHub.Media.Samples.SyntheticImages.All(shared.Seed).Single(i => i.Name == shared.Image).Bytes)).Sha256;
+        var filed = await owner.Cases.FileTakedownRequestAsync(new FileTakedownRequestRequest
+        {
+            CommandId = Ids.CommandId("demo-takedown", shared.Unit, "reference/" + shared.Reference, sha256, provider), CaseReference = shared.Reference,
+            Provider = provider, Media = { sha256 }, Locations = { DemoLifecycle.SharedImage.Location },
+            Note = "Image of a minor shared without consent (sextortion case); please remove and keep the account's data for a production order.",
+        }, cancellationToken: cancellation);
+        using var hoster = run.Connect(settings.AsUnit(provider) with { User = "abuse-desk" });
+        var notice = await hoster.Takedowns.GetNoticeAsync(new GetNoticeRequest { RequestId = filed.RequestId }, cancellationToken: cancellation);
+        if (notice.Status == TakedownStatus.Open)
+            notice = await hoster.Takedowns.AcknowledgeAsync(new AcknowledgeRequest { RequestId = filed.RequestId, Note = "abuse ticket 88213" }, cancellationToken: cancellation);
+        if (notice.Status == TakedownStatus.Acknowledged)
+            notice = await hoster.Takedowns.ReportRemovedAsync(new ReportRemovedRequest { RequestId = filed.RequestId, Note = "file and copies removed, hash blocked" }, cancellationToken: cancellation);
+        var told = await FeedItemWhere(owner, i => i.TakedownAnswer is { Status: TakedownStatus.Removed } a && a.RequestId == filed.RequestId, cancellation);
+        Narrate(run, new
+        {
+            step = "takedown", unit = shared.Unit, caseReference = shared.Reference, provider, requestId = filed.RequestId, replayed = filed.Replayed,
+            providerSaw = new { notice.RequestingUnit, material = notice.Material.Count, notice.Locations }, status = notice.Status.ToString(), noticePosition = told?.Position,
+        }, $"Takedown: {shared.Unit} asks {provider} to remove {shared.Image} (request {filed.RequestId}){(filed.Replayed ? " (already filed by an earlier run)" : "")}; " +
+           $"{provider} sees the hashes, the location and {notice.RequestingUnit} as the requesting authority, never the case; it acknowledged and reported the material removed.",
+            told is null ? $"  {shared.Unit}'s feed: no answer arrived in time" : $"  {shared.Unit}'s feed #{told.Position}: TAKEDOWN REMOVED by {provider}");
+        return told is not null && notice.Status == TakedownStatus.Removed;
     }
 
     /// The auditor checks the whole log after the changes and reads who narrowed what, and who was told. Null when skipped.

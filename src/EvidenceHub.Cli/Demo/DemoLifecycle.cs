@@ -24,7 +24,12 @@ public sealed record DemoLifecycle(DemoLifecycle.Narrowing Narrow, DemoLifecycle
     /// Two units across a border hold the same victim's picture: Unit the original, OtherUnit a copy made smaller (the
     /// demo's synthetic images, SyntheticImages, drawn from the scenario's seed so that two scenarios share no picture).
     /// Hashed here; the hub matches them by PDQ distance and tells both.
-    public sealed record SharedImage(string Unit, string Reference, string Image, string OtherUnit, string OtherReference, string OtherImage, ulong Seed);
+    public sealed record SharedImage(string Unit, string Reference, string Image, string OtherUnit, string OtherReference, string OtherImage, ulong Seed)
+    {
+        /// The hosting party where the picture was found, asked to take it down (Helpwanted's path).
+        public const string Provider = "NL-HOSTER-1";
+        public const string Location = "https://files.hoster.example/u/4471/img_0193.jpg";
+    }
 
     public static DemoLifecycle Of(DemoScenario scenario)
     {

@@ -38,6 +38,7 @@ public static class FeedIdentifierNames
             .Concat(One(item.Correction.YourCaseId, item.Correction.ReplacementKey, k => item.Correction.ReplacementKey = k)),
         FeedItem.ItemOneofCase.Restriction => Each(item.Restriction.YourCaseIds, item.Restriction.IdentifierKeys),
         FeedItem.ItemOneofCase.SharingNarrowed => Each(item.SharingNarrowed.YourCaseIds, item.SharingNarrowed.IdentifierKeys),
+        FeedItem.ItemOneofCase.CaseErased => Each(item.CaseErased.YourCaseIds, item.CaseErased.IdentifierKeys),
         _ => [],
     };
 

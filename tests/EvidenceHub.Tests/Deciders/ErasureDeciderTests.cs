@@ -23,8 +23,9 @@ namespace EvidenceHub.Tests.Deciders;
 /// A case's free text sealed under its own subject, and the erasure of a whole case (EraseCase, also by the hub).
 public sealed class ErasureDeciderTests
 {
-    private const string Key = "email:offender@example.com";
     private static readonly Guid Mine = Guid.NewGuid(), Theirs = Guid.NewGuid();
+    /// The identifier both cases hold, by its match key (the pseudonym).
+    private static readonly string Key = Added(Mine, "offender@example.com").Key;
 
     private static CaseParty Party(CaseOpened opened) => CaseParty.Of(CaseFile.Evolve(null, opened, DeciderSpec.Now)!);
 

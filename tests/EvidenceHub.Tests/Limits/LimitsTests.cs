@@ -160,7 +160,7 @@ public sealed class LimitsTests(HubFixture hub) : IAsyncLifetime
 
         var record = Assert.Single(await hub.Audit("EU-AUDIT").AccessLog(new QueryAccessLogRequest { CaseId = caseId, Unit = "NL-TBKK" }),
             r => r.Operation == "GetCase");
-        Assert.Equal(page.Identifiers.Take(2).Select(i => i.Key), record.IdentifierKeys);
+        Assert.Equal(page.Identifiers.Take(2).Select(i => i.Pseudonym), record.IdentifierKeys);
         Assert.Contains("1 more identifier keys not listed", record.Disclosed);
     }
 
