@@ -27,9 +27,9 @@ public sealed class MediaBatchRowsTests
     [Fact]
     public void Rows_are_canonicalised_as_AddMedia_keys_them_file_hashes_first()
     {
-        var rows = Check(Batch(new MediaRow { Md5 = "D41D8CD98F00B204E9800998ECF8427E", Sha256 = Sha.ToUpperInvariant(), Pdq = new string('f', 64), PdqQuality = 80, Category = 2 }));
+        var rows = Check(Batch(new MediaRow { Md5 = "9E107D9D372BB6826BD81D3542A419D6", Sha256 = Sha.ToUpperInvariant(), Pdq = new string('f', 64), PdqQuality = 80, Category = 2 }));
 
-        Assert.Equal([$"sha256:{Sha}", "md5:d41d8cd98f00b204e9800998ecf8427e", "pdq:" + new string('f', 64)], Assert.Single(rows).Keys);
+        Assert.Equal([$"sha256:{Sha}", "md5:9e107d9d372bb6826bd81d3542a419d6", "pdq:" + new string('f', 64)], Assert.Single(rows).Keys);
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class MediaBatchRowsTests
     public void The_digest_commits_to_every_row_its_order_and_its_flags()
     {
         var a = new MediaRow { Sha256 = Sha, Category = 1 };
-        var b = new MediaRow { Md5 = "d41d8cd98f00b204e9800998ecf8427e", Distributed = true };
+        var b = new MediaRow { Md5 = "9e107d9d372bb6826bd81d3542a419d6", Distributed = true };
         var digest = MediaBatchRows.Digest(Check(Batch(a, b)));
 
         Assert.Equal(64, digest.Length);
