@@ -110,18 +110,18 @@ public sealed class MediaImportTests(CliHub hub) : IClassFixture<CliHub>
                 try
                 {
                     var file = await connection.Cases.GetCaseAsync(new GetCaseRequest { CaseReference = reference, Justification = new() { Purpose = "watching the import" } });
-                    if (file.Version > 300) { interrupt.Cancel(); return; }
+                    if (file.Version > 3) { interrupt.Cancel(); return; }
                 }
                 catch (Grpc.Core.RpcException) { }
                 await Task.Delay(20);
             }
         });
-        var first = await hub.Run("NL-TBKK", ["import", "media", path, "--case", reference], interrupt.Token);
+        var first = await hub.Run("NL-TBKK", ["import", "media", path, "--case", reference, "--batch-size", "100"], interrupt.Token);
         interrupt.Cancel();
         await watching;
         Assert.True(first.Code is ExitCodes.Interrupted, first.ToString());
 
-        var second = await hub.Run("NL-TBKK", "--json", "import", "media", path, "--case", reference);
+        var second = await hub.Run("NL-TBKK", "--json", "import", "media", path, "--case", reference, "--batch-size", "100");
         Assert.True(second.Code == ExitCodes.Ok, second.ToString());
         var summary = second.Json()[0];
         Assert.Equal(1500, summary.GetProperty("applied").GetInt32() + summary.GetProperty("replayed").GetInt32());
@@ -129,7 +129,8 @@ public sealed class MediaImportTests(CliHub hub) : IClassFixture<CliHub>
 
         var stored = await CaseOf("NL-TBKK", reference);
         Assert.Equal(3000, stored.Identifiers.Count);
-        // Opened, then per record its two hashes and the record.
-        Assert.Equal(1 + 1500 * 3, stored.Version);
+        // Opened, then one event per batch of 100 (the batches already imported were answered as replays): the
+        // case's version is where its last batch left it.
+        Assert.Equal(1 + 15, stored.Version);
     }
 }

@@ -53,6 +53,8 @@ public sealed class MediaIngestScenario(BenchContext bench)
         var outcome = await SyncStream.Run(bench.Hub.Cases(RunningHub.UnitA), commands);
         if (outcome.Failed > 0) throw new InvalidOperationException($"Hash list import: {outcome.Failures}");
         var settled = await bench.Settled();
+        var bulkRows = rows.Select(_ => (Md5: Hex(16), Sha1: Hex(20), Category: 1, Victim: true, Distributed: false)).ToList();
+        var bulk = await Bulk(bulkRows);
         var copy = await RawCopy(rows);
         bench.Report.Add(new ResultRow($"Hash list: {count:N0} VICS-like records (MD5, SHA-1, category, flags) into one case, as `import media` sends them")
         {
@@ -63,6 +65,44 @@ public sealed class MediaIngestScenario(BenchContext bench)
         bench.Report.Goal("Hash list import ≥ 50% of a raw binary COPY of the same rows",
             $"{outcome.Succeeded / outcome.Elapsed.TotalSeconds / copy.Value:P1} ({Report.Number(outcome.Succeeded / outcome.Elapsed.TotalSeconds)} vs {Report.Number(copy.Value)} records/s); settled {settled.TotalSeconds:F1} s after",
             outcome.Succeeded / outcome.Elapsed.TotalSeconds / copy.Value >= 0.5);
+        bench.Report.Add(new ResultRow($"Hash list: {count:N0} VICS-like records into one case through ImportMedia (batches of {BulkBatch:N0}), as `import media` sends them now")
+        {
+            Hub = bulk.Rate, Baseline = copy, BaselineName = "binary COPY of the same rows into a plain table",
+            Note = $"{bulk.Elapsed.TotalSeconds:F1} s; background work (async projections, audit log leaves) settled {bulk.Settled.TotalSeconds:F1} s after the last answer",
+        });
+        bench.Report.Goal("Hash list import (ImportMedia) ≥ 50% of a raw binary COPY of the same rows, settled within a few seconds",
+            $"{bulk.Rate.Value / copy.Value:P1} ({Report.Number(bulk.Rate.Value)} vs {Report.Number(copy.Value)} records/s); settled {bulk.Settled.TotalSeconds:F1} s after",
+            bulk.Rate.Value / copy.Value >= 0.5 && bulk.Settled.TotalSeconds <= 5);
+    }
+
+    private const int BulkBatch = 5_000;
+
+    private sealed record BulkMeasured(Figure Rate, TimeSpan Elapsed, TimeSpan Settled);
+
+    /// The same kind of rows through the bulk path, batches written ahead of the answers on one stream.
+    private async Task<BulkMeasured> Bulk(IReadOnlyList<(string Md5, string Sha1, int Category, bool Victim, bool Distributed)> rows)
+    {
+        var caseId = (await bench.OpenCases(RunningHub.UnitA, 1))[0];
+        var batches = rows.Chunk(BulkBatch).Select((chunk, i) => new MediaBatch
+        {
+            BatchId = Guid.NewGuid().ToString(), CaseId = caseId.ToString(), FirstRow = 1 + (long)i * BulkBatch,
+            Rows = { chunk.Select(r => new MediaRow { Md5 = r.Md5, Sha1 = r.Sha1, Category = r.Category, VictimIdentified = r.Victim, Distributed = r.Distributed }) },
+        }).ToList();
+        Progress.Say($"hash list: {rows.Count:N0} records into one case through ImportMedia");
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var call = bench.Hub.Cases(RunningHub.UnitA).ImportMedia();
+        var writing = Task.Run(async () =>
+        {
+            foreach (var batch in batches) await call.RequestStream.WriteAsync(batch);
+            await call.RequestStream.CompleteAsync();
+        });
+        var imported = 0;
+        while (await call.ResponseStream.MoveNext(CancellationToken.None)) imported += call.ResponseStream.Current.Added;
+        await writing;
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        if (imported != rows.Count) throw new InvalidOperationException($"ImportMedia added {imported} of {rows.Count} records");
+        var settled = await bench.Settled();
+        return new BulkMeasured(new Figure(rows.Count / elapsed.TotalSeconds, "records/s"), elapsed, settled);
     }
 
     private async Task<Figure> RawCopy(IReadOnlyList<(string Md5, string Sha1, int Category, bool Victim, bool Distributed)> rows)

@@ -66,15 +66,20 @@ public static class ImportCommand
     {
         var file = new Argument<string>("file") { Description = $"VICS 2.0 JSON, or CSV with a header of {string.Join(",", MediaList.Columns)} ('-' reads stdin)" };
         var caseOption = new Option<string>("--case") { Description = "The case: your reference (opened if new) or a case id", Required = true };
+        var batchSize = new Option<int>("--batch-size")
+        {
+            Description = "Records per ImportMedia batch (the hub's MediaImport:MaxRowsPerBatch caps it)", DefaultValueFactory = _ => MediaBatchRunner.DefaultBatchSize,
+        };
         var providerFilter = new Option<bool>("--provider-filter") { Description = "The hashes may be given to hosting parties to filter this material (they learn only: known, and the category)" };
         var command = new Command("media", """
-            Import a hash list into one of your cases through Sync: each record becomes a media record (its file hashes,
+            Import a hash list into one of your cases through the hub's bulk path (ImportMedia, in batches of
+            --batch-size records, each one event on the case): each record becomes a media record (its file hashes,
             PDQ with its quality, category and the VICS flags), correlated and looked up like one added by `media add`.
             VICS 2.0 JSON (value[].Media[] with MD5, SHA1, SHA256, Category, VictimIdentified, OffenderIdentified,
             IsDistributed; PDQ and PDQQuality where given) or ICSE-style CSV. Safe to re-run after an interruption:
-            records already applied are answered as replays. Rejected records go to a CSV file with the reason for each
+            batches already imported are answered as replays. Rejected records go to a CSV file with the reason for each
             (named by their line, or for VICS by their position in the file from 1).
-            """) { file, caseOption, offence, tlp, handling, restrictions, partners, providerFilter, rejected, dryRun };
+            """) { file, caseOption, offence, tlp, handling, restrictions, partners, providerFilter, batchSize, rejected, dryRun };
         app.Handle(command, async (run, cancellation) =>
         {
             var path = run.Get(file)!;
@@ -91,8 +96,9 @@ public static class ImportCommand
                 Summarise(run, plan, null, null, dryRun: true);
                 return plan.Refused.Count == 0 ? ExitCodes.Ok : ExitCodes.Partial;
             }
-            run.ResumeHint = "run the same import again: records already applied are answered as replays, nothing is added twice";
-            var outcomes = await Send(run, hub, plan, cancellation);
+            run.ResumeHint = "run the same import again: batches already imported are answered as replays, nothing is added twice";
+            var outcomes = await Send(run, hub, plan, cancellation,
+                (commands, progress) => MediaBatchRunner.Run(hub, commands, run.Get(batchSize), progress, cancellation));
             var report = ImportReport.Of(plan, outcomes);
             string? rejectedPath = null;
             if (report.Rejected.Count > 0)
@@ -125,17 +131,19 @@ public static class ImportCommand
         return (records[0].Fields, rows);
     }
 
-    private static async Task<SyncRunner.Outcome[]> Send(Invocation run, HubConnection hub, ImportPlan plan, CancellationToken cancellation)
+    private static async Task<SyncRunner.Outcome[]> Send(Invocation run, HubConnection hub, ImportPlan plan, CancellationToken cancellation,
+        Func<IReadOnlyList<PlannedCommand>, Action<int>?, Task<SyncRunner.Outcome[]>>? sender = null)
     {
+        sender ??= (commands, progress) => SyncRunner.Run(hub, commands, progress, cancellation);
         if (!run.Terminal.Interactive || run.Output.Json || plan.Commands.Count == 0)
-            return await SyncRunner.Run(hub, plan.Commands, null, cancellation);
+            return await sender(plan.Commands, null);
         SyncRunner.Outcome[] outcomes = [];
         await run.Terminal.ProgressScreen().Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .StartAsync(async context =>
             {
                 var task = context.AddTask($"import to {hub.Unit}", maxValue: plan.Commands.Count);
-                outcomes = await SyncRunner.Run(hub, plan.Commands, done => task.Value = done, cancellation);
+                outcomes = await sender(plan.Commands, done => task.Value = done);
             });
         return outcomes;
     }

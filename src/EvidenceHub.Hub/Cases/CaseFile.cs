@@ -138,7 +138,8 @@ public sealed record CaseFile
     /// identifier holdings and the media records keep.
     public static readonly IReadOnlyList<Type> EventsThatChangeTheFile = typeof(ICaseEvent).Assembly.GetTypes()
         .Where(type => type.IsAssignableTo(typeof(ICaseEvent)) && type is { IsInterface: false, IsAbstract: false })
-        .Where(type => type != typeof(SuspectIdentifierAdded) && type != typeof(Hub.Media.MediaAdded) && type != typeof(Hub.Media.MediaRetracted))
+        .Where(type => type != typeof(SuspectIdentifierAdded) && type != typeof(Hub.Media.MediaAdded) && type != typeof(Hub.Media.MediaRetracted)
+            && type != typeof(Hub.Media.MediaBatchImported))
         .ToArray();
 
     /// The file after one more event of its stream, stored at the given time. A new case event is one arm here.
@@ -196,7 +197,7 @@ public sealed record CaseFile
             UpdatedAt = at,
         },
         // A case's media records are documents of their own (MediaRecord), like its identifiers.
-        ({ } file, Hub.Media.MediaAdded or Hub.Media.MediaRetracted) => file,
+        ({ } file, Hub.Media.MediaAdded or Hub.Media.MediaRetracted or Hub.Media.MediaBatchImported) => file,
         ({ } file, VictimLinked linked) => file with
         {
             Victims = file.Victims.Add(new CaseVictim(linked.VictimLinkId, linked.VictimReference, linked.AgeBand,

@@ -17,7 +17,8 @@ namespace EvidenceHub.Hub.Cases;
 
 /// The case API for national units; GetCase also serves auditors. Every command is one line onto the command catalog.
 public sealed class CaseService(
-    CommandCatalog catalog, CommandEngine engine, SyncPipeline sync, CaseReader reader, IQuerySession query, AccessLog accessLog)
+    CommandCatalog catalog, CommandEngine engine, SyncPipeline sync, CaseReader reader, IQuerySession query, AccessLog accessLog,
+    Media.MediaImport mediaImport)
     : Contracts.V1.CaseService.CaseServiceBase
 {
     public const int MaxJustificationLength = 1000;
@@ -106,6 +107,10 @@ public sealed class CaseService(
     [Authorize(Roles = Roles.Unit)]
     public override Task Sync(IAsyncStreamReader<SyncCommand> requestStream, IServerStreamWriter<SyncResult> responseStream, ServerCallContext context) =>
         sync.Run(requestStream, responseStream, context);
+
+    [Authorize(Roles = Roles.Unit)]
+    public override Task ImportMedia(IAsyncStreamReader<MediaBatch> requestStream, IServerStreamWriter<MediaBatchResult> responseStream, ServerCallContext context) =>
+        mediaImport.Run(requestStream, responseStream, context);
 
     [Authorize(Roles = $"{Roles.Unit},{Roles.Auditor}")]
     public override async Task<Case> GetCase(GetCaseRequest request, ServerCallContext context)

@@ -27,6 +27,21 @@ public sealed class Rejection(Google.Rpc.Status status) : Exception(status.Messa
             Details = { Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = description } } }) },
         });
 
+    /// Several bad fields at once (a batch of rows): one violation each, the first named in the message.
+    public static Rejection InvalidArguments(IReadOnlyList<(string Field, string Description)> violations)
+    {
+        var bad = new BadRequest();
+        foreach (var (field, description) in violations)
+            bad.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = LogText.Quote(description, MaxDescriptionLength) });
+        var more = violations.Count > 1 ? $" (and {violations.Count - 1} more)" : "";
+        return new(new Google.Rpc.Status
+        {
+            Code = (int)Code.InvalidArgument,
+            Message = $"{violations[0].Field}: {bad.FieldViolations[0].Description}{more}",
+            Details = { Any.Pack(bad) },
+        });
+    }
+
     /// A value of the right form beyond what exists (a version the case has not reached, a position past the log's end).
     public static Rejection OutOfRange(string field, string description) =>
         new(new Google.Rpc.Status

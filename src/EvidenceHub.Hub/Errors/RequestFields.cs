@@ -14,12 +14,12 @@ public static class RequestFields
     private static readonly SearchValues<char> CommandIdChars =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/");
 
-    public static string CommandId(string value)
+    public static string CommandId(string value, string field = "command_id")
     {
-        if (string.IsNullOrEmpty(value)) throw Rejection.InvalidArgument("command_id", "is required: choose one per command and reuse it on retries");
-        if (value.Length > MaxCommandIdLength) throw Rejection.InvalidArgument("command_id", $"is longer than {MaxCommandIdLength} characters");
+        if (string.IsNullOrEmpty(value)) throw Rejection.InvalidArgument(field, "is required: choose one per command and reuse it on retries");
+        if (value.Length > MaxCommandIdLength) throw Rejection.InvalidArgument(field, $"is longer than {MaxCommandIdLength} characters");
         if (value.AsSpan().ContainsAnyExcept(CommandIdChars))
-            throw Rejection.InvalidArgument("command_id", "may hold only letters, digits and - _ . : /");
+            throw Rejection.InvalidArgument(field, "may hold only letters, digits and - _ . : /");
         return value;
     }
 

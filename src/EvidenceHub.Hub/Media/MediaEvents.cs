@@ -20,3 +20,17 @@ public sealed class MediaOptions
     /// Two PDQ hashes within this Hamming distance are the same picture, edited (Meta's threshold: 31).
     public int MatchDistance { get; set; } = 31;
 }
+
+/// A batch of a hash list joined the case (ImportMedia): its rows are in the media records and identifier holdings,
+/// written set-wise with this one event. RowsSha256 commits to every row (MediaBatchRows.Digest), so the audit log's
+/// leaf of this event commits to them; Added counts the records new to the case.
+public sealed record MediaBatchImported(Guid CaseId, string BatchId, int Count, long FirstRow, string RowsSha256, int Added) : ICaseEvent;
+
+/// The bulk path's limits (configuration section MediaImport).
+public sealed class MediaImportOptions
+{
+    public const string Section = "MediaImport";
+    public int MaxRowsPerBatch { get; set; } = 10_000;
+    /// A batch's encoded size; the hub's gRPC message limit caps it too.
+    public int MaxBatchBytes { get; set; } = 4 * 1024 * 1024;
+}

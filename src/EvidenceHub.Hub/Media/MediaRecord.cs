@@ -22,6 +22,8 @@ public sealed class MediaRecord
     public Guid? VictimLinkId { get; set; }
     public bool ProviderFilter { get; set; }
     public DateTimeOffset AddedAt { get; set; }
+    /// The ImportMedia batch that added it; null for AddMedia (its MediaAdded is its record).
+    public string? BatchId { get; set; }
 
     public static string IdFor(Guid caseId, IReadOnlyList<string> keys) => $"{caseId:N}|{DigestOf(keys)}";
 

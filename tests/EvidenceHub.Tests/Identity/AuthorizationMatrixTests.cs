@@ -137,6 +137,18 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                         await sync.ResponseStream.ReadAllAsync().ToListAsync();
                     }
                     break;
+                case "ImportMedia":
+                    using (var import = cases.ImportMedia())
+                    {
+                        try
+                        {
+                            await import.RequestStream.WriteAsync(new MediaBatch { BatchId = NewId(), CaseId = nlCase, Rows = { new MediaRow { Sha256 = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) + new string('b', 32) } } });
+                            await import.RequestStream.CompleteAsync();
+                        }
+                        catch (Exception written) when (written is RpcException or InvalidOperationException) { }
+                        await import.ResponseStream.ReadAllAsync().ToListAsync();
+                    }
+                    break;
                 case "Lookup": await lookups.LookupAsync(new LookupRequest { Identifier = query, Justification = Why }); break;
                 case "BatchLookup":
                     using (var batch = lookups.BatchLookup())
@@ -244,6 +256,7 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "AnswerCoLeadInvitation", Ok,     Denied,  Denied },
         { "LeaveCase",             Ok,      Denied,  Denied },
         { "AddMedia",              Ok,      Denied,  Denied },
+        { "ImportMedia",           Ok,      Denied,  Denied },
         { "RetractMedia",          Ok,      Denied,  Denied },
         { "FileTakedownRequest",   Ok,      Denied,  Denied },
         // Hosting parties' RPCs (the provider's column is the theory below).

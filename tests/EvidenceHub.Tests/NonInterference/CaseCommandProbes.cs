@@ -81,6 +81,23 @@ public static class CaseCommandProbes
         _ => null,
     };
 
+    /// ImportMedia, a stream outside the catalog: one batch of one row into the named case, answered by its first result.
+    public static async Task<MediaBatchResult> ImportMedia(CaseService.CaseServiceClient cases, Target target, string value)
+    {
+        using var import = cases.ImportMedia();
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+        try
+        {
+            await import.RequestStream.WriteAsync(new MediaBatch
+            {
+                BatchId = "probe-" + sha256[..16], CaseId = target.CaseId, CaseReference = target.CaseReference, Rows = { new MediaRow { Sha256 = sha256 } },
+            });
+            await import.RequestStream.CompleteAsync();
+        }
+        catch (Exception written) when (written is RpcException or InvalidOperationException) { }
+        return (await import.ResponseStream.ReadAllAsync().ToListAsync()).Single();
+    }
+
     private static readonly Marshaller<byte[]> Bytes = Marshallers.Create<byte[]>(b => b, b => b);
 
     /// Calls the command's RPC of CaseService by name and reads its answer as the command's result.

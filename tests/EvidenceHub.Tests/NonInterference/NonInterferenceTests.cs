@@ -411,6 +411,7 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
                 var invoker = w.Hub.Channel(w.Hub.CertificateOf(Observing)).CreateCallInvoker();
                 foreach (var kind in CaseCommandProbes.Kinds)
                     await seen.Call($"{what} {kind.Rpc}", () => CaseCommandProbes.Call(invoker, kind, CaseCommandProbes.Request(kind, target, value, step.X)));
+                await seen.Call($"{what} ImportMedia", () => CaseCommandProbes.ImportMedia(w.Hub.Cases(Observing), target, value));
                 break;
             case Op.HiddenOwnerAdds when w.WithHiddenCase:
                 if (await Quietly(() => w.Hub.Cases(HiddenOwner).AddSuspectIdentifierAsync(AddIdentifier(w.HiddenCase, IdentifierKind.EmailAddress, value)).ResponseAsync) is not null

@@ -1,0 +1,81 @@
+using System.Security.Cryptography;
+using System.Text;
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Errors;
+using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Limits;
+
+namespace EvidenceHub.Hub.Media;
+
+/// One checked row of a batch: its hashes as AddMedia would add them (canonical identifiers, file hashes first, then
+/// the PDQ hash) and its flags.
+public sealed record MediaBatchRow(IReadOnlyList<(RawIdentifier Raw, CanonicalIdentifier Canonical)> Hashes, string? Pdq, int PdqQuality,
+    bool VictimIdentified, bool OffenderIdentified, bool Distributed, int Category, bool ProviderFilter)
+{
+    public IReadOnlyList<string> Keys { get; } = [.. Hashes.Select(h => h.Canonical.Key)];
+
+    /// The line the batch digest takes for the row: its keys, PDQ quality, category and flags.
+    public string CanonicalLine =>
+        $"{string.Join(',', Keys)}|{PdqQuality}|{Category}|{(VictimIdentified ? 1 : 0)}{(OffenderIdentified ? 1 : 0)}{(Distributed ? 1 : 0)}{(ProviderFilter ? 1 : 0)}";
+
+    public MediaAdded ToEvent(Guid caseId) =>
+        new(caseId, Keys, Pdq, PdqQuality, VictimIdentified, OffenderIdentified, Distributed, Category, null, ProviderFilter);
+}
+
+/// The checks of a whole batch before anything is written: every row by AddMedia's own rules (so a row is refused
+/// exactly when AddMedia would refuse it), each bad row named rows[i].field; and its digest.
+public static class MediaBatchRows
+{
+    public static IReadOnlyList<MediaBatchRow> Check(MediaBatch batch, Caller caller, CaseTarget target, MediaHashes media, CorrelationOptions correlation,
+        CaseLimits limits, MediaImportOptions options)
+    {
+        if (batch.Rows.Count == 0) throw Rejection.InvalidArgument("rows", "a batch holds at least one row");
+        if (batch.Rows.Count > options.MaxRowsPerBatch)
+            throw Rejection.InvalidArgument("rows", $"{batch.Rows.Count} rows; a batch holds at most {options.MaxRowsPerBatch} (MediaImport:MaxRowsPerBatch)");
+        if (batch.CalculateSize() > options.MaxBatchBytes)
+            throw Rejection.InvalidArgument("rows", $"the batch is larger than {options.MaxBatchBytes} bytes (MediaImport:MaxBatchBytes): send fewer rows");
+        if (batch.FirstRow < 0) throw Rejection.InvalidArgument("first_row", "is not negative");
+
+        var rows = new List<MediaBatchRow>(batch.Rows.Count);
+        var violations = new List<(string, string)>();
+        for (var i = 0; i < batch.Rows.Count; i++)
+        {
+            var row = batch.Rows[i];
+            try
+            {
+                var add = AddMedia.From(RequestOf(row), caller, target, media, correlation, limits);
+                rows.Add(new MediaBatchRow(
+                    [.. add.Hashes.Select(h => (h.Raw, IdentifierMapping.Canonicalize(h.Raw, "")))], add.Pdq?.ToHex(), add.PdqQuality,
+                    row.VictimIdentified, row.OffenderIdentified, row.Distributed, row.Category, row.ProviderFilter));
+            }
+            catch (Rejection rejection)
+            {
+                foreach (var violation in Violations(rejection))
+                    violations.Add(($"rows[{i}].{violation.Field}", $"{violation.Description} (file row {batch.FirstRow + i})"));
+            }
+        }
+        if (violations.Count > 0) throw Rejection.InvalidArguments(violations);
+        return rows;
+    }
+
+    /// SHA-256 (hex) over the rows' canonical lines, in row order, each ended by a newline.
+    public static string Digest(IReadOnlyList<MediaBatchRow> rows)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var row in rows) sha.AppendData(Encoding.UTF8.GetBytes(row.CanonicalLine + "\n"));
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    private static AddMediaRequest RequestOf(MediaRow row) => new()
+    {
+        CommandId = "row", Sha256 = row.Sha256, Sha1 = row.Sha1, Md5 = row.Md5, Pdq = row.Pdq, PdqQuality = row.PdqQuality,
+        VictimIdentified = row.VictimIdentified, OffenderIdentified = row.OffenderIdentified, Distributed = row.Distributed,
+        Category = row.Category, ProviderFilter = row.ProviderFilter,
+    };
+
+    private static IEnumerable<Google.Rpc.BadRequest.Types.FieldViolation> Violations(Rejection rejection) =>
+        rejection.Status.Details.Where(d => d.Is(Google.Rpc.BadRequest.Descriptor)).SelectMany(d => d.Unpack<Google.Rpc.BadRequest>().FieldViolations);
+}
