@@ -9,7 +9,8 @@ public sealed class CommandCatalogTests
     [Fact]
     public void Every_command_rpc_of_the_case_service_is_in_the_catalog_with_its_request_and_answer()
     {
-        var rpcs = CaseService.Descriptor.Methods.Where(m => m.Name is not ("GetCase" or "Sync"))
+        // ImportMedia streams batches (media.proto), each run by the engine as a command of its own, not a Sync item.
+        var rpcs = CaseService.Descriptor.Methods.Where(m => m.Name is not ("GetCase" or "Sync" or "ImportMedia"))
             .Select(m => (m.Name, Request: m.InputType.FullName, Result: m.OutputType.FullName)).OrderBy(m => m.Name);
         var kinds = CommandCatalog.Kinds.Select(k => (Name: k.Rpc, Request: k.Request.FullName, Result: k.Result.FullName)).OrderBy(k => k.Name);
         Assert.Equal(rpcs, kinds);
