@@ -57,7 +57,7 @@ public sealed class CoLeadTests(HubFixture hub) : IClassFixture<HubFixture>
     {
         var beStart = await hub.Feed("BE-FCCU").LastPosition();
         var (caseId, _) = await RedCaseWithBeInvited();
-        var invitation = Assert.Single(await hub.FeedAfter("BE-FCCU", beStart), i => i.CoLead?.CaseId == caseId).CoLead;
+        var invitation = Assert.Single(await hub.FeedAfter("BE-FCCU", beStart), i => i.CoLead is { Change: CoLeadChange.Invited } c && c.CaseId == caseId).CoLead;
         Assert.Equal((CoLeadChange.Invited, "BE-FCCU", "NL-TBKK"), (invitation.Change, invitation.CoLeadUnit, invitation.ByUnit));
         Assert.NotNull(invitation.ExpiresAt);
         // Invited, it sees what a handoff's target sees: no victims, and it may not add.
@@ -67,7 +67,7 @@ public sealed class CoLeadTests(HubFixture hub) : IClassFixture<HubFixture>
 
         var nlStart = await hub.Feed("NL-TBKK").LastPosition();
         await Answer(be, caseId, CoLeadAnswer.Accept);
-        var joined = Assert.Single(await hub.FeedAfter("NL-TBKK", nlStart), i => i.CoLead?.CaseId == caseId).CoLead;
+        var joined = Assert.Single(await hub.FeedAfter("NL-TBKK", nlStart), i => i.CoLead is { Change: CoLeadChange.Joined } c && c.CaseId == caseId).CoLead;
         Assert.Equal((CoLeadChange.Joined, "BE-FCCU"), (joined.Change, joined.CoLeadUnit));
 
         var asCoLead = await Read(be, caseId);
@@ -136,7 +136,7 @@ public sealed class CoLeadTests(HubFixture hub) : IClassFixture<HubFixture>
 
         await be.LeaveCaseAsync(new LeaveCaseRequest { CommandId = NewId(), CaseId = caseId, Reason = "our part is done" });
 
-        var left = Assert.Single(await hub.FeedAfter("NL-TBKK", nlStart), i => i.CoLead?.CaseId == caseId).CoLead;
+        var left = Assert.Single(await hub.FeedAfter("NL-TBKK", nlStart), i => i.CoLead is { Change: CoLeadChange.Left } c && c.CaseId == caseId).CoLead;
         Assert.Equal((CoLeadChange.Left, "BE-FCCU", "our part is done"), (left.Change, left.ByUnit, left.Reason));
         var gone = await Failure(() => Read(be, caseId));
         Assert.Equal(await MissingCase(), (gone.Code, gone.Field));
@@ -159,7 +159,7 @@ public sealed class CoLeadTests(HubFixture hub) : IClassFixture<HubFixture>
         var (caseId, _) = await JointCase();
         var beStart = await hub.Feed("BE-FCCU").LastPosition();
         await nl.LeaveCaseAsync(new LeaveCaseRequest { CommandId = NewId(), CaseId = caseId, CoLeadUnit = "BE-FCCU", Reason = "conflict of interest" });
-        var removed = Assert.Single(await hub.FeedAfter("BE-FCCU", beStart), i => i.CoLead?.CaseId == caseId).CoLead;
+        var removed = Assert.Single(await hub.FeedAfter("BE-FCCU", beStart), i => i.CoLead is { Change: CoLeadChange.Removed } c && c.CaseId == caseId).CoLead;
         Assert.Equal((CoLeadChange.Removed, "NL-TBKK", "conflict of interest"), (removed.Change, removed.ByUnit, removed.Reason));
         Assert.Equal(StatusCode.NotFound, (await Failure(() => Read(be, caseId))).Code);
     }
@@ -207,7 +207,7 @@ public sealed class CoLeadTests(HubFixture hub) : IClassFixture<HubFixture>
         var noReason = await Failure(() => Answer(ca, caseId, CoLeadAnswer.Decline));
         Assert.Equal((StatusCode.InvalidArgument, "reason"), (noReason.Code, noReason.Field));
         await Answer(ca, caseId, CoLeadAnswer.Decline, "no capacity");
-        var declined = Assert.Single(await hub.FeedAfter("NL-TBKK", nlStart), i => i.CoLead?.CaseId == caseId).CoLead;
+        var declined = Assert.Single(await hub.FeedAfter("NL-TBKK", nlStart), i => i.CoLead is { Change: CoLeadChange.Declined } c && c.CaseId == caseId).CoLead;
         Assert.Equal((CoLeadChange.Declined, "CA-RCMP-NCECC", "no capacity"), (declined.Change, declined.CoLeadUnit, declined.Reason));
         Assert.Equal(StatusCode.NotFound, (await Failure(() => Read(ca, caseId))).Code);
         Assert.False(await Hit("CA-RCMP-NCECC", email));
