@@ -47,6 +47,11 @@ public static partial class MediaBatchRunner
                     progress?.Invoke(done);
                 }
             }
+            // Interrupted by the user (Ctrl+C): the call's abort is the interruption, not a hub out of reach.
+            catch (RpcException) when (cancellation.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellation);
+            }
             catch (RpcException failure) when (failure.GetRpcStatus() is { Code: (int)StatusCode.InvalidArgument } status && answered < batches.Count)
             {
                 var batch = batches[answered];
