@@ -8,8 +8,7 @@ public static class AuditSetup
     /// The access log, the tamper-evident log (its writer runs in the background) and the audit service.
     public static WebApplicationBuilder AddAudit(this WebApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString("Marten")
-            ?? throw new InvalidOperationException("ConnectionStrings:Marten is not set.");
+        var connectionString = Store.HubConnectionString.From(builder.Configuration);
         builder.Services.AddSingleton(_ => new AuditDatabase(NpgsqlDataSource.Create(connectionString)));
         builder.Services.ConfigureMarten(options =>
         {

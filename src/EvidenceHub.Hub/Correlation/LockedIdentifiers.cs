@@ -168,7 +168,7 @@ public sealed class LockedIdentifiers
         var sql = $"""
             SELECT jsonb_build_object('Key', k, 'Count', (SELECT count(*) FROM (
                 SELECT 1 FROM {Table<IdentifierHolding>()} h,
-                     LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid)) AS c
+                     LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid) LIMIT 1) AS c
                 WHERE h.data ->> 'Key' = k AND {DisclosureSql.Discloses("c.data", "r", "h.data")}
                 LIMIT {options.CommonThreshold + 1}) AS seen))
             FROM {DisclosureSql.RecipientRelation} AS r, unnest(?::text[]) AS k

@@ -31,7 +31,7 @@ public sealed class FeedSignals(IConfiguration configuration, Errors.FailureLog 
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
-        var connectionString = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString("Marten"))
+        var connectionString = new NpgsqlConnectionStringBuilder(Store.HubConnectionString.From(configuration))
         {
             // A listening connection must never go back to a pool (which would UNLISTEN it) or be shared.
             Pooling = false,

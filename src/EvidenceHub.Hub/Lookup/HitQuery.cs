@@ -60,8 +60,9 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
     /// Resolves the blind tokens, finds the holdings the caller may see and reads the summaries of their cases: one
     /// round trip. A case the caller may not see is filtered by the disclosure predicate where its holding is read,
     /// so it costs what an absent one costs; a token nobody holds is probed like a held one, so an unknown token and one
-    /// held only by hidden cases run the same statement and the same index lookups. The summary is a lateral subquery, so that it is always read by its
-    /// key: as a join, with statistics not yet gathered, PostgreSQL hashed every case summary for a single lookup.
+    /// held only by hidden cases run the same statement and the same index lookups. The summary is a lateral subquery with
+    /// LIMIT 1, so that it is always read by its key: PostgreSQL flattens a plain lateral subquery into a join, and with
+    /// statistics not yet gathered it then hashed every case summary for a single lookup.
     private string Sql(IQuerySession session)
     {
         string Table<T>() => session.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
@@ -70,7 +71,7 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
             SELECT jsonb_build_object('Token', w.token, 'Key', w.key, 'Holding', v.holding, 'Case', v.summary,
                 'Holders', (SELECT count(*) FROM (
                     SELECT 1 FROM {Table<IdentifierHolding>()} x,
-                         LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(x.data ->> 'CaseId' AS uuid)) AS xc
+                         LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(x.data ->> 'CaseId' AS uuid) LIMIT 1) AS xc
                     WHERE x.data ->> 'Key' = w.probe AND {DisclosureSql.Discloses("xc.data", "r", "x.data")}
                     LIMIT {correlation.CommonThreshold}) AS seen))
             FROM {DisclosureSql.RecipientRelation} AS r
@@ -81,7 +82,7 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
             LEFT JOIN LATERAL (
                 SELECT h.data AS holding, c.data AS summary
                 FROM {Table<IdentifierHolding>()} h,
-                     LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid)) AS c
+                     LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid) LIMIT 1) AS c
                 WHERE h.data ->> 'Key' = w.probe AND {DisclosureSql.Discloses("c.data", "r", "h.data")}) AS v ON true
             """;
     }

@@ -59,11 +59,11 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
             SELECT jsonb_build_object('Holding', h.data, 'Case', c.data,
                 'Holders', (SELECT count(*) FROM (
                     SELECT 1 FROM {Table<IdentifierHolding>()} x,
-                         LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(x.data ->> 'CaseId' AS uuid)) AS xc
+                         LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(x.data ->> 'CaseId' AS uuid) LIMIT 1) AS xc
                     WHERE x.data ->> 'Key' = h.data ->> 'Key' AND {DisclosureSql.Discloses("xc.data", "r", "x.data")}
                     LIMIT {correlation.CommonThreshold}) AS seen))
             FROM {DisclosureSql.RecipientRelation} AS r, {Table<IdentifierHolding>()} h,
-                 LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid)) AS c
+                 LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid) LIMIT 1) AS c
             WHERE {(keys is not null ? "h.data ->> 'Key' = ANY(?::text[])" : "CAST(h.data ->> 'CaseId' AS uuid) = ANY(?::uuid[])")}
               AND {DisclosureSql.Discloses("c.data", "r", "h.data")}
             """, cancellation, [.. DisclosureSql.Parameters(caller, now), keys is not null ? keys : caseIds!]);

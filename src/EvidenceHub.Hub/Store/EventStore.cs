@@ -20,10 +20,7 @@ public static class EventStore
 
     public static WebApplicationBuilder AddEventStore(this WebApplicationBuilder builder)
     {
-        var connectionString = builder.Configuration.GetConnectionString("Marten")
-            ?? throw new InvalidOperationException(
-                "ConnectionStrings:Marten is not set. Run the hub with ops/run-hub.sh, which provisions a local PostgreSQL, " +
-                "or set ConnectionStrings__Marten.");
+        var connectionString = HubConnectionString.From(builder.Configuration);
 
         builder.Services.AddMarten(options =>
             {
