@@ -123,9 +123,11 @@ public sealed class TimedWorkTests(HubFixture hub) : IClassFixture<HubFixture>
         var otherRunner = second.Services.GetRequiredService<TimedWorkRunner>();
 
         hub.Clock.Advance(PastTheDeadline);
-        var rounds = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Task.Run(() => (i % 2 == 0 ? Runner : otherRunner).RunRound(CancellationToken.None))));
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Task.Run(() => (i % 2 == 0 ? Runner : otherRunner).RunRound(CancellationToken.None))));
 
-        Assert.True(rounds.Sum(r => r ?? 0) >= handoffs.Count);
+        // The second instance also runs a round of its own as it starts, which may take some of the work (or hold the
+        // lock while these ran): settle until a round finds nothing left, then count what was done, whoever did it.
+        while (await Runner.RunRound(CancellationToken.None) is not 0) await Task.Delay(50);
         var told = await hub.FeedAfter("BE-FCCU", beStart);
         foreach (var (caseId, handoffId) in handoffs)
         {
