@@ -4,10 +4,13 @@ using EvidenceHub.Contracts.V1;
 
 namespace EvidenceHub.Benchmarks.Scenarios;
 
-/// 1b. A unit syncs media records (PDQ with its quality, file hashes; near-match correlation on) across its cases,
-/// beside exact-hash identifier ingest (AddSuspectIdentifier of a SHA-256) on as many fresh cases, in the same run and
-/// the same order: the issue asks that correlation on insert keep media ingest at half of exact-hash ingest or more.
-/// Rates count commands: a media record (four hashes, each an identifier, and the record) against one identifier.
+/// 1b. What correlation on insert costs media ingest: a unit syncs media records across its cases, once with a PDQ hash
+/// each (near-match correlation on) and once with a SHA-256 each (exact-hash correlation), in the same run, the same
+/// order and the same shape (a SHA-256 of its own, the hash that may match and the record per command), one record in
+/// ten matching an earlier record of another case (a PDQ hash at a small Hamming distance, or an MD5 exactly): the issue asks that near-match correlation keep media
+/// ingest at half of exact-hash ingest or more. Beside it, as a diagnostic, records with all four hashes against
+/// identifier ingest (AddSuspectIdentifier of a SHA-256): a four-hash record appends five events where an identifier
+/// appends one, so that ratio is about the record's size, not about correlation.
 public sealed class MediaIngestScenario(BenchContext bench)
 {
     public async Task Run()
@@ -17,20 +20,32 @@ public sealed class MediaIngestScenario(BenchContext bench)
         // records cost the case grows with them.
         var cases = Math.Max(10, sizes.IngestCases / 10);
         var commands = Math.Max(1_000, sizes.IngestCommands / 2);
-        await Sync(5, 500, Media);
+        await Sync(5, 500, (caseId, i) => Media(caseId));
 
-        var exact = await Sync(cases, commands, ExactHash);
-        var media = await Sync(cases, commands, Media);
-        var ratio = media.Rate.Value / exact.Rate.Value;
-        bench.Report.Add(new ResultRow("Ingest: Sync of AddMedia (SHA-256, SHA-1, MD5, PDQ; near-match on), interleaved")
+        var exactMedia = await Sync(cases, commands, OneHash(pdq: false));
+        var nearMedia = await Sync(cases, commands, OneHash(pdq: true));
+        var ratio = nearMedia.Rate.Value / exactMedia.Rate.Value;
+        bench.Report.Add(new ResultRow("Ingest: Sync of AddMedia, SHA-256 + PDQ (near-match on), interleaved")
+        {
+            Hub = nearMedia.Rate, Baseline = exactMedia.Rate, BaselineName = "Sync of AddMedia, SHA-256 + MD5 (exact match), same run, same order",
+            P50Ms = nearMedia.Outcome.Latencies.Percentile(50), P99Ms = nearMedia.Outcome.Latencies.Percentile(99),
+            BaselineP50Ms = exactMedia.Outcome.Latencies.Percentile(50), BaselineP99Ms = exactMedia.Outcome.Latencies.Percentile(99),
+            Note = $"{commands:N0} commands each over {cases:N0} cases, one in ten matching another case's record; " +
+                $"{nearMedia.Correlations:N0} near-match and {exactMedia.Correlations:N0} exact correlations; background work settled {nearMedia.Settled.TotalSeconds:F1} s after",
+        });
+        bench.Report.Goal("Media ingest (near-match on) ≥ 50% of exact-hash ingest",
+            $"{ratio:P0} ({Report.Number(nearMedia.Rate.Value)} vs {Report.Number(exactMedia.Rate.Value)} media/s)", ratio >= 0.5);
+
+        var exact = await Sync(cases, commands, (caseId, i) => ExactHash(caseId));
+        var media = await Sync(cases, commands, (caseId, i) => Media(caseId));
+        bench.Report.Add(new ResultRow("Ingest, diagnostic: Sync of AddMedia (SHA-256, SHA-1, MD5, PDQ; near-match on), interleaved")
         {
             Hub = media.Rate, Baseline = exact.Rate, BaselineName = "Sync of AddSuspectIdentifier (SHA-256), same run, same order",
             P50Ms = media.Outcome.Latencies.Percentile(50), P99Ms = media.Outcome.Latencies.Percentile(99),
             BaselineP50Ms = exact.Outcome.Latencies.Percentile(50), BaselineP99Ms = exact.Outcome.Latencies.Percentile(99),
-            Note = $"{commands:N0} commands each over {cases:N0} cases; background work settled {media.Settled.TotalSeconds:F1} s after the media",
+            Note = $"{commands:N0} commands each over {cases:N0} cases: {Report.Number(media.Rate.Value * 4)} hashes/s against {Report.Number(exact.Rate.Value)}; " +
+                $"background work settled {media.Settled.TotalSeconds:F1} s after the media",
         });
-        bench.Report.Goal("Media ingest (near-match on) ≥ 50% of exact-hash ingest",
-            $"{ratio:P0} ({Report.Number(media.Rate.Value)} media/s vs {Report.Number(exact.Rate.Value)} identifiers/s)", ratio >= 0.5);
         await HashList(sizes.IngestCommands);
     }
 
@@ -129,17 +144,42 @@ public sealed class MediaIngestScenario(BenchContext bench)
         return new Figure(rows.Count / System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, "records/s");
     }
 
-    private sealed record Measured(Figure Rate, SyncOutcome Outcome, TimeSpan Settled);
+    private sealed record Measured(Figure Rate, SyncOutcome Outcome, TimeSpan Settled, long Correlations);
 
-    private async Task<Measured> Sync(int caseCount, int count, Func<Guid, SyncCommand> command)
+    private async Task<Measured> Sync(int caseCount, int count, Func<Guid, int, SyncCommand> command)
     {
         var cases = await bench.OpenCases(RunningHub.UnitA, caseCount);
-        var batch = Enumerable.Range(0, count).Select(i => command(cases[i % cases.Count])).ToList();
+        var batch = Enumerable.Range(0, count).Select(i => command(cases[i % cases.Count], i)).ToList();
         Progress.Say($"media ingest: Sync of {batch.Count:N0} {batch[0].CommandCase} over {cases.Count:N0} cases");
-        var outcome = await SyncStream.Run(bench.Hub.Cases(RunningHub.UnitA), batch);
+        var outcome = await SyncStream.Run(bench.Hub.Cases(RunningHub.UnitA), batch, keepResults: true);
         if (outcome.Failed > 0) throw new InvalidOperationException($"Media ingest: {outcome.Failures}");
         var settled = await bench.Settled();
-        return new Measured(new Figure(outcome.Succeeded / outcome.Elapsed.TotalSeconds, "commands/s"), outcome, settled);
+        return new Measured(new Figure(outcome.Succeeded / outcome.Elapsed.TotalSeconds, "commands/s"), outcome, settled, outcome.Results.Sum(r => (long)r.Correlations));
+    }
+
+    /// Media records of a SHA-256 of their own (a record needs a file hash) and one hash that may match: a PDQ hash, or
+    /// an MD5 for exact matching. Every tenth repeats that hash of the record nine before it (on another case, since
+    /// commands go round the cases), a PDQ hash with a few bits flipped, so that it near-matches.
+    private static Func<Guid, int, SyncCommand> OneHash(bool pdq)
+    {
+        var hashes = new List<byte[]>();
+        return (caseId, i) =>
+        {
+            var hash = i % 10 == 9 ? Varied(hashes[i - 9], pdq ? 12 : 0) : RandomNumberGenerator.GetBytes(pdq ? 32 : 16);
+            hashes.Add(hash);
+            var value = Convert.ToHexString(hash).ToLowerInvariant();
+            var request = new AddMediaRequest { CommandId = Guid.NewGuid().ToString(), CaseId = caseId.ToString(), Sha256 = Hex(32), Category = 1, Distributed = true };
+            if (pdq) (request.Pdq, request.PdqQuality) = (value, 90);
+            else request.Md5 = value;
+            return new SyncCommand { AddMedia = request };
+        };
+    }
+
+    private static byte[] Varied(byte[] hash, int bits)
+    {
+        var copy = (byte[])hash.Clone();
+        for (var b = 0; b < bits; b++) copy[b * 2 % copy.Length] ^= (byte)(1 << (b % 8));
+        return copy;
     }
 
     private static SyncCommand ExactHash(Guid caseId) => new()

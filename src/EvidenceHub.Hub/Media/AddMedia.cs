@@ -120,7 +120,9 @@ public sealed record AddMedia(
         if (PdqKey is not { } key || index.IsCommon(key) || index.NotToCorrelateBy(key).Contains(adding.OwnerUnit)) return [];
         var me = CaseParty.Of(adding);
         var exact = index.HoldersOf(key).Select(h => h.CaseId).ToHashSet();
-        return Near
+        // Hashes an earlier command of this burst added are locked (that command's own keys) but not yet indexed.
+        var inBurst = Records.NearAddedInBurst(Pdq!.Value, Index.Options.MatchDistance).Where(b => Near.All(n => n.Key != b.Key));
+        return Near.Concat(inBurst)
             .SelectMany(n => index.HoldersOf(n.Key).Where(h => !index.NotToCorrelateBy(n.Key).Contains(h.Unit)).Select(holder => (holder, n.Distance)))
             .Where(m => m.holder.CaseId != adding.Id && !exact.Contains(m.holder.CaseId))
             .GroupBy(m => m.holder.CaseId)

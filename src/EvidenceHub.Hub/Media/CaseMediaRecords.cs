@@ -1,5 +1,6 @@
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Store;
+using EvidenceHub.Media.NearMatch;
 using Marten;
 
 namespace EvidenceHub.Hub.Media;
@@ -10,6 +11,8 @@ namespace EvidenceHub.Hub.Media;
 public sealed class CaseMediaRecords
 {
     private readonly Dictionary<string, MediaRecord> records = [];
+    // PDQ hashes the burst's earlier commands added: not in the near-match index until the burst commits.
+    private readonly List<Hash256> addedPdq = [];
 
     public CaseMediaRecords(IEnumerable<MediaRecord>? records = null)
     {
@@ -28,12 +31,20 @@ public sealed class CaseMediaRecords
         {
             case MediaAdded added:
                 records[MediaRecord.IdFor(added.CaseId, added.Keys)] = MediaRecord.From(added, at);
+                if (added.Pdq is { } pdq && Hash256.TryParse(pdq, out var hash)) addedPdq.Add(hash);
                 break;
             case MediaRetracted retracted:
                 records.Remove(MediaRecord.IdFor(retracted.CaseId, retracted.Keys));
+                if (retracted.Pdq is { } gone && Hash256.TryParse(gone, out var removed)) addedPdq.Remove(removed);
                 break;
         }
     }
+
+    /// The PDQ hashes added earlier in this burst within the distance of the given one, other than itself: a burst is
+    /// a few hundred commands at most, so a scan.
+    public IEnumerable<(string Key, int Distance)> NearAddedInBurst(Hash256 hash, int distance) => addedPdq
+        .Select(h => (Hash: h, Distance: h.DistanceTo(hash))).Where(m => m.Distance > 0 && m.Distance <= distance)
+        .Select(m => (MediaHashes.KeyOf(m.Hash), m.Distance));
 
     /// The stored records the burst's media commands name: an added record by its id, a retracted one by its file hash.
     public static async Task<CaseMediaRecords> Load(IQuerySession session, IReadOnlyList<Command> commands, CancellationToken cancellation)

@@ -191,6 +191,27 @@ public sealed class MediaNearMatchTests(HubFixture hub) : IClassFixture<HubFixtu
         var file = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = Why });
         Assert.Equal(6, file.Identifiers.Count);
     }
+    /// Commands written together run as one burst, in one transaction: the second hash is decided before the first is
+    /// committed (and so before the near-match index holds it), and must still find it.
+    [Fact]
+    public async Task Near_duplicates_in_one_sync_burst_correlate()
+    {
+        var (first, second) = (await nl.OpenedCase(Tlp.Green), await nl.OpenedCase(Tlp.Green));
+        var start = await hub.Feed("NL-TBKK").LastPosition();
+        var pdq = NewPdq();
+        using var sync = nl.Sync();
+        await sync.RequestStream.WriteAsync(new SyncCommand { AddMedia = Media(first, pdq) });
+        await sync.RequestStream.WriteAsync(new SyncCommand { AddMedia = Media(second, Flipped(pdq, 20)) });
+        await sync.RequestStream.CompleteAsync();
+        var results = await sync.ResponseStream.ReadAllAsync().ToListAsync();
+
+        Assert.Equal([0, 1], results.Select(r => r.Result.Correlations));
+        // A unit leading both cases gets one notice, on the case that found the match.
+        var feed = await hub.FeedAfter("NL-TBKK", start);
+        Assert.Empty(Notices(feed, first));
+        Assert.Equal((20, "NL-TBKK"), (Assert.Single(Notices(feed, second)).Distance, Notices(feed, second)[0].OtherCase.OwnerUnit));
+    }
+
     [Fact]
     public async Task A_media_record_twice_in_one_sync_is_one_record_and_media_leave_the_stored_case_file_alone()
     {
