@@ -25,27 +25,19 @@ public sealed class MediaIngestScenario(BenchContext bench)
         var exactMedia = await Sync(cases, commands, OneHash(pdq: false));
         var nearMedia = await Sync(cases, commands, OneHash(pdq: true));
         var ratio = nearMedia.Rate.Value / exactMedia.Rate.Value;
-        bench.Report.Add(new ResultRow("Ingest: Sync of AddMedia, SHA-256 + PDQ (near-match on), interleaved")
-        {
-            Hub = nearMedia.Rate, Baseline = exactMedia.Rate, BaselineName = "Sync of AddMedia, SHA-256 + MD5 (exact match), same run, same order",
-            P50Ms = nearMedia.Outcome.Latencies.Percentile(50), P99Ms = nearMedia.Outcome.Latencies.Percentile(99),
-            BaselineP50Ms = exactMedia.Outcome.Latencies.Percentile(50), BaselineP99Ms = exactMedia.Outcome.Latencies.Percentile(99),
-            Note = $"{commands:N0} commands each over {cases:N0} cases, one in ten matching another case's record; " +
-                $"{nearMedia.Correlations:N0} near-match and {exactMedia.Correlations:N0} exact correlations; background work settled {nearMedia.Settled.TotalSeconds:F1} s after",
-        });
+        bench.Report.Add(Row("Ingest: Sync of AddMedia, SHA-256 + PDQ (near-match on), interleaved", nearMedia,
+            exactMedia, "Sync of AddMedia, SHA-256 + MD5 (exact match), same run, same order",
+            $"{commands:N0} commands each over {cases:N0} cases, one in ten matching another case's record; " +
+            $"{nearMedia.Correlations:N0} near-match and {exactMedia.Correlations:N0} exact correlations; background work settled {nearMedia.Settled.TotalSeconds:F1} s after"));
         bench.Report.Goal("Media ingest (near-match on) ≥ 50% of exact-hash ingest",
             $"{ratio:P0} ({Report.Number(nearMedia.Rate.Value)} vs {Report.Number(exactMedia.Rate.Value)} media/s)", ratio >= 0.5);
 
         var exact = await Sync(cases, commands, (caseId, i) => ExactHash(caseId));
         var media = await Sync(cases, commands, (caseId, i) => Media(caseId));
-        bench.Report.Add(new ResultRow("Ingest, diagnostic: Sync of AddMedia (SHA-256, SHA-1, MD5, PDQ; near-match on), interleaved")
-        {
-            Hub = media.Rate, Baseline = exact.Rate, BaselineName = "Sync of AddSuspectIdentifier (SHA-256), same run, same order",
-            P50Ms = media.Outcome.Latencies.Percentile(50), P99Ms = media.Outcome.Latencies.Percentile(99),
-            BaselineP50Ms = exact.Outcome.Latencies.Percentile(50), BaselineP99Ms = exact.Outcome.Latencies.Percentile(99),
-            Note = $"{commands:N0} commands each over {cases:N0} cases: {Report.Number(media.Rate.Value * 4)} hashes/s against {Report.Number(exact.Rate.Value)}; " +
-                $"background work settled {media.Settled.TotalSeconds:F1} s after the media",
-        });
+        bench.Report.Add(Row("Ingest, diagnostic: Sync of AddMedia (SHA-256, SHA-1, MD5, PDQ; near-match on), interleaved", media,
+            exact, "Sync of AddSuspectIdentifier (SHA-256), same run, same order",
+            $"{commands:N0} commands each over {cases:N0} cases: {Report.Number(media.Rate.Value * 4)} hashes/s against {Report.Number(exact.Rate.Value)}; " +
+            $"background work settled {media.Settled.TotalSeconds:F1} s after the media"));
         await HashList(sizes.IngestCommands);
     }
 
@@ -143,6 +135,14 @@ public sealed class MediaIngestScenario(BenchContext bench)
         }
         return new Figure(rows.Count / System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, "records/s");
     }
+
+    private static ResultRow Row(string name, Measured hub, Measured baseline, string baselineName, string note) => new(name)
+    {
+        Hub = hub.Rate, Baseline = baseline.Rate, BaselineName = baselineName,
+        P50Ms = hub.Outcome.Latencies.Percentile(50), P99Ms = hub.Outcome.Latencies.Percentile(99),
+        BaselineP50Ms = baseline.Outcome.Latencies.Percentile(50), BaselineP99Ms = baseline.Outcome.Latencies.Percentile(99),
+        Note = note,
+    };
 
     private sealed record Measured(Figure Rate, SyncOutcome Outcome, TimeSpan Settled, long Correlations);
 
