@@ -8,7 +8,8 @@ public interface ICaseEvent
     Guid CaseId { get; }
 }
 
-public sealed record SharingPolicy(Tlp Tlp, HandlingCode HandlingCode, string? HandlingRestrictions, IReadOnlyList<string> PartnerUnits);
+/// HandlingRestrictions: free text about the case, sealed under its case subject (Sharing/SharingPolicyText).
+public sealed record SharingPolicy(Tlp Tlp, HandlingCode HandlingCode, Sealed? HandlingRestrictions, IReadOnlyList<string> PartnerUnits);
 
 /// A unit opened a case; it owns the case (the lead jurisdiction) until a handoff moves it. TextSubject: the subject
 /// whose key seals the free text written about the case (CaseText); erasing the case destroys it.

@@ -275,11 +275,14 @@ public sealed record CaseFile
             UpdatedAt = at,
         },
         ({ } file, CoLeadLeft left) => file with { CoLeads = file.CoLeads.Remove(left.CoLeadUnit), UpdatedAt = at },
-        // Erased: closed with it, so that nothing pending (a handoff, an invitation) stays open on it.
+        // Erased: closed with it, so that nothing pending (a handoff, an invitation) stays open on it. Sealed restrictions
+        // no longer open; ones stored plain, before they were sealed, are dropped.
         ({ } file, Erasure.CaseErased) => file with
         {
             ErasedAt = at, Status = CaseStatus.Closed, UpdatedAt = at,
-            SharingPolicy = file.SharingPolicy with { HandlingRestrictions = file.SharingPolicy.HandlingRestrictions is null ? null : Erasure.Sealed.ErasedPlaceholder },
+            SharingPolicy = file.SharingPolicy.HandlingRestrictions is { IsPlain: true }
+                ? file.SharingPolicy with { HandlingRestrictions = Erasure.Sealed.Plain(Erasure.Sealed.ErasedPlaceholder) }
+                : file.SharingPolicy,
         },
         ({ } file, CaseClosed closed) => file with { Status = CaseStatus.Closed, CloseReason = closed.Reason, UpdatedAt = at },
         ({ } file, DataRestricted restricted) => Restricting(file, restricted.What, true) with { UpdatedAt = restricted.ByHub ? file.UpdatedAt : at },

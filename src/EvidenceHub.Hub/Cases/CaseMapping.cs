@@ -26,7 +26,7 @@ public static class CaseMapping
             {
                 Tlp = (Contracts.V1.Tlp)(int)file.SharingPolicy.Tlp,
                 HandlingCode = (Contracts.V1.HandlingCode)(int)file.SharingPolicy.HandlingCode,
-                HandlingRestrictions = file.SharingPolicy.HandlingRestrictions ?? "",
+                HandlingRestrictions = Sharing.SharingPolicyText.Open(file.SharingPolicy.HandlingRestrictions, keys),
                 PartnerUnits = { file.SharingPolicy.PartnerUnits },
             },
             Version = revision.Version,

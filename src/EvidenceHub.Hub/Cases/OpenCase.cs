@@ -28,13 +28,14 @@ public sealed record OpenCase(string Reference, OffenceType OffenceType, Sharing
     public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now) =>
         throw new InvalidOperationException("OpenCase makes the case's subject key: it decides with a key ring.");
 
-    /// The case gets its own subject, whose key seals the free text units write about it (CaseText), so that erasing
-    /// the case erases that text.
+    /// The case gets its own subject, whose key seals the free text units write about it (CaseText, the handling
+    /// restrictions too), so that erasing the case erases that text.
     public override Decision Decide(CaseFile? state, LockedIdentifiers index, SubjectKeyRing keys, DateTimeOffset now)
     {
         if (state is not null) throw Rejection.AlreadyExists("case", CaseId!.Value.ToString(), "case_id", "a case with this id already exists");
         var textSubject = keys.NewSubject(CaseId!.Value, SubjectKind.Case);
-        return new([new CaseOpened(CaseId!.Value, Caller.UnitId, Caller.Country, Reference, OffenceType, Policy, textSubject)], new CommandResult());
+        var policy = Sharing.SharingPolicyText.Sealing(Policy, textSubject, keys);
+        return new([new CaseOpened(CaseId!.Value, Caller.UnitId, Caller.Country, Reference, OffenceType, policy, textSubject)], new CommandResult());
     }
 
     internal static SharingPolicy SharingPolicyOf(Contracts.V1.SharingPolicy? policy, UnitRegistry units)
@@ -47,6 +48,7 @@ public sealed record OpenCase(string Reference, OffenceType OffenceType, Sharing
         foreach (var partner in partners)
             if (!units.Contains(partner))
                 throw Rejection.InvalidArgument("sharing_policy.partner_units", $"'{LogText.Quote(partner)}' is not a unit registered at this hub");
-        return new SharingPolicy(tlp, handlingCode, restrictions, partners);
+        // Plain until the command seals it under the case subject.
+        return new SharingPolicy(tlp, handlingCode, restrictions is null ? null : Sealed.Plain(restrictions), partners);
     }
 }

@@ -23,8 +23,10 @@ public sealed record CorrelationFound(string Key, IdentifierKind Kind, CaseParty
 
 /// The adding case withdrew the identifier: every unit told of a correlation on it learns that it was wrong, or, when
 /// ReplacedBy names its correction, that it was corrected. HoldsReplacement: the recipient's case holds the
-/// correction too (so the notice may name it: the recipient is told of it by a correlation anyway).
-public sealed record CorrelationRetracted(string Key, CaseParty Retracting, string Reason, IReadOnlyList<CorrelationRetracted.Recipient> Recipients,
+/// correction too (so the notice may name it: the recipient is told of it by a correlation anyway). Reason: the
+/// retracting unit's, sealed under its case subject (erasing that case makes it unreadable in every feed); none for an
+/// erasure, whose reason goes to nobody.
+public sealed record CorrelationRetracted(string Key, CaseParty Retracting, Erasure.Sealed? Reason, IReadOnlyList<CorrelationRetracted.Recipient> Recipients,
     string? ReplacedBy = null) : IIdentifierEvent
 {
     /// The retracting case's holding was erased (EraseSuspectIdentifier), not found wrong: recipients get an erasure

@@ -69,14 +69,14 @@ public sealed partial class FeedProjection : EventProjection
     public async Task Project(IEvent<CorrelationFound> e, IDocumentOperations operations)
     {
         var found = e.Data;
-        var items = new List<(string Unit, FeedItem Item)>();
+        var items = new List<(string Unit, FeedItem Item, IReadOnlyList<SealedText> Own)>();
         // Every unit leading either case (owner, co-leads) is told, each of the other case what its policy discloses to
         // that unit, with the other case's grading; a unit leading both cases gets one notice, which says it all.
         var told = new HashSet<string>();
         foreach (var (yours, other, othersGrading) in new[] { (found.Adding, found.Holding, found.HoldingGrading), (found.Holding, found.Adding, found.AddingGrading) })
             foreach (var unit in yours.LeadUnits())
-                if (told.Add(unit) && Notice(found, yours, other, unit, othersGrading) is { } notice) items.Add((unit, notice));
-        await Store(operations, e, items);
+                if (told.Add(unit) && Notice(found, yours, other, unit, othersGrading) is { } notice) items.Add((unit, notice, RestrictionsOf(other)));
+        await StoreEach(operations, e, items);
     }
 
     public async Task Project(IEvent<CorrelationRetracted> e, IDocumentOperations operations)
@@ -105,7 +105,6 @@ public sealed partial class FeedProjection : EventProjection
                         IdentifierKey = retracted.Key,
                         RetractingUnit = retracted.Retracting.Unit,
                         RetractingCaseReference = retracted.Retracting.Reference,
-                        Reason = retracted.Reason,
                         YourCaseId = recipient.CaseId.ToString(),
                     },
                 }
@@ -116,12 +115,15 @@ public sealed partial class FeedProjection : EventProjection
                         IdentifierKey = retracted.Key,
                         CorrectingUnit = retracted.Retracting.Unit,
                         CorrectingCaseReference = retracted.Retracting.Reference,
-                        Reason = retracted.Reason,
                         YourCaseId = recipient.CaseId.ToString(),
                         // No more than the recipient knew: the replacement only when its case holds it too.
                         ReplacementKey = recipient.HoldsReplacement ? retracted.ReplacedBy : "",
                     },
-                })).ToList());
+                })).ToList(),
+            // The retracting unit's reason, opened when the feed delivers the notice.
+            retracted.Reason is { } reason
+                ? [new SealedText("retraction.reason", nameof(CorrelationRetracted.Reason), reason), new SealedText("correction.reason", nameof(CorrelationRetracted.Reason), reason)]
+                : null);
     }
 
     public async Task Project(IEvent<CorrelationRegraded> e, IDocumentOperations operations)
@@ -250,7 +252,7 @@ public sealed partial class FeedProjection : EventProjection
     public async Task Project(IEvent<SharingNoticesSent> e, IDocumentOperations operations)
     {
         var sent = e.Data;
-        var items = sent.Narrowed.Select(n => (n.Unit, new FeedItem
+        var items = sent.Narrowed.Select(n => (n.Unit, Item: new FeedItem
         {
             SharingNarrowed = new SharingNarrowedNotice
             {
@@ -263,20 +265,26 @@ public sealed partial class FeedProjection : EventProjection
                     _ => RemainingDisclosure.None,
                 },
                 Tlp = (Contracts.V1.Tlp)(int)n.Tlp, HandlingCode = (Contracts.V1.HandlingCode)(int)n.HandlingCode,
-                HandlingRestrictions = n.HandlingRestrictions ?? "",
             },
-        })).ToList();
+        }, Own: n.HandlingRestrictions is { } restrictions
+            ? (IReadOnlyList<SealedText>)[new SealedText("sharing_narrowed.handling_restrictions", SharingPolicyText.Field, restrictions)]
+            : [])).ToList();
         foreach (var widened in sent.Widened)
         {
             var yours = new CaseParty(widened.TheirCase, widened.Unit, "", widened.TheirCaseReference, default, default, null, []);
             if (Notice(new CorrelationFound(widened.Key, widened.Kind, widened.Widened, yours), yours, widened.Widened, widened.Unit, widened.Grading) is { } notice)
             {
                 notice.Correlation.AfterWidening = true;
-                items.Add((widened.Unit, notice));
+                items.Add((widened.Unit, notice, RestrictionsOf(widened.Widened)));
             }
         }
-        await Store(operations, e, items, [new SealedText("sharing_narrowed.reason", nameof(SharingNoticesSent.Reason), sent.Reason)]);
+        await StoreEach(operations, e, items, [new SealedText("sharing_narrowed.reason", nameof(SharingNoticesSent.Reason), sent.Reason)]);
     }
+
+    /// The other case's handling restrictions in a correlation notice: sealed, opened when the feed delivers it.
+    private static IReadOnlyList<SealedText> RestrictionsOf(CaseParty other) => other.HandlingRestrictions is { } restrictions
+        ? [new SealedText("correlation.other_case.handling_restrictions", SharingPolicyText.Field, restrictions)]
+        : [];
 
     /// What a unit leading the recipient's case learns of the other: what the other's policy discloses to that unit,
     /// with the other case's grading of the identifier, and nothing at all (no notice) when that is nothing. The other
@@ -292,7 +300,7 @@ public sealed partial class FeedProjection : EventProjection
                 Kind = IdentifierMapping.ToProto(found.Kind),
                 YourCaseId = yours.CaseId.ToString(),
                 YourCaseReference = yours.Reference,
-                OtherCase = DisclosureMapping.Contact(other, found.Kind, othersGrading),
+                OtherCase = DisclosureMapping.Contact(other, "", found.Kind, othersGrading),
             },
         };
         if (found.Distance is { } distance) item.Correlation.Distance = distance;
@@ -352,9 +360,15 @@ public sealed partial class FeedProjection : EventProjection
     }
 
     /// texts: the event's sealed free text, for the items it belongs in (by the item's kind).
-    private async Task Store(IDocumentOperations operations, IEvent e, IReadOnlyList<(string Unit, FeedItem Item)> items, IReadOnlyList<SealedText>? texts = null)
+    private Task Store(IDocumentOperations operations, IEvent e, IReadOnlyList<(string Unit, FeedItem Item)> items, IReadOnlyList<SealedText>? texts = null) =>
+        StoreEach(operations, e, items.Select(i => (i.Unit, i.Item, (IReadOnlyList<SealedText>)[])).ToList(), texts);
+
+    /// The same, each item with sealed text of its own too (Own: what differs between the event's items, such as the
+    /// handling restrictions of the other case a notice names).
+    private async Task StoreEach(IDocumentOperations operations, IEvent e, IReadOnlyList<(string Unit, FeedItem Item, IReadOnlyList<SealedText> Own)> items,
+        IReadOnlyList<SealedText>? texts = null)
     {
-        foreach (var (unit, item) in items)
+        foreach (var (unit, item, own) in items)
         {
             item.Position = await NextPosition(operations, unit);
             item.At = Timestamp.FromDateTimeOffset(e.Timestamp);
@@ -363,7 +377,7 @@ public sealed partial class FeedProjection : EventProjection
             operations.Insert(new FeedEntry
             {
                 Id = $"{unit}/{item.Position}", Unit = unit, Position = item.Position, Item = item.ToByteArray(), CaseId = FeedTexts.CaseOf(item),
-                Texts = texts?.Where(t => FeedTexts.BelongsIn(item, t)).ToList() ?? [],
+                Texts = [.. own, .. texts?.Where(t => FeedTexts.BelongsIn(item, t)) ?? []],
             });
         }
         // Delivered when the daemon's transaction commits, to every hub instance's FeedSignals (PostgreSQL folds

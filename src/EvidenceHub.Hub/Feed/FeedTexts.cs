@@ -38,11 +38,17 @@ public static class FeedTexts
     private static IMessage? Notice(FeedItem item) =>
         item.ItemCase == FeedItem.ItemOneofCase.None ? null : FeedItem.Descriptor.FindFieldByNumber((int)item.ItemCase).Accessor.GetValue(item) as IMessage;
 
+    /// The string field a path names ("{item field}.{field}", or through a message: "correlation.other_case.handling_restrictions").
     private static (IMessage Notice, FieldDescriptor Field)? Target(FeedItem item, SealedText text)
     {
-        var dot = text.Path.IndexOf('.');
-        if (dot < 0 || Notice(item) is not { } notice) return null;
-        if (FeedItem.Descriptor.FindFieldByNumber((int)item.ItemCase).Name != text.Path[..dot]) return null;
-        return notice.Descriptor.FindFieldByName(text.Path[(dot + 1)..]) is { FieldType: FieldType.String } field ? (notice, field) : null;
+        var names = text.Path.Split('.');
+        if (names.Length < 2 || Notice(item) is not { } message) return null;
+        if (FeedItem.Descriptor.FindFieldByNumber((int)item.ItemCase).Name != names[0]) return null;
+        foreach (var name in names[1..^1])
+            if (message.Descriptor.FindFieldByName(name) is { FieldType: FieldType.Message, IsRepeated: false } inner && inner.Accessor.GetValue(message) is IMessage next)
+                message = next;
+            else
+                return null;
+        return message.Descriptor.FindFieldByName(names[^1]) is { FieldType: FieldType.String } field ? (message, field) : null;
     }
 }

@@ -49,7 +49,7 @@ public sealed record EraseSuspectIdentifier(string Key, ErasureBasis Basis, stri
         // The reason goes to nobody: it is the owner's, and the notice says only that the holding was erased.
         IReadOnlyList<object> events = recipients.Count == 0
             ? [erased]
-            : [erased, new CorrelationRetracted(Key, CaseParty.Of(current), "erased", recipients) { Erased = true }];
+            : [erased, new CorrelationRetracted(Key, CaseParty.Of(current), null, recipients) { Erased = true }];
         // The access log says who erased what (by pseudonym, never the value), when and why.
         var record = new AccessNote(Reason, $"erase identifier {Key} of case {current.Id} ({Basis})",
             $"identifier {Key} erased from case {current.Id}: its values can no longer be read, it no longer matches", [Key]);

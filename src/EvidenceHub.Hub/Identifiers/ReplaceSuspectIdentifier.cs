@@ -85,7 +85,7 @@ public sealed record ReplaceSuspectIdentifier(string Key, RawIdentifier Raw, Gra
             .Select(r => r with { HoldsReplacement = onReplacement.Contains(r.CaseId) })
             .ToList();
         List<object> events = [retracted];
-        if (recipients.Count > 0) events.Add(new CorrelationRetracted(Key, CaseParty.Of(current), Reason, recipients, ReplacedBy: replacementKey));
+        if (recipients.Count > 0) events.Add(new CorrelationRetracted(Key, CaseParty.Of(current), RetractSuspectIdentifier.ToldReason(current, keys, Reason), recipients, ReplacedBy: replacementKey));
         if (added is not null) events.Add(added);
         events.AddRange(correlations);
 

@@ -42,7 +42,7 @@ public sealed record RetractSuspectIdentifier(string Key, string Reason) : Comma
         if (current.OwnerUnit != Caller.UnitId && held.AddedByUnit != Caller.UnitId)
             throw Rejection.PermissionDenied("NOT_OWN_IDENTIFIER", $"A co-lead retracts only the identifiers its unit added to case {current.Id}.", Key);
         var retracted = new SuspectIdentifierRetracted(current.Id, Key, SealedReason(keys, held, Reason), held.ToCaseIdentifier());
-        return new(Retraction(current, index) is { } retraction ? [retracted, retraction] : [retracted], new CommandResult()) { Subject = held.Subject };
+        return new(Retraction(current, index, keys) is { } retraction ? [retracted, retraction] : [retracted], new CommandResult()) { Subject = held.Subject };
     }
 
     /// The owner's reason, sealed under the holding's subject (it is about that identifier).
@@ -50,10 +50,15 @@ public sealed record RetractSuspectIdentifier(string Key, string Reason) : Comma
         keys.Seal(held.Subject, nameof(SuspectIdentifierRetracted.Reason), reason);
 
     /// Everyone told of a correlation on the identifier through this case: the other cases, each reached at its
-    /// owner now (a handoff since the correlation moved it), not at the unit that held it then.
-    private CorrelationRetracted? Retraction(CaseFile retracting, LockedIdentifiers index)
+    /// owner now (a handoff since the correlation moved it), not at the unit that held it then. The reason they are
+    /// told is sealed under the case subject: it goes with the case.
+    private CorrelationRetracted? Retraction(CaseFile retracting, LockedIdentifiers index, SubjectKeyRing keys)
     {
         var recipients = index.ToldThrough(Key, retracting.Id);
-        return recipients.Count == 0 ? null : new CorrelationRetracted(Key, CaseParty.Of(retracting), Reason, recipients);
+        return recipients.Count == 0 ? null : new CorrelationRetracted(Key, CaseParty.Of(retracting), ToldReason(retracting, keys, Reason), recipients);
     }
+
+    /// The reason other units are told of a retraction or a correction, sealed under the retracting case's subject.
+    internal static Sealed ToldReason(CaseFile retracting, SubjectKeyRing keys, string reason) =>
+        CaseText.Seal(retracting, keys, nameof(CorrelationRetracted.Reason), reason);
 }

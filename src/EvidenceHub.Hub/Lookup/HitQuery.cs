@@ -1,6 +1,7 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
@@ -102,6 +103,10 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
         var tokenKeys = found.Where(f => f.Token is not null && f.Key is not null).DistinctBy(f => f.Token).ToDictionary(f => f.Token!, f => f.Key!);
         var holders = found.Where(f => f.Key is not null).DistinctBy(f => f.Key).ToDictionary(f => f.Key!, f => f.Holders);
         var byKey = found.Where(f => f.Holding is not null && f.Case is not null).DistinctBy(f => f.Holding!.Id).ToLookup(f => f.Key!);
+        // The handling restrictions of the cases found are sealed under their case subjects: their keys in one more
+        // query for the whole answer, only when a case found has restrictions (never one read per hit).
+        var restrictionSubjects = SharingPolicyText.SubjectsOf(found.Select(f => f.Case?.SharingPolicy.HandlingRestrictions));
+        var restrictionKeys = restrictionSubjects.Length == 0 ? new SubjectKeyRing() : await SubjectKeyStore.Load(session, restrictionSubjects, cancellation);
 
         return questions.Select(question =>
         {
@@ -120,7 +125,7 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
             {
                 var level = CaseDisclosure.Of(file!, recipient, now, holding);
                 if (level == DisclosureLevel.None) continue;
-                answer.Disclosures.Add(Disclose(file!, holding!, level));
+                answer.Disclosures.Add(Disclose(file!, holding!, level, restrictionKeys));
                 disclosed.Add(new Audit.DisclosedCase(file!.Id, file.OwnerUnit, level, [question.Key]));
                 nearest = Math.Min(nearest ?? distance, distance);
             }
@@ -143,9 +148,10 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
         return pdq.ToDictionary(k => k, k => Hash256.TryParse(k.AsSpan(4), out var hash) ? media.Near(hash) : []);
     }
 
-    public static Disclosure Disclose(CaseSummary file, IdentifierHolding holding, DisclosureLevel level)
+    /// keys: those of the case's subject, which open its handling restrictions.
+    public static Disclosure Disclose(CaseSummary file, IdentifierHolding holding, DisclosureLevel level, SubjectKeyRing keys)
     {
-        var disclosure = DisclosureMapping.Contact(file.Party, grading: holding.Grading);
+        var disclosure = DisclosureMapping.Contact(file.Party, SharingPolicyText.Open(file.SharingPolicy.HandlingRestrictions, keys), grading: holding.Grading);
         if (level == DisclosureLevel.Summary)
         {
             disclosure.Kind = IdentifierMapping.ToProto(holding.Kind);

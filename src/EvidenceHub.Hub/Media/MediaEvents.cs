@@ -11,7 +11,8 @@ public sealed record MediaAdded(
     bool Distributed, int Category, Guid? VictimLinkId, bool ProviderFilter = false) : ICaseEvent;
 
 /// The owner withdrew a media record; its identifiers are retracted beside it and its PDQ hash near-matches no more.
-public sealed record MediaRetracted(Guid CaseId, IReadOnlyList<string> Keys, string? Pdq, string Reason) : ICaseEvent;
+/// Reason: sealed under the case subject (CaseText), so that erasing the case erases it.
+public sealed record MediaRetracted(Guid CaseId, IReadOnlyList<string> Keys, string? Pdq, Erasure.Sealed Reason) : ICaseEvent;
 
 public sealed class MediaOptions
 {

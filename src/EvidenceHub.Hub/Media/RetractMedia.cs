@@ -37,7 +37,8 @@ public sealed record RetractMedia(string FileHash, string Reason, MediaHashes In
 
     public override IReadOnlyList<string> KeysToLock(CaseFile? state) => RecordIn(state)?.Keys ?? [];
 
-    /// Each hash's retraction seals its reason under the hash's holding subject: the case's keys are loaded.
+    /// Each hash's retraction seals its reason under the hash's holding subject, the record's under the case subject: the
+    /// case's keys are loaded.
     public override bool ReadsSealedFields => true;
 
     public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now) =>
@@ -54,7 +55,7 @@ public sealed record RetractMedia(string FileHash, string Reason, MediaHashes In
             var retraction = new RetractSuspectIdentifier(key, Reason) { CommandId = CommandId, Caller = Caller, Request = Request, Case = Case };
             events.AddRange(retraction.Decide(current, index, keys, now).Events);
         }
-        var retracted = new MediaRetracted(current.Id, record.Keys, record.Pdq, Reason);
+        var retracted = new MediaRetracted(current.Id, record.Keys, record.Pdq, Erasure.CaseText.Seal(current, keys, nameof(MediaRetracted.Reason), Reason));
         Records.Record(retracted, now);
         events.Add(retracted);
         return new(events, new CommandResult());

@@ -49,12 +49,16 @@ public sealed record ChangeSharingPolicy(SharingPolicy Policy, string Reason, IR
         var current = Existing(state);
         CaseRules.EnsureOwnerMayChange(current, Caller);
         var old = current.SharingPolicy;
-        if (Same(old, Policy)) return new([], new CommandResult());
+        var oldRestrictions = SharingPolicyText.Open(old.HandlingRestrictions, keys);
+        var restrictions = SharingPolicyText.Open(Policy.HandlingRestrictions, keys);
+        if (Same(old, oldRestrictions, Policy, restrictions)) return new([], new CommandResult());
 
+        // The restrictions are free text about the case too: sealed under its case subject, in every copy.
+        var policy = SharingPolicyText.Sealing(Policy, current, keys);
         var before = CaseParty.Of(current);
         var after = before with
         {
-            Tlp = Policy.Tlp, HandlingCode = Policy.HandlingCode, HandlingRestrictions = Policy.HandlingRestrictions, PartnerUnits = Policy.PartnerUnits,
+            Tlp = policy.Tlp, HandlingCode = policy.HandlingCode, HandlingRestrictions = policy.HandlingRestrictions, PartnerUnits = policy.PartnerUnits,
         };
         var handoff = current.PendingHandoffAt(now) is { } pending ? new PendingHandoff(pending.HandoffId, pending.TargetUnit, pending.ExpiresAt) : null;
         DisclosureLevel Level(CaseParty party, string unit) => CaseDisclosure.Of(party, new Recipient(unit), handoff, now);
@@ -62,7 +66,8 @@ public sealed record ChangeSharingPolicy(SharingPolicy Policy, string Reason, IR
         var narrowed = Audience.Disclosures
             .Where(t => t.Unit != current.OwnerUnit && !Auditors.Contains(t.Unit))
             .GroupBy(t => t.Unit)
-            .Select(told => Narrowing(told.Key, told.ToList(), Level(before, told.Key), Level(after, told.Key), current, old))
+            .Select(told => Narrowing(told.Key, told.ToList(), Level(before, told.Key), Level(after, told.Key), current, old, policy,
+                restrictions != oldRestrictions))
             .OfType<SharingNarrowed>()
             .OrderBy(n => n.Unit, StringComparer.Ordinal)
             .ToList();
@@ -78,7 +83,7 @@ public sealed record ChangeSharingPolicy(SharingPolicy Policy, string Reason, IR
         // The reason is free text about the case: sealed under its case subject, in the notices too (the feed opens it
         // when it delivers them), and named in the access record only by where it is kept.
         var reason = CaseText.Seal(current, keys, nameof(SharingPolicyChanged.Reason), Reason);
-        List<object> events = [new SharingPolicyChanged(current.Id, old, Policy, reason)];
+        List<object> events = [new SharingPolicyChanged(current.Id, old, policy, reason)];
         if (narrowed.Count + widened.Count > 0) events.Add(new SharingNoticesSent(current.Id, reason, narrowed, widened));
         return new(events, new CommandResult())
         {
@@ -89,13 +94,14 @@ public sealed record ChangeSharingPolicy(SharingPolicy Policy, string Reason, IR
     /// The recipient's notice, if the new policy leaves it less than it may use now: what it learned, as far as the
     /// old policy still allowed it (a case it was already told to forget, or never saw, is never named again). Also
     /// when it may still see the case but under stricter terms (a higher TLP or handling code, other restrictions).
-    private SharingNarrowed? Narrowing(string unit, IReadOnlyList<CaseAudience.Told> told, DisclosureLevel before, DisclosureLevel after,
-        CaseFile current, SharingPolicy old)
+    /// policy: the new one, its restrictions sealed.
+    private static SharingNarrowed? Narrowing(string unit, IReadOnlyList<CaseAudience.Told> told, DisclosureLevel before, DisclosureLevel after,
+        CaseFile current, SharingPolicy old, SharingPolicy policy, bool otherRestrictions)
     {
         var mayUse = (DisclosureLevel)Math.Min((int)told.Max(t => t.Level), (int)before);
         if (mayUse == DisclosureLevel.None) return null;
-        var stricter = after != DisclosureLevel.None && (Policy.Tlp > old.Tlp || Policy.HandlingCode > old.HandlingCode
-            || (Policy.HandlingCode == HandlingCode.H3 && Policy.HandlingRestrictions != old.HandlingRestrictions));
+        var stricter = after != DisclosureLevel.None && (policy.Tlp > old.Tlp || policy.HandlingCode > old.HandlingCode
+            || (policy.HandlingCode == HandlingCode.H3 && otherRestrictions));
         if (after >= mayUse && !stricter) return null;
         // The owner it may still contact, or else the one it was told of.
         var owner = after != DisclosureLevel.None || told.Any(t => t.OwnerUnit == current.OwnerUnit) ? current.OwnerUnit : told[^1].OwnerUnit;
@@ -103,17 +109,18 @@ public sealed record ChangeSharingPolicy(SharingPolicy Policy, string Reason, IR
         return new SharingNarrowed(unit, owner, current.Reference,
             told.SelectMany(t => t.Keys).Distinct().Order(StringComparer.Ordinal).ToArray(),
             told.Select(t => t.TheirCase).OfType<Guid>().Distinct().Order().ToArray(),
-            after, visible ? Policy.Tlp : default, visible ? Policy.HandlingCode : default, visible ? Policy.HandlingRestrictions : null);
+            after, visible ? policy.Tlp : default, visible ? policy.HandlingCode : default, visible ? policy.HandlingRestrictions : null);
     }
 
     public const string SealedReasonNote = "the owner's reason, kept sealed in the case's history";
 
-    private static bool Same(SharingPolicy a, SharingPolicy b) =>
-        a.Tlp == b.Tlp && a.HandlingCode == b.HandlingCode && (a.HandlingRestrictions ?? "") == (b.HandlingRestrictions ?? "")
+    private static bool Same(SharingPolicy a, string aRestrictions, SharingPolicy b, string bRestrictions) =>
+        a.Tlp == b.Tlp && a.HandlingCode == b.HandlingCode && aRestrictions == bRestrictions
         && a.PartnerUnits.ToHashSet().SetEquals(b.PartnerUnits);
 
+    // The access log is never erased: it says that there are restrictions, never what they say.
     private static string Describe(SharingPolicy policy) =>
-        $"TLP:{policy.Tlp} {policy.HandlingCode}{(policy.HandlingRestrictions is { Length: > 0 } r ? $" ({r})" : "")}" +
+        $"TLP:{policy.Tlp} {policy.HandlingCode}{(policy.HandlingRestrictions is not null ? " (restrictions kept sealed in the case's history)" : "")}" +
         $" partners [{string.Join(", ", policy.PartnerUnits.Order(StringComparer.Ordinal))}]";
 
     /// For auditors: every recipient by name (LED Art. 25 asks for the recipients of a disclosure).

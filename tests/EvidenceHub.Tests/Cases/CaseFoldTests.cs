@@ -86,7 +86,7 @@ public sealed class CaseFoldTests
         nameof(CoLeadLeft) => new CoLeadLeft(CaseId, "BE-FCCU", "BE-FCCU", "NL-TBKK", Text(CaseId, "done")),
         nameof(Hub.Media.MediaAdded) => new Hub.Media.MediaAdded(CaseId, ["sha256:" + new string('a', 64)], new string('b', 64), 90, true, false, true, 1, null),
         nameof(Hub.Media.MediaBatchImported) => new Hub.Media.MediaBatchImported(CaseId, "batch-1", 2, 1, new string('c', 64), 2),
-        nameof(Hub.Media.MediaRetracted) => new Hub.Media.MediaRetracted(CaseId, ["sha256:" + new string('a', 64)], new string('b', 64), "wrong"),
+        nameof(Hub.Media.MediaRetracted) => new Hub.Media.MediaRetracted(CaseId, ["sha256:" + new string('a', 64)], new string('b', 64), Deciders.Sample.Text(CaseId, "wrong")),
         _ => throw new InvalidOperationException($"{type.Name} is a case event without a sample here: add one, and an arm in CaseFile.Evolve"),
     };
 

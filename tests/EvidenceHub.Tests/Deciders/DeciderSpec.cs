@@ -159,6 +159,9 @@ public static class Sample
     /// A reason as a decider of the case seals it (field "Reason").
     public static Sealed Text(Guid caseId, string text) => Seal(caseId, CaseSubjectOf(caseId), "Reason", text);
 
+    /// Handling restrictions as OpenCase and ChangeSharingPolicy seal them (under the case subject).
+    public static Sealed Restrictions(Guid caseId, string text) => Seal(caseId, CaseSubjectOf(caseId), "HandlingRestrictions", text);
+
     /// A note as a decider of the case seals it (field "Note").
     public static Sealed Note(Guid caseId, string text) => Seal(caseId, CaseSubjectOf(caseId), "Note", text);
 

@@ -117,18 +117,24 @@ public sealed class ErasureDeciderTests
     [Fact]
     public void An_erased_case_is_closed_seen_only_by_its_owner_and_auditors_and_keeps_no_readable_restriction_text()
     {
-        var opened = Opened(Mine, Nl) with { SharingPolicy = new SharingPolicy(Tlp.Amber, HandlingCode.H3, "no contact with the platform", []) };
+        var opened = Opened(Mine, Nl) with { SharingPolicy = new SharingPolicy(Tlp.Amber, HandlingCode.H3, Sample.Restrictions(Mine, "no contact with the platform"), []) };
         var file = CaseFile.Evolve(null, opened, DeciderSpec.Now);
         file = CaseFile.Evolve(file, new CoLeadInvited(Mine, "NL-TBKK", "BE-FCCU", Text(Mine, "join"), DeciderSpec.Now.AddDays(1)), DeciderSpec.Now);
         file = CaseFile.Evolve(file, new CoLeadJoined(Mine, "BE-FCCU", "NL-TBKK"), DeciderSpec.Now);
         file = CaseFile.Evolve(file, new CaseErased(Mine, ErasureBasis.RetentionExpired, "retention", CaseParty.Of(file!), [], ByHub: true), DeciderSpec.Now.AddHours(1))!;
-        Assert.Equal((true, CaseStatus.Closed, Sealed.ErasedPlaceholder), (file.IsErased, file.Status, file.SharingPolicy.HandlingRestrictions));
+        // Its key is gone with the case: the sealed text opens to the placeholder.
+        Assert.Equal((true, CaseStatus.Closed, Sealed.ErasedPlaceholder), (file.IsErased, file.Status, SharingPolicyText.Open(file.SharingPolicy.HandlingRestrictions, new SubjectKeyRing())));
+        Assert.Equal("no contact with the platform", SharingPolicyText.Open(opened.SharingPolicy.HandlingRestrictions, new SubjectKeyRing([Sample.TestKey(Mine, Sample.CaseSubjectOf(Mine))])));
+        // Restrictions stored plain, before they were sealed, are dropped from the file.
+        var plain = CaseFile.Evolve(null, opened with { SharingPolicy = opened.SharingPolicy with { HandlingRestrictions = Sealed.Plain("no contact with the platform") } }, DeciderSpec.Now);
+        plain = CaseFile.Evolve(plain, new CaseErased(Mine, ErasureBasis.CourtOrder, "order", CaseParty.Of(plain!), []), DeciderSpec.Now.AddHours(1))!;
+        Assert.Equal(Sealed.ErasedPlaceholder, SharingPolicyText.Open(plain.SharingPolicy.HandlingRestrictions, new SubjectKeyRing()));
         Assert.Equal(CaseView.Full, CaseVisibility.Of(file, Nl, DeciderSpec.Now));
         Assert.Equal(CaseView.None, CaseVisibility.Of(file, Be, DeciderSpec.Now));
         Assert.Equal(CaseView.Full, CaseVisibility.Of(file, new Caller("EU-AUDIT", "EU", [Roles.Auditor], "a", "CN=EU-AUDIT"), DeciderSpec.Now));
         var summary = CaseSummary.Create(opened);
         summary.Apply(new CaseErased(Mine, ErasureBasis.RetentionExpired, "retention", CaseParty.Of(file), []));
-        Assert.Equal((true, (string?)null), (summary.Restricted, summary.SharingPolicy.HandlingRestrictions));
+        Assert.Equal((true, (Sealed?)null), (summary.Restricted, summary.SharingPolicy.HandlingRestrictions));
     }
 
     [Fact]

@@ -87,6 +87,47 @@ public sealed class SharingDeciderTests
                 []));
 
     [Fact]
+    public void Handling_restrictions_are_sealed_under_the_case_subject_once_for_the_policy_and_every_notice()
+    {
+        const string restrictions = "no contact with the platform";
+        ChangeSharingPolicy Restricting() => ChangeSharingPolicy.From(new ChangeSharingPolicyRequest
+        {
+            CommandId = NewCommandId(), Reason = "source asked to restrict",
+            SharingPolicy = new Contracts.V1.SharingPolicy { Tlp = Contracts.V1.Tlp.Green, HandlingCode = Contracts.V1.HandlingCode.H3, HandlingRestrictions = restrictions },
+        }, Nl, On(CaseId), Units, new CorrelationOptions()) with { Audience = ToldBeAndPartner };
+        var sealedPolicy = new SharingPolicy(Tlp.Green, HandlingCode.H3, Restrictions(CaseId, restrictions), []);
+        var outcome = DeciderSpec.Given(Green).When(Restricting()).Then(
+            new SharingPolicyChanged(CaseId, Policy(Tlp.Green), sealedPolicy, Text(CaseId, "source asked to restrict")),
+            new SharingNoticesSent(CaseId, Text(CaseId, "source asked to restrict"),
+                [new SharingNarrowed("BE-FCCU", "NL-TBKK", Reference, [Key], [BeCase], DisclosureLevel.Summary, Tlp.Green, HandlingCode.H3, Restrictions(CaseId, restrictions)),
+                 new SharingNarrowed(Partner, "NL-TBKK", Reference, [Key], [], DisclosureLevel.Summary, Tlp.Green, HandlingCode.H3, Restrictions(CaseId, restrictions))],
+                []));
+        // Sealed (the comparison above opens what it compares, a plain text would pass it), under the case's subject,
+        // and every notice carries that one ciphertext.
+        var changed = Assert.IsType<SharingPolicyChanged>(outcome.Decision!.Events[0]);
+        Assert.Equal((false, CaseSubjectOf(CaseId)), (changed.New.HandlingRestrictions!.IsPlain, changed.New.HandlingRestrictions.Subject));
+        Assert.All(Assert.IsType<SharingNoticesSent>(outcome.Decision.Events[1]).Narrowed, n => Assert.Same(changed.New.HandlingRestrictions, n.HandlingRestrictions));
+        // The access log is never erased: it says there are restrictions, not what they say.
+        Assert.DoesNotContain(restrictions, outcome.Decision.Record!.Asked + outcome.Decision.Record.Disclosed + outcome.Decision.Record.Justification);
+        // The same text again, sealed anew, is no change.
+        DeciderSpec.Given(Green, changed).When(Restricting()).Then();
+    }
+
+    [Fact]
+    public void A_case_opens_with_its_handling_restrictions_sealed_under_its_own_subject()
+    {
+        var open = OpenCase.From(new OpenCaseRequest
+        {
+            CommandId = NewCommandId(), CaseId = CaseId.ToString(), Reference = "TBKK-2026-0007", OffenceType = Contracts.V1.OffenceType.FinancialSextortion,
+            SharingPolicy = new Contracts.V1.SharingPolicy { Tlp = Contracts.V1.Tlp.Amber, HandlingCode = Contracts.V1.HandlingCode.H3, HandlingRestrictions = "court file only" },
+        }, Nl, Units);
+        var opened = Assert.IsType<CaseOpened>(Assert.Single(DeciderSpec.Given().When(open).Decision!.Events));
+        var restrictions = opened.SharingPolicy.HandlingRestrictions!;
+        Assert.Equal((false, opened.TextSubject), (restrictions.IsPlain, (Guid?)restrictions.Subject));
+        Assert.DoesNotContain("court file", restrictions.Ciphertext);
+    }
+
+    [Fact]
     public void A_unit_already_told_to_forget_the_case_is_never_named_it_again()
     {
         // Once GREEN (both learned it), then RED (both were told), now AMBER for BE-FCCU alone: the partner hears nothing.

@@ -116,7 +116,7 @@ public sealed class TakedownDeciderTests
     {
         Case().When(Filing(Request(Sha, new string('c', 64)))).ThenRejected(StatusCode.NotFound, "media[1]");
         // A retracted record is no longer among the case's media records.
-        Case().And(new MediaRetracted(Mine, Image.Keys, null, "wrong case")).When(Filing(Request(Sha), onCase: Other)).ThenRejected(StatusCode.NotFound, "media[0]");
+        Case().And(new MediaRetracted(Mine, Image.Keys, null, Text(Mine, "wrong case"))).When(Filing(Request(Sha), onCase: Other)).ThenRejected(StatusCode.NotFound, "media[0]");
     }
 
     [Theory]

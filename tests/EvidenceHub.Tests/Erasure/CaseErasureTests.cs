@@ -1,4 +1,3 @@
-using System.Text.Json;
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Lifecycle;
@@ -40,7 +39,28 @@ public sealed class CaseErasureTests(HubFixture hub) : IClassFixture<HubFixture>
         var requestAgain = new RequestHandoffRequest { CommandId = NewId(), CaseId = caseId, TargetUnit = "CA-RCMP-NCECC", Reason = pendingReason };
         await nl.RequestHandoffAsync(requestAgain);
         await nl.ReviewCaseAsync(new ReviewCaseRequest { CommandId = NewId(), CaseId = caseId, Note = reviewNote });
-        var texts = new[] { handoffReason, declineReason, pendingReason, reviewNote, reference };
+        // Free text that travels beyond the case: its handling restrictions (BE's narrowing and correlation notices, a
+        // partner's lookup), the reason BE is told of a retraction, a media record's retraction reason.
+        var (restrictions, retraction, mediaRetraction) = ($"RESTRICT-{tag} no contact with the platform", $"RETRACT-{tag} typo in the address", $"MEDIA-{tag} wrong upload");
+        await nl.ChangeSharingPolicyAsync(new ChangeSharingPolicyRequest
+        {
+            CommandId = NewId(), CaseId = caseId, Reason = "source asked for care",
+            SharingPolicy = new SharingPolicy { Tlp = Tlp.Green, HandlingCode = HandlingCode.H3, HandlingRestrictions = restrictions },
+        });
+        var second = $"second.{tag.ToLowerInvariant()}@example.com";
+        await nl.AddSuspectIdentifierAsync(AddIdentifier(caseId, IdentifierKind.EmailAddress, second));
+        await be.AddSuspectIdentifierAsync(AddIdentifier(beCase, IdentifierKind.EmailAddress, second));
+        await nl.RetractSuspectIdentifierAsync(new RetractSuspectIdentifierRequest { CommandId = NewId(), CaseId = caseId, IdentifierKey = "email:" + second, Reason = retraction });
+        var sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(tag)));
+        await nl.AddMediaAsync(new AddMediaRequest { CommandId = NewId(), CaseId = caseId, Sha256 = sha256 });
+        await nl.RetractMediaAsync(new RetractMediaRequest { CommandId = NewId(), CaseId = caseId, FileHash = sha256, Reason = mediaRetraction });
+        var lookup = new LookupRequest
+        {
+            Identifier = new IdentifierQuery { Raw = new SuspectIdentifierInput { Kind = IdentifierKind.EmailAddress, Value = email } },
+            Justification = new Justification { Purpose = "victim reported contact by this address" },
+        };
+        var disclosed = await hub.Lookups("US-HSI-C3").LookupAsync(lookup);
+        var texts = new[] { handoffReason, declineReason, pendingReason, reviewNote, reference, restrictions, retraction, mediaRetraction };
 
         // Before: readable where they are shown (GetCase, the target's feed), never stored in plaintext.
         var before = await GetCase(nl, caseId);
@@ -48,7 +68,13 @@ public sealed class CaseErasureTests(HubFixture hub) : IClassFixture<HubFixture>
         Assert.Equal(declineReason, before.Handoffs[0].DeclineReason);
         var caFeed = await hub.FeedAfter("CA-RCMP-NCECC", 0);
         Assert.Contains(caFeed, i => i.Handoff?.CaseId == caseId && i.Handoff.Reason == pendingReason);
-        Assert.Contains(await hub.FeedAfter("BE-FCCU", 0), i => i.Correlation?.YourCaseId == beCase);
+        Assert.Equal(restrictions, before.SharingPolicy.HandlingRestrictions);
+        Assert.Equal([restrictions], disclosed.Disclosures.Where(d => d.OwnerUnit == "NL-TBKK").Select(d => d.HandlingRestrictions));
+        var beFeed = await hub.FeedAfter("BE-FCCU", 0);
+        Assert.Contains(beFeed, i => i.Correlation?.YourCaseId == beCase);
+        Assert.Equal(restrictions, Assert.Single(beFeed, i => i.SharingNarrowed is not null).SharingNarrowed.HandlingRestrictions);
+        Assert.Equal(restrictions, Assert.Single(beFeed, i => i.Correlation?.IdentifierKey == "email:" + second).Correlation.OtherCase.HandlingRestrictions);
+        Assert.Equal(retraction, Assert.Single(beFeed, i => i.Retraction is not null).Retraction.Reason);
         var dumped = await DatabaseDump.Of(hub.Database.ConnectionString);
         Assert.All(texts, text => Assert.Empty(dumped.Find(text)));
         Assert.True(await Count($"SELECT count(*) FROM {SubjectKeyStore.Table} WHERE case_id = @case", caseId) >= 2);
@@ -59,10 +85,7 @@ public sealed class CaseErasureTests(HubFixture hub) : IClassFixture<HubFixture>
         var requested = eventsBefore.Single(e => e.CommandId == requestAgain.CommandId);
         Assert.Contains(pendingReason, requested.ReadableJson);
         Assert.DoesNotContain(pendingReason, requested.DataJson);
-        var early = await Auditor.CheckpointCovering(1);
-        var checkpoint = await Auditor.CheckpointCovering(eventsBefore.Max(e => e.LogPosition) + 1);
-        var inclusion = await Auditor.GetInclusionProofAsync(new GetInclusionProofRequest { Justification = AuditClient.Why, Position = requested.LogPosition, TreeSize = checkpoint.TreeSize });
-        var consistency = await Auditor.GetConsistencyProofAsync(new GetConsistencyProofRequest { Justification = AuditClient.Why, FirstSize = early.TreeSize, SecondSize = checkpoint.TreeSize });
+        var proofs = await ProofsBeforeErasure.Take(Auditor, requested, eventsBefore);
 
         // Another unit cannot tell the case from one that does not exist; a co-lead-less owner is the only one to erase.
         var erase = new EraseCaseRequest { CommandId = NewId(), CaseId = caseId, LegalBasis = ErasureBasis.CourtOrder, Reason = "court order 2026/77" };
@@ -94,32 +117,17 @@ public sealed class CaseErasureTests(HubFixture hub) : IClassFixture<HubFixture>
         Assert.Equal([Sealed.ErasedPlaceholder, Sealed.ErasedPlaceholder], after.Handoffs.Select(h => h.Reason));
         Assert.Equal(Sealed.ErasedPlaceholder, after.Handoffs[0].DeclineReason);
         Assert.Equal(Sealed.ErasedPlaceholder, Assert.Single(after.VictimLinks).VictimReference);
+        Assert.Equal(Sealed.ErasedPlaceholder, after.SharingPolicy.HandlingRestrictions);
         var refused = await Failure(() => nl.AddSuspectIdentifierAsync(AddIdentifier(caseId, IdentifierKind.EmailAddress, "x." + email)).ResponseAsync);
         Assert.Equal((StatusCode.FailedPrecondition, "CASE_ERASED"), (refused.Code, refused.Status.GetDetail<Google.Rpc.ErrorInfo>()?.Reason));
         Assert.Equal(StatusCode.NotFound, (await Failure(() => ca.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = AuditClient.Why }).ResponseAsync)).Code);
 
         // The log: intact, and the old proofs verify against leaves recomputed from what is stored now.
         var eventsAfter = await Auditor.ReplayLogged(caseId);
-        var latest = await Auditor.CheckpointCovering(eventsAfter.Max(e => e.LogPosition) + 1);
-        var verification = await Auditor.VerifyLogAsync(new VerifyLogRequest { Justification = AuditClient.Why });
-        Assert.True(verification.Intact, verification.Problem);
-        var leaf = (await Auditor.Entries(requested.LogPosition, 1)).Single();
-        Assert.Equal(inclusion.Entry.LeafHash, leaf.LeafHash);
-        Assert.True(Rfc9162.VerifyInclusion(requested.LogPosition, checkpoint.TreeSize, Rfc9162.LeafHash(leaf.Leaf.ToByteArray()),
-            inclusion.AuditPath.Select(p => p.ToByteArray()).ToList(), checkpoint.RootHash.ToByteArray()));
-        var sameCheckpoint = await Auditor.GetLogCheckpointAsync(new GetLogCheckpointRequest { Justification = AuditClient.Why, TreeSize = checkpoint.TreeSize });
-        Assert.True(Rfc9162.VerifyConsistency(early.TreeSize, checkpoint.TreeSize, early.RootHash.ToByteArray(), sameCheckpoint.RootHash.ToByteArray(),
-            consistency.ConsistencyPath.Select(p => p.ToByteArray()).ToList()));
-        var onward = await Auditor.GetConsistencyProofAsync(new GetConsistencyProofRequest { Justification = AuditClient.Why, FirstSize = checkpoint.TreeSize, SecondSize = latest.TreeSize });
-        Assert.True(Rfc9162.VerifyConsistency(checkpoint.TreeSize, latest.TreeSize, checkpoint.RootHash.ToByteArray(), latest.RootHash.ToByteArray(),
-            onward.ConsistencyPath.Select(p => p.ToByteArray()).ToList()));
+        var replayed = await proofs.StillVerify(Auditor, eventsAfter);
 
         // Replay: the stored JSON unchanged (it still hashes to its leaf), its readable form shows the placeholder; the
         // erasure is an event of its own, with who, why and the basis.
-        var replayed = eventsAfter.Single(e => e.CommandId == requestAgain.CommandId);
-        Assert.Equal(requested.DataJson, replayed.DataJson);
-        using (var leafJson = JsonDocument.Parse(leaf.Leaf.ToByteArray()))
-            Assert.Equal(AuditClient.Sha256Hex(replayed.DataJson), leafJson.RootElement.GetProperty("data_sha256").GetString());
         Assert.DoesNotContain(pendingReason, replayed.ReadableJson);
         Assert.Contains(Sealed.ErasedPlaceholder, replayed.ReadableJson);
         var erasure = eventsAfter.Single(e => e.CommandId == erase.CommandId);
@@ -147,6 +155,11 @@ public sealed class CaseErasureTests(HubFixture hub) : IClassFixture<HubFixture>
         // Its correlations are withdrawn: the same identifier in a new case of BE's correlates with BE's other case only.
         var beOther = await be.OpenedCase(Tlp.Green);
         Assert.Equal(1, (await be.AddSuspectIdentifierAsync(AddIdentifier(beOther, IdentifierKind.EmailAddress, email))).Correlations);
+        // BE's own notices about its case stay; what the erased case wrote in them reads as erased.
+        beFeed = await hub.FeedAfter("BE-FCCU", 0);
+        Assert.Equal(Sealed.ErasedPlaceholder, Assert.Single(beFeed, i => i.SharingNarrowed is not null).SharingNarrowed.HandlingRestrictions);
+        Assert.Equal(Sealed.ErasedPlaceholder, Assert.Single(beFeed, i => i.Correlation?.IdentifierKey == "email:" + second).Correlation.OtherCase.HandlingRestrictions);
+        Assert.Equal(Sealed.ErasedPlaceholder, Assert.Single(beFeed, i => i.Retraction is not null).Retraction.Reason);
         var told = (await hub.FeedAfter("BE-FCCU", 0)).Where(i => i.Correlation?.YourCaseId == beOther).ToList();
         Assert.Equal(["BE-FCCU"], told.Select(i => i.Correlation.OtherCase.OwnerUnit));
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Erasure;
@@ -69,10 +68,7 @@ public sealed class IdentifierErasureTests(HubFixture hub) : IClassFixture<HubFi
         var eventsBefore = await Auditor.ReplayLogged(mine);
         var addedEvent = eventsBefore.Single(e => e.EventType == "suspect_identifier_added" && e.ReadableJson.Contains(canonical));
         Assert.DoesNotContain(canonical, addedEvent.DataJson);
-        var early = await Auditor.CheckpointCovering(1);
-        var checkpoint = await Auditor.CheckpointCovering(eventsBefore.Max(e => e.LogPosition) + 1);
-        var inclusion = await Auditor.GetInclusionProofAsync(new GetInclusionProofRequest { Justification = AuditClient.Why, Position = addedEvent.LogPosition, TreeSize = checkpoint.TreeSize });
-        var consistency = await Auditor.GetConsistencyProofAsync(new GetConsistencyProofRequest { Justification = AuditClient.Why, FirstSize = early.TreeSize, SecondSize = checkpoint.TreeSize });
+        var proofs = await ProofsBeforeErasure.Take(Auditor, addedEvent, eventsBefore);
         var asOfVersion = before.Version;
 
         var erase = new EraseSuspectIdentifierRequest
@@ -97,26 +93,10 @@ public sealed class IdentifierErasureTests(HubFixture hub) : IClassFixture<HubFi
 
         // The log: intact, the old proofs verify against leaves recomputed from what is stored now.
         var eventsAfter = await Auditor.ReplayLogged(mine);
-        var latest = await Auditor.CheckpointCovering(eventsAfter.Max(e => e.LogPosition) + 1);
-        var verification = await Auditor.VerifyLogAsync(new VerifyLogRequest { Justification = AuditClient.Why });
-        Assert.True(verification.Intact, verification.Problem);
-        var leaf = (await Auditor.Entries(addedEvent.LogPosition, 1)).Single();
-        Assert.Equal(inclusion.Entry.LeafHash, leaf.LeafHash);
-        Assert.True(Rfc9162.VerifyInclusion(addedEvent.LogPosition, checkpoint.TreeSize, Rfc9162.LeafHash(leaf.Leaf.ToByteArray()),
-            inclusion.AuditPath.Select(p => p.ToByteArray()).ToList(), checkpoint.RootHash.ToByteArray()));
-        var sameCheckpoint = await Auditor.GetLogCheckpointAsync(new GetLogCheckpointRequest { Justification = AuditClient.Why, TreeSize = checkpoint.TreeSize });
-        Assert.True(Rfc9162.VerifyConsistency(early.TreeSize, checkpoint.TreeSize, early.RootHash.ToByteArray(), sameCheckpoint.RootHash.ToByteArray(),
-            consistency.ConsistencyPath.Select(p => p.ToByteArray()).ToList()));
-        var onward = await Auditor.GetConsistencyProofAsync(new GetConsistencyProofRequest { Justification = AuditClient.Why, FirstSize = checkpoint.TreeSize, SecondSize = latest.TreeSize });
-        Assert.True(Rfc9162.VerifyConsistency(checkpoint.TreeSize, latest.TreeSize, checkpoint.RootHash.ToByteArray(), latest.RootHash.ToByteArray(),
-            onward.ConsistencyPath.Select(p => p.ToByteArray()).ToList()));
+        var replayedAdd = await proofs.StillVerify(Auditor, eventsAfter);
 
         // Replay: the stored JSON unchanged (it still hashes to the leaf), its readable form shows the placeholder; the
         // erasure is an event of its own, with who, why and on which basis, naming the holding by pseudonym.
-        var replayedAdd = eventsAfter.Single(e => e.LogPosition == addedEvent.LogPosition);
-        Assert.Equal(addedEvent.DataJson, replayedAdd.DataJson);
-        using (var leafJson = JsonDocument.Parse(leaf.Leaf.ToByteArray()))
-            Assert.Equal(AuditClient.Sha256Hex(replayedAdd.DataJson), leafJson.RootElement.GetProperty("data_sha256").GetString());
         Assert.DoesNotContain(canonical, replayedAdd.ReadableJson);
         Assert.Contains(Sealed.ErasedPlaceholder, replayedAdd.ReadableJson);
         var erasure = eventsAfter.Single(e => e.CommandId == erase.CommandId && e.EventType == "suspect_identifier_erased");

@@ -80,4 +80,21 @@ public sealed class SubjectCipherTests
         Assert.DoesNotContain("31612345678", phone);
         Assert.Throws<ArgumentException>(() => new IdentifierPseudonym(new byte[16]));
     }
+
+    [Fact]
+    public void A_text_stored_plain_before_it_was_sealed_reads_as_written_and_is_written_back_plain()
+    {
+        var read = JsonSerializer.Deserialize<Holder>("""{"Reason":"typo in the address","None":null}""")!;
+        Assert.Equal((true, "typo in the address", false), (read.Reason!.IsPlain, read.Reason.Open(new SubjectKeyRing(), "Reason"), read.Reason.IsErased(new SubjectKeyRing())));
+        Assert.Null(read.None);
+        Assert.Equal("""{"Reason":"typo in the address","None":null}""", JsonSerializer.Serialize(read));
+        // SealedJson leaves it as it is; a sealed one beside it opens.
+        var key = SubjectCipher.NewKey();
+        var stored = JsonSerializer.Serialize(new Holder(Sealed.Plain("old text"), SubjectCipher.Seal(Subject, key, "None", "new text")));
+        Assert.Equal("""{"Reason":"old text","None":"new text"}""", SealedJson.Opened(stored, new SubjectKeyRing([new SubjectKey(Subject, Guid.Empty, SubjectKind.Case, key)])));
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<Holder>("""{"Reason":42}"""));
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<Holder>("""{"Reason":{"Subject":"00000000-0000-0000-0000-000000000001"}}"""));
+    }
+
+    private sealed record Holder(Sealed? Reason, Sealed? None);
 }
