@@ -36,7 +36,13 @@ public sealed class FeedEntry
     /// stored readable here: the feed opens it when it delivers the item, so that once that case is erased the text reads
     /// "[erased]" in every unit's feed, without rewriting any item.
     public List<SealedText> Texts { get; set; } = [];
+    /// Identifiers of the item the recipient itself asked the hub about by value (a partner's lookup): delivered named
+    /// by that value, opened from the holding of the case the item is about while it still holds it.
+    public NamedByValue? ByValue { get; set; }
 }
+
+/// Keys of an item to name by value, and the case whose holdings open them.
+public sealed record NamedByValue(Guid Case, List<string> Keys);
 
 /// One sealed text of a feed item: where it goes ("{item field}.{field}", proto names) and the event field it was
 /// sealed as.
@@ -121,7 +127,15 @@ public sealed partial class FeedProjection : EventProjection
                         // No more than the recipient knew: the replacement only when its case holds it too.
                         ReplacementKey = recipient.HoldsReplacement ? retracted.ReplacedBy : "",
                     },
-                })).ToList());
+                }))
+            // Those that looked it up: named by the match key (the value is destroyed), beside the case it named.
+            .Concat(retracted.LookedUpBy.Where(unit => retracted.Recipients.All(r => r.Unit != unit))
+                .Where(unit => CaseDisclosure.Of(retracted.Retracting, new Recipient(unit)) != DisclosureLevel.None)
+                .Select(unit => (unit, new FeedItem
+                {
+                    Erasure = new ErasureNotice { IdentifierKey = retracted.Key, ErasingUnit = retracted.Retracting.Unit, ErasingCaseReference = retracted.Retracting.Reference },
+                })))
+            .ToList());
     }
 
     public async Task Project(IEvent<CorrelationRegraded> e, IDocumentOperations operations)
@@ -250,7 +264,8 @@ public sealed partial class FeedProjection : EventProjection
     public async Task Project(IEvent<SharingNoticesSent> e, IDocumentOperations operations)
     {
         var sent = e.Data;
-        var items = sent.Narrowed.Select(n => (n.Unit, new FeedItem
+        var byValue = new Dictionary<FeedItem, NamedByValue>(ReferenceEqualityComparer.Instance);
+        var items = sent.Narrowed.Select(n => (n.Unit, Item: new FeedItem
         {
             SharingNarrowed = new SharingNarrowedNotice
             {
@@ -265,7 +280,11 @@ public sealed partial class FeedProjection : EventProjection
                 Tlp = (Contracts.V1.Tlp)(int)n.Tlp, HandlingCode = (Contracts.V1.HandlingCode)(int)n.HandlingCode,
                 HandlingRestrictions = n.HandlingRestrictions ?? "",
             },
-        })).ToList();
+        }, n.AskedByValue)).Select(n =>
+        {
+            if (n.AskedByValue is { Count: > 0 } asked) byValue[n.Item] = new NamedByValue(sent.CaseId, [.. asked]);
+            return (n.Unit, n.Item);
+        }).ToList();
         foreach (var widened in sent.Widened)
         {
             var yours = new CaseParty(widened.TheirCase, widened.Unit, "", widened.TheirCaseReference, default, default, null, []);
@@ -275,7 +294,7 @@ public sealed partial class FeedProjection : EventProjection
                 items.Add((widened.Unit, notice));
             }
         }
-        await Store(operations, e, items, [new SealedText("sharing_narrowed.reason", nameof(SharingNoticesSent.Reason), sent.Reason)]);
+        await Store(operations, e, items, [new SealedText("sharing_narrowed.reason", nameof(SharingNoticesSent.Reason), sent.Reason)], byValue);
     }
 
     /// What a unit leading the recipient's case learns of the other: what the other's policy discloses to that unit,
@@ -352,7 +371,8 @@ public sealed partial class FeedProjection : EventProjection
     }
 
     /// texts: the event's sealed free text, for the items it belongs in (by the item's kind).
-    private async Task Store(IDocumentOperations operations, IEvent e, IReadOnlyList<(string Unit, FeedItem Item)> items, IReadOnlyList<SealedText>? texts = null)
+    private async Task Store(IDocumentOperations operations, IEvent e, IReadOnlyList<(string Unit, FeedItem Item)> items, IReadOnlyList<SealedText>? texts = null,
+        IReadOnlyDictionary<FeedItem, NamedByValue>? byValue = null)
     {
         foreach (var (unit, item) in items)
         {
@@ -364,6 +384,7 @@ public sealed partial class FeedProjection : EventProjection
             {
                 Id = $"{unit}/{item.Position}", Unit = unit, Position = item.Position, Item = item.ToByteArray(), CaseId = FeedTexts.CaseOf(item),
                 Texts = texts?.Where(t => FeedTexts.BelongsIn(item, t)).ToList() ?? [],
+                ByValue = byValue?.GetValueOrDefault(item),
             });
         }
         // Delivered when the daemon's transaction commits, to every hub instance's FeedSignals (PostgreSQL folds

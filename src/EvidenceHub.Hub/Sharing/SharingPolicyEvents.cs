@@ -32,9 +32,11 @@ public sealed record SharingNoticesSent(Guid CaseId, Sealed Reason, IReadOnlyLis
 
 /// One recipient's narrowing notice: the case as the recipient learned it (owner then, reference, the identifiers by
 /// which it learned of it, its own cases told of a correlation), what it may still see and under which terms.
+/// AskedByValue: those of the identifiers it asked about by value itself (null: none).
 public sealed record SharingNarrowed(
     string Unit, string OwnerUnit, string CaseReference, IReadOnlyList<string> Keys, IReadOnlyList<Guid> TheirCases,
-    DisclosureLevel StillVisible, Tlp Tlp, HandlingCode HandlingCode, string? HandlingRestrictions);
+    DisclosureLevel StillVisible, Tlp Tlp, HandlingCode HandlingCode, string? HandlingRestrictions,
+    IReadOnlyList<string>? AskedByValue = null);
 
 /// A correlation told late, after a widening: to the unit owning the other case now, of the changed case as the new
 /// policy discloses it.
