@@ -202,9 +202,13 @@ public sealed partial class FeedProjection : EventProjection
     public async Task Project(IEvent<CaseErased> e, IDocumentOperations operations)
     {
         var erased = e.Data;
+        // A unit whose items about the case go (a former co-lead, an ended handoff's target) was told of it: it is
+        // told of the erasure too, rather than finding its items silently gone.
+        var holding = await operations.Query<FeedEntry>().Where(entry => entry.CaseId == erased.CaseId).Select(entry => entry.Unit).Distinct().ToListAsync();
         operations.DeleteWhere<FeedEntry>(entry => entry.CaseId == erased.CaseId);
         // The hub erased it (retention): its leads learn it here, their own items about it being gone.
         var told = erased.ByHub ? [.. erased.Told, .. erased.Case.LeadUnits().Select(unit => new RestrictionRecipient(unit, null, null))] : erased.Told;
+        told = [.. told, .. holding.Where(unit => erased.ByHub || unit != erased.Case.Unit).Select(unit => new RestrictionRecipient(unit, null, null))];
         await Store(operations, e, told.GroupBy(r => r.Unit)
             .Where(unit => unit.Any(r => r.Key is null) || CaseDisclosure.Of(erased.Case, new Recipient(unit.Key)) != DisclosureLevel.None)
             .Select(unit => (unit.Key, new FeedItem

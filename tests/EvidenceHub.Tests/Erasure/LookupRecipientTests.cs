@@ -95,5 +95,23 @@ public sealed class LookupRecipientTests(HubFixture hub)
         Assert.Equal([second], (await hub.FeedAfter(OtherPartner, before[OtherPartner])).Single().SharingNarrowed.IdentifierKeys);
     }
 
+    [Fact]
+    public async Task Erasing_a_case_tells_a_unit_whose_items_about_it_go_with_it()
+    {
+        var caseId = await nl.OpenedCase(Tlp.Red);
+        var start = await Positions("BE-FCCU");
+        var be = hub.Cases("BE-FCCU");
+        await nl.InviteCoLeadAsync(new InviteCoLeadRequest { CommandId = NewId(), CaseId = caseId, CoLeadUnit = "BE-FCCU", Reason = "join us?" });
+        await be.AnswerCoLeadInvitationAsync(new AnswerCoLeadInvitationRequest { CommandId = NewId(), CaseId = caseId, Answer = CoLeadAnswer.Decline, Reason = "not ours" });
+        Assert.Contains(await hub.FeedAfter("BE-FCCU", start["BE-FCCU"]), i => i.CoLead?.CaseId == caseId);
+
+        await nl.EraseCaseAsync(new EraseCaseRequest { CommandId = NewId(), CaseId = caseId, LegalBasis = ErasureBasis.CourtOrder, Reason = "court order 2026/92" });
+
+        // Its invitation is gone from its feed: it is told why, once, not left to find it missing.
+        var after = await hub.FeedAfter("BE-FCCU", start["BE-FCCU"]);
+        Assert.DoesNotContain(after, i => i.CoLead?.CaseId == caseId);
+        Assert.Equal("NL-TBKK", Assert.Single(after).CaseErased.OwnerUnit);
+    }
+
     private static IdentifierQuery Raw(string email) => new() { Raw = new SuspectIdentifierInput { Kind = IdentifierKind.EmailAddress, Value = email } };
 }
