@@ -119,10 +119,12 @@ public sealed class LookupAndNetworkTests(CliHub hub) : IClassFixture<CliHub>
         var table = await hub.Run("NL-TBKK", "network", "--case", nl, "--why", "analysis");
         Assert.True(table.Code == ExitCodes.Ok, table.ToString());
         Assert.Contains(be, table.Out);
-        // Networks name identifiers by pseudonym, never by value.
+        // Networks name another unit's identifiers by pseudonym, never by value; one the caller's own case holds, by its value.
         var pseudonym = CliHub.Pseudonyms.Of($"account:tiktok:{shared}");
-        Assert.Contains(pseudonym, table.Out);
-        Assert.DoesNotContain(shared, table.Out);
+        Assert.Contains($"account:tiktok:{shared}", table.Out);
+        Assert.DoesNotContain(pseudonym, table.Out);
+        var fromBe = await hub.Run("BE-FCCU", "network", "--case", be, "--why", "analysis");
+        Assert.Contains($"account:tiktok:{shared}", fromBe.Out);
 
         var tree = await hub.Run("NL-TBKK", "network", "--key", $"account:tiktok:{shared}", "--why", "analysis", "--format", "tree");
         Assert.Contains("shared by 2 cases", tree.Out);
@@ -130,7 +132,7 @@ public sealed class LookupAndNetworkTests(CliHub hub) : IClassFixture<CliHub>
 
         var dot = await hub.Run("NL-TBKK", "network", "--case", nl, "--why", "analysis", "--format", "dot");
         Assert.StartsWith("graph suspect_network {", dot.Out);
-        Assert.Contains($"\"case:BE-FCCU/{be}\" -- \"id:{pseudonym}\"", dot.Out);
+        Assert.Contains($"\"case:BE-FCCU/{be}\" -- \"id:account:tiktok:{shared}\"", dot.Out);
 
         var svgPath = Path.Combine(hub.Root, $"{Guid.NewGuid():N}.svg");
         var svg = await hub.Run("NL-TBKK", "network", "--case", nl, "--why", "analysis", "--format", "svg", "--built-in-layout", "-o", svgPath);

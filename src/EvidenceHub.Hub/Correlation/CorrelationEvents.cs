@@ -33,6 +33,10 @@ public sealed record CorrelationRetracted(string Key, CaseParty Retracting, Eras
     /// notice.
     public bool Erased { get; init; }
 
+    /// Of an erasure: the units and partners a lookup or network answer disclosed the retracting case to by this
+    /// identifier (the access log), each told too.
+    public IReadOnlyList<string> LookedUpBy { get; init; } = [];
+
     public sealed record Recipient(string Unit, Guid CaseId, bool HoldsReplacement = false);
 }
 

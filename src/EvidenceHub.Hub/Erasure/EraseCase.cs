@@ -45,6 +45,18 @@ public sealed record EraseCase(ErasureBasis Basis, string Reason) : Command
     /// Every unit correlated through any identifier of the case is told: all of them are locked and read.
     public override bool LocksEveryIdentifierOfItsCase => true;
 
+    /// The lookup and network answers that disclosed the case (the access log), read before deciding: their recipients
+    /// are told too.
+    public IReadOnlyList<CaseAudience.Told> Answers { get; init; } = [];
+
+    public override bool ReadsBeforeDeciding => true;
+
+    /// Read only for the owner (or the hub) of a case not erased yet: any other caller is refused without it.
+    public override async Task<Command> Prepared(Marten.IDocumentSession session, CaseFile state, DateTimeOffset now, CancellationToken cancellation) =>
+        (ByHub || state.OwnerUnit == Caller.UnitId) && !state.IsErased
+            ? this with { Answers = await CaseAudience.Answers(session, state.Id, cancellation) }
+            : this;
+
     public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
     {
         var current = Existing(state);
@@ -55,7 +67,9 @@ public sealed record EraseCase(ErasureBasis Basis, string Reason) : Command
         var record = new AccessNote(Reason, $"erase case {current.Id} ({Basis})",
             $"case {current.Id} erased: its keys are destroyed, its texts, victim references and identifier values can no longer be read");
         if (current.IsErased) return new([], new CommandResult()) { Record = record with { Disclosed = $"case {current.Id} was erased before: nothing changed" } };
-        var told = Restrictions.Told(current, RestrictedData.WholeCase, index.HoldingsOfCase(current.Id), index, now);
+        var told = Restrictions.Told(current, RestrictedData.WholeCase, index.HoldingsOfCase(current.Id), index, now)
+            .Concat(Answers.Where(a => a.Unit != current.OwnerUnit).SelectMany(a => a.Keys.Select(key => new RestrictionRecipient(a.Unit, null, key))))
+            .Distinct().ToList();
         return new([new CaseErased(current.Id, Basis, Reason, CaseParty.Of(current), told, ByHub)], new CommandResult()) { Record = record };
     }
 }

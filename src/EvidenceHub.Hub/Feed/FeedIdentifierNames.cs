@@ -9,15 +9,19 @@ namespace EvidenceHub.Hub.Feed;
 /// Stored feed items name identifiers by match key (pseudonym), so that no stored item holds a value another unit's
 /// erasure would have to reach. As they are delivered, each is named to its recipient by the recipient's own key of
 /// the identifier: opened from the holding of the recipient's own case named in the item (your_case_id), with that
-/// case's keys, in two queries per page. A key the recipient's case no longer holds (retracted, erased), or that names
-/// no case of the recipient (a partner's narrowing notice), stays the pseudonym: never another unit's value.
+/// case's keys, in two queries per page. An identifier the recipient asked the hub about by value itself (a partner's
+/// lookup, FeedEntry.ByValue) is named by that value, opened from the holding of the case the item is about: the
+/// recipient learns no value it did not tell the hub. A key the recipient's case no longer holds (retracted, erased),
+/// or that names no case of the recipient and was not asked by value, stays the pseudonym: never another unit's value.
 public static class FeedIdentifierNames
 {
     private sealed record Named(Guid Case, string Key, Action<string> Rename);
 
-    public static async Task NameForRecipient(IQuerySession session, IReadOnlyList<FeedItem> items, CancellationToken cancellation)
+    /// items: the page's entries as delivered, in the page's order.
+    public static async Task NameForRecipient(IQuerySession session, IReadOnlyList<FeedEntry> page, IReadOnlyList<FeedItem> items, CancellationToken cancellation)
     {
-        var named = items.SelectMany(Names).Where(n => IdentifierPseudonym.IsPseudonym(n.Key)).ToList();
+        var named = items.SelectMany(Names).Concat(page.Zip(items).SelectMany(p => AskedByValue(p.First, p.Second)))
+            .Where(n => IdentifierPseudonym.IsPseudonym(n.Key)).ToList();
         if (named.Count == 0) return;
         var holdings = (await session.LoadManyAsync<IdentifierHolding>(cancellation, named.Select(n => IdentifierHolding.IdFor(n.Case, n.Key)).Distinct()))
             .ToDictionary(h => h.Id);
@@ -41,6 +45,17 @@ public static class FeedIdentifierNames
         FeedItem.ItemOneofCase.CaseErased => Each(item.CaseErased.YourCaseIds, item.CaseErased.IdentifierKeys),
         _ => [],
     };
+
+    private static IEnumerable<Named> AskedByValue(FeedEntry entry, FeedItem item)
+    {
+        if (entry.ByValue is not { } byValue || item.ItemCase != FeedItem.ItemOneofCase.SharingNarrowed) return [];
+        var keys = item.SharingNarrowed.IdentifierKeys;
+        return Enumerable.Range(0, keys.Count).Where(i => byValue.Keys.Contains(keys[i])).Select(i =>
+        {
+            var original = keys[i];
+            return new Named(byValue.Case, original, k => { if (keys[i] == original) keys[i] = k; });
+        }).ToList();
+    }
 
     private static IEnumerable<Named> One(string caseId, string key, Action<string> rename) =>
         Guid.TryParse(caseId, out var id) && key.Length > 0 ? [new Named(id, key, rename)] : [];

@@ -36,7 +36,13 @@ public sealed class FeedEntry
     /// stored readable here: the feed opens it when it delivers the item, so that once that case is erased the text reads
     /// "[erased]" in every unit's feed, without rewriting any item.
     public List<SealedText> Texts { get; set; } = [];
+    /// Identifiers of the item the recipient itself asked the hub about by value (a partner's lookup): delivered named
+    /// by that value, opened from the holding of the case the item is about while it still holds it.
+    public NamedByValue? ByValue { get; set; }
 }
+
+/// Keys of an item to name by value, and the case whose holdings open them.
+public sealed record NamedByValue(Guid Case, List<string> Keys);
 
 /// One sealed text of a feed item: where it goes ("{item field}.{field}", proto names) and the event field it was
 /// sealed as.
@@ -119,7 +125,15 @@ public sealed partial class FeedProjection : EventProjection
                         // No more than the recipient knew: the replacement only when its case holds it too.
                         ReplacementKey = recipient.HoldsReplacement ? retracted.ReplacedBy : "",
                     },
-                })).ToList(),
+                }))
+            // Those that looked it up: named by the match key (the value is destroyed), beside the case it named.
+            .Concat(retracted.LookedUpBy.Where(unit => retracted.Recipients.All(r => r.Unit != unit))
+                .Where(unit => CaseDisclosure.Of(retracted.Retracting, new Recipient(unit)) != DisclosureLevel.None)
+                .Select(unit => (unit, new FeedItem
+                {
+                    Erasure = new ErasureNotice { IdentifierKey = retracted.Key, ErasingUnit = retracted.Retracting.Unit, ErasingCaseReference = retracted.Retracting.Reference },
+                })))
+            .ToList(),
             // The retracting unit's reason, opened when the feed delivers the notice.
             retracted.Reason is { } reason
                 ? [new SealedText("retraction.reason", nameof(CorrelationRetracted.Reason), reason), new SealedText("correction.reason", nameof(CorrelationRetracted.Reason), reason)]
@@ -190,9 +204,13 @@ public sealed partial class FeedProjection : EventProjection
     public async Task Project(IEvent<CaseErased> e, IDocumentOperations operations)
     {
         var erased = e.Data;
+        // A unit whose items about the case go (a former co-lead, an ended handoff's target) was told of it: it is
+        // told of the erasure too, rather than finding its items silently gone.
+        var holding = await operations.Query<FeedEntry>().Where(entry => entry.CaseId == erased.CaseId).Select(entry => entry.Unit).Distinct().ToListAsync();
         operations.DeleteWhere<FeedEntry>(entry => entry.CaseId == erased.CaseId);
         // The hub erased it (retention): its leads learn it here, their own items about it being gone.
         var told = erased.ByHub ? [.. erased.Told, .. erased.Case.LeadUnits().Select(unit => new RestrictionRecipient(unit, null, null))] : erased.Told;
+        told = [.. told, .. holding.Where(unit => erased.ByHub || unit != erased.Case.Unit).Select(unit => new RestrictionRecipient(unit, null, null))];
         await Store(operations, e, told.GroupBy(r => r.Unit)
             .Where(unit => unit.Any(r => r.Key is null) || CaseDisclosure.Of(erased.Case, new Recipient(unit.Key)) != DisclosureLevel.None)
             .Select(unit => (unit.Key, new FeedItem
@@ -252,6 +270,7 @@ public sealed partial class FeedProjection : EventProjection
     public async Task Project(IEvent<SharingNoticesSent> e, IDocumentOperations operations)
     {
         var sent = e.Data;
+        var byValue = new Dictionary<FeedItem, NamedByValue>(ReferenceEqualityComparer.Instance);
         var items = sent.Narrowed.Select(n => (n.Unit, Item: new FeedItem
         {
             SharingNarrowed = new SharingNarrowedNotice
@@ -268,7 +287,11 @@ public sealed partial class FeedProjection : EventProjection
             },
         }, Own: n.HandlingRestrictions is { } restrictions
             ? (IReadOnlyList<SealedText>)[new SealedText("sharing_narrowed.handling_restrictions", SharingPolicyText.Field, restrictions)]
-            : [])).ToList();
+            : [], n.AskedByValue)).Select(n =>
+        {
+            if (n.AskedByValue is { Count: > 0 } asked) byValue[n.Item] = new NamedByValue(sent.CaseId, [.. asked]);
+            return (n.Unit, n.Item, n.Own);
+        }).ToList();
         foreach (var widened in sent.Widened)
         {
             var yours = new CaseParty(widened.TheirCase, widened.Unit, "", widened.TheirCaseReference, default, default, null, []);
@@ -278,7 +301,7 @@ public sealed partial class FeedProjection : EventProjection
                 items.Add((widened.Unit, notice, RestrictionsOf(widened.Widened)));
             }
         }
-        await StoreEach(operations, e, items, [new SealedText("sharing_narrowed.reason", nameof(SharingNoticesSent.Reason), sent.Reason)]);
+        await StoreEach(operations, e, items, [new SealedText("sharing_narrowed.reason", nameof(SharingNoticesSent.Reason), sent.Reason)], byValue);
     }
 
     /// The other case's handling restrictions in a correlation notice: sealed, opened when the feed delivers it.
@@ -364,9 +387,9 @@ public sealed partial class FeedProjection : EventProjection
         StoreEach(operations, e, items.Select(i => (i.Unit, i.Item, (IReadOnlyList<SealedText>)[])).ToList(), texts);
 
     /// The same, each item with sealed text of its own too (Own: what differs between the event's items, such as the
-    /// handling restrictions of the other case a notice names).
+    /// handling restrictions of the other case a notice names); byValue: the items that name identifiers by value.
     private async Task StoreEach(IDocumentOperations operations, IEvent e, IReadOnlyList<(string Unit, FeedItem Item, IReadOnlyList<SealedText> Own)> items,
-        IReadOnlyList<SealedText>? texts = null)
+        IReadOnlyList<SealedText>? texts = null, IReadOnlyDictionary<FeedItem, NamedByValue>? byValue = null)
     {
         foreach (var (unit, item, own) in items)
         {
@@ -378,6 +401,7 @@ public sealed partial class FeedProjection : EventProjection
             {
                 Id = $"{unit}/{item.Position}", Unit = unit, Position = item.Position, Item = item.ToByteArray(), CaseId = FeedTexts.CaseOf(item),
                 Texts = [.. own, .. texts?.Where(t => FeedTexts.BelongsIn(item, t)) ?? []],
+                ByValue = byValue?.GetValueOrDefault(item),
             });
         }
         // Delivered when the daemon's transaction commits, to every hub instance's FeedSignals (PostgreSQL folds

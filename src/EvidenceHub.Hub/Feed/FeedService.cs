@@ -51,7 +51,7 @@ public sealed class FeedService(IDocumentStore store, AccessLog accessLog, FeedS
             await using (var session = store.QuerySession())
             {
                 items = await FeedTexts.Delivered(session, page, cancellation);
-                await FeedIdentifierNames.NameForRecipient(session, items, cancellation);
+                await FeedIdentifierNames.NameForRecipient(session, page, items, cancellation);
             }
             // A delivery discloses case data: it is logged before it leaves.
             await accessLog.Record(AccessEntry.For(caller, nameof(Subscribe), HubTelemetry.CorrelationIdOf(context)).Justified("feed delivery")

@@ -37,6 +37,21 @@ public sealed record EraseSuspectIdentifier(string Key, ErasureBasis Basis, stri
 
     public override IReadOnlyList<string> KeysToLock(CaseFile? state) => [Key];
 
+    /// The units and partners a lookup or network answer disclosed the case to by this identifier (the access log),
+    /// read before deciding, for the owner only: they are told too.
+    public IReadOnlyList<string> LookedUpBy { get; init; } = [];
+
+    public override bool ReadsBeforeDeciding => true;
+
+    public override async Task<Command> Prepared(Marten.IDocumentSession session, CaseFile state, DateTimeOffset now, CancellationToken cancellation) =>
+        state.OwnerUnit == Caller.UnitId
+            ? this with
+            {
+                LookedUpBy = (await CaseAudience.Answers(session, state.Id, cancellation)).Where(a => a.Keys.Contains(Key) && a.Unit != state.OwnerUnit)
+                    .Select(a => a.Unit).Distinct().Order(StringComparer.Ordinal).ToArray(),
+            }
+            : this;
+
     public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
     {
         var current = Existing(state);
@@ -47,9 +62,9 @@ public sealed record EraseSuspectIdentifier(string Key, ErasureBasis Basis, stri
         var erased = new SuspectIdentifierErased(current.Id, Key, held.Subject, held.Kind, Basis, Reason);
         var recipients = index.ToldThrough(Key, current.Id);
         // The reason goes to nobody: it is the owner's, and the notice says only that the holding was erased.
-        IReadOnlyList<object> events = recipients.Count == 0
+        IReadOnlyList<object> events = recipients.Count + LookedUpBy.Count == 0
             ? [erased]
-            : [erased, new CorrelationRetracted(Key, CaseParty.Of(current), null, recipients) { Erased = true }];
+            : [erased, new CorrelationRetracted(Key, CaseParty.Of(current), null, recipients) { Erased = true, LookedUpBy = LookedUpBy }];
         // The access log says who erased what (by pseudonym, never the value), when and why.
         var record = new AccessNote(Reason, $"erase identifier {Key} of case {current.Id} ({Basis})",
             $"identifier {Key} erased from case {current.Id}: its values can no longer be read, it no longer matches", [Key]);

@@ -163,7 +163,7 @@ public sealed class LookupService(HitQuery hits, SuspectNetworks networks, Blind
         await accessLog.Record(AccessEntry.For(caller, nameof(GetNetwork), HubTelemetry.CorrelationIdOf(context)).Justified(justification)
             .Asking(request.StartCase == GetNetworkRequest.StartOneofCase.CaseId ? $"network around case {request.CaseId}" : "network around an identifier")
             .Allowed($"{network.Cases.Count} cases ({string.Join(", ", network.Cases.Select(c => $"{c.OwnerUnit} {c.CaseReference}"))}), {network.Identifiers.Count} identifiers, victim counts by country")
-            .WithIdentifierKeys(network.Identifiers.Select(i => i.Key).ToArray(), limits.Value.Answers.AccessRecordMaxIdentifierKeys) with { DisclosedCases = shown },
+            .WithIdentifierKeys(shown.SelectMany(c => c.Keys).Distinct().Order(StringComparer.Ordinal).ToArray(), limits.Value.Answers.AccessRecordMaxIdentifierKeys) with { DisclosedCases = shown },
             context.CancellationToken);
         quota.Charge(caller, network.Identifiers.Count - 1);
         return network;

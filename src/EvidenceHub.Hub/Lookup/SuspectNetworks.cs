@@ -17,7 +17,9 @@ namespace EvidenceHub.Hub.Lookup;
 /// shown nor walked through (filtered inside the queries, so it costs what an absent case costs); a case it may only
 /// contact is shown (owner, country, reference) with just the identifiers by which it was reached, never its others
 /// nor its victims, and is not walked through; a case it may see in summary is shown whole and walked. The walk stops,
-/// and the answer says truncated, at the configured number of cases or identifiers (Limits:Answers).
+/// and the answer says truncated, at the configured number of cases or identifiers (Limits:Answers). An identifier a
+/// case the caller leads holds is named by its value, opened under that holding's key (as GetCase names it); every
+/// other stays its match key (the pseudonym), and so does every key of the access record.
 public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits limits, TimeProvider clock)
 {
 
@@ -46,6 +48,8 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
         private readonly Dictionary<string, HashSet<Guid>> holders = [];
         private readonly Dictionary<string, Identifiers.IdentifierKind> kinds = [];
         private readonly Dictionary<(Guid Case, string Key), Grading?> gradings = [];
+        /// The caller's own holdings shown, by key: the key is opened from one of them.
+        private readonly Dictionary<string, IdentifierHolding> own = [];
 
         private string Table<T>() => session.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
 
@@ -109,7 +113,29 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
                         else if (truncated) break;
                 }
             }
-            return Network(truncated);
+            var answer = Network(truncated);
+            await NameOwnByValue(answer.Network);
+            return answer;
+        }
+
+        /// Renames, in the answer only, each key the caller's own case holds to its value; an erased holding keeps the key.
+        private async Task NameOwnByValue(SuspectNetwork network)
+        {
+            if (own.Count == 0) return;
+            var keys = await Erasure.SubjectKeyStore.Load(session, own.Values.Select(h => h.Subject).Distinct().ToArray(), cancellation);
+            var values = own.Where(o => !o.Value.CanonicalValue.IsErased(keys)).ToDictionary(o => o.Key, o => new CanonicalIdentifier(o.Value.Kind,
+                o.Value.CanonicalValue.Open(keys, nameof(SuspectIdentifierAdded.CanonicalValue)), o.Value.Qualifier).Key);
+            string Named(string key) => values.GetValueOrDefault(key, key);
+            foreach (var identifier in network.Identifiers) identifier.Key = Named(identifier.Key);
+            foreach (var shownCase in network.Cases)
+            {
+                var renamed = shownCase.IdentifierKeys.Select(Named).ToList();
+                shownCase.IdentifierKeys.Clear();
+                shownCase.IdentifierKeys.AddRange(renamed);
+                var gradings = shownCase.Gradings.ToDictionary(g => Named(g.Key), g => g.Value);
+                shownCase.Gradings.Clear();
+                shownCase.Gradings.Add(gradings);
+            }
         }
 
         private DisclosureLevel Reach(CaseSummary summary)
@@ -131,6 +157,7 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
             }
             kinds[holding.Key] = holding.Kind;
             cases[caseId].Keys.Add(holding.Key);
+            if (cases[caseId].Summary.Party.IsLedBy(caller.Unit) && Erasure.IdentifierPseudonym.IsPseudonym(holding.Key)) own.TryAdd(holding.Key, holding);
             gradings[(caseId, holding.Key)] = holding.Grading;
             if (isNew) holders[holding.Key] = held = [];
             held!.Add(caseId);

@@ -15,8 +15,9 @@ namespace EvidenceHub.Hub.Sharing;
 public sealed record CaseAudience(IReadOnlyList<CaseAudience.Told> Disclosures, IReadOnlyList<CaseAudience.Standing> Correlations)
 {
     /// One disclosure of the case to a unit: as owned by OwnerUnit, at Level, by the given identifiers; TheirCase is the
-    /// recipient's case a correlation notice was about (none for a lookup).
-    public sealed record Told(string Unit, string OwnerUnit, DisclosureLevel Level, IReadOnlyList<string> Keys, Guid? TheirCase);
+    /// recipient's case a correlation notice was about (none for a lookup). AskedByValue: a lookup by the raw value, so
+    /// the recipient told the hub the value itself, and a notice may name it by that value.
+    public sealed record Told(string Unit, string OwnerUnit, DisclosureLevel Level, IReadOnlyList<string> Keys, Guid? TheirCase, bool AskedByValue = false);
 
     /// A correlation of the case that stands (not retracted), with the other case as it is now (its owner after any
     /// handoff), and the case's own grading of the identifier (null: none stated, or retracted).
@@ -44,13 +45,7 @@ public sealed record CaseAudience(IReadOnlyList<CaseAudience.Told> Disclosures, 
             told.Add(new Told(theirs.Unit, ours.Unit, CaseDisclosure.Of(ours, new Recipient(theirs.Unit)), [pair.Key], theirs.CaseId));
         }
 
-        var accessIndex = AuditSchema.AccessIndex;
-        var answers = await session.QueryAsync<AccessRecorded>(
-            $"SELECT e.data FROM {accessIndex} a JOIN {AuditSchema.Events} e ON e.stream_id = a.stream_id AND e.version = a.version " +
-            "WHERE a.disclosed_cases @> ARRAY[CAST(? AS uuid)]", cancellation, file.Id);
-        foreach (var answer in answers.Where(a => a.Outcome == AccessOutcome.Allowed))
-            foreach (var shown in (answer.DisclosedCases ?? []).Where(c => c.CaseId == file.Id))
-                told.Add(new Told(answer.Unit, shown.OwnerUnit, shown.Level, shown.Keys, null));
+        told.AddRange(await Answers(session, file.Id, cancellation));
 
         var earlier = await session.Events.FetchStreamAsync(SharingNoticesSent.StreamIdFor(file.Id), token: cancellation);
         foreach (var widened in earlier.Select(e => e.Data).OfType<SharingNoticesSent>().SelectMany(s => s.Widened))
@@ -66,6 +61,21 @@ public sealed record CaseAudience(IReadOnlyList<CaseAudience.Told> Disclosures, 
             .Select(c => new Standing(c.Key, kinds.GetValueOrDefault(c.Key), index.PartyOf(c.Other)!, index.HoldingOf(file.Id, c.Key)?.Grading))
             .ToList();
         return new CaseAudience(told, standing);
+    }
+
+    /// The lookup and network answers that disclosed the case, as the access log records them: whom, as owned by whom, at
+    /// which level, by which identifiers, and whether the recipient asked by the raw value (a lookup whose record asks
+    /// "{kind} {key}"; a blind token or a network walk told the hub no value).
+    public static async Task<IReadOnlyList<Told>> Answers(IQuerySession session, Guid caseId, CancellationToken cancellation)
+    {
+        var answers = await session.QueryAsync<AccessRecorded>(
+            $"SELECT e.data FROM {AuditSchema.AccessIndex} a JOIN {AuditSchema.Events} e ON e.stream_id = a.stream_id AND e.version = a.version " +
+            "WHERE a.disclosed_cases @> ARRAY[CAST(? AS uuid)]", cancellation, caseId);
+        return answers.Where(a => a.Outcome == AccessOutcome.Allowed)
+            .SelectMany(answer => (answer.DisclosedCases ?? []).Where(c => c.CaseId == caseId).Select(shown => new Told(answer.Unit, shown.OwnerUnit, shown.Level, shown.Keys, null,
+                AskedByValue: answer.Operation is "Lookup" or "BatchLookup" && shown.Keys.Count == 1
+                    && !answer.Asked.StartsWith("token ", StringComparison.Ordinal) && answer.Asked.EndsWith(" " + shown.Keys[0], StringComparison.Ordinal))))
+            .ToList();
     }
 
     private static string TypeName<T>(IDocumentSession session) =>

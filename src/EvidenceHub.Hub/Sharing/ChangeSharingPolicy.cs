@@ -109,8 +109,14 @@ public sealed record ChangeSharingPolicy(SharingPolicy Policy, string Reason, IR
         return new SharingNarrowed(unit, owner, current.Reference,
             told.SelectMany(t => t.Keys).Distinct().Order(StringComparer.Ordinal).ToArray(),
             told.Select(t => t.TheirCase).OfType<Guid>().Distinct().Order().ToArray(),
-            after, visible ? policy.Tlp : default, visible ? policy.HandlingCode : default, visible ? policy.HandlingRestrictions : null);
+            after, visible ? policy.Tlp : default, visible ? policy.HandlingCode : default, visible ? policy.HandlingRestrictions : null,
+            AskedByValue(told));
     }
+
+    /// The identifiers the recipient itself asked about by value: its notice names them so (FeedIdentifierNames), a
+    /// partner holding no case of its own to read its key from.
+    private static IReadOnlyList<string>? AskedByValue(IReadOnlyList<CaseAudience.Told> told) =>
+        told.Where(t => t.AskedByValue).SelectMany(t => t.Keys).Distinct().Order(StringComparer.Ordinal).ToArray() is { Length: > 0 } keys ? keys : null;
 
     public const string SealedReasonNote = "the owner's reason, kept sealed in the case's history";
 

@@ -32,10 +32,12 @@ public sealed record SharingNoticesSent(Guid CaseId, Sealed Reason, IReadOnlyLis
 
 /// One recipient's narrowing notice: the case as the recipient learned it (owner then, reference, the identifiers by
 /// which it learned of it, its own cases told of a correlation), what it may still see and under which terms (the
-/// restrictions sealed under the case subject, opened when the feed delivers the notice).
+/// restrictions sealed under the case subject, opened when the feed delivers the notice). AskedByValue: those of the
+/// identifiers it asked about by value itself (null: none).
 public sealed record SharingNarrowed(
     string Unit, string OwnerUnit, string CaseReference, IReadOnlyList<string> Keys, IReadOnlyList<Guid> TheirCases,
-    DisclosureLevel StillVisible, Tlp Tlp, HandlingCode HandlingCode, Sealed? HandlingRestrictions);
+    DisclosureLevel StillVisible, Tlp Tlp, HandlingCode HandlingCode, Sealed? HandlingRestrictions,
+    IReadOnlyList<string>? AskedByValue = null);
 
 /// A correlation told late, after a widening: to the unit owning the other case now, of the changed case as the new
 /// policy discloses it.

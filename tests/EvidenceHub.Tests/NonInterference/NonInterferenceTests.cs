@@ -49,6 +49,9 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
         // lifts, regrades and replaces its identifiers, reviews the case, corrects and erases its victim links.
         HiddenOwnerChangesSharing, HiddenOwnerRestrictsIdentifier, HiddenOwnerLiftsRestriction, HiddenOwnerRegradesIdentifier,
         HiddenOwnerReplacesIdentifier, HiddenOwnerReviews, HiddenOwnerCorrectsVictim, HiddenOwnerErasesVictim,
+        // The hidden case's owner erases an identifier or the whole case, imports a media batch, files a takedown request
+        // for its media; the observer also asks about the media's file hash.
+        HiddenOwnerErasesIdentifier, HiddenOwnerErasesCase, HiddenOwnerImportsMedia, HiddenOwnerFilesTakedown, LookupMediaHash,
     }
 
     public sealed record Step(Op Op, int X, int Y)
@@ -69,6 +72,9 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
         Op.CancelHiddenHandoff, Op.AddToHiddenCaseByReference, Op.CatalogCommandsOnHiddenCase, Op.CatalogCommandsByHiddenReference];
     private static readonly Op[] OwnerLifecycle = [Op.HiddenOwnerChangesSharing, Op.HiddenOwnerRestrictsIdentifier, Op.HiddenOwnerLiftsRestriction,
         Op.HiddenOwnerRegradesIdentifier, Op.HiddenOwnerReplacesIdentifier, Op.HiddenOwnerReviews, Op.HiddenOwnerCorrectsVictim, Op.HiddenOwnerErasesVictim];
+
+    private static readonly Op[] OwnerErasureAndMedia = [Op.HiddenOwnerErasesIdentifier, Op.HiddenOwnerErasesIdentifier, Op.HiddenOwnerErasesCase,
+        Op.HiddenOwnerImportsMedia, Op.HiddenOwnerImportsMedia, Op.HiddenOwnerFilesTakedown, Op.LookupMediaHash];
 
     private static Gen<Sequence> Sequences(params Op[][] ops)
     {
@@ -98,6 +104,17 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
                 Sequences(UnitCalls, CaseIdCalls, Background, OwnerLifecycle, OwnerLifecycle).Select(s => (Observer: Observing, Sequence: s)),
                 Sequences(PartnerCalls, Background, OwnerLifecycle).Select(s => (Observer: Partner, Sequence: s)))
             .SampleAsync(t => Compare(t.Sequence, t.Observer), iter: 12, threads: 1, print: t => $"{t.Observer} {t.Sequence}");
+
+    /// The hidden case's owner erases its identifiers or the whole case, imports media and files takedown requests
+    /// between the observer's calls. A whole case is erased only where the observer never learned of it: a unit once
+    /// told of a case (a handoff's target, a co-lead) holds feed items about it, whose texts an erasure shreds by
+    /// design, and it is told of the erasure (LED Art. 7(3)).
+    [Fact]
+    public Task Neither_a_unit_nor_a_partner_sees_the_hidden_case_erased_or_its_media_imported_or_taken_down() =>
+        Gen.OneOf(
+                Sequences(UnitCalls, CaseIdCalls, Background, OwnerErasureAndMedia, OwnerErasureAndMedia).Select(s => (Observer: Observing, Sequence: s)),
+                Sequences(PartnerCalls, Background, OwnerErasureAndMedia).Select(s => (Observer: Partner, Sequence: s)))
+            .SampleAsync(t => Compare(t.Sequence, t.Observer), iter: 10, threads: 1, print: t => $"{t.Observer} {t.Sequence}");
 
     /// The probes prove something only if they get past each command's own validation: in the world without the
     /// hidden case, every one of them, by id with each choice of its oneofs, meets a case that is not there.
@@ -150,6 +167,9 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
         public List<string> HiddenKeys { get; } = [];
         public List<string> RestrictedKeys { get; } = [];
         public List<string> HiddenVictims { get; } = [];
+        /// The SHA-256 of the media the hidden case imported (world A only).
+        public List<string> HiddenMedia { get; } = [];
+        public Hiding Hiding { get; set; }
         public long FeedStart { get; set; }
     }
 
@@ -168,6 +188,7 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
             await ProjectionsCaughtUp(w.Hub);
             w.FeedStart = await w.Hub.Feed(Observing).LastPosition();
         }));
+        foreach (var w in both) w.Hiding = sequence.Hiding;
         await Task.WhenAll(both.Select(w => Hide(w, sequence.Hiding, values)));
         foreach (var step in sequence.Steps)
             await Task.WhenAll(both.Select(w => Do(w, observer, step, values)));
@@ -265,6 +286,9 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
         await w.Hub.Cases(HiddenOwner).AddSuspectIdentifierAsync(AddIdentifier(w.HiddenCase, IdentifierKind.EmailAddress, value));
         w.HiddenKeys.Add("email:" + value);
     }
+
+    /// The file hash the media operations name for a value of the sequence (as CaseCommandProbes.ImportMedia makes it).
+    private static string Sha256Of(string value) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(value)));
 
     private static SuspectIdentifierInput Email(string value) => new() { Kind = IdentifierKind.EmailAddress, Value = value };
     private static IdentifierQuery Query(string value) => new() { Raw = Email(value) };
@@ -490,6 +514,48 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
                 {
                     CommandId = NewId(), CaseId = w.HiddenCase, VictimLinkId = w.HiddenVictims[step.X % w.HiddenVictims.Count],
                     Country = new[] { "BE", "DE", "NL", "CA" }[step.Y], AgeBand = AgeBand._16To17, Reason = "victim re-interviewed",
+                }).ResponseAsync);
+                break;
+            case Op.LookupMediaHash:
+                await seen.Call(what, () => lookups.LookupAsync(new LookupRequest
+                {
+                    Identifier = new IdentifierQuery { Raw = new SuspectIdentifierInput { Kind = IdentifierKind.FileHashSha256, Value = Sha256Of(value) } }, Justification = Why,
+                }).ResponseAsync);
+                break;
+            case Op.HiddenOwnerErasesIdentifier when w.WithHiddenCase:
+                if (w.HiddenKeys.Count == 0) return;
+                var erasedKey = w.HiddenKeys[step.Y % w.HiddenKeys.Count];
+                if (await Quietly(() => w.Hub.Cases(HiddenOwner).EraseSuspectIdentifierAsync(new EraseSuspectIdentifierRequest
+                    {
+                        CommandId = NewId(), CaseId = w.HiddenCase, IdentifierKey = erasedKey, LegalBasis = ErasureBasis.UnlawfulProcessing, Reason = "collected unlawfully",
+                    }).ResponseAsync) is not null)
+                {
+                    w.HiddenKeys.Remove(erasedKey);
+                    w.RestrictedKeys.Remove(erasedKey);
+                }
+                break;
+            case Op.HiddenOwnerErasesCase when w.WithHiddenCase && w.Hiding is Hiding.Red or Hiding.AmberNotListingTheObserver or Hiding.RestrictedGreenCase:
+                if (await Quietly(() => w.Hub.Cases(HiddenOwner).EraseCaseAsync(new EraseCaseRequest
+                    {
+                        CommandId = NewId(), CaseId = w.HiddenCase, LegalBasis = ErasureBasis.CourtOrder, Reason = "court order",
+                    }).ResponseAsync) is not null)
+                {
+                    w.HiddenKeys.Clear();
+                    w.RestrictedKeys.Clear();
+                    w.HiddenVictims.Clear();
+                    w.HiddenMedia.Clear();
+                }
+                break;
+            case Op.HiddenOwnerImportsMedia when w.WithHiddenCase:
+                var imported = await Quietly(() => CaseCommandProbes.ImportMedia(w.Hub.Cases(HiddenOwner), new CaseCommandProbes.Target(w.HiddenCase, "", ""), value));
+                if (imported is not null && !w.HiddenMedia.Contains(Sha256Of(value))) w.HiddenMedia.Add(Sha256Of(value));
+                break;
+            case Op.HiddenOwnerFilesTakedown when w.WithHiddenCase:
+                if (w.HiddenMedia.Count == 0) return;
+                await Quietly(() => w.Hub.Cases(HiddenOwner).FileTakedownRequestAsync(new FileTakedownRequestRequest
+                {
+                    CommandId = NewId(), CaseId = w.HiddenCase, Provider = "NL-HOSTER-1", Media = { w.HiddenMedia[step.X % w.HiddenMedia.Count] },
+                    Note = "please remove",
                 }).ResponseAsync);
                 break;
             case Op.HiddenOwnerErasesVictim when w.WithHiddenCase:

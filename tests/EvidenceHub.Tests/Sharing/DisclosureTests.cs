@@ -91,9 +91,9 @@ public sealed class DisclosureTests(HubFixture hub)
 
         // The walk goes on through the shared value exactly as if the hidden cases did not exist.
         Assert.Equal(new[] { first.Reference, second.Reference }.Order(), network.Cases.Select(c => c.CaseReference).Order());
-        // Networks name identifiers by pseudonym, never by another unit's value.
-        Assert.Equal(new[] { "email:" + start, "email:" + shared, "email:" + onward }.Select(HubFixture.Pseudonyms.Of).Order(StringComparer.Ordinal), network.Identifiers.Select(i => i.Key));
-        Assert.Equal(2, network.Identifiers.Single(i => i.Key == HubFixture.Pseudonyms.Of("email:" + shared)).CaseCount);
+        // The caller's own cases hold all three: named by value (another unit's would be named by pseudonym).
+        Assert.Equal(new[] { "email:" + start, "email:" + shared, "email:" + onward }.Order(StringComparer.Ordinal), network.Identifiers.Select(i => i.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(2, network.Identifiers.Single(i => i.Key == "email:" + shared).CaseCount);
     }
 
     [Fact]
@@ -134,8 +134,9 @@ public sealed class DisclosureTests(HubFixture hub)
         Assert.Equal(new[] { mine.Reference, amber.Reference }.Order(), network.Cases.Select(c => c.CaseReference).Order());
         var contact = network.Cases.Single(c => c.CaseReference == amber.Reference);
         Assert.Equal(("BE-FCCU", "BE"), (contact.OwnerUnit, contact.OwnerCountry));
-        Assert.Equal([HubFixture.Pseudonyms.Of("email:" + shared)], contact.IdentifierKeys);
-        Assert.Equal([HubFixture.Pseudonyms.Of("email:" + shared)], network.Identifiers.Select(i => i.Key));
+        // The caller's own case holds it: named by its value, on the other case too.
+        Assert.Equal(["email:" + shared], contact.IdentifierKeys);
+        Assert.Equal(["email:" + shared], network.Identifiers.Select(i => i.Key));
         Assert.Equal(2, network.Identifiers.Single().CaseCount);
         Assert.Empty(network.VictimsByCountry);
         Assert.DoesNotContain(network.Cases, c => c.CaseReference == onward.Reference || c.CaseReference == unlisted.Reference);

@@ -57,8 +57,8 @@ public sealed class SharingPolicyChangeTests(HubFixture hub)
         Assert.Equal([beCase.CaseId], toBe.YourCaseIds);
         var toPartner = Assert.Single(await hub.FeedAfter(Partner, before[Partner])).SharingNarrowed;
         Assert.Equal((RemainingDisclosure.None, Tlp.Unspecified, toBe.CaseReference), (toPartner.StillVisible, toPartner.Tlp, toPartner.CaseReference));
-        // A partner holds no case of its own to name it by: the identifier is named by its pseudonym.
-        Assert.Equal([HubFixture.Pseudonyms.Of(key)], toPartner.IdentifierKeys);
+        // A partner holds no case of its own to name it by, but it asked about the value itself: named by that value.
+        Assert.Equal([key], toPartner.IdentifierKeys);
         Assert.Empty(toPartner.YourCaseIds);
         // Nobody else: not the unit that never learned anything, nor the owner.
         Assert.Empty(await hub.FeedAfter("CA-RCMP-NCECC", before["CA-RCMP-NCECC"]));
