@@ -61,7 +61,7 @@ public sealed class TakedownDeciderTests
         var filing = Filing(Request(Sha));
         var outcome = Case().When(filing);
         outcome.Then(new TakedownFiled(filing.NewRequestId, Mine, "NL-TBKK", "NL", Hoster, [new TakedownItem(Image.Keys, 2)],
-            ["https://files.example.nl/u/8812/img.jpg"], "Please remove: a minor's image, distributed without consent.", DeciderSpec.Now));
+            ["https://files.example.nl/u/8812/img.jpg"], Note(Mine, "Please remove: a minor's image, distributed without consent."), DeciderSpec.Now));
         Assert.Equal(filing.NewRequestId, ((Hub.Commands.IHubStreamEvent)outcome.Decision!.Events[0]).StreamId);
         Assert.Equal(filing.NewRequestId.ToString(), outcome.Result<FileTakedownRequestResult>().RequestId);
         Assert.Empty(outcome.Result<FileTakedownRequestResult>().AlreadyOpen);
@@ -147,6 +147,10 @@ public sealed class TakedownDeciderTests
     private static readonly Guid RequestId = Guid.CreateVersion7();
     private static readonly TakedownFiled Filed = new(RequestId, Mine, "NL-TBKK", "NL", Hoster, [new TakedownItem(Image.Keys, 2)], [], null, DeciderSpec.Now.AddDays(-3));
 
+    /// The case's text key, as the service loads it beside the request.
+    private static readonly Hub.Erasure.SubjectKeyRing Keys = new([TestKey(Mine, CaseSubjectOf(Mine))]);
+    private static readonly Guid? Subject = CaseSubjectOf(Mine);
+
     private static Exception? Refusal(Func<object> decide)
     {
         try { decide(); return null; }
@@ -162,28 +166,28 @@ public sealed class TakedownDeciderTests
     {
         var now = DeciderSpec.Now;
         var ack = new TakedownAnswer(TakedownAnswerKind.Acknowledge, RequestId, null);
-        var acknowledged = Assert.IsType<TakedownAcknowledged>(ack.Decide(Record(Filed), Provider, now));
+        var acknowledged = Assert.IsType<TakedownAcknowledged>(ack.Decide(Record(Filed), Provider, Keys, Subject, now));
         var record = Record(Filed, acknowledged);
-        Assert.Equal((StatusCode.FailedPrecondition, "TAKEDOWN_ACKNOWLEDGED"), Status(Refusal(() => ack.Decide(record, Provider, now))));
+        Assert.Equal((StatusCode.FailedPrecondition, "TAKEDOWN_ACKNOWLEDGED"), Status(Refusal(() => ack.Decide(record, Provider, Keys, Subject, now))));
 
-        var removed = Assert.IsType<TakedownRemoved>(new TakedownAnswer(TakedownAnswerKind.Removed, RequestId, "deleted").Decide(record, Provider, now));
+        var removed = Assert.IsType<TakedownRemoved>(new TakedownAnswer(TakedownAnswerKind.Removed, RequestId, "deleted").Decide(record, Provider, Keys, Subject, now));
         var final = Record(Filed, acknowledged, removed);
         Assert.Equal(TakedownState.Removed, final.Status);
         foreach (var again in new[] { ack, new TakedownAnswer(TakedownAnswerKind.Removed, RequestId, null), new TakedownAnswer(TakedownAnswerKind.Refuse, RequestId, "no") })
-            Assert.Equal((StatusCode.FailedPrecondition, "TAKEDOWN_ANSWERED"), Status(Refusal(() => again.Decide(final, Provider, now))));
+            Assert.Equal((StatusCode.FailedPrecondition, "TAKEDOWN_ANSWERED"), Status(Refusal(() => again.Decide(final, Provider, Keys, Subject, now))));
 
         // Refusing an unacknowledged request is final too.
-        var refused = Record(Filed, new TakedownAnswer(TakedownAnswerKind.Refuse, RequestId, "not hosted here").Decide(Record(Filed), Provider, now));
-        Assert.Equal((TakedownState.Refused, "not hosted here"), (refused.Status, refused.Answer));
-        Assert.Equal((StatusCode.FailedPrecondition, "TAKEDOWN_ANSWERED"), Status(Refusal(() => ack.Decide(refused, Provider, now))));
+        var refused = Record(Filed, new TakedownAnswer(TakedownAnswerKind.Refuse, RequestId, "not hosted here").Decide(Record(Filed), Provider, Keys, Subject, now));
+        Assert.Equal((TakedownState.Refused, "not hosted here"), (refused.Status, Hub.Erasure.CaseText.Open(refused.Answer, Keys, "Reason")));
+        Assert.Equal((StatusCode.FailedPrecondition, "TAKEDOWN_ANSWERED"), Status(Refusal(() => ack.Decide(refused, Provider, Keys, Subject, now))));
     }
 
     [Fact]
     public void Another_providers_request_answers_like_one_that_does_not_exist()
     {
         var ack = new TakedownAnswer(TakedownAnswerKind.Acknowledge, RequestId, null);
-        var other = Refusal(() => ack.Decide(Record(Filed), OtherProvider, DeciderSpec.Now)) as Hub.Errors.Rejection;
-        var missing = Refusal(() => ack.Decide(null, OtherProvider, DeciderSpec.Now)) as Hub.Errors.Rejection;
+        var other = Refusal(() => ack.Decide(Record(Filed), OtherProvider, Keys, Subject, DeciderSpec.Now)) as Hub.Errors.Rejection;
+        var missing = Refusal(() => ack.Decide(null, OtherProvider, Keys, Subject, DeciderSpec.Now)) as Hub.Errors.Rejection;
         Assert.Equal(StatusCode.NotFound, (StatusCode)other!.Status.Code);
         Assert.Equal(missing!.Status, other.Status);
     }
@@ -214,7 +218,7 @@ public sealed class TakedownDeciderTests
 
         var removed = Record(Filed, second, new TakedownRemoved(RequestId, Hoster, null, second.At));
         Assert.Null(TakedownAnswer.Renotify(removed, interval, second.At + 10 * interval));
-        var refused = Record(Filed, new TakedownRefused(RequestId, Hoster, "no", Filed.At));
+        var refused = Record(Filed, new TakedownRefused(RequestId, Hoster, Text(Mine, "no"), Filed.At));
         Assert.Null(TakedownAnswer.Renotify(refused, interval, Filed.At + 10 * interval));
     }
 }
