@@ -221,4 +221,81 @@ public sealed class TakedownDeciderTests
         var refused = Record(Filed, new TakedownRefused(RequestId, Hoster, Text(Mine, "no"), Filed.At));
         Assert.Null(TakedownAnswer.Renotify(refused, interval, Filed.At + 10 * interval));
     }
+
+    /// The withdrawal as the engine prepares it: with the request read.
+    private static WithdrawTakedownRequest Withdrawal(TakedownRecord? current, Caller? by = null, string reason = "filed for the wrong material") =>
+        WithdrawTakedownRequest.From(new WithdrawTakedownRequestRequest
+        {
+            CommandId = NewCommandId(), CaseId = Mine.ToString(), RequestId = RequestId.ToString(), Reason = reason,
+        }, by ?? Nl, On(Mine)) with { Current = current, HasRead = true };
+
+    [Fact]
+    public void The_requesting_unit_withdraws_an_open_request_with_a_sealed_reason_for_the_provider()
+    {
+        var outcome = Case().When(Withdrawal(Record(Filed)));
+        outcome.Then(new TakedownWithdrawn(RequestId, Hoster, TakedownWithdrawal.ByRequestingUnit, Text(Mine, "filed for the wrong material"), DeciderSpec.Now));
+        Assert.Equal(RequestId, ((Hub.Commands.IHubStreamEvent)outcome.Decision!.Events[0]).StreamId);
+        Assert.Contains(Hoster, outcome.Decision.Record!.Disclosed);
+
+        var withdrawn = Record(Filed, outcome.Decision.Events[0]);
+        Assert.Equal((TakedownState.Withdrawn, false, TakedownWithdrawal.ByRequestingUnit), (withdrawn.Status, withdrawn.IsOpen, withdrawn.Withdrawal));
+        Assert.Equal(Hub.Takedown.TakedownStepKind.Withdrawn, withdrawn.History[^1].Kind);
+        // Notified no more, answered no more, withdrawn once.
+        Assert.Null(TakedownAnswer.Renotify(withdrawn, TimeSpan.FromHours(24), DeciderSpec.Now.AddDays(10)));
+        var ack = new TakedownAnswer(TakedownAnswerKind.Removed, RequestId, null);
+        Assert.Equal((StatusCode.FailedPrecondition, "TAKEDOWN_WITHDRAWN"), Status(Refusal(() => ack.Decide(withdrawn, Provider, Keys, Subject, DeciderSpec.Now))));
+        Case().When(Withdrawal(withdrawn)).ThenRejected(StatusCode.FailedPrecondition, "TAKEDOWN_WITHDRAWN");
+    }
+
+    [Fact]
+    public void Only_the_requesting_unit_withdraws_an_answered_request_is_final_and_another_cases_request_is_not_found()
+    {
+        var removed = Record(Filed, new TakedownRemoved(RequestId, Hoster, null, DeciderSpec.Now));
+        Case().When(Withdrawal(removed)).ThenRejected(StatusCode.FailedPrecondition, "TAKEDOWN_ANSWERED");
+        // A co-lead reads the case's requests, but did not file this one.
+        var joint = Case().And(new CoLeadInvited(Mine, "NL-TBKK", "BE-FCCU", Text(Mine, "joint"), DeciderSpec.Now.AddHours(40)), new CoLeadJoined(Mine, "BE-FCCU", "NL-TBKK"));
+        joint.When(Withdrawal(Record(Filed), Be)).ThenRejected(StatusCode.PermissionDenied, "NOT_REQUESTING_UNIT");
+        // Missing, or of another case: alike.
+        var missing = Case().When(Withdrawal(null)).Rejection!.Status;
+        var otherCase = Case().When(Withdrawal(Record(Filed with { CaseId = Guid.NewGuid() }))).Rejection!.Status;
+        Assert.Equal(((int)StatusCode.NotFound, missing), (otherCase.Code, otherCase));
+        DeciderSpec.WhenBuilding(() => Withdrawal(null, reason: " ")).ThenRejected(StatusCode.InvalidArgument, "reason");
+    }
+
+    [Fact]
+    public void The_hub_withdraws_an_open_request_whose_material_is_gone_once_with_its_cause_and_never_an_answered_one()
+    {
+        var open = Record(Filed);
+        foreach (var cause in new[] { TakedownWithdrawal.MediaRetracted, TakedownWithdrawal.HashNotHeld, TakedownWithdrawal.HashRestricted, TakedownWithdrawal.CaseRestricted, TakedownWithdrawal.CaseErased })
+        {
+            var withdrawn = TakedownWithdrawals.ByHub(open, cause, DeciderSpec.Now);
+            Assert.Equal(new TakedownWithdrawn(RequestId, Hoster, cause, null, DeciderSpec.Now), withdrawn);
+            var after = Record(Filed, withdrawn!);
+            Assert.Equal(TakedownWithdrawals.Cause(cause), after.History[^1].Text);
+            Assert.Null(TakedownWithdrawals.ByHub(after, cause, DeciderSpec.Now));
+        }
+        Assert.Null(TakedownWithdrawals.ByHub(Record(Filed, new TakedownRefused(RequestId, Hoster, null, DeciderSpec.Now)), TakedownWithdrawal.CaseErased, DeciderSpec.Now));
+        // The provider's words never name the cause.
+        Assert.All(Enum.GetValues<TakedownWithdrawal>(), c => Assert.DoesNotContain(c.ToString(), TakedownWithdrawals.ToProvider, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void A_providers_words_are_sealed_under_the_case_subject_and_kept_without_them_once_the_case_key_is_gone()
+    {
+        var refused = Assert.IsType<TakedownRefused>(new TakedownAnswer(TakedownAnswerKind.Refuse, RequestId, "not hosted here").Decide(Record(Filed), Provider, Keys, Subject, DeciderSpec.Now));
+        Assert.Equal(CaseSubjectOf(Mine), refused.Reason!.Subject);
+        Assert.DoesNotContain("hosted", refused.Reason.Ciphertext);
+        var erased = new TakedownAnswer(TakedownAnswerKind.Refuse, RequestId, "not hosted here").Decide(Record(Filed), Provider, new Hub.Erasure.SubjectKeyRing(), Subject, DeciderSpec.Now);
+        Assert.Null(Assert.IsType<TakedownRefused>(erased).Reason);
+        Assert.Equal(TakedownState.Refused, Record(Filed, erased).Status);
+    }
+
+    [Fact]
+    public void An_answers_command_id_is_checked_and_optional_for_older_clients()
+    {
+        Assert.Null(TakedownAnswer.Acknowledge(new AcknowledgeRequest { RequestId = RequestId.ToString() }).CommandId);
+        Assert.Equal("ack-1", TakedownAnswer.Acknowledge(new AcknowledgeRequest { RequestId = RequestId.ToString(), CommandId = "ack-1" }).CommandId);
+        Assert.Equal((StatusCode.InvalidArgument, "command_id"),
+            Status(Refusal(() => TakedownAnswer.Removed(new ReportRemovedRequest { RequestId = RequestId.ToString(), CommandId = new string('x', 500) }))));
+    }
 }
