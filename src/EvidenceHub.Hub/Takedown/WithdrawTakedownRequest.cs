@@ -54,7 +54,8 @@ public sealed record WithdrawTakedownRequest(Guid RequestId, string Reason) : Se
             CaseText.Seal(current, keys, nameof(TakedownWithdrawn.Reason), Reason), TakedownAnswer.Stored(now));
         return new([withdrawn], new CommandResult())
         {
-            Record = new AccessNote(Reason, $"withdraw takedown request {request.Id} to hosting party {request.Provider}",
+            // The reason stays sealed in the request's history: an access record outlives the case's erasure.
+            Record = new AccessNote("the requesting unit's reason, kept sealed in the request's history", $"withdraw takedown request {request.Id} to hosting party {request.Provider}",
                 $"to {request.Provider}: takedown request {request.Id} withdrawn, with the unit's reason; it is notified no more"),
         };
     }
