@@ -211,6 +211,45 @@ public sealed class TakedownEndingTests(TakedownHub hub) : IClassFixture<Takedow
         Assert.Equal((int)StatusCode.InvalidArgument, result.Error.Code);
     }
 
+    /// A case stored before its partner became a hosting party (written here behind the hub's back): the hub would not
+    /// start on it, and says which unit and how many cases.
+    [Fact]
+    public async Task A_stored_case_naming_a_provider_among_its_partners_keeps_the_hub_from_starting()
+    {
+        var services = hub.Factory.Services;
+        var store = services.GetRequiredService<Marten.IDocumentStore>();
+        var units = services.GetRequiredService<EvidenceHub.Hub.Identity.UnitRegistry>();
+        var checker = new EvidenceHub.Hub.Takedown.ProvidersAmongPartners(store, units, Microsoft.Extensions.Logging.Abstractions.NullLogger<EvidenceHub.Hub.Takedown.ProvidersAmongPartners>.Instance);
+        await checker.StartAsync(CancellationToken.None);
+
+        var opened = await nl.OpenCaseAsync(OpenCase(tlp: Tlp.Amber, partners: ["BE-FCCU"]));
+        await using (var connection = new Npgsql.NpgsqlConnection(hub.Database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var tamper = new Npgsql.NpgsqlCommand(
+                "UPDATE evidencehub.mt_doc_casefile SET data = jsonb_set(data, '{SharingPolicy,PartnerUnits}', data #> '{SharingPolicy,PartnerUnits}' || @p) WHERE id = @id",
+                connection);
+            tamper.Parameters.AddWithValue("p", NpgsqlTypes.NpgsqlDbType.Jsonb, $"[\"{Provider}\"]");
+            tamper.Parameters.AddWithValue("id", Guid.Parse(opened.CaseId));
+            Assert.Equal(1, await tamper.ExecuteNonQueryAsync());
+        }
+        try
+        {
+            Assert.Equal([(Provider, 1)], await EvidenceHub.Hub.Takedown.ProvidersAmongPartners.Find(store, units, CancellationToken.None));
+            var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => checker.StartAsync(CancellationToken.None));
+            Assert.Contains($"{Provider} (1 case(s))", refused.Message);
+        }
+        finally
+        {
+            // The fixture's hub is shared with the other tests: the case is put right again.
+            await using var connection = new Npgsql.NpgsqlConnection(hub.Database.ConnectionString);
+            await connection.OpenAsync();
+            await using var repair = new Npgsql.NpgsqlCommand("UPDATE evidencehub.mt_doc_casefile SET data = jsonb_set(data, '{SharingPolicy,PartnerUnits}', '[\"BE-FCCU\"]') WHERE id = @id", connection);
+            repair.Parameters.AddWithValue("id", Guid.Parse(opened.CaseId));
+            await repair.ExecuteNonQueryAsync();
+        }
+    }
+
     [Fact]
     public async Task Takedown_texts_are_sealed_opened_for_provider_and_unit_and_after_EraseCase_gone_from_a_pg_dump()
     {
