@@ -44,4 +44,32 @@ public sealed partial class TakedownCommandTests(CliHub hub) : IClassFixture<Cli
         foreach (var step in new[] { "filed", "acknowledged", "removed", "ticket 7" }) Assert.Contains(step, shown.Out);
         Assert.Contains(id, (await hub.Run("NL-TBKK", "takedown", "list", "--why", "follow-up of takedowns", "--case", reference)).Out);
     }
+
+    [Fact]
+    public async Task A_unit_withdraws_its_request_the_provider_sees_the_withdrawal_and_its_answers_retry_under_a_command_id()
+    {
+        var reference = Unique.Reference("NL");
+        await hub.Run("NL-TBKK", "cases", "open", "--reference", reference, "--offence", "sextortion", "--tlp", "red");
+        var file = Path.Combine(Directory.CreateTempSubdirectory("evidencehub-takedown-").FullName, "seized.bin");
+        File.WriteAllBytes(file, System.Security.Cryptography.RandomNumberGenerator.GetBytes(64));
+        Assert.Equal(0, (await hub.Run("NL-TBKK", "media", "add", reference, file, "--category", "2")).Code);
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file)));
+        var id = RequestId().Match((await hub.Run("NL-TBKK", "takedown", "file", reference, sha, "--provider", CliHub.Provider)).Out).Groups[1].Value;
+
+        var ack = await hub.Run(CliHub.Provider, "takedown", "ack", id, "--command-id", "ack-" + id);
+        Assert.Contains("is now acknowledged", ack.Out);
+        Assert.Contains("replayed", (await hub.Run(CliHub.Provider, "takedown", "ack", id, "--command-id", "ack-" + id)).Out);
+
+        Assert.NotEqual(ExitCodes.Ok, (await hub.Run("NL-TBKK", "takedown", "withdraw", reference, id)).Code);
+        var withdrawn = await hub.Run("NL-TBKK", "takedown", "withdraw", reference, id, "--reason", "filed in error");
+        Assert.True(withdrawn.Code == ExitCodes.Ok, withdrawn.ToString());
+        Assert.Contains($"Withdrew takedown request {id}", withdrawn.Out);
+
+        await hub.ProjectionsCaughtUp();
+        Assert.Contains($"TAKEDOWN WITHDRAWN {id} from NL-TBKK (NL): \"filed in error\"", (await hub.Run(CliHub.Provider, "feed", "--no-state")).Out);
+        Assert.Contains("withdrawn", (await hub.Run(CliHub.Provider, "takedown", "notice", id)).Out);
+        Assert.NotEqual(ExitCodes.Ok, (await hub.Run(CliHub.Provider, "takedown", "removed", id)).Code);
+        var shown = await hub.Run("NL-TBKK", "takedown", "show", id, "--why", "follow-up of takedowns");
+        foreach (var step in new[] { "withdrawn", "filed in error" }) Assert.Contains(step, shown.Out);
+    }
 }

@@ -106,6 +106,8 @@ public static class FeedCommand
                                                  (item.CaseErased.IdentifierKeys.Count > 0 ? $" ({string.Join(", ", item.CaseErased.IdentifierKeys)})" : "") +
                                                  ": erase what you learned of it" +
                                                  (item.CaseErased.YourCaseIds.Count > 0 ? $"; it concerned your cases {string.Join(", ", item.CaseErased.YourCaseIds)}" : ""),
+            FeedItem.ItemOneofCase.Takedown when item.Takedown.Status == TakedownStatus.Withdrawn =>
+                $"{head} TAKEDOWN WITHDRAWN {item.Takedown.RequestId} from {item.Takedown.RequestingUnit} ({item.Takedown.RequestingCountry}): \"{item.Takedown.WithdrawalReason}\"; nothing more to do",
             FeedItem.ItemOneofCase.Takedown => $"{head} TAKEDOWN REQUEST {item.Takedown.RequestId}" +
                                                (item.Takedown.Notification > 1 ? $" (notice {item.Takedown.Notification}, {TakedownCommand.Word(item.Takedown.Status)})" : "") +
                                                $" from {item.Takedown.RequestingUnit} ({item.Takedown.RequestingCountry}): {item.Takedown.Material.Count} media record(s)" +

@@ -12,8 +12,9 @@ public static class TakedownCommand
 {
     public static Command Build(CliApp app)
     {
-        var takedown = new Command("takedown", "Takedown requests to hosting parties: file, list, show (units, auditors); notices, notice, ack, removed, refuse (providers)");
+        var takedown = new Command("takedown", "Takedown requests to hosting parties: file, withdraw, list, show (units, auditors); notices, notice, ack, removed, refuse (providers)");
         takedown.Add(File(app));
+        takedown.Add(Withdraw(app));
         takedown.Add(List(app));
         takedown.Add(Show(app));
         takedown.Add(Notices(app));
@@ -53,6 +54,27 @@ public static class TakedownCommand
                 run.Output.Line($"Filed takedown request {result.RequestId} to {request.Provider} for case {result.CaseId}" + (result.Replayed ? " (replayed: filed before)." : "."));
             foreach (var open in result.AlreadyOpen)
                 run.Output.Line($"{open.Media}: {request.Provider} already has an open takedown request for this material (since {Output.Time(open.OpenSince)}); not sent again.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Withdraw(CliApp app)
+    {
+        var caseArgument = Common.CaseArgument();
+        var id = new Argument<string>("request") { Description = "The takedown request's id (as `takedown file` printed it)" };
+        var reason = new Option<string>("--reason") { Description = "Why (required), told to the provider: write it for a hosting party", Required = true };
+        var commandId = Common.CommandIdOption();
+        var command = new Command("withdraw", "Withdraw an open takedown request you filed: the provider is told and notified no more") { caseArgument, id, reason, commandId };
+        app.Handle(command, async (run, cancellation) =>
+        {
+            var (caseId, reference) = Common.Case(run.Get(caseArgument));
+            var request = new WithdrawTakedownRequestRequest { CaseId = caseId, CaseReference = reference, RequestId = run.Get(id)!, Reason = run.Get(reason)! };
+            using var hub = run.Connect();
+            request.CommandId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
+            var result = await hub.Cases.WithdrawTakedownRequestAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            if (run.Output.Json) run.Output.Message(result);
+            else run.Output.Line($"Withdrew takedown request {request.RequestId}; the provider is told" + (result.Replayed ? " (replayed: withdrawn before)." : "."));
             return ExitCodes.Ok;
         });
         return command;
@@ -176,19 +198,24 @@ public static class TakedownCommand
         {
             Description = name == "refuse" ? "Why (required), told to the requesting unit" : "A note for the requesting unit", Required = name == "refuse",
         };
-        var command = new Command(name, description) { id, note };
+        var commandId = Common.CommandIdOption();
+        var command = new Command(name, description) { id, note, commandId };
         app.Handle(command, async (run, cancellation) =>
         {
             using var hub = run.Connect();
             var (requestId, text) = (run.Get(id)!, run.Get(note) ?? "");
+            // A retry with the same --command-id answers the first answer and changes nothing.
+            var answerId = run.CommandId = run.Get(commandId) ?? Ids.NewCommandId();
             var answered = name switch
             {
-                "ack" => await hub.Takedowns.AcknowledgeAsync(new AcknowledgeRequest { RequestId = requestId, Note = text }, deadline: hub.Deadline, cancellationToken: cancellation),
-                "removed" => await hub.Takedowns.ReportRemovedAsync(new ReportRemovedRequest { RequestId = requestId, Note = text }, deadline: hub.Deadline, cancellationToken: cancellation),
-                _ => await hub.Takedowns.RefuseAsync(new RefuseRequest { RequestId = requestId, Reason = text }, deadline: hub.Deadline, cancellationToken: cancellation),
+                "ack" => await hub.Takedowns.AcknowledgeAsync(new AcknowledgeRequest { RequestId = requestId, Note = text, CommandId = answerId },
+                    deadline: hub.Deadline, cancellationToken: cancellation),
+                "removed" => await hub.Takedowns.ReportRemovedAsync(new ReportRemovedRequest { RequestId = requestId, Note = text, CommandId = answerId },
+                    deadline: hub.Deadline, cancellationToken: cancellation),
+                _ => await hub.Takedowns.RefuseAsync(new RefuseRequest { RequestId = requestId, Reason = text, CommandId = answerId }, deadline: hub.Deadline, cancellationToken: cancellation),
             };
             if (run.Output.Json) run.Output.Message(answered);
-            else run.Output.Line($"Takedown request {answered.RequestId} is now {Word(answered.Status)}; {answered.RequestingUnit} is told.");
+            else run.Output.Line($"Takedown request {answered.RequestId} is now {Word(answered.Status)}; {answered.RequestingUnit} is told" + (answered.Replayed ? " (replayed: answered before)." : "."));
             return ExitCodes.Ok;
         });
         return command;
@@ -204,6 +231,7 @@ public static class TakedownCommand
         run.Output.Fields([
             ("request", n.RequestId), ("status", Word(n.Status)), ("requested by", $"{n.RequestingUnit} ({n.RequestingCountry})"), ("filed", Output.Time(n.FiledAt)),
             ("notices sent", n.Notification.ToString()), ("locations", string.Join(" ", n.Locations)), ("note", n.Note), ("answered", Output.Time(n.AnsweredAt)), ("answer", n.Answer),
+            ("withdrawn because", n.WithdrawalReason),
         ]);
         run.Output.Render(MaterialTable(n.Material));
     }
@@ -222,6 +250,7 @@ public static class TakedownCommand
         TakedownStatus.Acknowledged => "acknowledged",
         TakedownStatus.Removed => "removed",
         TakedownStatus.Refused => "refused",
+        TakedownStatus.Withdrawn => "withdrawn",
         _ => "unknown",
     };
 }

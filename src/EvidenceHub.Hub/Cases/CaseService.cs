@@ -42,6 +42,9 @@ public sealed class CaseService(
     public override Task<FileTakedownRequestResult> FileTakedownRequest(FileTakedownRequestRequest request, ServerCallContext context) => Run<FileTakedownRequestResult>(request, context);
 
     [Authorize(Roles = Roles.Unit)]
+    public override Task<CommandResult> WithdrawTakedownRequest(WithdrawTakedownRequestRequest request, ServerCallContext context) => Run<CommandResult>(request, context);
+
+    [Authorize(Roles = Roles.Unit)]
     public override Task<MarkNotToCorrelateResult> MarkNotToCorrelate(MarkNotToCorrelateRequest request, ServerCallContext context) => Run<MarkNotToCorrelateResult>(request, context);
 
     [Authorize(Roles = Roles.Unit)]

@@ -48,6 +48,9 @@ public sealed record OpenCase(string Reference, OffenceType OffenceType, Sharing
         foreach (var partner in partners)
             if (!units.Contains(partner))
                 throw Rejection.InvalidArgument("sharing_policy.partner_units", $"'{LogText.Quote(partner)}' is not a unit registered at this hub");
+            // A partner is told whom to contact on a hit, and of narrowed sharing: a hosting party must never learn a case.
+            else if (units.Find(partner)!.Roles.Contains(Identity.Roles.Provider))
+                throw Rejection.InvalidArgument("sharing_policy.partner_units", $"'{LogText.Quote(partner)}' is a hosting party (role provider), never a case's partner");
         // Plain until the command seals it under the case subject.
         return new SharingPolicy(tlp, handlingCode, restrictions is null ? null : Sealed.Plain(restrictions), partners);
     }

@@ -84,6 +84,7 @@ public sealed class CommandCatalog(UnitRegistry units, IOptions<CorrelationOptio
         Kind<RetractMediaRequest, CommandResult>((r, c) => RetractMedia.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Media)),
         Kind<EraseCaseRequest, CommandResult>((r, c) => Erasure.EraseCase.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
         Kind<FileTakedownRequestRequest, FileTakedownRequestResult>((r, c) => Takedown.FileTakedownRequest.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference), c.Units, c.Takedown)),
+        Kind<WithdrawTakedownRequestRequest, CommandResult>((r, c) => Takedown.WithdrawTakedownRequest.From(r, c.Caller, c.Case(r.CaseId, r.CaseReference))),
     ];
 
     private static readonly Dictionary<MessageDescriptor, CommandKind> ByRequest = Kinds.ToDictionary(k => k.Request);

@@ -2,6 +2,7 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Media;
@@ -14,7 +15,7 @@ namespace EvidenceHub.Hub.Takedown;
 /// open request for (the same hash, from any unit or case) is not sent again: the caller learns only that a request
 /// is open and since when. The request gets a stream of its own; the case's stream does not change.
 public sealed record FileTakedownRequest(
-    UnitRegistration Provider, IReadOnlyList<string> Media, IReadOnlyList<string> Locations, string? Note, Guid NewRequestId) : Command
+    UnitRegistration Provider, IReadOnlyList<string> Media, IReadOnlyList<string> Locations, string? Note, Guid NewRequestId) : SealsCaseText
 {
     public const int MaxLocationLength = 2048;
 
@@ -92,7 +93,8 @@ public sealed record FileTakedownRequest(
 
     private sealed record OpenKey(string Key, DateTimeOffset FiledAt);
 
-    public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
+    /// The note is sealed under the case's subject, like every text of the case.
+    public override Decision Decide(CaseFile? state, LockedIdentifiers index, SubjectKeyRing keys, DateTimeOffset now)
     {
         var current = Existing(state);
         CaseRules.EnsureLeadMayAdd(current, Caller);
@@ -116,7 +118,8 @@ public sealed record FileTakedownRequest(
             return new([], result) { Record = new AccessNote("takedown request to a hosting party", asked, "nothing sent: every media record named already has an open request at the provider") };
 
         result.RequestId = NewRequestId.ToString();
-        var filed = new TakedownFiled(NewRequestId, current.Id, Caller.UnitId, Caller.Country, Provider.Id, sending, Locations, Note, TakedownAnswer.Stored(now));
+        var filed = new TakedownFiled(NewRequestId, current.Id, Caller.UnitId, Caller.Country, Provider.Id, sending, Locations,
+            CaseText.SealOptional(current, keys, nameof(TakedownFiled.Note), Note), TakedownAnswer.Stored(now));
         return new([filed], result)
         {
             Record = new AccessNote("takedown request to a hosting party", asked,

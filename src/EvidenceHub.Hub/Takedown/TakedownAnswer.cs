@@ -1,3 +1,4 @@
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 
@@ -6,17 +7,20 @@ namespace EvidenceHub.Hub.Takedown;
 public enum TakedownAnswerKind { Acknowledge, Removed, Refuse }
 
 /// A hosting party's answer to a request addressed to it. A request addressed to another provider answers exactly as
-/// one that does not exist. Removed and refused are final; acknowledging is once only and not after either.
-public sealed record TakedownAnswer(TakedownAnswerKind Kind, Guid RequestId, string? Text)
+/// one that does not exist. Removed and refused are final; acknowledging is once only and not after either. CommandId
+/// is null for an older client that sent none: its answer is not idempotent (no receipt is kept).
+public sealed record TakedownAnswer(TakedownAnswerKind Kind, Guid RequestId, string? Text, string? CommandId = null)
 {
     public static TakedownAnswer Acknowledge(Contracts.V1.AcknowledgeRequest request) =>
-        new(TakedownAnswerKind.Acknowledge, IdOf(request.RequestId), RequestFields.Text(request.Note, "note", RequestFields.MaxReasonLength, required: false));
+        new(TakedownAnswerKind.Acknowledge, IdOf(request.RequestId), RequestFields.Text(request.Note, "note", RequestFields.MaxReasonLength, required: false), CommandIdOf(request.CommandId));
 
     public static TakedownAnswer Removed(Contracts.V1.ReportRemovedRequest request) =>
-        new(TakedownAnswerKind.Removed, IdOf(request.RequestId), RequestFields.Text(request.Note, "note", RequestFields.MaxReasonLength, required: false));
+        new(TakedownAnswerKind.Removed, IdOf(request.RequestId), RequestFields.Text(request.Note, "note", RequestFields.MaxReasonLength, required: false), CommandIdOf(request.CommandId));
 
     public static TakedownAnswer Refuse(Contracts.V1.RefuseRequest request) =>
-        new(TakedownAnswerKind.Refuse, IdOf(request.RequestId), RequestFields.RequiredText(request.Reason, "reason", RequestFields.MaxReasonLength));
+        new(TakedownAnswerKind.Refuse, IdOf(request.RequestId), RequestFields.RequiredText(request.Reason, "reason", RequestFields.MaxReasonLength), CommandIdOf(request.CommandId));
+
+    private static string? CommandIdOf(string value) => value.Length == 0 ? null : RequestFields.CommandId(value);
 
     public static Guid IdOf(string value) => RequestFields.Id(value, "request_id");
 
@@ -29,21 +33,35 @@ public sealed record TakedownAnswer(TakedownAnswerKind Kind, Guid RequestId, str
     public static TakedownRecord Addressed(TakedownRecord? record, Guid requestId, Caller provider) =>
         record is not null && record.Provider == provider.UnitId ? record : throw NotFound(requestId);
 
-    public object Decide(TakedownRecord? record, Caller provider, DateTimeOffset now)
+    /// A final request takes no more answers, nor a withdrawal.
+    public static void EnsureOpen(TakedownRecord current)
     {
-        var current = Addressed(record, RequestId, provider);
+        if (current.Status == TakedownState.Withdrawn)
+            throw Rejection.FailedPrecondition("TAKEDOWN_WITHDRAWN", $"Takedown request {current.Id} was withdrawn: it asks nothing any more.",
+                ("request_id", current.Id.ToString()), ("status", "WITHDRAWN"));
         if (!current.IsOpen)
             throw Rejection.FailedPrecondition("TAKEDOWN_ANSWERED",
                 $"Takedown request {current.Id} was already answered ({current.Status.ToString().ToLowerInvariant()}): that answer is final.",
                 ("request_id", current.Id.ToString()), ("status", current.Status.ToString().ToUpperInvariant()));
+    }
+
+    /// textSubject: the case's subject, whose key (in keys) seals the provider's words; null once the case is erased,
+    /// and then the answer is kept without its words.
+    public ITakedownEvent Decide(TakedownRecord? record, Caller provider, SubjectKeyRing keys, Guid? textSubject, DateTimeOffset now)
+    {
+        var current = Addressed(record, RequestId, provider);
+        EnsureOpen(current);
+        Sealed? words = Text is not null && textSubject is { } subject && keys.Contains(subject)
+            ? keys.Seal(subject, Kind == TakedownAnswerKind.Refuse ? nameof(TakedownRefused.Reason) : nameof(TakedownAcknowledged.Note), Text)
+            : null;
         return Kind switch
         {
             TakedownAnswerKind.Acknowledge when current.Status == TakedownState.Acknowledged =>
                 throw Rejection.FailedPrecondition("TAKEDOWN_ACKNOWLEDGED", $"Takedown request {current.Id} was already acknowledged; report removal or refuse it.",
                     ("request_id", current.Id.ToString()), ("status", "ACKNOWLEDGED")),
-            TakedownAnswerKind.Acknowledge => new TakedownAcknowledged(current.Id, provider.UnitId, Text, now),
-            TakedownAnswerKind.Removed => new TakedownRemoved(current.Id, provider.UnitId, Text, now),
-            _ => new TakedownRefused(current.Id, provider.UnitId, Text!, now),
+            TakedownAnswerKind.Acknowledge => new TakedownAcknowledged(current.Id, provider.UnitId, words, now),
+            TakedownAnswerKind.Removed => new TakedownRemoved(current.Id, provider.UnitId, words, now),
+            _ => new TakedownRefused(current.Id, provider.UnitId, words, now),
         };
     }
 

@@ -1,16 +1,19 @@
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Takedown;
 using JasperFx.Events;
 using Marten;
 
 namespace EvidenceHub.Hub.Feed;
 
-/// Takedown requests on the feed: each notice to its provider, each answer to the requesting unit.
+/// Takedown requests on the feed: each notice to its provider (a withdrawal too), each answer to the requesting unit.
+/// Their texts stay sealed in the items and are opened when delivered, so that an erased case's read "[erased]".
 public sealed partial class FeedProjection
 {
     public async Task Project(IEvent<TakedownFiled> e, IDocumentOperations operations) =>
-        await Store(operations, e, [(e.Data.Provider, new FeedItem { Takedown = TakedownMapping.Notice(TakedownRecord.Fold(null, e.Data, "", "")!, 1, TakedownState.Open) })]);
+        await Store(operations, e, [(e.Data.Provider, new FeedItem { Takedown = TakedownMapping.Notice(TakedownRecord.Fold(null, e.Data, "", "")!, 1, TakedownState.Open) })],
+            NoteOf(e.Data.Note));
 
     /// The request's material, locations and requesting unit never change after it was filed, so the stored record
     /// gives them also when the feed is rebuilt; the status is the event's own.
@@ -20,19 +23,32 @@ public sealed partial class FeedProjection
         await Store(operations, e, [(e.Data.Provider, new FeedItem
         {
             Takedown = TakedownMapping.Notice(record, e.Data.Notification, e.Data.Acknowledged ? TakedownState.Acknowledged : TakedownState.Open),
-        })]);
+        })], NoteOf(record.Note));
     }
 
+    /// The provider is told once that it need not act: the requesting unit's reason, or the hub's words.
+    public async Task Project(IEvent<TakedownWithdrawn> e, IDocumentOperations operations)
+    {
+        if (await operations.LoadAsync<TakedownRecord>(e.Data.RequestId) is not { } record) return;
+        var notice = TakedownMapping.Notice(record, record.Notifications, TakedownState.Withdrawn);
+        if (e.Data.Cause != TakedownWithdrawal.ByRequestingUnit) notice.WithdrawalReason = TakedownWithdrawals.ToProvider;
+        List<SealedText> texts = [.. NoteOf(record.Note)];
+        if (e.Data.Reason is { } reason) texts.Add(new SealedText("takedown.withdrawal_reason", nameof(TakedownWithdrawn.Reason), reason));
+        await Store(operations, e, [(e.Data.Provider, new FeedItem { Takedown = notice })], texts);
+    }
+
+    private static List<SealedText> NoteOf(Sealed? note) => note is null ? [] : [new SealedText("takedown.note", nameof(TakedownFiled.Note), note)];
+
     public Task Project(IEvent<TakedownAcknowledged> e, IDocumentOperations operations) =>
-        TakedownAnswered(operations, e, e.Data.RequestId, TakedownState.Acknowledged, e.Data.Note);
+        TakedownAnswered(operations, e, e.Data.RequestId, TakedownState.Acknowledged, e.Data.Note, nameof(TakedownAcknowledged.Note));
 
     public Task Project(IEvent<TakedownRemoved> e, IDocumentOperations operations) =>
-        TakedownAnswered(operations, e, e.Data.RequestId, TakedownState.Removed, e.Data.Note);
+        TakedownAnswered(operations, e, e.Data.RequestId, TakedownState.Removed, e.Data.Note, nameof(TakedownRemoved.Note));
 
     public Task Project(IEvent<TakedownRefused> e, IDocumentOperations operations) =>
-        TakedownAnswered(operations, e, e.Data.RequestId, TakedownState.Refused, e.Data.Reason);
+        TakedownAnswered(operations, e, e.Data.RequestId, TakedownState.Refused, e.Data.Reason, nameof(TakedownRefused.Reason));
 
-    private async Task TakedownAnswered(IDocumentOperations operations, IEvent e, Guid requestId, TakedownState status, string? answer)
+    private async Task TakedownAnswered(IDocumentOperations operations, IEvent e, Guid requestId, TakedownState status, Sealed? answer, string field)
     {
         if (await operations.LoadAsync<TakedownRecord>(requestId) is not { } record) return;
         var file = await operations.LoadAsync<CaseFile>(record.CaseId);
@@ -41,8 +57,8 @@ public sealed partial class FeedProjection
             TakedownAnswer = new TakedownAnswerNotice
             {
                 RequestId = requestId.ToString(), CaseId = record.CaseId.ToString(), CaseReference = file?.Reference ?? "", Provider = record.Provider,
-                Status = TakedownMapping.ToProto(status), Answer = answer ?? "",
+                Status = TakedownMapping.ToProto(status),
             },
-        })]);
+        })], answer is null ? [] : [new SealedText("takedown_answer.answer", field, answer)]);
     }
 }

@@ -1,15 +1,17 @@
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Store;
 using JasperFx.Events;
 using Marten.Events.Aggregation;
 
 namespace EvidenceHub.Hub.Takedown;
 
-public enum TakedownState { Open = 1, Acknowledged = 2, Removed = 3, Refused = 4 }
+public enum TakedownState { Open = 1, Acknowledged = 2, Removed = 3, Refused = 4, Withdrawn = 5 }
 
-public enum TakedownStepKind { Filed = 1, Renotified = 2, Acknowledged = 3, Removed = 4, Refused = 5 }
+public enum TakedownStepKind { Filed = 1, Renotified = 2, Acknowledged = 3, Removed = 4, Refused = 5, Withdrawn = 6 }
 
-/// One step of a request's history, with who took it (unit and person, from the event's headers).
-public sealed record TakedownStep(TakedownStepKind Kind, DateTimeOffset At, string Unit, string User, string? Text);
+/// One step of a request's history, with who took it (unit and person, from the event's headers): its words, sealed
+/// (a note, a reason), or the hub's own text (a re-notification's number, a withdrawal's cause).
+public sealed record TakedownStep(TakedownStepKind Kind, DateTimeOffset At, string Unit, string User, string? Text, Sealed? Words = null);
 
 /// A takedown request as its events built it (an inline snapshot of the request's stream): what the provider is
 /// asked to remove, where it stands, and every step.
@@ -24,17 +26,21 @@ public sealed record TakedownRecord
     /// Every key of the material, for the "already open" question.
     public IReadOnlyList<string> Keys { get; init; } = [];
     public IReadOnlyList<string> Locations { get; init; } = [];
-    public string? Note { get; init; }
+    public Sealed? Note { get; init; }
     public TakedownState Status { get; init; }
     public DateTimeOffset FiledAt { get; init; }
     public int Notifications { get; init; }
     public DateTimeOffset LastNotifiedAt { get; init; }
     public DateTimeOffset? AnsweredAt { get; init; }
     /// The provider's words with its last answer.
-    public string? Answer { get; init; }
+    public Sealed? Answer { get; init; }
+    /// Set once withdrawn: by whom (the cause), when, and the requesting unit's words for the provider.
+    public TakedownWithdrawal? Withdrawal { get; init; }
+    public DateTimeOffset? WithdrawnAt { get; init; }
+    public Sealed? WithdrawalReason { get; init; }
     public IReadOnlyList<TakedownStep> History { get; init; } = [];
 
-    /// Removed and refused are final; acknowledged is still open: the material is not gone yet.
+    /// Removed, refused and withdrawn are final; acknowledged is still open: the material is not gone yet.
     public bool IsOpen => Status is TakedownState.Open or TakedownState.Acknowledged;
 
     public static TakedownRecord? Fold(TakedownRecord? record, object data, string unit, string user) => (record, data) switch
@@ -44,7 +50,7 @@ public sealed record TakedownRecord
             Id = filed.RequestId, CaseId = filed.CaseId, RequestingUnit = filed.RequestingUnit, RequestingCountry = filed.RequestingCountry,
             Provider = filed.Provider, Material = filed.Material, Keys = filed.Material.SelectMany(m => m.Keys).Distinct().ToList(),
             Locations = filed.Locations, Note = filed.Note, Status = TakedownState.Open, FiledAt = filed.At, Notifications = 1, LastNotifiedAt = filed.At,
-            History = [new TakedownStep(TakedownStepKind.Filed, filed.At, unit, user, filed.Note)],
+            History = [new TakedownStep(TakedownStepKind.Filed, filed.At, unit, user, null, filed.Note)],
         },
         ({ } r, TakedownRenotified again) => r with
         {
@@ -54,17 +60,22 @@ public sealed record TakedownRecord
         ({ } r, TakedownAcknowledged ack) => r with
         {
             Status = TakedownState.Acknowledged, AnsweredAt = ack.At, Answer = ack.Note,
-            History = [.. r.History, new TakedownStep(TakedownStepKind.Acknowledged, ack.At, unit, user, ack.Note)],
+            History = [.. r.History, new TakedownStep(TakedownStepKind.Acknowledged, ack.At, unit, user, null, ack.Note)],
         },
         ({ } r, TakedownRemoved removed) => r with
         {
             Status = TakedownState.Removed, AnsweredAt = removed.At, Answer = removed.Note,
-            History = [.. r.History, new TakedownStep(TakedownStepKind.Removed, removed.At, unit, user, removed.Note)],
+            History = [.. r.History, new TakedownStep(TakedownStepKind.Removed, removed.At, unit, user, null, removed.Note)],
         },
         ({ } r, TakedownRefused refused) => r with
         {
             Status = TakedownState.Refused, AnsweredAt = refused.At, Answer = refused.Reason,
-            History = [.. r.History, new TakedownStep(TakedownStepKind.Refused, refused.At, unit, user, refused.Reason)],
+            History = [.. r.History, new TakedownStep(TakedownStepKind.Refused, refused.At, unit, user, null, refused.Reason)],
+        },
+        ({ } r, TakedownWithdrawn withdrawn) => r with
+        {
+            Status = TakedownState.Withdrawn, Withdrawal = withdrawn.Cause, WithdrawnAt = withdrawn.At, WithdrawalReason = withdrawn.Reason,
+            History = [.. r.History, new TakedownStep(TakedownStepKind.Withdrawn, withdrawn.At, unit, user, TakedownWithdrawals.Cause(withdrawn.Cause), withdrawn.Reason)],
         },
         _ => record,
     };
@@ -80,6 +91,7 @@ public sealed partial class TakedownRecordProjection : SingleStreamProjection<Ta
         IncludeType<TakedownAcknowledged>();
         IncludeType<TakedownRemoved>();
         IncludeType<TakedownRefused>();
+        IncludeType<TakedownWithdrawn>();
     }
 
     public override TakedownRecord? Evolve(TakedownRecord? snapshot, Guid id, IEvent e)

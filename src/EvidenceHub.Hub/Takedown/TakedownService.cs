@@ -2,10 +2,13 @@ using System.Text;
 using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Audit;
 using EvidenceHub.Hub.Cases;
+using EvidenceHub.Hub.Commands;
+using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Store;
 using EvidenceHub.Hub.Telemetry;
+using Google.Protobuf;
 using Grpc.Core;
 using JasperFx;
 using Marten;
@@ -31,8 +34,8 @@ public sealed class TakedownService(IDocumentStore store, AccessLog accessLog, T
         Recorded<TakedownNotices>(context, ProviderPurpose, $"takedown requests addressed to it{(request.OpenOnly ? ", open only" : "")}", async (caller, _, about) =>
         {
             var (size, after) = Page(request.PageSize, request.PageToken);
-            var (records, next) = await Query(caller, null, request.OpenOnly, size, after, context.CancellationToken);
-            var answer = new TakedownNotices { Notices = { records.Select(TakedownMapping.Notice) }, NextPageToken = next };
+            var (records, next, keys) = await Query(caller, null, request.OpenOnly, size, after, context.CancellationToken);
+            var answer = new TakedownNotices { Notices = { records.Select(r => TakedownMapping.Notice(r, keys)) }, NextPageToken = next };
             return (answer, $"{records.Count} takedown requests: {string.Join(", ", records.Select(r => r.Id))}");
         });
 
@@ -44,20 +47,21 @@ public sealed class TakedownService(IDocumentStore store, AccessLog accessLog, T
             await using var session = store.QuerySession();
             var record = TakedownAnswer.Addressed(await session.LoadAsync<TakedownRecord>(id, context.CancellationToken), id, caller);
             about.CaseId = record.CaseId;
-            return (TakedownMapping.Notice(record), $"takedown request {record.Id} as its provider sees it");
+            var keys = await TakedownMapping.KeysOf(session, [record], context.CancellationToken);
+            return (TakedownMapping.Notice(record, keys), $"takedown request {record.Id} as its provider sees it");
         });
 
     [Authorize(Roles = Roles.Provider)]
     public override Task<TakedownNotice> Acknowledge(AcknowledgeRequest request, ServerCallContext context) =>
-        Answer(context, $"acknowledge takedown request {request.RequestId}", () => TakedownAnswer.Acknowledge(request));
+        Answer(context, request, $"acknowledge takedown request {request.RequestId}", () => TakedownAnswer.Acknowledge(request));
 
     [Authorize(Roles = Roles.Provider)]
     public override Task<TakedownNotice> ReportRemoved(ReportRemovedRequest request, ServerCallContext context) =>
-        Answer(context, $"report removal for takedown request {request.RequestId}", () => TakedownAnswer.Removed(request));
+        Answer(context, request, $"report removal for takedown request {request.RequestId}", () => TakedownAnswer.Removed(request));
 
     [Authorize(Roles = Roles.Provider)]
     public override Task<TakedownNotice> Refuse(RefuseRequest request, ServerCallContext context) =>
-        Answer(context, $"refuse takedown request {request.RequestId}", () => TakedownAnswer.Refuse(request));
+        Answer(context, request, $"refuse takedown request {request.RequestId}", () => TakedownAnswer.Refuse(request));
 
     [Authorize(Roles = $"{Roles.Unit},{Roles.Auditor}")]
     public override Task<Contracts.V1.TakedownRequest> GetTakedownRequest(GetTakedownRequestRequest request, ServerCallContext context) =>
@@ -68,7 +72,8 @@ public sealed class TakedownService(IDocumentStore store, AccessLog accessLog, T
             var record = await session.LoadAsync<TakedownRecord>(id, context.CancellationToken);
             if (record is null || !await MaySee(session, caller, record, context.CancellationToken)) throw TakedownAnswer.NotFound(id);
             about.CaseId = record.CaseId;
-            return (TakedownMapping.ToProto(record, options.Value.RenotifyInterval), $"takedown request {record.Id} with its history");
+            var keys = await TakedownMapping.KeysOf(session, [record], context.CancellationToken);
+            return (TakedownMapping.ToProto(record, options.Value.RenotifyInterval, keys), $"takedown request {record.Id} with its history");
         });
 
     [Authorize(Roles = $"{Roles.Unit},{Roles.Auditor}")]
@@ -86,8 +91,8 @@ public sealed class TakedownService(IDocumentStore store, AccessLog accessLog, T
                     var references = address.Reference is null ? [] : await CaseAddress.References(session, caller.UnitId, [address.Reference], context.CancellationToken);
                     about.CaseId = caseId = address.Resolve(references).Id;
                 }
-                var (records, next) = await Query(caller, caseId, request.OpenOnly, size, after, context.CancellationToken);
-                var answer = new TakedownRequests { Requests = { records.Select(r => TakedownMapping.ToProto(r, options.Value.RenotifyInterval)) }, NextPageToken = next };
+                var (records, next, keys) = await Query(caller, caseId, request.OpenOnly, size, after, context.CancellationToken);
+                var answer = new TakedownRequests { Requests = { records.Select(r => TakedownMapping.ToProto(r, options.Value.RenotifyInterval, keys)) }, NextPageToken = next };
                 return (answer, $"{records.Count} takedown requests with their history: {string.Join(", ", records.Select(r => r.Id))}");
             });
 
@@ -98,24 +103,57 @@ public sealed class TakedownService(IDocumentStore store, AccessLog accessLog, T
         return await session.LoadAsync<CaseFile>(record.CaseId, cancellation) is { } file && file.IsLedBy(caller.UnitId);
     }
 
-    private async Task<TakedownNotice> Answer(ServerCallContext context, string asked, Func<TakedownAnswer> answering) =>
+    /// An answer with a command_id is idempotent like every command: its receipt (the notice without its texts, which
+    /// stay sealed in the events only) is stored with its event, and a retry under the same id answers it; another
+    /// answer under a used id is ALREADY_EXISTS. The provider's words are sealed under the case's subject.
+    private async Task<TakedownNotice> Answer(ServerCallContext context, IMessage request, string asked, Func<TakedownAnswer> answering) =>
         await Recorded(context, ProviderPurpose, asked, async (caller, correlationId, about) =>
         {
             var answer = answering();
+            var receiptId = answer.CommandId is { } commandId ? CommandReceipt.IdFor(caller.UnitId, commandId) : null;
             await using var session = store.SessionFor(caller, correlationId);
+            if (receiptId is not null && await session.LoadAsync<CommandReceipt>(receiptId, context.CancellationToken) is { } earlier)
+                return Replayed(earlier, request, answer, about);
             var stream = await session.Events.FetchForWriting<TakedownRecord>(answer.RequestId, context.CancellationToken);
             if (stream.Aggregate?.Provider == caller.UnitId) about.CaseId = stream.Aggregate.CaseId;
-            var decided = answer.Decide(stream.Aggregate, caller, TakedownAnswer.Stored(clock.GetUtcNow()));
+            var file = stream.Aggregate?.Provider == caller.UnitId ? await session.LoadAsync<CaseFile>(stream.Aggregate.CaseId, context.CancellationToken) : null;
+            var keys = file?.TextSubject is { } subject ? await SubjectKeyStore.Load(session, [subject], context.CancellationToken) : new SubjectKeyRing();
+            var decided = answer.Decide(stream.Aggregate, caller, keys, file?.TextSubject, TakedownAnswer.Stored(clock.GetUtcNow()));
             stream.AppendOne(decided);
-            try { await session.SaveChangesAsync(context.CancellationToken); }
-            catch (ConcurrencyException)
-            {
-                throw Rejection.Aborted("CONCURRENT_CHANGE", $"Takedown request {answer.RequestId} changed while the answer was recorded; read it and answer again.");
-            }
             var record = TakedownRecord.Fold(stream.Aggregate, decided, caller.UnitId, caller.User)!;
-            return (TakedownMapping.Notice(record),
-                $"takedown request {record.Id} now {record.Status.ToString().ToLowerInvariant()}; {record.RequestingUnit} is told");
+            var notice = TakedownMapping.Notice(record, keys);
+            if (receiptId is not null)
+            {
+                var stored = notice.Clone();
+                (stored.Note, stored.Answer, stored.WithdrawalReason) = ("", "", "");
+                session.Insert(new CommandReceipt
+                {
+                    Id = receiptId, Fingerprint = CommandReceipt.FingerprintOf(request), Result = stored.ToByteArray(), CaseId = record.CaseId,
+                });
+            }
+            try { await session.SaveChangesAsync(context.CancellationToken); }
+            catch (Exception collision) when (receiptId is not null && collision is DocumentAlreadyExistsException or ConcurrencyException)
+            {
+                // A retry that raced the first attempt: the winner's answer stands.
+                await using var reader = store.QuerySession();
+                if (await reader.LoadAsync<CommandReceipt>(receiptId, context.CancellationToken) is { } winner) return Replayed(winner, request, answer, about);
+                throw Concurrent(answer);
+            }
+            catch (ConcurrencyException) { throw Concurrent(answer); }
+            return (notice, $"takedown request {record.Id} now {record.Status.ToString().ToLowerInvariant()}; {record.RequestingUnit} is told");
         });
+
+    private static Rejection Concurrent(TakedownAnswer answer) =>
+        Rejection.Aborted("CONCURRENT_CHANGE", $"Takedown request {answer.RequestId} changed while the answer was recorded; read it and answer again.");
+
+    /// The stored notice of the first answer under the command id; a different answer under it is refused.
+    private static (TakedownNotice, string) Replayed(CommandReceipt receipt, IMessage request, TakedownAnswer answer, About about)
+    {
+        var notice = (TakedownNotice)receipt.Replay(TakedownNotice.Parser, CommandReceipt.FingerprintOf(request), answer.CommandId!);
+        notice.Replayed = true;
+        about.CaseId = receipt.CaseId;
+        return (notice, $"takedown request {notice.RequestId}: answered before under command id {answer.CommandId} (replayed, nothing changed)");
+    }
 
     /// The case a call turned out to be about, once the caller may see the request: its access record names it, so
     /// that auditors find a case's takedown steps together (access records are the auditors', never a provider's).
@@ -162,7 +200,7 @@ public sealed class TakedownService(IDocumentStore store, AccessLog accessLog, T
 
     /// Newest first, keyed by (filed at, id). What the caller may not see is filtered in the query: a provider's own
     /// requests; for a unit, those it filed and those of cases it leads; for an auditor, all.
-    private async Task<(IReadOnlyList<TakedownRecord>, string)> Query(Caller caller, Guid? caseId, bool openOnly, int size,
+    private async Task<(IReadOnlyList<TakedownRecord>, string, SubjectKeyRing)> Query(Caller caller, Guid? caseId, bool openOnly, int size,
         (DateTimeOffset FiledAt, Guid Id)? after, CancellationToken cancellation)
     {
         await using var session = store.QuerySession();
@@ -202,6 +240,6 @@ public sealed class TakedownService(IDocumentStore store, AccessLog accessLog, T
             next = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{last.FiledAt.UtcTicks}|{last.Id}"));
             found.RemoveAt(size);
         }
-        return (found, next);
+        return (found, next, await TakedownMapping.KeysOf(session, found, cancellation));
     }
 }

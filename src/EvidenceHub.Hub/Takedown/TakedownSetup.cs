@@ -13,6 +13,7 @@ public static class TakedownSetup
             .Validate(o => o.MaxMediaPerRequest > 0 && o.MaxLocationsPerRequest >= 0, "Takedown:MaxMediaPerRequest must be positive and Takedown:MaxLocationsPerRequest not negative")
             .ValidateOnStart();
         builder.Services.AddSingleton<ITimedWork, TakedownRenotification>();
+        builder.Services.AddHostedService<ProvidersAmongPartners>();
         builder.Services.ConfigureMarten(options =>
         {
             options.Projections.Add(new TakedownRecordProjection(), ProjectionLifecycle.Inline);

@@ -61,7 +61,7 @@ public sealed class TakedownDeciderTests
         var filing = Filing(Request(Sha));
         var outcome = Case().When(filing);
         outcome.Then(new TakedownFiled(filing.NewRequestId, Mine, "NL-TBKK", "NL", Hoster, [new TakedownItem(Image.Keys, 2)],
-            ["https://files.example.nl/u/8812/img.jpg"], "Please remove: a minor's image, distributed without consent.", DeciderSpec.Now));
+            ["https://files.example.nl/u/8812/img.jpg"], Note(Mine, "Please remove: a minor's image, distributed without consent."), DeciderSpec.Now));
         Assert.Equal(filing.NewRequestId, ((Hub.Commands.IHubStreamEvent)outcome.Decision!.Events[0]).StreamId);
         Assert.Equal(filing.NewRequestId.ToString(), outcome.Result<FileTakedownRequestResult>().RequestId);
         Assert.Empty(outcome.Result<FileTakedownRequestResult>().AlreadyOpen);
@@ -147,6 +147,10 @@ public sealed class TakedownDeciderTests
     private static readonly Guid RequestId = Guid.CreateVersion7();
     private static readonly TakedownFiled Filed = new(RequestId, Mine, "NL-TBKK", "NL", Hoster, [new TakedownItem(Image.Keys, 2)], [], null, DeciderSpec.Now.AddDays(-3));
 
+    /// The case's text key, as the service loads it beside the request.
+    private static readonly Hub.Erasure.SubjectKeyRing Keys = new([TestKey(Mine, CaseSubjectOf(Mine))]);
+    private static readonly Guid? Subject = CaseSubjectOf(Mine);
+
     private static Exception? Refusal(Func<object> decide)
     {
         try { decide(); return null; }
@@ -162,28 +166,28 @@ public sealed class TakedownDeciderTests
     {
         var now = DeciderSpec.Now;
         var ack = new TakedownAnswer(TakedownAnswerKind.Acknowledge, RequestId, null);
-        var acknowledged = Assert.IsType<TakedownAcknowledged>(ack.Decide(Record(Filed), Provider, now));
+        var acknowledged = Assert.IsType<TakedownAcknowledged>(ack.Decide(Record(Filed), Provider, Keys, Subject, now));
         var record = Record(Filed, acknowledged);
-        Assert.Equal((StatusCode.FailedPrecondition, "TAKEDOWN_ACKNOWLEDGED"), Status(Refusal(() => ack.Decide(record, Provider, now))));
+        Assert.Equal((StatusCode.FailedPrecondition, "TAKEDOWN_ACKNOWLEDGED"), Status(Refusal(() => ack.Decide(record, Provider, Keys, Subject, now))));
 
-        var removed = Assert.IsType<TakedownRemoved>(new TakedownAnswer(TakedownAnswerKind.Removed, RequestId, "deleted").Decide(record, Provider, now));
+        var removed = Assert.IsType<TakedownRemoved>(new TakedownAnswer(TakedownAnswerKind.Removed, RequestId, "deleted").Decide(record, Provider, Keys, Subject, now));
         var final = Record(Filed, acknowledged, removed);
         Assert.Equal(TakedownState.Removed, final.Status);
         foreach (var again in new[] { ack, new TakedownAnswer(TakedownAnswerKind.Removed, RequestId, null), new TakedownAnswer(TakedownAnswerKind.Refuse, RequestId, "no") })
-            Assert.Equal((StatusCode.FailedPrecondition, "TAKEDOWN_ANSWERED"), Status(Refusal(() => again.Decide(final, Provider, now))));
+            Assert.Equal((StatusCode.FailedPrecondition, "TAKEDOWN_ANSWERED"), Status(Refusal(() => again.Decide(final, Provider, Keys, Subject, now))));
 
         // Refusing an unacknowledged request is final too.
-        var refused = Record(Filed, new TakedownAnswer(TakedownAnswerKind.Refuse, RequestId, "not hosted here").Decide(Record(Filed), Provider, now));
-        Assert.Equal((TakedownState.Refused, "not hosted here"), (refused.Status, refused.Answer));
-        Assert.Equal((StatusCode.FailedPrecondition, "TAKEDOWN_ANSWERED"), Status(Refusal(() => ack.Decide(refused, Provider, now))));
+        var refused = Record(Filed, new TakedownAnswer(TakedownAnswerKind.Refuse, RequestId, "not hosted here").Decide(Record(Filed), Provider, Keys, Subject, now));
+        Assert.Equal((TakedownState.Refused, "not hosted here"), (refused.Status, Hub.Erasure.CaseText.Open(refused.Answer, Keys, "Reason")));
+        Assert.Equal((StatusCode.FailedPrecondition, "TAKEDOWN_ANSWERED"), Status(Refusal(() => ack.Decide(refused, Provider, Keys, Subject, now))));
     }
 
     [Fact]
     public void Another_providers_request_answers_like_one_that_does_not_exist()
     {
         var ack = new TakedownAnswer(TakedownAnswerKind.Acknowledge, RequestId, null);
-        var other = Refusal(() => ack.Decide(Record(Filed), OtherProvider, DeciderSpec.Now)) as Hub.Errors.Rejection;
-        var missing = Refusal(() => ack.Decide(null, OtherProvider, DeciderSpec.Now)) as Hub.Errors.Rejection;
+        var other = Refusal(() => ack.Decide(Record(Filed), OtherProvider, Keys, Subject, DeciderSpec.Now)) as Hub.Errors.Rejection;
+        var missing = Refusal(() => ack.Decide(null, OtherProvider, Keys, Subject, DeciderSpec.Now)) as Hub.Errors.Rejection;
         Assert.Equal(StatusCode.NotFound, (StatusCode)other!.Status.Code);
         Assert.Equal(missing!.Status, other.Status);
     }
@@ -214,7 +218,84 @@ public sealed class TakedownDeciderTests
 
         var removed = Record(Filed, second, new TakedownRemoved(RequestId, Hoster, null, second.At));
         Assert.Null(TakedownAnswer.Renotify(removed, interval, second.At + 10 * interval));
-        var refused = Record(Filed, new TakedownRefused(RequestId, Hoster, "no", Filed.At));
+        var refused = Record(Filed, new TakedownRefused(RequestId, Hoster, Text(Mine, "no"), Filed.At));
         Assert.Null(TakedownAnswer.Renotify(refused, interval, Filed.At + 10 * interval));
+    }
+
+    /// The withdrawal as the engine prepares it: with the request read.
+    private static WithdrawTakedownRequest Withdrawal(TakedownRecord? current, Caller? by = null, string reason = "filed for the wrong material") =>
+        WithdrawTakedownRequest.From(new WithdrawTakedownRequestRequest
+        {
+            CommandId = NewCommandId(), CaseId = Mine.ToString(), RequestId = RequestId.ToString(), Reason = reason,
+        }, by ?? Nl, On(Mine)) with { Current = current, HasRead = true };
+
+    [Fact]
+    public void The_requesting_unit_withdraws_an_open_request_with_a_sealed_reason_for_the_provider()
+    {
+        var outcome = Case().When(Withdrawal(Record(Filed)));
+        outcome.Then(new TakedownWithdrawn(RequestId, Hoster, TakedownWithdrawal.ByRequestingUnit, Text(Mine, "filed for the wrong material"), DeciderSpec.Now));
+        Assert.Equal(RequestId, ((Hub.Commands.IHubStreamEvent)outcome.Decision!.Events[0]).StreamId);
+        Assert.Contains(Hoster, outcome.Decision.Record!.Disclosed);
+
+        var withdrawn = Record(Filed, outcome.Decision.Events[0]);
+        Assert.Equal((TakedownState.Withdrawn, false, TakedownWithdrawal.ByRequestingUnit), (withdrawn.Status, withdrawn.IsOpen, withdrawn.Withdrawal));
+        Assert.Equal(Hub.Takedown.TakedownStepKind.Withdrawn, withdrawn.History[^1].Kind);
+        // Notified no more, answered no more, withdrawn once.
+        Assert.Null(TakedownAnswer.Renotify(withdrawn, TimeSpan.FromHours(24), DeciderSpec.Now.AddDays(10)));
+        var ack = new TakedownAnswer(TakedownAnswerKind.Removed, RequestId, null);
+        Assert.Equal((StatusCode.FailedPrecondition, "TAKEDOWN_WITHDRAWN"), Status(Refusal(() => ack.Decide(withdrawn, Provider, Keys, Subject, DeciderSpec.Now))));
+        Case().When(Withdrawal(withdrawn)).ThenRejected(StatusCode.FailedPrecondition, "TAKEDOWN_WITHDRAWN");
+    }
+
+    [Fact]
+    public void Only_the_requesting_unit_withdraws_an_answered_request_is_final_and_another_cases_request_is_not_found()
+    {
+        var removed = Record(Filed, new TakedownRemoved(RequestId, Hoster, null, DeciderSpec.Now));
+        Case().When(Withdrawal(removed)).ThenRejected(StatusCode.FailedPrecondition, "TAKEDOWN_ANSWERED");
+        // A co-lead reads the case's requests, but did not file this one.
+        var joint = Case().And(new CoLeadInvited(Mine, "NL-TBKK", "BE-FCCU", Text(Mine, "joint"), DeciderSpec.Now.AddHours(40)), new CoLeadJoined(Mine, "BE-FCCU", "NL-TBKK"));
+        joint.When(Withdrawal(Record(Filed), Be)).ThenRejected(StatusCode.PermissionDenied, "NOT_REQUESTING_UNIT");
+        // Missing, or of another case: alike.
+        var missing = Case().When(Withdrawal(null)).Rejection!.Status;
+        var otherCase = Case().When(Withdrawal(Record(Filed with { CaseId = Guid.NewGuid() }))).Rejection!.Status;
+        Assert.Equal(((int)StatusCode.NotFound, missing), (otherCase.Code, otherCase));
+        DeciderSpec.WhenBuilding(() => Withdrawal(null, reason: " ")).ThenRejected(StatusCode.InvalidArgument, "reason");
+    }
+
+    [Fact]
+    public void The_hub_withdraws_an_open_request_whose_material_is_gone_once_with_its_cause_and_never_an_answered_one()
+    {
+        var open = Record(Filed);
+        foreach (var cause in new[] { TakedownWithdrawal.MediaRetracted, TakedownWithdrawal.HashNotHeld, TakedownWithdrawal.HashRestricted, TakedownWithdrawal.CaseRestricted, TakedownWithdrawal.CaseErased })
+        {
+            var withdrawn = TakedownWithdrawals.ByHub(open, cause, DeciderSpec.Now);
+            Assert.Equal(new TakedownWithdrawn(RequestId, Hoster, cause, null, DeciderSpec.Now), withdrawn);
+            var after = Record(Filed, withdrawn!);
+            Assert.Equal(TakedownWithdrawals.Cause(cause), after.History[^1].Text);
+            Assert.Null(TakedownWithdrawals.ByHub(after, cause, DeciderSpec.Now));
+        }
+        Assert.Null(TakedownWithdrawals.ByHub(Record(Filed, new TakedownRefused(RequestId, Hoster, null, DeciderSpec.Now)), TakedownWithdrawal.CaseErased, DeciderSpec.Now));
+        // The provider's words never name the cause.
+        Assert.All(Enum.GetValues<TakedownWithdrawal>(), c => Assert.DoesNotContain(c.ToString(), TakedownWithdrawals.ToProvider, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void A_providers_words_are_sealed_under_the_case_subject_and_kept_without_them_once_the_case_key_is_gone()
+    {
+        var refused = Assert.IsType<TakedownRefused>(new TakedownAnswer(TakedownAnswerKind.Refuse, RequestId, "not hosted here").Decide(Record(Filed), Provider, Keys, Subject, DeciderSpec.Now));
+        Assert.Equal(CaseSubjectOf(Mine), refused.Reason!.Subject);
+        Assert.DoesNotContain("hosted", refused.Reason.Ciphertext);
+        var erased = new TakedownAnswer(TakedownAnswerKind.Refuse, RequestId, "not hosted here").Decide(Record(Filed), Provider, new Hub.Erasure.SubjectKeyRing(), Subject, DeciderSpec.Now);
+        Assert.Null(Assert.IsType<TakedownRefused>(erased).Reason);
+        Assert.Equal(TakedownState.Refused, Record(Filed, erased).Status);
+    }
+
+    [Fact]
+    public void An_answers_command_id_is_checked_and_optional_for_older_clients()
+    {
+        Assert.Null(TakedownAnswer.Acknowledge(new AcknowledgeRequest { RequestId = RequestId.ToString() }).CommandId);
+        Assert.Equal("ack-1", TakedownAnswer.Acknowledge(new AcknowledgeRequest { RequestId = RequestId.ToString(), CommandId = "ack-1" }).CommandId);
+        Assert.Equal((StatusCode.InvalidArgument, "command_id"),
+            Status(Refusal(() => TakedownAnswer.Removed(new ReportRemovedRequest { RequestId = RequestId.ToString(), CommandId = new string('x', 500) }))));
     }
 }

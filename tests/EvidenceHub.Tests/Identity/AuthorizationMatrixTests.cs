@@ -190,6 +190,9 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
                 case "FileTakedownRequest":
                     await cases.FileTakedownRequestAsync(new FileTakedownRequestRequest { CommandId = NewId(), CaseId = nlCase, Provider = "NL-HOSTER-1", Media = { new string('a', 64) } });
                     break;
+                case "WithdrawTakedownRequest":
+                    await cases.WithdrawTakedownRequestAsync(new WithdrawTakedownRequestRequest { CommandId = NewId(), CaseId = nlCase, RequestId = NewId(), Reason = "matrix" });
+                    break;
                 case "ListNotices": await takedowns.ListNoticesAsync(new ListNoticesRequest()); break;
                 case "GetNotice": await takedowns.GetNoticeAsync(new GetNoticeRequest { RequestId = NewId() }); break;
                 case "Acknowledge": await takedowns.AcknowledgeAsync(new AcknowledgeRequest { RequestId = NewId() }); break;
@@ -259,6 +262,7 @@ public sealed class AuthorizationMatrixTests(HubFixture hub)
         { "ImportMedia",           Ok,      Denied,  Denied },
         { "RetractMedia",          Ok,      Denied,  Denied },
         { "FileTakedownRequest",   Ok,      Denied,  Denied },
+        { "WithdrawTakedownRequest", Ok,    Denied,  Denied },
         // Hosting parties' RPCs (the provider's column is the theory below).
         { "CheckHashes",           Denied,  Denied,  Denied },
         { "ListNotices",           Denied,  Denied,  Denied },

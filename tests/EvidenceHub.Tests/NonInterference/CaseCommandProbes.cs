@@ -53,7 +53,7 @@ public static class CaseCommandProbes
             "case_id" => target.CaseId,
             "case_reference" => target.CaseReference,
             "handoff_id" => target.HandoffId,
-            "victim_link_id" => Guid.NewGuid().ToString(),
+            "victim_link_id" or "request_id" => Guid.NewGuid().ToString(),
             "identifier_key" => "email:" + value,
             "reason" or "note" => "non-interference probe",
             "legal_basis" => "LED Art. 16(3)(b)",

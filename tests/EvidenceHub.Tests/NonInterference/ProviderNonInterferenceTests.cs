@@ -11,9 +11,10 @@ namespace EvidenceHub.Tests.NonInterference;
 /// Issue 14's promise to hosting parties as a property: a provider sees nothing but hash answers and its own takedown
 /// requests. Whatever it does (hash checks, its notices, reading or answering a request id, its feed), it observes the
 /// same whether or not a hidden case holds media it may not learn of: media not flagged for providers, flagged media
-/// whose hash was restricted or whose record was retracted, and takedown requests addressed to another provider. A
-/// bystander unit flags media and files takedown requests to the observer in both worlds, so that there is something
-/// to see.
+/// whose hash was restricted or whose record was retracted, and takedown requests addressed to another provider (filed,
+/// withdrawn by their unit, or withdrawn by the hub once their media is retracted). A bystander unit flags media, files
+/// takedown requests to the observer and withdraws them in both worlds, and the hub's timed work runs in both, so that
+/// there is something to see; the observer's answers carry command ids and are retried.
 [Collection(TwoWorldsCollection.Name)]
 public sealed class ProviderNonInterferenceTests(TwoWorlds worlds)
 {
@@ -27,10 +28,11 @@ public sealed class ProviderNonInterferenceTests(TwoWorlds worlds)
     {
         // The provider's own calls, observed.
         CheckHashes, ListNotices, GetHiddenNotice, AcknowledgeHiddenNotice, AnswerVisibleNotice,
-        // In both worlds: the bystander flags media for providers and asks the observer to take it down.
-        BystanderFlagsAndFiles,
+        // In both worlds: the bystander flags media for providers and asks the observer to take it down, or withdraws a
+        // request; the hub's timed work runs a round (withdrawals and re-notifications).
+        BystanderFlagsAndFiles, BystanderWithdraws, TimedRound,
         // In world A only: what the hidden case's owner does that no provider may learn of.
-        HiddenUnflaggedMedia, HiddenFlaggedMediaRestricted, HiddenFlaggedMediaRetracted, HiddenTakedownToAnotherProvider,
+        HiddenUnflaggedMedia, HiddenFlaggedMediaRestricted, HiddenFlaggedMediaRetracted, HiddenTakedownToAnotherProvider, HiddenTakedownEnded,
     }
 
     public sealed record Step(Op Op, int X, int Y)
@@ -56,14 +58,19 @@ public sealed class ProviderNonInterferenceTests(TwoWorlds worlds)
         /// the same values (world B).
         public List<(string Value, string Id)> HiddenRequests { get; } = [];
         public List<string> VisibleRequests { get; } = [];
+        /// The bystander's requests by the value they name, for its withdrawals.
+        public Dictionary<string, string> BystanderRequests { get; } = [];
         public long FeedStart { get; set; }
+        /// The same in both worlds, unique per sequence: the observer's answers' command ids derive from it.
+        public string Nonce { get; init; } = "";
     }
 
     private async Task Compare(Step[] steps)
     {
         var values = Enumerable.Range(0, Values).Select(_ => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))).ToArray();
-        var a = new World(worlds.A, withHiddenCase: true);
-        var b = new World(worlds.B, withHiddenCase: false);
+        var nonce = Guid.NewGuid().ToString("N");
+        var a = new World(worlds.A, withHiddenCase: true) { Nonce = nonce };
+        var b = new World(worlds.B, withHiddenCase: false) { Nonce = nonce };
         World[] both = [a, b];
         await Task.WhenAll(both.Select(async w =>
         {
@@ -120,17 +127,33 @@ public sealed class ProviderNonInterferenceTests(TwoWorlds worlds)
                 break;
             case Op.AnswerVisibleNotice:
                 if (w.VisibleRequests.Count == 0) return;
-                var visible = w.VisibleRequests[step.X % w.VisibleRequests.Count];
+                var index = step.X % w.VisibleRequests.Count;
+                var visible = w.VisibleRequests[index];
+                // The same step again is a retry under the same command id (replayed, or refused like the first).
+                var answerId = $"{w.Nonce}-{index}-{step.Y % 2}";
                 await w.Seen.Call(what, () => step.Y % 2 == 0
-                    ? takedowns.AcknowledgeAsync(new AcknowledgeRequest { RequestId = visible }).ResponseAsync
-                    : takedowns.ReportRemovedAsync(new ReportRemovedRequest { RequestId = visible }).ResponseAsync);
+                    ? takedowns.AcknowledgeAsync(new AcknowledgeRequest { RequestId = visible, CommandId = answerId }).ResponseAsync
+                    : takedowns.ReportRemovedAsync(new ReportRemovedRequest { RequestId = visible, CommandId = answerId }).ResponseAsync);
                 break;
             case Op.BystanderFlagsAndFiles:
                 var bystander = w.Hub.Cases(Bystander);
                 w.BystanderCase ??= await bystander.OpenedCase(Tlp.Green);
                 await Quietly(() => bystander.AddMediaAsync(Media(w.BystanderCase, value, flagged: true, category: 1)).ResponseAsync);
                 if (await Quietly(() => bystander.FileTakedownRequestAsync(Filing(w.BystanderCase, Observer, value)).ResponseAsync) is { RequestId.Length: > 0 } filed)
+                {
                     w.VisibleRequests.Add(filed.RequestId);
+                    w.BystanderRequests[value] = filed.RequestId;
+                }
+                break;
+            case Op.BystanderWithdraws:
+                if (w.BystanderCase is null || !w.BystanderRequests.TryGetValue(value, out var mine)) return;
+                await Quietly(() => w.Hub.Cases(Bystander).WithdrawTakedownRequestAsync(new WithdrawTakedownRequestRequest
+                {
+                    CommandId = NewId(), CaseId = w.BystanderCase, RequestId = mine, Reason = "filed in error",
+                }).ResponseAsync);
+                break;
+            case Op.TimedRound:
+                await w.Hub.Factory.Services.GetRequiredService<Hub.Lifecycle.TimedWorkRunner>().RunRound(CancellationToken.None);
                 break;
             case Op.HiddenUnflaggedMedia when w.WithHiddenCase:
                 await Quietly(async () => await Owner(w).AddMediaAsync(Media(await HiddenCase(w), value, flagged: false, category: 5)));
@@ -161,6 +184,13 @@ public sealed class ProviderNonInterferenceTests(TwoWorlds worlds)
                 var filing = await HiddenCase(w);
                 await Owner(w).AddMediaAsync(Media(filing, material, flagged: false, category: 5));
                 w.HiddenRequests.Add((material, (await Owner(w).FileTakedownRequestAsync(Filing(filing, OtherProvider, material))).RequestId));
+                break;
+            case Op.HiddenTakedownEnded when w.WithHiddenCase && w.HiddenRequests.Count > 0:
+                // Withdrawn by its unit, or its media retracted so that the hub withdraws it at the next round.
+                var (hiddenValue, hiddenId) = w.HiddenRequests[step.X % w.HiddenRequests.Count];
+                await Quietly(async () => step.Y % 2 == 0
+                    ? await Owner(w).WithdrawTakedownRequestAsync(new WithdrawTakedownRequestRequest { CommandId = NewId(), CaseId = w.HiddenCase, RequestId = hiddenId, Reason = "no longer needed" })
+                    : await Owner(w).RetractMediaAsync(new RetractMediaRequest { CommandId = NewId(), CaseId = w.HiddenCase, FileHash = hiddenValue, Reason = "wrong case" }));
                 break;
         }
     }
