@@ -2,9 +2,7 @@ using EvidenceHub.Contracts.V1;
 using EvidenceHub.Hub.Cases;
 using EvidenceHub.Hub.Commands;
 using EvidenceHub.Hub.Correlation;
-using EvidenceHub.Hub.Erasure;
 using EvidenceHub.Hub.Errors;
-using EvidenceHub.Hub.HashCheck;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Limits;
@@ -17,10 +15,10 @@ using NpgsqlTypes;
 
 namespace EvidenceHub.Hub.Media;
 
-/// The owner imports one batch of a hash list (ImportMedia): the rows AddMedia would add one by one, written set-wise
-/// (binary COPY into a staging table, then one statement into the media records, the identifier holdings and the
-/// filterable hashes, skipping what the case already holds) and recorded as one MediaBatchImported event. Exact-hash
-/// correlation is one query for the batch's keys held by other cases; those keys are then locked and decided by
+/// The owner imports one batch of a hash list (ImportMedia): the rows AddMedia would add one by one, written set-wise as
+/// narrow rows of their own (ImportedMedia: binary COPY into a staging table, then one statement into the imported
+/// rows, skipping what the case already has) and recorded as one MediaBatchImported event. The same statement finds
+/// the new keys other cases hold (as holdings or imported rows); only those are then locked and decided by
 /// AddSuspectIdentifier's own rule. The batch id is the command id: a retry answers the stored result.
 public sealed record ImportMediaBatch(string BatchId, long FirstRow, IReadOnlyList<MediaBatchRow> Rows, string RowsSha256, CorrelationOptions Options,
     CaseLimits Limits) : Command
@@ -58,84 +56,78 @@ public sealed record ImportMediaBatch(string BatchId, long FirstRow, IReadOnlyLi
         var version = (await session.QueryAsync<long>($"SELECT version FROM {EventStore.Schema}.mt_streams WHERE id = ?", cancellation, state.Id)).Single();
         var eventVersion = version + 1;
 
-        await Execute(connection, "CREATE TEMP TABLE media_import_staging (kind smallint, record_id varchar, id varchar, data jsonb) ON COMMIT DROP", cancellation);
-        var serializer = session.DocumentStore.Options.Serializer();
-        // Each new holding's values sealed under a key of its own, as AddSuspectIdentifier seals them (file and image
-        // hashes keep their canonical key as match key); the keys are stored in this transaction.
-        var keys = new SubjectKeyRing();
-        await using (var copy = await connection.BeginBinaryImportAsync("COPY media_import_staging (kind, record_id, id, data) FROM STDIN (FORMAT BINARY)", cancellation))
+        // Counted from the batch events (a few hundred for a million rows), not from the rows themselves.
+        var count = await Scalar<long>(connection,
+            $"SELECT coalesce(sum(CAST(data ->> 'Added' AS bigint)), 0)::bigint FROM {EventStore.Schema}.mt_events WHERE stream_id = @case AND type = 'media_batch_imported'",
+            cancellation, ("case", state.Id));
+        if (count + Rows.Count > Limits.MaxImportedRows) throw CaseLimitReached.ImportedRows(state.Id, Limits.MaxImportedRows);
+
+        // The rows as they are, into a narrow staging table (binary COPY, no index), then with one statement into the
+        // imported rows: a record the case already has (imported, or added by AddMedia) adds nothing.
+        await Execute(connection, $"CREATE TEMP TABLE IF NOT EXISTS media_import_staging (LIKE {ImportedMedia.Table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS", cancellation);
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            "COPY media_import_staging (case_id, record, batch_id, file_row, sha256, sha1, md5, pdq, pdq_quality, category, victim_identified, " +
+            "offender_identified, distributed, provider_filter, added_at, added_at_version, added_by_unit) FROM STDIN (FORMAT BINARY)", cancellation))
         {
-            async Task Row(short kind, string recordId, string id, object document)
+            for (var i = 0; i < Rows.Count; i++)
             {
+                var row = Rows[i];
                 await copy.StartRowAsync(cancellation);
-                await copy.WriteAsync(kind, NpgsqlDbType.Smallint, cancellation);
-                await copy.WriteAsync(recordId, NpgsqlDbType.Varchar, cancellation);
-                await copy.WriteAsync(id, NpgsqlDbType.Varchar, cancellation);
-                await copy.WriteAsync(serializer.ToJson(document), NpgsqlDbType.Jsonb, cancellation);
-            }
-            foreach (var row in Rows)
-            {
-                var added = row.ToEvent(state.Id);
-                var record = MediaRecord.From(added, now);
-                record.BatchId = BatchId;
-                await Row(0, record.Id, record.Id, record);
-                foreach (var (raw, canonical) in row.Hashes)
+                await copy.WriteAsync(state.Id, NpgsqlDbType.Uuid, cancellation);
+                await copy.WriteAsync(MediaRecord.DigestOf(row.Keys), NpgsqlDbType.Text, cancellation);
+                await copy.WriteAsync(BatchId, NpgsqlDbType.Text, cancellation);
+                await copy.WriteAsync(FirstRow + i, NpgsqlDbType.Bigint, cancellation);
+                foreach (var column in ImportedMedia.HashColumns)
                 {
-                    var identifier = SuspectIdentifierAdded.Sealing(state.Id, canonical, canonical.Key, raw, null, keys);
-                    var holding = IdentifierHolding.From(identifier, now, Caller.UnitId, eventVersion);
-                    await Row(1, record.Id, holding.Id, holding);
+                    var key = row.Keys.FirstOrDefault(k => ImportedMedia.ColumnOf(k) == column);
+                    if (key is null) await copy.WriteNullAsync(cancellation);
+                    else await copy.WriteAsync(key, NpgsqlDbType.Text, cancellation);
                 }
-                if (row.ProviderFilter)
-                    foreach (var key in row.Keys)
-                    {
-                        var filterable = FilterableHash.Of(added, key);
-                        await Row(2, record.Id, filterable.Id, filterable);
-                    }
+                await copy.WriteAsync((short)row.PdqQuality, NpgsqlDbType.Smallint, cancellation);
+                await copy.WriteAsync((short)row.Category, NpgsqlDbType.Smallint, cancellation);
+                await copy.WriteAsync(row.VictimIdentified, NpgsqlDbType.Boolean, cancellation);
+                await copy.WriteAsync(row.OffenderIdentified, NpgsqlDbType.Boolean, cancellation);
+                await copy.WriteAsync(row.Distributed, NpgsqlDbType.Boolean, cancellation);
+                await copy.WriteAsync(row.ProviderFilter, NpgsqlDbType.Boolean, cancellation);
+                await copy.WriteAsync(now, NpgsqlDbType.TimestampTz, cancellation);
+                await copy.WriteAsync(eventVersion, NpgsqlDbType.Bigint, cancellation);
+                await copy.WriteAsync(Caller.UnitId, NpgsqlDbType.Text, cancellation);
             }
             await copy.CompleteAsync(cancellation);
         }
-        SubjectKeyStore.Create(session, keys.TakeCreated());
 
-        // A record the case already has adds nothing (as AddMedia); a new record's hash the case already holds keeps
-        // its holding (as AddSuspectIdentifier).
+        // What the new rows' keys meet: a key the case already holds (a holding, or another of its imported records)
+        // is not new; a new key another case holds (either way) is decided on below. One index probe per key and table.
         int addedRecords;
-        string[] newKeys;
+        string[] heldElsewhereKeys;
+        var holdings = Table<IdentifierHolding>(session);
+        var hashColumns = string.Join(", ", ImportedMedia.HashColumns);
+        var probes = string.Join(" UNION ALL ", ImportedMedia.HashColumns.Select(c => $"SELECT k.key, o.case_id FROM k JOIN {ImportedMedia.Table} o ON o.{c} = k.key WHERE k.col = '{c}'"));
         await using (var insert = new NpgsqlCommand($"""
-            WITH r AS (
-              INSERT INTO {Table<MediaRecord>(session)} (id, data, mt_dotnet_type)
-              SELECT DISTINCT ON (id) id, data, '{typeof(MediaRecord).FullName}' FROM media_import_staging WHERE kind = 0
-              ON CONFLICT (id) DO NOTHING RETURNING id),
-            h AS (
-              INSERT INTO {Table<IdentifierHolding>(session)} (id, data, mt_dotnet_type)
-              SELECT DISTINCT ON (s.id) s.id, s.data, '{typeof(IdentifierHolding).FullName}' FROM media_import_staging s JOIN r ON r.id = s.record_id WHERE s.kind = 1
-              ON CONFLICT (id) DO NOTHING RETURNING data ->> 'Key' AS key),
-            f AS (
-              INSERT INTO {Table<FilterableHash>(session)} (id, data, mt_dotnet_type)
-              SELECT DISTINCT ON (s.id) s.id, s.data, '{typeof(FilterableHash).FullName}' FROM media_import_staging s JOIN r ON r.id = s.record_id WHERE s.kind = 2
-              ON CONFLICT (id) DO NOTHING)
-            SELECT (SELECT count(*) FROM r)::int, coalesce((SELECT array_agg(key) FROM h), ARRAY[]::text[])
+            WITH ins AS (
+              INSERT INTO {ImportedMedia.Table}
+              SELECT s.* FROM media_import_staging s
+              WHERE NOT EXISTS (SELECT 1 FROM {Table<MediaRecord>(session)} m WHERE m.id = @prefix || s.record)
+              ON CONFLICT DO NOTHING
+              RETURNING {hashColumns}),
+            k AS (SELECT c.col, c.key FROM ins CROSS JOIN LATERAL (VALUES {string.Join(", ", ImportedMedia.HashColumns.Select(c => $"('{c}', ins.{c})"))}) AS c(col, key)
+                  WHERE c.key IS NOT NULL),
+            holders AS (
+              SELECT k.key, CAST(h.data ->> 'CaseId' AS uuid) AS case_id FROM k JOIN {holdings} h ON h.data ->> 'Key' = k.key
+              UNION ALL {probes})
+            SELECT (SELECT count(*) FROM ins)::int,
+                   coalesce((SELECT array_agg(key) FROM (SELECT key FROM holders GROUP BY key
+                             HAVING bool_or(case_id <> @case) AND NOT bool_or(case_id = @case)) elsewhere), ARRAY[]::text[])
             """, connection))
-        await using (var reader = await insert.ExecuteReaderAsync(cancellation))
         {
+            insert.Parameters.AddWithValue("case", state.Id);
+            insert.Parameters.AddWithValue("prefix", $"{state.Id:N}|");
+            await using var reader = await insert.ExecuteReaderAsync(cancellation);
             await reader.ReadAsync(cancellation);
             addedRecords = reader.GetInt32(0);
-            newKeys = reader.GetFieldValue<string[]>(1);
+            heldElsewhereKeys = reader.GetFieldValue<string[]>(1);
         }
-
-        var held = await Scalar<int>(connection, $"SELECT count(*)::int FROM {Table<IdentifierHolding>(session)} WHERE CAST(data ->> 'CaseId' as uuid) = @case",
-            cancellation, ("case", state.Id));
-        if (held > Limits.MaxActiveIdentifiers) throw CaseLimitReached.Identifiers(state.Id, Limits.MaxActiveIdentifiers);
-
-        // Most hashes of a list are new to the hub: only those another case holds are locked and decided on.
-        var elsewhere = new HashSet<string>();
-        await using (var others = new NpgsqlCommand(
-            $"SELECT DISTINCT data ->> 'Key' FROM {Table<IdentifierHolding>(session)} WHERE data ->> 'Key' = ANY(@keys) AND CAST(data ->> 'CaseId' as uuid) <> @case", connection))
-        {
-            others.Parameters.AddWithValue("keys", newKeys);
-            others.Parameters.AddWithValue("case", state.Id);
-            await using var reader = await others.ExecuteReaderAsync(cancellation);
-            while (await reader.ReadAsync(cancellation)) elsewhere.Add(reader.GetString(0));
-        }
+        var elsewhere = heldElsewhereKeys.ToHashSet();
         var heldElsewhere = Rows.SelectMany(r => r.Hashes).Select(h => h.Canonical).Where(c => elsewhere.Remove(c.Key)).ToList();
         return this with { Staged = new Written(version, addedRecords, heldElsewhere) };
     }
