@@ -64,38 +64,35 @@ public sealed record ImportMediaBatch(string BatchId, long FirstRow, IReadOnlyLi
 
         // The rows as they are, into a narrow staging table (binary COPY, no index), then with one statement into the
         // imported rows: a record the case already has (imported, or added by AddMedia) adds nothing.
-        await Execute(connection, $"CREATE TEMP TABLE IF NOT EXISTS media_import_staging (LIKE {ImportedMedia.Table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS", cancellation);
+        // What varies by row only; the batch's own columns are set by the insert. Synchronous writes: they fill
+        // Npgsql's buffer, and an await per column was most of the COPY's time.
+        await Execute(connection, "CREATE TEMP TABLE IF NOT EXISTS media_import_staging (record text, file_row bigint, sha256 text, sha1 text, md5 text, pdq text, " +
+            "pdq_quality smallint, category smallint, victim_identified bool, offender_identified bool, distributed bool, provider_filter bool) ON COMMIT DELETE ROWS", cancellation);
         await using (var copy = await connection.BeginBinaryImportAsync(
-            "COPY media_import_staging (case_id, record, batch_id, file_row, sha256, sha1, md5, pdq, pdq_quality, category, victim_identified, " +
-            "offender_identified, distributed, provider_filter, added_at, added_at_version, added_by_unit) FROM STDIN (FORMAT BINARY)", cancellation))
+            "COPY media_import_staging (record, file_row, sha256, sha1, md5, pdq, pdq_quality, category, victim_identified, offender_identified, distributed, provider_filter) " +
+            "FROM STDIN (FORMAT BINARY)", cancellation))
         {
             for (var i = 0; i < Rows.Count; i++)
             {
                 var row = Rows[i];
-                await copy.StartRowAsync(cancellation);
-                await copy.WriteAsync(state.Id, NpgsqlDbType.Uuid, cancellation);
-                await copy.WriteAsync(MediaRecord.DigestOf(row.Keys), NpgsqlDbType.Text, cancellation);
-                await copy.WriteAsync(BatchId, NpgsqlDbType.Text, cancellation);
-                await copy.WriteAsync(FirstRow + i, NpgsqlDbType.Bigint, cancellation);
+                copy.StartRow();
+                copy.Write(MediaRecord.DigestOf(row.Keys), NpgsqlDbType.Text);
+                copy.Write(FirstRow + i, NpgsqlDbType.Bigint);
                 foreach (var column in ImportedMedia.HashColumns)
                 {
                     var key = row.Keys.FirstOrDefault(k => ImportedMedia.ColumnOf(k) == column);
-                    if (key is null) await copy.WriteNullAsync(cancellation);
-                    else await copy.WriteAsync(key, NpgsqlDbType.Text, cancellation);
+                    if (key is null) copy.WriteNull();
+                    else copy.Write(key, NpgsqlDbType.Text);
                 }
-                await copy.WriteAsync((short)row.PdqQuality, NpgsqlDbType.Smallint, cancellation);
-                await copy.WriteAsync((short)row.Category, NpgsqlDbType.Smallint, cancellation);
-                await copy.WriteAsync(row.VictimIdentified, NpgsqlDbType.Boolean, cancellation);
-                await copy.WriteAsync(row.OffenderIdentified, NpgsqlDbType.Boolean, cancellation);
-                await copy.WriteAsync(row.Distributed, NpgsqlDbType.Boolean, cancellation);
-                await copy.WriteAsync(row.ProviderFilter, NpgsqlDbType.Boolean, cancellation);
-                await copy.WriteAsync(now, NpgsqlDbType.TimestampTz, cancellation);
-                await copy.WriteAsync(eventVersion, NpgsqlDbType.Bigint, cancellation);
-                await copy.WriteAsync(Caller.UnitId, NpgsqlDbType.Text, cancellation);
+                copy.Write((short)row.PdqQuality, NpgsqlDbType.Smallint);
+                copy.Write((short)row.Category, NpgsqlDbType.Smallint);
+                copy.Write(row.VictimIdentified, NpgsqlDbType.Boolean);
+                copy.Write(row.OffenderIdentified, NpgsqlDbType.Boolean);
+                copy.Write(row.Distributed, NpgsqlDbType.Boolean);
+                copy.Write(row.ProviderFilter, NpgsqlDbType.Boolean);
             }
             await copy.CompleteAsync(cancellation);
         }
-
         // What the new rows' keys meet: a key the case already holds (a holding, or another of its imported records)
         // is not new; a new key another case holds (either way) is decided on below. One index probe per key and table.
         int addedRecords;
@@ -105,8 +102,11 @@ public sealed record ImportMediaBatch(string BatchId, long FirstRow, IReadOnlyLi
         var probes = string.Join(" UNION ALL ", ImportedMedia.HashColumns.Select(c => $"SELECT k.key, o.case_id FROM k JOIN {ImportedMedia.Table} o ON o.{c} = k.key WHERE k.col = '{c}'"));
         await using (var insert = new NpgsqlCommand($"""
             WITH ins AS (
-              INSERT INTO {ImportedMedia.Table}
-              SELECT s.* FROM media_import_staging s
+              INSERT INTO {ImportedMedia.Table} (case_id, record, batch_id, file_row, {hashColumns}, pdq_quality, category, victim_identified,
+                offender_identified, distributed, provider_filter, added_at, added_at_version, added_by_unit)
+              SELECT @case, s.record, @batch, s.file_row, {string.Join(", ", ImportedMedia.HashColumns.Select(c => "s." + c))}, s.pdq_quality, s.category,
+                s.victim_identified, s.offender_identified, s.distributed, s.provider_filter, @now, @version, @unit
+              FROM media_import_staging s
               WHERE NOT EXISTS (SELECT 1 FROM {Table<MediaRecord>(session)} m WHERE m.id = @prefix || s.record)
               ON CONFLICT DO NOTHING
               RETURNING {hashColumns}),
@@ -122,6 +122,10 @@ public sealed record ImportMediaBatch(string BatchId, long FirstRow, IReadOnlyLi
         {
             insert.Parameters.AddWithValue("case", state.Id);
             insert.Parameters.AddWithValue("prefix", $"{state.Id:N}|");
+            insert.Parameters.AddWithValue("batch", BatchId);
+            insert.Parameters.AddWithValue("now", now);
+            insert.Parameters.AddWithValue("version", eventVersion);
+            insert.Parameters.AddWithValue("unit", Caller.UnitId);
             await using var reader = await insert.ExecuteReaderAsync(cancellation);
             await reader.ReadAsync(cancellation);
             addedRecords = reader.GetInt32(0);

@@ -42,7 +42,8 @@ public static class ImportedMedia
         table.AddColumn<string>("added_by_unit").NotNull();
         foreach (var column in HashColumns)
             table.Indexes.Add(new IndexDefinition($"ix_imported_media_{column}") { Columns = [column], Predicate = $"{column} IS NOT NULL" });
-        table.Indexes.Add(new IndexDefinition("ix_imported_media_batch") { Columns = ["batch_id"] });
+        // Only the near-match index reads a batch's rows back (MediaHashes.CatchUp), and only those with a PDQ hash.
+        table.Indexes.Add(new IndexDefinition("ix_imported_media_pdq_batch") { Columns = ["batch_id"], Predicate = "pdq IS NOT NULL" });
         return table;
     }
 
