@@ -8,10 +8,12 @@ using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Limits;
 using EvidenceHub.Hub.Sharing;
 using EvidenceHub.Hub.Store;
+using EvidenceHub.Media.NearMatch;
 using Google.Protobuf;
 using Marten;
 using Npgsql;
 using NpgsqlTypes;
+using IdentifierKind = EvidenceHub.Hub.Identifiers.IdentifierKind;
 
 namespace EvidenceHub.Hub.Media;
 
@@ -30,6 +32,7 @@ public sealed record ImportMediaBatch(string BatchId, long FirstRow, IReadOnlyLi
         var rows = MediaBatchRows.Check(batch, caller, target, media, correlation, limits, options);
         return new ImportMediaBatch(batchId, batch.FirstRow, rows, MediaBatchRows.Digest(rows), correlation, limits)
         {
+            Index = media,
             CommandId = "media-batch:" + batchId, Caller = caller, Request = batch, Case = target,
         };
     }
@@ -42,9 +45,16 @@ public sealed record ImportMediaBatch(string BatchId, long FirstRow, IReadOnlyLi
 
     /// What the writes did, for the decision: the case version they were written at, the records new to the case,
     /// and the batch's new keys that other cases hold.
-    public sealed record Written(long Version, int Added, IReadOnlyList<CanonicalIdentifier> HeldElsewhere);
+    public sealed record Written(long Version, int Added, IReadOnlyList<CanonicalIdentifier> HeldElsewhere)
+    {
+        /// The new records' PDQ keys with the stored PDQ hashes within the match distance (the near-match index read
+        /// under the near-match lock, so it holds every hash committed before this batch).
+        public IReadOnlyDictionary<string, IReadOnlyList<(string Key, int Distance)>> Near { get; init; } = new Dictionary<string, IReadOnlyList<(string Key, int Distance)>>();
+    }
 
     public Written? Staged { get; init; }
+
+    public MediaHashes? Index { get; init; }
 
     public override async Task<Command> Prepared(IDocumentSession session, CaseFile state, DateTimeOffset now, CancellationToken cancellation)
     {
@@ -52,7 +62,10 @@ public sealed record ImportMediaBatch(string BatchId, long FirstRow, IReadOnlyLi
         var connection = (NpgsqlConnection)session.Connection!;
         // Its PDQ hashes join the near-match index by this event's position: ordered like every other PDQ writer.
         if (Rows.Any(r => r.Pdq is not null))
+        {
             await session.QueryAsync<long>("select count(*) from (select pg_advisory_xact_lock(hashtextextended('media:near-match', 13))) locked", cancellation);
+            if (Index is not null) await Index.CatchUp(session, cancellation);
+        }
         var version = (await session.QueryAsync<long>($"SELECT version FROM {EventStore.Schema}.mt_streams WHERE id = ?", cancellation, state.Id)).Single();
         var eventVersion = version + 1;
 
@@ -96,7 +109,7 @@ public sealed record ImportMediaBatch(string BatchId, long FirstRow, IReadOnlyLi
         // What the new rows' keys meet: a key the case already holds (a holding, or another of its imported records)
         // is not new; a new key another case holds (either way) is decided on below. One index probe per key and table.
         int addedRecords;
-        string[] heldElsewhereKeys;
+        string[] heldElsewhereKeys, newPdq;
         var holdings = Table<IdentifierHolding>(session);
         var hashColumns = string.Join(", ", ImportedMedia.HashColumns);
         var probes = string.Join(" UNION ALL ", ImportedMedia.HashColumns.Select(c => $"SELECT k.key, o.case_id FROM k JOIN {ImportedMedia.Table} o ON o.{c} = k.key WHERE k.col = '{c}'"));
@@ -115,7 +128,7 @@ public sealed record ImportMediaBatch(string BatchId, long FirstRow, IReadOnlyLi
             holders AS (
               SELECT k.key, CAST(h.data ->> 'CaseId' AS uuid) AS case_id FROM k JOIN {holdings} h ON h.data ->> 'Key' = k.key
               UNION ALL {probes})
-            SELECT (SELECT count(*) FROM ins)::int,
+            SELECT (SELECT count(*) FROM ins)::int, coalesce((SELECT array_agg(pdq) FROM ins WHERE pdq IS NOT NULL), ARRAY[]::text[]),
                    coalesce((SELECT array_agg(key) FROM (SELECT key FROM holders GROUP BY key
                              HAVING bool_or(case_id <> @case) AND NOT bool_or(case_id = @case)) elsewhere), ARRAY[]::text[])
             """, connection))
@@ -129,21 +142,29 @@ public sealed record ImportMediaBatch(string BatchId, long FirstRow, IReadOnlyLi
             await using var reader = await insert.ExecuteReaderAsync(cancellation);
             await reader.ReadAsync(cancellation);
             addedRecords = reader.GetInt32(0);
-            heldElsewhereKeys = reader.GetFieldValue<string[]>(1);
+            newPdq = reader.GetFieldValue<string[]>(1);
+            heldElsewhereKeys = reader.GetFieldValue<string[]>(2);
         }
         var elsewhere = heldElsewhereKeys.ToHashSet();
         var heldElsewhere = Rows.SelectMany(r => r.Hashes).Select(h => h.Canonical).Where(c => elsewhere.Remove(c.Key)).ToList();
-        return this with { Staged = new Written(version, addedRecords, heldElsewhere) };
+        // Near-matched set-wise against the index, as AddMedia near-matches one hash.
+        var near = Index is null ? [] : newPdq.Distinct()
+            .Select(key => (key, Hash256.TryParse(key.AsSpan(4), out var hash) ? Index.Near(hash) : []))
+            .Where(n => n.Item2.Count > 0).ToDictionary(n => n.key, n => n.Item2);
+        return this with { Staged = new Written(version, addedRecords, heldElsewhere) { Near = near } };
     }
 
-    public override IReadOnlyList<string> KeysToLock(CaseFile? state) => state is null || Staged is null ? [] : [.. Staged.HeldElsewhere.Select(c => c.Key)];
+    public override IReadOnlyList<string> KeysToLock(CaseFile? state) => state is null || Staged is null
+        ? []
+        : [.. Staged.HeldElsewhere.Select(c => c.Key), .. Staged.Near.Keys, .. Staged.Near.Values.SelectMany(n => n.Select(m => m.Key))];
 
     public override Decision Decide(CaseFile? state, LockedIdentifiers index, DateTimeOffset now)
     {
         var current = Existing(state);
         CaseRules.EnsureOwnerMayChange(current, Caller);
         var staged = Staged ?? throw new InvalidOperationException("ImportMediaBatch decides only after its rows were written (Prepared).");
-        var correlations = staged.HeldElsewhere.SelectMany(c => AddSuspectIdentifier.Correlate(current, c.Kind, c.Key, index, null, Options)).ToList();
+        var correlations = staged.HeldElsewhere.SelectMany(c => AddSuspectIdentifier.Correlate(current, c.Kind, c.Key, index, null, Options))
+            .Concat(staged.Near.SelectMany(n => NearMatches(current, n.Key, n.Value, index))).ToList();
         var imported = new MediaBatchImported(current.Id, BatchId, Rows.Count, FirstRow, RowsSha256, staged.Added);
         var told = correlations.OfType<CorrelationFound>().Count(found => CaseDisclosure.Of(found.Holding, new Recipient(Caller.UnitId)) != DisclosureLevel.None);
         return new([imported, .. correlations], new MediaBatchResult
@@ -155,6 +176,22 @@ public sealed record ImportMediaBatch(string BatchId, long FirstRow, IReadOnlyLi
             Record = new AccessNote("", $"ImportMedia on case {current.Id}: batch {BatchId}, {Rows.Count} rows from file row {FirstRow}",
                 $"{staged.Added} media records added, {told} correlations"),
         };
+    }
+
+    /// One correlation per other case holding a PDQ hash within the distance (the nearest), as AddMedia's: none when
+    /// the unit marked its hash not to correlate or the hash is common, nor with a unit that marked it, nor with a
+    /// case that holds the hash itself (that is an exact correlation).
+    private static IEnumerable<CorrelationFound> NearMatches(CaseFile adding, string key, IReadOnlyList<(string Key, int Distance)> near, LockedIdentifiers index)
+    {
+        if (index.IsCommon(key) || index.NotToCorrelateBy(key).Contains(adding.OwnerUnit)) return [];
+        var me = CaseParty.Of(adding);
+        var exact = index.HoldersOf(key).Select(h => h.CaseId).ToHashSet();
+        return near
+            .SelectMany(n => index.HoldersOf(n.Key).Where(h => !index.NotToCorrelateBy(n.Key).Contains(h.Unit)).Select(holder => (holder, n.Distance)))
+            .Where(m => m.holder.CaseId != adding.Id && !exact.Contains(m.holder.CaseId))
+            .GroupBy(m => m.holder.CaseId)
+            .Select(g => g.MinBy(m => m.Distance))
+            .Select(m => new CorrelationFound(key, IdentifierKind.PerceptualHash, me, m.holder) { Distance = m.Distance });
     }
 
     private static string Table<T>(IQuerySession session) => session.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;

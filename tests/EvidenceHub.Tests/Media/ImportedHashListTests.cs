@@ -126,6 +126,50 @@ public sealed class ImportedHashListTests(HubFixture hub) : IClassFixture<HubFix
         Assert.Equal(StatusCode.FailedPrecondition, alone.Code);
     }
 
+    private static Hash256 Flipped(Hash256 hash, int bits)
+    {
+        for (var k = 0; k < bits; k++) hash = hash.FlipBit(k * 7 % 256);
+        return hash;
+    }
+
+    private static MediaRow WithPdq(Hash256 pdq) => new() { Sha256 = Hex(32), Pdq = pdq.ToHex(), PdqQuality = 90, Category = 1 };
+
+    [Fact]
+    public async Task An_imported_pdq_hash_30_bits_from_another_units_correlates_with_the_distance_and_32_bits_does_not()
+    {
+        var near = Hash256.Random(new Random(RandomNumberGenerator.GetInt32(int.MaxValue)));
+        var far = Hash256.Random(new Random(RandomNumberGenerator.GetInt32(int.MaxValue)));
+        var beStart = await hub.Feed("BE-FCCU").LastPosition();
+        var beCase = await be.OpenedCase(Tlp.Green);
+        await be.AddMediaAsync(new AddMediaRequest { CommandId = NewId(), CaseId = beCase, Sha256 = Hex(32), Pdq = near.ToHex(), PdqQuality = 90, Category = 1 });
+        await be.AddMediaAsync(new AddMediaRequest { CommandId = NewId(), CaseId = beCase, Sha256 = Hex(32), Pdq = far.ToHex(), PdqQuality = 90, Category = 1 });
+        var nlCase = await nl.OpenedCase(Tlp.Green);
+
+        var result = Assert.Single(await Import(nl, nlCase, WithPdq(Flipped(near, 30)), WithPdq(Flipped(far, 32))));
+
+        Assert.Equal(1, result.Correlations);
+        var toBe = Assert.Single((await hub.FeedAfter("BE-FCCU", beStart)).Where(i => i.Correlation?.YourCaseId == beCase).Select(i => i.Correlation));
+        Assert.Equal((30, "NL-TBKK", IdentifierKind.PerceptualHash), (toBe.Distance, toBe.OtherCase.OwnerUnit, toBe.Kind));
+    }
+
+    [Fact]
+    public async Task A_near_match_with_a_red_case_tells_its_owner_and_the_importer_learns_nothing()
+    {
+        var pdq = Hash256.Random(new Random(RandomNumberGenerator.GetInt32(int.MaxValue)));
+        var beStart = await hub.Feed("BE-FCCU").LastPosition();
+        var nlStart = await hub.Feed("NL-TBKK").LastPosition();
+        var red = await be.OpenedCase(Tlp.Red);
+        await be.AddMediaAsync(new AddMediaRequest { CommandId = NewId(), CaseId = red, Sha256 = Hex(32), Pdq = pdq.ToHex(), PdqQuality = 90, Category = 1 });
+        var nlCase = await nl.OpenedCase(Tlp.Green);
+
+        var result = Assert.Single(await Import(nl, nlCase, WithPdq(Flipped(pdq, 30))));
+
+        Assert.Equal(0, result.Correlations);
+        Assert.DoesNotContain(await hub.FeedAfter("NL-TBKK", nlStart), i => i.Correlation?.YourCaseId == nlCase);
+        var toBe = Assert.Single((await hub.FeedAfter("BE-FCCU", beStart)).Where(i => i.Correlation?.YourCaseId == red).Select(i => i.Correlation));
+        Assert.Equal((30, "NL-TBKK"), (toBe.Distance, toBe.OtherCase.OwnerUnit));
+    }
+
     [Fact]
     public async Task An_erased_case_takes_its_imported_rows_with_it()
     {
