@@ -8,14 +8,14 @@ namespace EvidenceHub.Benchmarks;
 /// Runs the scenarios against one hub and one fresh database, prints the table on stdout and writes it as JSON.
 ///   --quick             small sizes, for CI (no timing assertions anywhere)
 ///   --scale N           the full sizes divided by N (--quick is --scale 100)
-///   --only a,b          only these scenarios: ingest, lookup, replay, correlation, verify, nearmatch, mediaingest
+///   --only a,b          only these scenarios: ingest, lookup, replay, correlation, verify, nearmatch, mediaingest, hashlist
 ///   --json PATH         where the JSON goes (default .data/bench/results.json)
 ///   --markdown PATH     where a copy of the table goes (default: beside the JSON, results.md)
 ///   --keep-database     keep the run's database for a look afterwards
 /// Not top-level statements: the hub's own Program is the one WebApplicationFactory starts.
 public static class BenchmarkRun
 {
-    private static readonly string[] ScenarioNames = ["ingest", "lookup", "replay", "correlation", "verify", "nearmatch", "mediaingest"];
+    private static readonly string[] ScenarioNames = ["ingest", "lookup", "replay", "correlation", "verify", "nearmatch", "mediaingest", "hashlist"];
 
     public static async Task<int> Main(string[] args)
     {
@@ -56,6 +56,7 @@ public static class BenchmarkRun
                 ("verify", () => new VerifyLogScenario(bench).Run()),
                 ("nearmatch", () => new NearMatchScenario(bench).Run()),
                 ("mediaingest", () => new MediaIngestScenario(bench).Run()),
+                ("hashlist", () => new MediaIngestScenario(bench).HashListAtScale()),
             };
             foreach (var (name, run) in scenarios.Where(s => only.Contains(s.Name)))
             {

@@ -48,6 +48,7 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         var holdings = query.CreateBatchQuery();
         var loadingHoldings = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId && h.AddedAtVersion > page.AfterIdentifierVersion && (all || !h.Restricted))
             .OrderBy(h => h.AddedAtVersion).Take(page.Size + 1).ToList();
+        var loadingImported = holdings.Query<IdentifierHolding>(Media.ImportedMedia.HoldingsOfCase(page.Size + 1), caseId, page.AfterIdentifierVersion);
         var loadingLatest = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId).OrderByDescending(h => h.AddedAtVersion).FirstOrDefault();
         // The keys that open its free text, its identifiers and (for those who see them) its victim links.
         var loadingKeys = SubjectKeyStore.LoadCases(holdings, [caseId]);
@@ -60,7 +61,7 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         var answer = CaseMapping.ToProto(file, [], revision, withVictims: false, now, keys);
         answer.ReviewDueAt = Timestamp.FromDateTimeOffset(Lifecycle.ReviewRules.DueAt(file, revision, retention.Value));
         if (!all) answer.VictimCount = file.Victims.Count(v => !v.Restricted && !v.IsErased);
-        page.Fill(answer, file, (await loadingHoldings).Select(h => h.ToCaseIdentifier()), withVictims: all, keys);
+        page.Fill(answer, file, (await loadingHoldings).Concat(await loadingImported).Select(h => h.ToCaseIdentifier()), withVictims: all, keys);
         var disclosed = Disclosed(answer, sees) + (pageToken.Length > 0 ? " (a later page)" : "") +
                         (answer.NextPageToken.Length > 0 ? " (more pages follow)" : "");
         await accessLog.Record(Answered(reading, answer, disclosed), cancellation);

@@ -121,6 +121,7 @@ public sealed class LockedIdentifiers
 
         var batch = session.CreateBatchQuery();
         var holdings = batch.Query<IdentifierHolding>().Where(h => ordered.Contains(h.Key)).ToList();
+        var imported = batch.Query<IdentifierHolding>(Media.ImportedMedia.HoldingsOf, [ordered]);
         var streams = batch.LoadMany<IdentifierCorrelations>().ById(ordered.Select(IdentifierCorrelations.StreamIdFor).ToArray());
         var holdingTable = session.DocumentStore.Options.FindOrResolveDocumentType(typeof(IdentifierHolding)).TableName.QualifiedName;
         var counting = batch.Query<CaseCount>(
@@ -131,7 +132,8 @@ public sealed class LockedIdentifiers
         var counts = cases.Distinct().ToDictionary(c => c, _ => 0);
         foreach (var count in await counting) counts[count.CaseId] = count.Count;
 
-        var held = (await holdings).ToLookup(h => h.Key);
+        // A case holding a hash both ways holds it once (its own holding first).
+        var held = (await holdings).Concat(await imported).DistinctBy(h => h.Id).ToLookup(h => h.Key);
         var streamsByKey = (await streams).ToDictionary(c => c.Key);
         var casesByKey = ordered.ToDictionary(k => k, k => held[k].ToDictionary(h => h.CaseId));
         var correlating = casesByKey

@@ -42,14 +42,22 @@ public sealed class ProviderHashes(MediaHashes media)
     {
         string Table<T>() => session.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
         return sql ??= $"""
-            SELECT jsonb_build_object('Key', f.data ->> 'Key', 'Category', max(CAST(f.data ->> 'Category' AS int)))
-            FROM {Table<FilterableHash>()} f
-            JOIN {Table<IdentifierHolding>()} h ON h.id = f.data ->> 'HoldingId'
-            JOIN {Table<CaseSummary>()} s ON s.id = CAST(f.data ->> 'CaseId' AS uuid)
-            WHERE f.data ->> 'Key' = ANY(?::text[])
-              AND NOT COALESCE(h.data ->> 'Restricted' = 'true', false)
-              AND NOT COALESCE(s.data ->> 'Restricted' = 'true', false)
-            GROUP BY f.data ->> 'Key'
+            SELECT jsonb_build_object('Key', held.key, 'Category', max(held.category)) FROM (
+              SELECT f.data ->> 'Key' AS key, CAST(f.data ->> 'Category' AS int) AS category
+              FROM {Table<FilterableHash>()} f
+              JOIN {Table<IdentifierHolding>()} h ON h.id = f.data ->> 'HoldingId'
+              JOIN {Table<CaseSummary>()} s ON s.id = CAST(f.data ->> 'CaseId' AS uuid)
+              WHERE f.data ->> 'Key' = ANY(?::text[])
+                AND NOT COALESCE(h.data ->> 'Restricted' = 'true', false)
+                AND NOT COALESCE(s.data ->> 'Restricted' = 'true', false)
+              UNION ALL
+              -- An imported record flagged by its owner: its row is the flag (no holding of its own to restrict).
+              SELECT k, i.category
+              FROM unnest(?::text[]) AS k
+              JOIN {ImportedMedia.Table} i ON {ImportedMedia.Holds("i", "k")}
+              JOIN {Table<CaseSummary>()} s ON s.id = i.case_id
+              WHERE i.provider_filter AND NOT COALESCE(s.data ->> 'Restricted' = 'true', false)) AS held
+            GROUP BY held.key
             """;
     }
 
@@ -64,7 +72,7 @@ public sealed class ProviderHashes(MediaHashes media)
                 near[key] = Hash256.TryParse(key.AsSpan(4), out var hash) ? media.Near(hash) : [];
         }
         var asked = keys.Concat(near.Values.SelectMany(n => n.Select(m => m.Key))).Distinct().ToArray();
-        var held = (await session.QueryAsync<Held>(Sql(session), cancellation, [asked])).ToDictionary(h => h.Key, h => h.Category);
+        var held = (await session.QueryAsync<Held>(Sql(session), cancellation, asked, asked)).ToDictionary(h => h.Key, h => h.Category);
 
         return keys.Select(key =>
         {

@@ -59,6 +59,7 @@ public sealed record EraseSuspectIdentifier(string Key, ErasureBasis Basis, stri
         if (current.OwnerUnit != Caller.UnitId)
             throw Rejection.PermissionDenied("NOT_CASE_OWNER", $"Only the owning unit may erase from case {current.Id}.", current.Id.ToString());
         var held = index.HoldingOf(current.Id, Key) ?? throw Rejection.NotFound("identifier", Key, "identifier_key");
+        Media.ImportedMedia.EnsureNotImported(held);
         var erased = new SuspectIdentifierErased(current.Id, Key, held.Subject, held.Kind, Basis, Reason);
         var recipients = index.ToldThrough(Key, current.Id);
         // The reason goes to nobody: it is the owner's, and the notice says only that the holding was erased.

@@ -30,6 +30,9 @@ public sealed class IdentifierHolding
     public bool Restricted { get; set; }
     /// As the owner last graded it; null: none stated.
     public Grading? Grading { get; set; }
+    /// A hash of an imported hash list (Media.ImportedMedia), read from its row: nothing of it is sealed, and it is
+    /// withdrawn with its media record (RetractMedia), not on its own.
+    public bool Imported { get; set; }
 
     public static string IdFor(Guid caseId, string key) => $"{caseId:N}|{key}";
 

@@ -36,6 +36,8 @@ public static class IdentifierMapping
     /// (then the key reads "[erased]" too, and only the pseudonym still names it).
     public static SuspectIdentifier ToProto(CaseIdentifier identifier, SubjectKeyRing keys)
     {
+        // A hash of an imported hash list is not sealed (Media.ImportedMedia): its key is its value.
+        if (identifier.CanonicalValue is null) return Imported(identifier);
         var canonical = identifier.CanonicalValue.Open(keys, nameof(SuspectIdentifierAdded.CanonicalValue));
         var erased = identifier.CanonicalValue.IsErased(keys);
         var observed = identifier.ObservedAt?.Open(keys, nameof(SuspectIdentifierAdded.ObservedAt));
@@ -57,6 +59,16 @@ public static class IdentifierMapping
             Grading = GradingMapping.ToProto(identifier.Grading),
             ReplacedBy = identifier.ReplacedBy ?? "",
             ErasedAt = identifier.ErasedAt is { } erasedAt ? Timestamp.FromDateTimeOffset(erasedAt) : null,
+        };
+    }
+
+    private static SuspectIdentifier Imported(CaseIdentifier identifier)
+    {
+        var value = identifier.Key[(identifier.Key.IndexOf(':') + 1)..];
+        return new SuspectIdentifier
+        {
+            Kind = ToProto(identifier.Kind), CanonicalValue = value, RawValue = value, Key = identifier.Key, Pseudonym = identifier.Key,
+            AddedAt = identifier.AddedAt == default ? null : Timestamp.FromDateTimeOffset(identifier.AddedAt), AddedByUnit = identifier.AddedByUnit,
         };
     }
 

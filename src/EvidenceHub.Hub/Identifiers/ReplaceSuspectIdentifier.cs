@@ -58,6 +58,7 @@ public sealed record ReplaceSuspectIdentifier(string Key, RawIdentifier Raw, Gra
         var current = Existing(state);
         CaseRules.EnsureOwnerMayChange(current, Caller);
         var held = index.HoldingOf(current.Id, Key) ?? throw Rejection.NotFound("identifier", Key, "identifier_key");
+        Media.ImportedMedia.EnsureNotImported(held);
         var replacement = CanonicalFor(current);
         var replacementKey = MatchKeyFor(current);
         if (replacementKey == Key) throw Rejection.InvalidArgument("identifier", "is the identifier it would replace");

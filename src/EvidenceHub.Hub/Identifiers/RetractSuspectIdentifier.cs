@@ -39,6 +39,7 @@ public sealed record RetractSuspectIdentifier(string Key, string Reason) : Comma
         var current = Existing(state);
         CaseRules.EnsureLeadMayAdd(current, Caller);
         var held = index.HoldingOf(current.Id, Key) ?? throw Rejection.NotFound("identifier", Key, "identifier_key");
+        Media.ImportedMedia.EnsureNotImported(held);
         if (current.OwnerUnit != Caller.UnitId && held.AddedByUnit != Caller.UnitId)
             throw Rejection.PermissionDenied("NOT_OWN_IDENTIFIER", $"A co-lead retracts only the identifiers its unit added to case {current.Id}.", Key);
         var retracted = new SuspectIdentifierRetracted(current.Id, Key, SealedReason(keys, held, Reason), held.ToCaseIdentifier());

@@ -48,6 +48,8 @@ public sealed class CaseLimits
 {
     public int MaxActiveIdentifiers { get; set; } = 5_000;
     public int MaxVictimLinks { get; set; } = 5_000;
+    /// Media records a case may take in through ImportMedia (hash lists), counted apart from its active identifiers.
+    public int MaxImportedRows { get; set; } = 5_000_000;
 }
 
 /// How large one answer, or its access record, may become.

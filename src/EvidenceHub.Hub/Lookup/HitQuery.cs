@@ -58,7 +58,7 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
 
     private string? sql;
 
-    /// Resolves the blind tokens, finds the holdings the caller may see and reads the summaries of their cases: one
+    /// Resolves the blind tokens, finds the holdings (identifier holdings and imported hash-list rows alike) the caller may see and reads the summaries of their cases: one
     /// round trip. A case the caller may not see is filtered by the disclosure predicate where its holding is read,
     /// so it costs what an absent one costs; a token nobody holds is probed like a held one, so an unknown token and one
     /// held only by hidden cases run the same statement and the same index lookups. The summary is a lateral subquery with
@@ -71,9 +71,9 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
         return sql ??= $"""
             SELECT jsonb_build_object('Token', w.token, 'Key', w.key, 'Holding', v.holding, 'Case', v.summary,
                 'Holders', (SELECT count(*) FROM (
-                    SELECT 1 FROM {Table<IdentifierHolding>()} x,
+                    SELECT DISTINCT x.data ->> 'CaseId' FROM {ImportedMedia.HoldingsOfKey(Table<IdentifierHolding>(), "w.probe")} AS x(data),
                          LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(x.data ->> 'CaseId' AS uuid) LIMIT 1) AS xc
-                    WHERE x.data ->> 'Key' = w.probe AND {DisclosureSql.Discloses("xc.data", "r", "x.data")}
+                    WHERE {DisclosureSql.Discloses("xc.data", "r", "x.data")}
                     LIMIT {correlation.CommonThreshold}) AS seen))
             FROM {DisclosureSql.RecipientRelation} AS r
             CROSS JOIN (SELECT NULL::text, k, k FROM unnest(?::text[]) AS k
@@ -82,9 +82,9 @@ public sealed class HitQuery(BlindTokens tokens, CorrelationOptions correlation,
                   FROM unnest(?::text[]) AS q(id) LEFT JOIN {Table<BlindToken>()} t ON t.id = q.id) AS w(token, key, probe)
             LEFT JOIN LATERAL (
                 SELECT h.data AS holding, c.data AS summary
-                FROM {Table<IdentifierHolding>()} h,
+                FROM {ImportedMedia.HoldingsOfKey(Table<IdentifierHolding>(), "w.probe")} AS h(data),
                      LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid) LIMIT 1) AS c
-                WHERE h.data ->> 'Key' = w.probe AND {DisclosureSql.Discloses("c.data", "r", "h.data")}) AS v ON true
+                WHERE {DisclosureSql.Discloses("c.data", "r", "h.data")}) AS v ON true
             """;
     }
 

@@ -53,19 +53,32 @@ public sealed class CaseMediaRecords
         var retractions = commands.OfType<RetractMedia>().Where(r => r.CaseId is not null).ToList();
         var found = new List<MediaRecord>();
         if (ids.Length > 0) found.AddRange(await session.LoadManyAsync<MediaRecord>(cancellation, ids));
+        var adds = commands.OfType<AddMedia>().Where(a => a.CaseId is not null).DistinctBy(a => a.RecordId).ToList();
+        if (adds.Count > 0)
+            found.AddRange(await session.QueryAsync<MediaRecord>(
+                ImportedMedia.SelectRecords("(i.case_id, i.record) IN (SELECT * FROM unnest(?::uuid[], ?::text[]))"), cancellation,
+                adds.Select(a => a.CaseId!.Value).ToArray(), adds.Select(a => MediaRecord.DigestOf(a.Keys)).ToArray()));
         // Only the owner retracts: another unit's search of a case's records would cost it what the case holds.
         var files = session.DocumentStore.Options.FindOrResolveDocumentType(typeof(Cases.CaseFile)).TableName.QualifiedName;
         foreach (var retraction in retractions)
+        {
             found.AddRange(await session.QueryAsync<MediaRecord>(
                 $"SELECT r.data FROM {Table(session)} r WHERE CAST(r.data ->> 'CaseId' as uuid) = ? AND jsonb_exists_any(r.data -> 'Keys', ?) " +
                 $"AND EXISTS (SELECT 1 FROM {files} f WHERE f.id = ? AND f.data ->> 'OwnerUnit' = ?)",
                 cancellation, retraction.CaseId!.Value, retraction.CandidateKeys, retraction.CaseId!.Value, retraction.Caller.UnitId));
+            found.AddRange(await session.QueryAsync<MediaRecord>(
+                ImportedMedia.SelectRecords("i.case_id = ? AND (i.sha256 = ANY(?) OR i.sha1 = ANY(?) OR i.md5 = ANY(?)) " +
+                    $"AND EXISTS (SELECT 1 FROM {files} f WHERE f.id = i.case_id AND f.data ->> 'OwnerUnit' = ?)"),
+                cancellation, retraction.CaseId!.Value, retraction.CandidateKeys, retraction.CandidateKeys, retraction.CandidateKeys, retraction.Caller.UnitId));
+        }
         return new CaseMediaRecords(found);
     }
 
     /// A case's records, oldest first (what a reader of the case's media lists).
     public static async Task<IReadOnlyList<MediaRecord>> OfCase(IQuerySession session, Guid caseId, CancellationToken cancellation) =>
-        (await session.Query<MediaRecord>().Where(r => r.CaseId == caseId).OrderBy(r => r.AddedAt).ToListAsync(cancellation)).ToList();
+        (await session.Query<MediaRecord>().Where(r => r.CaseId == caseId).ToListAsync(cancellation))
+        .Concat(await session.QueryAsync<MediaRecord>(ImportedMedia.SelectRecords("i.case_id = ?"), cancellation, caseId))
+        .OrderBy(r => r.AddedAt).ToList();
 
     private static string Table(IQuerySession session) =>
         session.DocumentStore.Options.FindOrResolveDocumentType(typeof(MediaRecord)).TableName.QualifiedName;

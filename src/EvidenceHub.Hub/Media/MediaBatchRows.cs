@@ -7,6 +7,8 @@ using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
 using EvidenceHub.Hub.Limits;
+using EvidenceHub.Media.NearMatch;
+using IdentifierKind = EvidenceHub.Hub.Identifiers.IdentifierKind;
 
 namespace EvidenceHub.Hub.Media;
 
@@ -44,6 +46,11 @@ public static class MediaBatchRows
         for (var i = 0; i < batch.Rows.Count; i++)
         {
             var row = batch.Rows[i];
+            if (Plain(row, media.Options) is { } plain)
+            {
+                rows.Add(plain);
+                continue;
+            }
             try
             {
                 var add = AddMedia.From(RequestOf(row), caller, target, media, correlation, limits);
@@ -59,6 +66,38 @@ public static class MediaBatchRows
         }
         if (violations.Count > 0) throw Rejection.InvalidArguments(violations);
         return rows;
+    }
+
+    /// The row as AddMedia would take it, when it is plainly well formed: every hash bare hex of its exact length (no
+    /// prefix, no space), no placeholder value, PDQ quality and category in range. Anything else (null) goes through
+    /// AddMedia.From itself, which accepts or refuses it with its own words: this only spares the common row the
+    /// commands AddMedia builds for it, which were most of a batch's check.
+    private static MediaBatchRow? Plain(MediaRow row, MediaOptions options)
+    {
+        var hashes = new List<(RawIdentifier, CanonicalIdentifier)>(4);
+        bool Hash(string value, IdentifierKind kind, int length, string placeholder)
+        {
+            if (value.Length == 0) return true;
+            if (value.Length != length || !value.All(char.IsAsciiHexDigit)) return false;
+            var hex = value.ToLowerInvariant();
+            if (hex == placeholder || hex.All(c => c == '0')) return false;
+            hashes.Add((new RawIdentifier(kind, value), new CanonicalIdentifier(kind, hex, null)));
+            return true;
+        }
+        if (!Hash(row.Sha256, IdentifierKind.FileHashSha256, 64, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+            || !Hash(row.Sha1, IdentifierKind.FileHashSha1, 40, "da39a3ee5e6b4b0d3255bfef95601890afd80709")
+            || !Hash(row.Md5, IdentifierKind.FileHashMd5, 32, "d41d8cd98f00b204e9800998ecf8427e")
+            || hashes.Count == 0 || row.Category is < 0 or > AddMedia.MaxCategory)
+            return null;
+        string? pdq = null;
+        if (row.Pdq.Length > 0)
+        {
+            if (row.PdqQuality < options.MinQuality || row.PdqQuality > 100 || !Hash256.TryParse(row.Pdq, out var parsed)) return null;
+            pdq = parsed.ToHex();
+            if (!Hash(pdq, IdentifierKind.PerceptualHash, 64, "")) return null;
+        }
+        else if (row.PdqQuality != 0) return null;
+        return new MediaBatchRow(hashes, pdq, row.PdqQuality, row.VictimIdentified, row.OffenderIdentified, row.Distributed, row.Category, row.ProviderFilter);
     }
 
     /// SHA-256 (hex) over the rows' canonical lines, in row order, each ended by a newline.

@@ -58,15 +58,14 @@ public sealed class MediaHashes(IOptions<MediaOptions> options) : ICommandPrepar
         await catchingUp.WaitAsync(cancellation);
         try
         {
-            var records = session.DocumentStore.Options.FindOrResolveDocumentType(typeof(MediaRecord)).TableName.QualifiedName;
             var changes = await session.QueryAsync<Change>(
                 "SELECT c FROM (" +
                 $"SELECT jsonb_build_object('Seq', seq_id, 'Added', type = 'media_added', 'Pdq', data ->> 'Pdq') AS c, seq_id AS s FROM {EventStore.Schema}.mt_events " +
                 "WHERE seq_id > ? AND type IN ('media_added', 'media_retracted') AND data ->> 'Pdq' IS NOT NULL " +
-                // An imported batch's hashes are in its records, named by the batch's event.
-                $"UNION ALL SELECT jsonb_build_object('Seq', e.seq_id, 'Added', true, 'Pdq', r.data ->> 'Pdq'), e.seq_id FROM {EventStore.Schema}.mt_events e " +
-                $"JOIN {records} r ON r.data ->> 'BatchId' = e.data ->> 'BatchId' AND r.data ->> 'CaseId' = e.data ->> 'CaseId' " +
-                "WHERE e.seq_id > ? AND e.type = 'media_batch_imported' AND r.data ->> 'Pdq' IS NOT NULL) changes ORDER BY s",
+                // An imported batch's hashes are in its imported rows, named by the batch's event.
+                $"UNION ALL SELECT jsonb_build_object('Seq', e.seq_id, 'Added', true, 'Pdq', substr(i.pdq, 5)), e.seq_id FROM {EventStore.Schema}.mt_events e " +
+                $"JOIN {ImportedMedia.Table} i ON i.batch_id = e.data ->> 'BatchId' AND i.case_id = CAST(e.data ->> 'CaseId' AS uuid) " +
+                "WHERE e.seq_id > ? AND e.type = 'media_batch_imported' AND i.pdq IS NOT NULL) changes ORDER BY s",
                 cancellation, position, position);
             foreach (var change in changes)
             {

@@ -24,25 +24,51 @@ public sealed class MediaImport(CommandEngine engine, IQuerySession query, Acces
         var caller = Caller.From(context.GetHttpContext());
         var correlationId = HubTelemetry.CorrelationIdOf(context);
         var cancellation = context.CancellationToken;
-        while (await requestStream.MoveNext(cancellation))
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        // The next batch is read and checked while this one is written: the checks are the hub's, the writing is
+        // PostgreSQL's, and the two overlap on two cores.
+        var next = Next(requestStream, caller, reading.Token);
+        try
         {
-            var batch = requestStream.Current;
-            Command? command = null;
-            try
+            while (await next is { } current)
             {
-                var references = await CaseAddress.References(query, caller.UnitId, [batch.CaseReference], cancellation);
-                var target = CaseAddress.Of(batch.CaseId, batch.CaseReference).Resolve(references);
-                command = ImportMediaBatch.From(batch, caller, target, media, correlation.Value, limits.Value.Cases, options.Value);
-                var result = (MediaBatchResult)await engine.Execute(caller, command, correlationId, cancellation);
-                HubTelemetry.CountOutcomes([true]);
-                await responseStream.WriteAsync(result, cancellation);
-            }
-            catch (Rejection rejection)
-            {
-                HubTelemetry.CountOutcomes([false]);
-                await accessLog.Record(CommandCatalog.Refusal(caller, batch, command, rejection.Status, correlationId, inSync: false), cancellation);
-                throw;
+                next = Next(requestStream, caller, reading.Token);
+                try
+                {
+                    if (current.Refused is { } refused) throw refused;
+                    var result = (MediaBatchResult)await engine.Execute(caller, current.Command!, correlationId, cancellation);
+                    HubTelemetry.CountOutcomes([true]);
+                    await responseStream.WriteAsync(result, cancellation);
+                }
+                catch (Rejection rejection)
+                {
+                    HubTelemetry.CountOutcomes([false]);
+                    await accessLog.Record(CommandCatalog.Refusal(caller, current.Batch, current.Command, rejection.Status, correlationId, inSync: false), cancellation);
+                    throw;
+                }
             }
         }
+        finally
+        {
+            // A call that ends early must not leave a read of the request stream behind it.
+            reading.Cancel();
+            try { await next; }
+            catch (Exception) when (reading.IsCancellationRequested) { }
+        }
     }
+
+    private sealed record Checked(MediaBatch Batch, ImportMediaBatch? Command, Rejection? Refused);
+
+    private Task<Checked?> Next(IAsyncStreamReader<MediaBatch> requestStream, Caller caller, CancellationToken cancellation) => Task.Run(async () =>
+    {
+        if (!await requestStream.MoveNext(cancellation)) return null;
+        var batch = requestStream.Current;
+        try
+        {
+            var references = await CaseAddress.References(query, caller.UnitId, [batch.CaseReference], cancellation);
+            var target = CaseAddress.Of(batch.CaseId, batch.CaseReference).Resolve(references);
+            return new Checked(batch, ImportMediaBatch.From(batch, caller, target, media, correlation.Value, limits.Value.Cases, options.Value), null);
+        }
+        catch (Rejection refused) { return new Checked(batch, null, refused); }
+    }, cancellation);
 }

@@ -14,6 +14,8 @@ public static class MediaSetup
         builder.Services.ConfigureMarten(options =>
         {
             options.Projections.Add(new MediaRecordProjection(), ProjectionLifecycle.Inline);
+            options.Projections.Add(new ImportedMediaProjection(), ProjectionLifecycle.Inline);
+            options.AddImportedMedia();
             options.Schema.For<MediaRecord>().Index(r => r.CaseId).Index(r => r.BatchId);
         });
         return builder;

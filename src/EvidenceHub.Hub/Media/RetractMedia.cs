@@ -5,6 +5,7 @@ using EvidenceHub.Hub.Correlation;
 using EvidenceHub.Hub.Errors;
 using EvidenceHub.Hub.Identifiers;
 using EvidenceHub.Hub.Identity;
+using EvidenceHub.Hub.Sharing;
 
 namespace EvidenceHub.Hub.Media;
 
@@ -50,10 +51,21 @@ public sealed record RetractMedia(string FileHash, string Reason, MediaHashes In
         CaseRules.EnsureOwnerMayChange(current, Caller);
         var record = RecordIn(current) ?? throw Rejection.NotFound("media", FileHash, "file_hash");
         var events = new List<object>();
-        foreach (var key in record.Keys.Where(k => index.HoldingOf(current.Id, k) is not null))
+        foreach (var key in record.Keys)
         {
-            var retraction = new RetractSuspectIdentifier(key, Reason) { CommandId = CommandId, Caller = Caller, Request = Request, Case = Case };
-            events.AddRange(retraction.Decide(current, index, keys, now).Events);
+            switch (index.HoldingOf(current.Id, key))
+            {
+                case null: break;
+                // An imported hash has no holding of its own: it leaves with its row, and whoever was told of a
+                // correlation on it is told of the retraction.
+                case { Imported: true }:
+                    if (index.ToldThrough(key, current.Id) is { Count: > 0 } told) events.Add(new CorrelationRetracted(key, CaseParty.Of(current), Reason, told));
+                    break;
+                default:
+                    var retraction = new RetractSuspectIdentifier(key, Reason) { CommandId = CommandId, Caller = Caller, Request = Request, Case = Case };
+                    events.AddRange(retraction.Decide(current, index, keys, now).Events);
+                    break;
+            }
         }
         var retracted = new MediaRetracted(current.Id, record.Keys, record.Pdq, Erasure.CaseText.Seal(current, keys, nameof(MediaRetracted.Reason), Reason));
         Records.Record(retracted, now);

@@ -48,6 +48,7 @@ public sealed record RegradeData(string? IdentifierKey, Guid? VictimLinkId, Grad
         }
         var key = IdentifierKey!;
         var held = index.HoldingOf(current.Id, key) ?? throw Rejection.NotFound("identifier", key, "identifier_key");
+        Media.ImportedMedia.EnsureNotImported(held);
         if (Grading.Of(held.Grading) == Grading) return new([], new CommandResult());
         var recipients = index.ToldThrough(key, current.Id);
         var reason = CaseText.Seal(current, keys, nameof(IdentifierRegraded.Reason), Reason);

@@ -1,0 +1,140 @@
+using EvidenceHub.Hub.Erasure;
+using EvidenceHub.Hub.Identifiers;
+using EvidenceHub.Hub.Store;
+using JasperFx.Events;
+using Marten;
+using Marten.Events.Projections;
+using Weasel.Postgresql.Tables;
+
+namespace EvidenceHub.Hub.Media;
+
+/// The records of imported hash lists (ImportMedia), one narrow row each in a table of their own
+/// (evidencehub.imported_media), written by binary COPY with the batch's one MediaBatchImported: not a Marten document
+/// per record and per hash, which made a batch cost fifteen thousand jsonb rows and their expression indexes. Each hash
+/// column holds the identifier key the hub matches on ("sha256:…", "pdq:…"), so lookups, correlation and the hash
+/// check find an imported hash by the same key as a holding. The values are not sealed: a file hash or PDQ hash of
+/// known material is not personal data of a suspect or victim, and a hash's match key is its value anyway.
+public static class ImportedMedia
+{
+    public const string Table = EventStore.Schema + ".imported_media";
+
+    /// The hash columns, in the order MediaAdded lists a record's keys.
+    public static readonly string[] HashColumns = ["sha256", "sha1", "md5", "pdq"];
+
+    public static Table Schema()
+    {
+        var table = new Table(Table);
+        table.AddColumn<Guid>("case_id").AsPrimaryKey();
+        // MediaRecord.DigestOf its keys: the same keys twice on one case are one record, imported or added.
+        table.AddColumn<string>("record").AsPrimaryKey();
+        table.AddColumn<string>("batch_id").NotNull();
+        table.AddColumn<long>("file_row").NotNull();
+        foreach (var column in HashColumns) table.AddColumn<string>(column);
+        table.AddColumn<short>("pdq_quality").NotNull();
+        table.AddColumn<short>("category").NotNull();
+        table.AddColumn<bool>("victim_identified").NotNull();
+        table.AddColumn<bool>("offender_identified").NotNull();
+        table.AddColumn<bool>("distributed").NotNull();
+        table.AddColumn<bool>("provider_filter").NotNull();
+        table.AddColumn("added_at", "timestamptz").NotNull();
+        // The case version of the batch's event: the case lists its identifiers in the order they were added.
+        table.AddColumn<long>("added_at_version").NotNull();
+        table.AddColumn<string>("added_by_unit").NotNull();
+        foreach (var column in HashColumns)
+            table.Indexes.Add(new IndexDefinition($"ix_imported_media_{column}") { Columns = [column], Predicate = $"{column} IS NOT NULL" });
+        // Only the near-match index reads a batch's rows back (MediaHashes.CatchUp), and only those with a PDQ hash.
+        table.Indexes.Add(new IndexDefinition("ix_imported_media_pdq_batch") { Columns = ["batch_id"], Predicate = "pdq IS NOT NULL" });
+        return table;
+    }
+
+    /// The row's column of an identifier key, by its kind's prefix; null for a key no imported row holds.
+    public static string? ColumnOf(string key) =>
+        key.StartsWith("sha256:", StringComparison.Ordinal) ? "sha256"
+        : key.StartsWith("sha1:", StringComparison.Ordinal) ? "sha1"
+        : key.StartsWith("md5:", StringComparison.Ordinal) ? "md5"
+        : key.StartsWith("pdq:", StringComparison.Ordinal) ? "pdq" : null;
+
+    /// A SQL condition: the row (alias) holds the key (a text expression) in one of its hash columns.
+    public static string Holds(string alias, string key) => $"{key} IN ({alias}.sha256, {alias}.sha1, {alias}.md5, {alias}.pdq)";
+
+    /// A SQL expression: the row's keys as MediaAdded lists them.
+    public static string KeysOf(string alias) => $"array_remove(ARRAY[{alias}.sha256, {alias}.sha1, {alias}.md5, {alias}.pdq], NULL)";
+
+    /// A SQL expression: the imported row (alias) as the identifier holding of one of its keys (a text expression),
+    /// jsonb shaped like an IdentifierHolding document, so that the disclosure predicate and the readers of holdings
+    /// read it alike. Never restricted on its own (only its case may be); no subject: nothing of it is sealed.
+    public static string AsHolding(string alias, string key) => $"""
+        jsonb_build_object('Id', replace(CAST({alias}.case_id AS text), '-', '') || '|' || {key}, 'Key', {key},
+            'Kind', {KindOf(key)}, 'CaseId', {alias}.case_id, 'AddedAt', {alias}.added_at, 'Subject', '00000000-0000-0000-0000-000000000000',
+            'AddedByUnit', {alias}.added_by_unit, 'AddedAtVersion', {alias}.added_at_version, 'Restricted', false, 'Imported', true)
+        """;
+
+    private static string KindOf(string key) => $"""
+        CASE split_part({key}, ':', 1) WHEN 'sha256' THEN '{IdentifierKind.FileHashSha256}' WHEN 'sha1' THEN '{IdentifierKind.FileHashSha1}'
+            WHEN 'md5' THEN '{IdentifierKind.FileHashMd5}' ELSE '{IdentifierKind.PerceptualHash}' END
+        """;
+
+    /// An imported hash is withdrawn with its media record (RetractMedia), not alone: it has no holding of its own to
+    /// retract, replace, regrade or erase.
+    public static void EnsureNotImported(IdentifierHolding held)
+    {
+        if (held.Imported)
+            throw Errors.Rejection.FailedPrecondition("IMPORTED_HASH",
+                $"{held.Key} came with an imported hash list: withdraw its media record with RetractMedia (or erase the case).", ("identifier_key", held.Key));
+    }
+
+    /// Registers the table with the store's schema (created and migrated with the rest).
+    public static void AddImportedMedia(this StoreOptions options) => options.Storage.ExtendedSchemaObjects.Add(Schema());
+
+    /// An imported row read back as a media record (RetractMedia, AddMedia's "already there", the case's media list).
+    public static string SelectRecords(string where) => $"""
+        SELECT jsonb_build_object('Id', replace(CAST(i.case_id AS text), '-', '') || '|' || i.record, 'CaseId', i.case_id, 'Keys', to_jsonb({KeysOf("i")}),
+            'Pdq', substr(i.pdq, 5), 'PdqQuality', i.pdq_quality, 'VictimIdentified', i.victim_identified, 'OffenderIdentified', i.offender_identified,
+            'Distributed', i.distributed, 'Category', i.category, 'ProviderFilter', i.provider_filter, 'AddedAt', i.added_at, 'BatchId', i.batch_id)
+        FROM {Table} i WHERE {where}
+        """;
+
+    /// A SQL relation (one jsonb column, data) of every holding of a key (a text expression): the identifier holdings
+    /// (holdings: their table) and the imported rows, each as a holding. A reader that matches on holdings reads both.
+    public static string HoldingsOfKey(string holdings, string key) => $"""
+        (SELECT x.data FROM {holdings} x WHERE x.data ->> 'Key' = {key}
+         UNION ALL SELECT {AsHolding("i", key)} FROM {Table} i WHERE {Holds("i", key)})
+        """;
+
+    /// A case's imported hashes as holdings, in the order they were added (by batch, then file row), after a case
+    /// version (two parameters: the case id, the version), at most limit of them: GetCase's page of them.
+    public static string HoldingsOfCase(int limit) => $"""
+        SELECT {AsHolding("i", "u.k")} FROM {Table} i CROSS JOIN LATERAL unnest({KeysOf("i")}) WITH ORDINALITY AS u(k, n)
+        WHERE i.case_id = ? AND i.added_at_version > ? ORDER BY i.added_at_version, i.file_row, u.n LIMIT {limit}
+        """;
+
+    /// The imported rows holding the given keys (one text[] parameter), as holdings: one per case and key, the first
+    /// imported. For LockedIdentifiers, so that a single add correlates with an imported hash as with a holding.
+    public static readonly string HoldingsOf = $"""
+        SELECT DISTINCT ON (k, i.case_id) {AsHolding("i", "k")}
+        FROM unnest(?::text[]) AS k JOIN {Table} i ON {Holds("i", "k")}
+        ORDER BY k, i.case_id, i.added_at_version
+        """;
+}
+
+/// Keeps the imported rows in step with the events that withdraw them, inline with the append: a retracted media
+/// record leaves (MediaRetracted), and an erased case leaves whole (CaseErased).
+public sealed class ImportedMediaProjection : IProjection
+{
+    public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
+    {
+        foreach (var e in events)
+        {
+            switch (e.Data)
+            {
+                case MediaRetracted retracted:
+                    operations.QueueSqlCommand($"DELETE FROM {ImportedMedia.Table} WHERE case_id = ? AND record = ?", retracted.CaseId, MediaRecord.DigestOf(retracted.Keys));
+                    break;
+                case CaseErased erased:
+                    operations.QueueSqlCommand($"DELETE FROM {ImportedMedia.Table} WHERE case_id = ?", erased.CaseId);
+                    break;
+            }
+        }
+        return Task.CompletedTask;
+    }
+}
