@@ -59,7 +59,7 @@ public sealed record RetractMedia(string FileHash, string Reason, MediaHashes In
                 // An imported hash has no holding of its own: it leaves with its row, and whoever was told of a
                 // correlation on it is told of the retraction.
                 case { Imported: true }:
-                    if (index.ToldThrough(key, current.Id) is { Count: > 0 } told) events.Add(new CorrelationRetracted(key, CaseParty.Of(current), Reason, told));
+                    if (index.ToldThrough(key, current.Id) is { Count: > 0 } told) events.Add(new CorrelationRetracted(key, CaseParty.Of(current), RetractSuspectIdentifier.ToldReason(current, keys, Reason), told));
                     break;
                 default:
                     var retraction = new RetractSuspectIdentifier(key, Reason) { CommandId = CommandId, Caller = Caller, Request = Request, Case = Case };
