@@ -78,9 +78,19 @@ public sealed class LockedIdentifiers
     public IReadOnlyList<IdentifierHolding> HoldingsOfCase(Guid caseId) =>
         holdings.Values.Select(cases => cases.GetValueOrDefault(caseId)).OfType<IdentifierHolding>().OrderBy(h => h.AddedAtVersion).ToList();
 
-    /// The keys of every identifier the given cases hold.
-    public static async Task<IReadOnlyList<string>> KeysHeldBy(IDocumentSession session, IReadOnlyCollection<Guid> caseIds, CancellationToken cancellation) =>
-        await session.Query<IdentifierHolding>().Where(h => caseIds.Contains(h.CaseId)).Select(h => h.Key).ToListAsync(cancellation);
+    /// The keys of every identifier the given cases hold, and of every correlation through them: an imported hash list
+    /// holds its hashes in rows, not holdings (a million keys are not locked), but whoever was told of a correlation on
+    /// one of them must be reached by a change of the whole case (erasure, restriction, narrowing) like any other.
+    public static async Task<IReadOnlyList<string>> KeysHeldBy(IDocumentSession session, IReadOnlyCollection<Guid> caseIds, CancellationToken cancellation)
+    {
+        var held = await session.Query<IdentifierHolding>().Where(h => caseIds.Contains(h.CaseId)).Select(h => h.Key).ToListAsync(cancellation);
+        var correlations = session.DocumentStore.Options.FindOrResolveDocumentType(typeof(IdentifierCorrelations)).TableName.QualifiedName;
+        var correlated = await session.QueryAsync<string>(
+            $"SELECT c.data ->> 'Key' FROM {correlations} c WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(c.data -> 'Correlations') p " +
+            "WHERE CAST(p ->> 'AddingCase' AS uuid) = ANY(?) OR CAST(p ->> 'HoldingCase' AS uuid) = ANY(?))",
+            cancellation, caseIds.ToArray(), caseIds.ToArray());
+        return [.. held.Union(correlated)];
+    }
 
     private Dictionary<Guid, IdentifierHolding> HoldingsOf(string key) =>
         holdings.TryGetValue(key, out var cases) ? cases : throw new KeyNotLoaded(key);

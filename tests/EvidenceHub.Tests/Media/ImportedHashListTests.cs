@@ -57,6 +57,28 @@ public sealed class ImportedHashListTests(HubFixture hub) : IClassFixture<HubFix
         Assert.Equal(["md5:" + shared.Md5, "pdq:" + shared.Pdq, "sha256:" + shared.Sha256], toBe);
     }
 
+    /// Erasing (or restricting) a whole case reaches whoever was told of a correlation on one of its imported hashes,
+    /// as it reaches those told through the case's own holdings.
+    [Fact]
+    public async Task Erasing_a_case_tells_the_unit_told_of_a_correlation_on_its_imported_hash()
+    {
+        var shared = Row();
+        var nlCase = await nl.OpenedCase(Tlp.Green);
+        Assert.Single(await Import(nl, nlCase, shared));
+        var beCase = await be.OpenedCase(Tlp.Green);
+        var added = await be.AddSuspectIdentifierAsync(new AddSuspectIdentifierRequest
+        {
+            CommandId = NewId(), CaseId = beCase, Identifier = new SuspectIdentifierInput { Kind = IdentifierKind.FileHashSha256, Value = shared.Sha256 },
+        });
+        Assert.Equal(1, added.Correlations);
+        var beStart = await hub.Feed("BE-FCCU").LastPosition();
+
+        await nl.EraseCaseAsync(new EraseCaseRequest { CommandId = NewId(), CaseId = nlCase, Reason = "wrongly opened", LegalBasis = ErasureBasis.UnlawfulProcessing });
+
+        var told = (await hub.FeedAfter("BE-FCCU", beStart)).Where(i => i.CaseErased is not null).Select(i => i.CaseErased).ToList();
+        Assert.Equal(("NL-TBKK", beCase), (Assert.Single(told).OwnerUnit, told[0].YourCaseIds.Single()));
+    }
+
     [Fact]
     public async Task A_later_single_add_of_an_imported_hash_correlates_with_it()
     {
