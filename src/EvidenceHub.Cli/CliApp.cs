@@ -76,7 +76,9 @@ public sealed class CliApp
                 Terminal.Error.WriteLine($"evidencehub: {e.Message}");
                 return ExitCodes.Usage;
             }
-            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellation.IsCancellationRequested)
+            // Interrupted by the user (Ctrl+C): whatever the aborted call then reports (CANCELLED, or an aborted
+            // stream read as UNAVAILABLE), the interruption is the cause, not a hub out of reach.
+            catch (RpcException) when (cancellation.IsCancellationRequested)
             {
                 return Interrupted(invocation);
             }
