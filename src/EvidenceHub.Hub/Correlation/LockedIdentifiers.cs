@@ -159,9 +159,11 @@ public sealed class LockedIdentifiers
         var visible = visibleCounts is null ? [] : (await visibleCounts).ToDictionary(v => v.Key, v => v.Count);
         return new LockedIdentifiers(
             casesByKey,
-            // A restricted case or identifier is held, but correlates with nothing.
+            // A restricted case or identifier is held, but correlates with nothing. In a fixed order (the rows come as
+            // stored, and storage order depends on every case, seen or not): the order of a unit's notices must not.
             ordered.ToDictionary(k => k, k => correlating.TryGetValue(k, out var ids)
-                ? ids.Where(id => parties.TryGetValue(id, out var party) && !party.Restricted && !casesByKey[k][id].Restricted).Select(id => parties[id]).ToList()
+                ? ids.Where(id => parties.TryGetValue(id, out var party) && !party.Restricted && !casesByKey[k][id].Restricted).Select(id => parties[id])
+                    .OrderBy(p => p.Unit, StringComparer.Ordinal).ThenBy(p => p.Reference, StringComparer.Ordinal).ThenBy(p => p.CaseId).ToList()
                 : []),
             streamsByKey,
             counts,
