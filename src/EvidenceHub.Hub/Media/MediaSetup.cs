@@ -16,7 +16,7 @@ public static class MediaSetup
             options.Projections.Add(new MediaRecordProjection(), ProjectionLifecycle.Inline);
             options.Projections.Add(new ImportedMediaProjection(), ProjectionLifecycle.Inline);
             options.AddImportedMedia();
-            options.Schema.For<MediaRecord>().Index(r => r.CaseId).Index(r => r.BatchId);
+            options.Schema.For<MediaRecord>().Index(r => r.CaseId);
         });
         return builder;
     }
