@@ -47,7 +47,7 @@ public sealed class MediaIngestScenario(BenchContext bench)
     private async Task HashList(int count)
     {
         var caseId = (await bench.OpenCases(RunningHub.UnitA, 1))[0];
-        var rows = Enumerable.Range(0, count).Select(i => (Md5: Hex(16), Sha1: Hex(20), Category: i % 3, Victim: i % 2 == 0, Distributed: i % 5 == 0)).ToList();
+        var rows = HashListRows(count);
         var commands = rows.Select(r => new SyncCommand
         {
             AddMedia = new AddMediaRequest
@@ -62,7 +62,7 @@ public sealed class MediaIngestScenario(BenchContext bench)
         var settled = await bench.Settled();
         var bulkRows = rows.Select(_ => (Md5: Hex(16), Sha1: Hex(20), Category: 1, Victim: true, Distributed: false)).ToList();
         var bulk = await Bulk(bulkRows);
-        var copy = await RawCopy(rows);
+        var copy = new Figure(rows.Count / (await RawCopy(rows)).TotalSeconds, "records/s");
         bench.Report.Add(new ResultRow($"Hash list: {count:N0} VICS-like records (MD5, SHA-1, category, flags) into one case, as `import media` sends them")
         {
             Hub = new Figure(outcome.Succeeded / outcome.Elapsed.TotalSeconds, "records/s"), Baseline = copy,
@@ -83,24 +83,43 @@ public sealed class MediaIngestScenario(BenchContext bench)
     }
 
     /// 4 at scale: only ImportMedia beside the raw COPY of the same rows, ten times the ingest size (20,000 rows with
-    /// --quick, 1,000,000 at full size: "by the million"), without the slow Sync rows.
+    /// --quick, 1,000,000 at full size: "by the million"), without the slow Sync rows. In three interleaved rounds
+    /// (import, then each COPY, then the next round), so that a machine shared with other work loads both sides alike;
+    /// the hub's background work settles before each COPY, so that it does not slow the baseline. A second baseline,
+    /// the same rows COPYed into a table like imported_media (its columns and indexes), is the floor the hub's storage
+    /// sets: what the indexes a lookup needs cost, before any check, probe, event or receipt.
     public async Task HashListAtScale()
     {
-        var count = Math.Max(20_000, bench.Sizes.IngestCommands * 10);
-        var rows = Enumerable.Range(0, count).Select(i => (Md5: Hex(16), Sha1: Hex(20), Category: i % 3, Victim: i % 2 == 0, Distributed: i % 5 == 0)).ToList();
-        var bulk = await Bulk(rows.Select(_ => (Md5: Hex(16), Sha1: Hex(20), Category: 1, Victim: true, Distributed: false)).ToList());
-        var copy = await RawCopy(rows);
+        const int rounds = 3;
+        var count = Math.Max(20_000, bench.Sizes.IngestCommands * 10) / rounds * rounds;
+        TimeSpan hub = TimeSpan.Zero, plain = TimeSpan.Zero, indexed = TimeSpan.Zero, settled = TimeSpan.Zero;
+        for (var round = 0; round < rounds; round++)
+        {
+            var bulk = await Bulk(HashListRows(count / rounds));
+            (hub, settled) = (hub + bulk.Elapsed, bulk.Settled > settled ? bulk.Settled : settled);
+            plain += await RawCopy(HashListRows(count / rounds));
+            indexed += await IndexedCopy(HashListRows(count / rounds));
+        }
+        Figure Rate(TimeSpan elapsed) => new(count / elapsed.TotalSeconds, "records/s");
         bench.Report.Add(new ResultRow($"Hash list: {count:N0} VICS-like records (MD5, SHA-1, category, flags) into one case through ImportMedia (batches of {BulkBatch:N0})")
         {
-            Hub = bulk.Rate, Baseline = copy, BaselineName = "binary COPY of the same rows into a plain table, same run",
-            Note = $"{bulk.Elapsed.TotalSeconds:F1} s; background work (async projections, audit log leaves) settled {bulk.Settled.TotalSeconds:F1} s after the last answer",
+            Hub = Rate(hub), Baseline = Rate(plain), BaselineName = $"binary COPY of the same rows into a plain table, same run, {rounds} rounds interleaved",
+            Note = $"{hub.TotalSeconds:F1} s; background work (async projections, audit log leaves) settled at most {settled.TotalSeconds:F1} s after a round's last answer",
+        });
+        bench.Report.Add(new ResultRow("Hash list, diagnostic: the same ImportMedia beside a binary COPY into a table like imported_media (same columns and indexes)")
+        {
+            Hub = Rate(hub), Baseline = Rate(indexed), BaselineName = "binary COPY of the same rows into a copy of imported_media with its indexes, same rounds",
+            Note = $"the indexes alone take the COPY to {plain / indexed:P0} of the plain one",
         });
         bench.Report.Goal($"Hash list import (ImportMedia, {count:N0} rows) ≥ 50% of a raw binary COPY of the same rows, settled within a few seconds",
-            $"{bulk.Rate.Value / copy.Value:P1} ({Report.Number(bulk.Rate.Value)} vs {Report.Number(copy.Value)} records/s); settled {bulk.Settled.TotalSeconds:F1} s after",
-            bulk.Rate.Value / copy.Value >= 0.5 && bulk.Settled.TotalSeconds <= 5);
+            $"{plain / hub:P1} ({Report.Number(Rate(hub).Value)} vs {Report.Number(Rate(plain).Value)} records/s); settled {settled.TotalSeconds:F1} s after",
+            plain / hub >= 0.5 && settled.TotalSeconds <= 5);
     }
 
-    private const int BulkBatch = 5_000;
+    private static List<(string Md5, string Sha1, int Category, bool Victim, bool Distributed)> HashListRows(int count) =>
+        Enumerable.Range(0, count).Select(i => (Md5: Hex(16), Sha1: Hex(20), Category: i % 3, Victim: i % 2 == 0, Distributed: i % 5 == 0)).ToList();
+
+    private const int BulkBatch = 10_000;
 
     private sealed record BulkMeasured(Figure Rate, TimeSpan Elapsed, TimeSpan Settled);
 
@@ -130,7 +149,7 @@ public sealed class MediaIngestScenario(BenchContext bench)
         return new BulkMeasured(new Figure(rows.Count / elapsed.TotalSeconds, "records/s"), elapsed, settled);
     }
 
-    private async Task<Figure> RawCopy(IReadOnlyList<(string Md5, string Sha1, int Category, bool Victim, bool Distributed)> rows)
+    private async Task<TimeSpan> RawCopy(IReadOnlyList<(string Md5, string Sha1, int Category, bool Victim, bool Distributed)> rows)
     {
         await using (var create = bench.RawSql.CreateCommand(
             "CREATE SCHEMA IF NOT EXISTS bench_raw; CREATE TABLE IF NOT EXISTS bench_raw.media_list (md5 text NOT NULL, sha1 text NOT NULL, category int NOT NULL, victim_identified bool NOT NULL, distributed bool NOT NULL)"))
@@ -151,7 +170,49 @@ public sealed class MediaIngestScenario(BenchContext bench)
             }
             await import.CompleteAsync();
         }
-        return new Figure(rows.Count / System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, "records/s");
+        return System.Diagnostics.Stopwatch.GetElapsedTime(started);
+    }
+
+    /// The same rows as the hub stores them (keys "md5:…", the batch's columns) into a table with imported_media's
+    /// columns and indexes.
+    private async Task<TimeSpan> IndexedCopy(IReadOnlyList<(string Md5, string Sha1, int Category, bool Victim, bool Distributed)> rows)
+    {
+        await using (var create = bench.RawSql.CreateCommand(
+            "CREATE SCHEMA IF NOT EXISTS bench_raw; CREATE TABLE IF NOT EXISTS bench_raw.imported_media (LIKE evidencehub.imported_media INCLUDING ALL)"))
+            await create.ExecuteNonQueryAsync();
+        Progress.Say($"hash list baseline: binary COPY of {rows.Count:N0} rows into an indexed table");
+        var (caseId, batchId, now) = (Guid.NewGuid(), Guid.NewGuid().ToString(), DateTimeOffset.UtcNow);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await using (var connection = await bench.RawSql.OpenConnectionAsync())
+        await using (var import = await connection.BeginBinaryImportAsync(
+            "COPY bench_raw.imported_media (case_id, record, batch_id, file_row, sha256, sha1, md5, pdq, pdq_quality, category, victim_identified, " +
+            "offender_identified, distributed, provider_filter, added_at, added_at_version, added_by_unit) FROM STDIN (FORMAT BINARY)"))
+        {
+            var fileRow = 0L;
+            foreach (var row in rows)
+            {
+                await import.StartRowAsync();
+                await import.WriteAsync(caseId, NpgsqlTypes.NpgsqlDbType.Uuid);
+                await import.WriteAsync(Hex(8), NpgsqlTypes.NpgsqlDbType.Text);
+                await import.WriteAsync(batchId, NpgsqlTypes.NpgsqlDbType.Text);
+                await import.WriteAsync(++fileRow, NpgsqlTypes.NpgsqlDbType.Bigint);
+                await import.WriteNullAsync();
+                await import.WriteAsync("sha1:" + row.Sha1, NpgsqlTypes.NpgsqlDbType.Text);
+                await import.WriteAsync("md5:" + row.Md5, NpgsqlTypes.NpgsqlDbType.Text);
+                await import.WriteNullAsync();
+                await import.WriteAsync((short)0, NpgsqlTypes.NpgsqlDbType.Smallint);
+                await import.WriteAsync((short)row.Category, NpgsqlTypes.NpgsqlDbType.Smallint);
+                await import.WriteAsync(row.Victim, NpgsqlTypes.NpgsqlDbType.Boolean);
+                await import.WriteAsync(false, NpgsqlTypes.NpgsqlDbType.Boolean);
+                await import.WriteAsync(row.Distributed, NpgsqlTypes.NpgsqlDbType.Boolean);
+                await import.WriteAsync(false, NpgsqlTypes.NpgsqlDbType.Boolean);
+                await import.WriteAsync(now, NpgsqlTypes.NpgsqlDbType.TimestampTz);
+                await import.WriteAsync(2L, NpgsqlTypes.NpgsqlDbType.Bigint);
+                await import.WriteAsync("bench-unit", NpgsqlTypes.NpgsqlDbType.Text);
+            }
+            await import.CompleteAsync();
+        }
+        return System.Diagnostics.Stopwatch.GetElapsedTime(started);
     }
 
     private static ResultRow Row(string name, Measured hub, Measured baseline, string baselineName, string note) => new(name)

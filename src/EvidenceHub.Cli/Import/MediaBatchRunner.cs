@@ -12,7 +12,7 @@ namespace EvidenceHub.Cli.Import;
 /// (rows[i].field) is sent again without them, and those rows are rejected with the hub's reason.
 public static partial class MediaBatchRunner
 {
-    public const int DefaultBatchSize = 5_000;
+    public const int DefaultBatchSize = 10_000;
 
     public static async Task<SyncRunner.Outcome[]> Run(HubConnection hub, IReadOnlyList<PlannedCommand> commands, int batchSize, Action<int>? progress,
         CancellationToken cancellation)

@@ -125,9 +125,12 @@ public sealed class LockedIdentifiers
     {
         if (keys.Count == 0) return Empty;
         var ordered = keys.Distinct().Order(StringComparer.Ordinal).ToArray();
+        // A hash key is locked after the hash-list lock (shared): '' sorts first and stands for it.
+        string[] locking = ordered.Any(Media.HashListLock.Covers) ? ["", .. ordered] : ordered;
         await session.QueryAsync<long>(
-            "select count(*) from (select pg_advisory_xact_lock(hashtextextended(k, 7)) from (select unnest(?::text[]) as k order by 1) sorted) locked",
-            cancellation, [ordered]);
+            $"select count(*) from (select case when k = '' then {Media.HashListLock.SharedCall} else pg_advisory_xact_lock(hashtextextended(k, 7)) end " +
+            "from (select unnest(?::text[]) as k order by 1) sorted) locked",
+            cancellation, [locking]);
 
         var batch = session.CreateBatchQuery();
         var holdings = batch.Query<IdentifierHolding>().Where(h => ordered.Contains(h.Key)).ToList();

@@ -54,10 +54,17 @@ public sealed class CaseMediaRecords
         var found = new List<MediaRecord>();
         if (ids.Length > 0) found.AddRange(await session.LoadManyAsync<MediaRecord>(cancellation, ids));
         var adds = commands.OfType<AddMedia>().Where(a => a.CaseId is not null).DistinctBy(a => a.RecordId).ToList();
+        // An imported record by its first hash (its column's index), its case and its name.
         if (adds.Count > 0)
             found.AddRange(await session.QueryAsync<MediaRecord>(
-                ImportedMedia.SelectRecords("(i.case_id, i.record) IN (SELECT * FROM unnest(?::uuid[], ?::text[]))"), cancellation,
-                adds.Select(a => a.CaseId!.Value).ToArray(), adds.Select(a => MediaRecord.DigestOf(a.Keys)).ToArray()));
+                string.Join(" UNION ALL ", ImportedMedia.HashColumns[..3].Select(column =>
+                    ImportedMedia.SelectRecords($"(i.{column}, i.case_id, i.record) IN (SELECT * FROM unnest(?::text[], ?::uuid[], ?::text[]))"))), cancellation,
+                [.. ImportedMedia.HashColumns[..3].SelectMany(column => Of(column))]));
+        object[] Of(string column)
+        {
+            var named = adds.Where(a => ImportedMedia.ColumnOf(a.Keys[0]) == column).ToList();
+            return [named.Select(a => a.Keys[0]).ToArray(), named.Select(a => a.CaseId!.Value).ToArray(), named.Select(a => MediaRecord.DigestOf(a.Keys)).ToArray()];
+        }
         // Only the owner retracts: another unit's search of a case's records would cost it what the case holds.
         var files = session.DocumentStore.Options.FindOrResolveDocumentType(typeof(Cases.CaseFile)).TableName.QualifiedName;
         foreach (var retraction in retractions)

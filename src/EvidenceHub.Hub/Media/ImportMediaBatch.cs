@@ -18,10 +18,10 @@ using IdentifierKind = EvidenceHub.Hub.Identifiers.IdentifierKind;
 namespace EvidenceHub.Hub.Media;
 
 /// The owner imports one batch of a hash list (ImportMedia): the rows AddMedia would add one by one, written set-wise as
-/// narrow rows of their own (ImportedMedia: binary COPY into a staging table, then one statement into the imported
-/// rows, skipping what the case already has) and recorded as one MediaBatchImported event. The same statement finds
-/// the new keys other cases hold (as holdings or imported rows); only those are then locked and decided by
-/// AddSuspectIdentifier's own rule. The batch id is the command id: a retry answers the stored result.
+/// narrow rows of their own (ImportedMedia, by binary COPY, skipping what the case already has) and recorded as one
+/// MediaBatchImported event. One round trip before the COPY finds the batch's keys other cases hold (as holdings or
+/// imported rows); only those are then locked and decided by AddSuspectIdentifier's own rule. The batch id is the
+/// command id: a retry answers the stored result.
 public sealed record ImportMediaBatch(string BatchId, long FirstRow, IReadOnlyList<MediaBatchRow> Rows, string RowsSha256, CorrelationOptions Options,
     CaseLimits Limits) : Command
 {
@@ -66,34 +66,81 @@ public sealed record ImportMediaBatch(string BatchId, long FirstRow, IReadOnlyLi
             await session.QueryAsync<long>("select count(*) from (select pg_advisory_xact_lock(hashtextextended('media:near-match', 13))) locked", cancellation);
             if (Index is not null) await Index.CatchUp(session, cancellation);
         }
-        var version = (await session.QueryAsync<long>($"SELECT version FROM {EventStore.Schema}.mt_streams WHERE id = ?", cancellation, state.Id)).Single();
-        var eventVersion = version + 1;
 
-        // Counted from the batch events (a few hundred for a million rows), not from the rows themselves.
-        var count = await Scalar<long>(connection,
-            $"SELECT coalesce(sum(CAST(data ->> 'Added' AS bigint)), 0)::bigint FROM {EventStore.Schema}.mt_events WHERE stream_id = @case AND type = 'media_batch_imported'",
-            cancellation, ("case", state.Id));
-        if (count + Rows.Count > Limits.MaxImportedRows) throw CaseLimitReached.ImportedRows(state.Id, Limits.MaxImportedRows);
-
-        // The rows as they are, into a narrow staging table (binary COPY, no index), then with one statement into the
-        // imported rows: a record the case already has (imported, or added by AddMedia) adds nothing.
-        // What varies by row only; the batch's own columns are set by the insert. Synchronous writes: they fill
-        // Npgsql's buffer, and an await per column was most of the COPY's time.
-        await Execute(connection, "CREATE TEMP TABLE IF NOT EXISTS media_import_staging (record text, file_row bigint, sha256 text, sha1 text, md5 text, pdq text, " +
-            "pdq_quality smallint, category smallint, victim_identified bool, offender_identified bool, distributed bool, provider_filter bool) ON COMMIT DELETE ROWS", cancellation);
-        await using (var copy = await connection.BeginBinaryImportAsync(
-            "COPY media_import_staging (record, file_row, sha256, sha1, md5, pdq, pdq_quality, category, victim_identified, offender_identified, distributed, provider_filter) " +
-            "FROM STDIN (FORMAT BINARY)", cancellation))
+        // One round trip for what the batch meets: the hash-list lock (no other writer of a hash commits until this
+        // batch does), the case's version and imported count (from its batch events, a few hundred for a million
+        // rows), the records AddMedia added to the case with the batch's names, and who holds each of the batch's keys
+        // (holdings, or imported rows: one index probe per key), with the names of this case's imported records that
+        // hold it (such a record is there already).
+        var keys = Rows.SelectMany(r => r.Keys).Distinct().ToArray();
+        var prefix = $"{state.Id:N}|";
+        var probes = ImportedMedia.HashColumns.Select(c => $"SELECT i.{c}, i.case_id, i.record FROM {ImportedMedia.Table} i WHERE i.{c} = ANY(@{c})");
+        await using var batch = new NpgsqlBatch(connection)
         {
-            for (var i = 0; i < Rows.Count; i++)
+            BatchCommands =
             {
-                var row = Rows[i];
+                new($"SELECT {HashListLock.ExclusiveCall}"),
+                new($"SELECT version FROM {EventStore.Schema}.mt_streams WHERE id = @case"),
+                new($"SELECT coalesce(sum(CAST(data ->> 'Added' AS bigint)), 0)::bigint FROM {EventStore.Schema}.mt_events WHERE stream_id = @case AND type = 'media_batch_imported'"),
+                new($"SELECT substr(m.id, {prefix.Length + 1}) FROM {Table<MediaRecord>(session)} m WHERE m.id = ANY(@ids)"),
+                new($"""
+                    SELECT key, bool_or(case_id = @case), coalesce(array_agg(record) FILTER (WHERE case_id = @case AND record IS NOT NULL), ARRAY[]::text[]) FROM (
+                      SELECT h.data ->> 'Key', CAST(h.data ->> 'CaseId' AS uuid), NULL::text FROM {Table<IdentifierHolding>(session)} h WHERE h.data ->> 'Key' = ANY(@keys)
+                      UNION ALL {string.Join(" UNION ALL ", probes)}) held(key, case_id, record)
+                    GROUP BY key
+                    """),
+            },
+        };
+        // Each statement gets only the parameters it names: the arrays are most of what is sent.
+        var parameters = new Dictionary<string, object>
+        {
+            ["case"] = state.Id, ["ids"] = Rows.Select(r => prefix + r.Record).Distinct().ToArray(), ["keys"] = keys,
+        };
+        foreach (var column in ImportedMedia.HashColumns) parameters[column] = keys.Where(k => ImportedMedia.ColumnOf(k) == column).ToArray();
+        foreach (NpgsqlBatchCommand command in batch.BatchCommands)
+            foreach (var (name, value) in parameters.Where(p => command.CommandText.Contains("@" + p.Key, StringComparison.Ordinal)))
+                command.Parameters.AddWithValue(name, value);
+        long version, count;
+        var existing = new HashSet<string>();
+        var heldHere = new HashSet<string>();
+        var heldElsewhereOnly = new HashSet<string>();
+        await using (var reader = await batch.ExecuteReaderAsync(cancellation))
+        {
+            await reader.NextResultAsync(cancellation);
+            await reader.ReadAsync(cancellation);
+            version = reader.GetInt64(0);
+            await reader.NextResultAsync(cancellation);
+            await reader.ReadAsync(cancellation);
+            count = reader.GetInt64(0);
+            await reader.NextResultAsync(cancellation);
+            while (await reader.ReadAsync(cancellation)) existing.Add(reader.GetString(0));
+            await reader.NextResultAsync(cancellation);
+            while (await reader.ReadAsync(cancellation))
+            {
+                (reader.GetBoolean(1) ? heldHere : heldElsewhereOnly).Add(reader.GetString(0));
+                existing.UnionWith(reader.GetFieldValue<string[]>(2));
+            }
+        }
+        // A record the case has, or one the batch repeats, is written once.
+        var fresh = Rows.Select((row, i) => (Row: row, FileRow: FirstRow + i)).Where(r => existing.Add(r.Row.Record)).ToList();
+        if (count + fresh.Count > Limits.MaxImportedRows) throw CaseLimitReached.ImportedRows(state.Id, Limits.MaxImportedRows);
+
+        // Straight into the imported rows by binary COPY. Synchronous writes: they fill Npgsql's buffer, and an await
+        // per column was most of the COPY's time.
+        var eventVersion = version + 1;
+        await using (var copy = await connection.BeginBinaryImportAsync(
+            $"COPY {ImportedMedia.Table} (case_id, record, batch_id, file_row, {string.Join(", ", ImportedMedia.HashColumns)}, pdq_quality, category, " +
+            "victim_identified, offender_identified, distributed, provider_filter, added_at, added_at_version, added_by_unit) FROM STDIN (FORMAT BINARY)", cancellation))
+        {
+            foreach (var (row, fileRow) in fresh)
+            {
                 copy.StartRow();
-                copy.Write(MediaRecord.DigestOf(row.Keys), NpgsqlDbType.Text);
-                copy.Write(FirstRow + i, NpgsqlDbType.Bigint);
-                foreach (var column in ImportedMedia.HashColumns)
+                copy.Write(state.Id, NpgsqlDbType.Uuid);
+                copy.Write(row.Record, NpgsqlDbType.Text);
+                copy.Write(BatchId, NpgsqlDbType.Text);
+                copy.Write(fileRow, NpgsqlDbType.Bigint);
+                foreach (var key in row.Columns)
                 {
-                    var key = row.Keys.FirstOrDefault(k => ImportedMedia.ColumnOf(k) == column);
                     if (key is null) copy.WriteNull();
                     else copy.Write(key, NpgsqlDbType.Text);
                 }
@@ -103,55 +150,21 @@ public sealed record ImportMediaBatch(string BatchId, long FirstRow, IReadOnlyLi
                 copy.Write(row.OffenderIdentified, NpgsqlDbType.Boolean);
                 copy.Write(row.Distributed, NpgsqlDbType.Boolean);
                 copy.Write(row.ProviderFilter, NpgsqlDbType.Boolean);
+                copy.Write(now, NpgsqlDbType.TimestampTz);
+                copy.Write(eventVersion, NpgsqlDbType.Bigint);
+                copy.Write(Caller.UnitId, NpgsqlDbType.Text);
             }
             await copy.CompleteAsync(cancellation);
         }
-        // What the new rows' keys meet: a key the case already holds (a holding, or another of its imported records)
-        // is not new; a new key another case holds (either way) is decided on below. One index probe per key and table.
-        int addedRecords;
-        string[] heldElsewhereKeys, newPdq;
-        var holdings = Table<IdentifierHolding>(session);
-        var hashColumns = string.Join(", ", ImportedMedia.HashColumns);
-        var probes = string.Join(" UNION ALL ", ImportedMedia.HashColumns.Select(c => $"SELECT k.key, o.case_id FROM k JOIN {ImportedMedia.Table} o ON o.{c} = k.key WHERE k.col = '{c}'"));
-        await using (var insert = new NpgsqlCommand($"""
-            WITH ins AS (
-              INSERT INTO {ImportedMedia.Table} (case_id, record, batch_id, file_row, {hashColumns}, pdq_quality, category, victim_identified,
-                offender_identified, distributed, provider_filter, added_at, added_at_version, added_by_unit)
-              SELECT @case, s.record, @batch, s.file_row, {string.Join(", ", ImportedMedia.HashColumns.Select(c => "s." + c))}, s.pdq_quality, s.category,
-                s.victim_identified, s.offender_identified, s.distributed, s.provider_filter, @now, @version, @unit
-              FROM media_import_staging s
-              WHERE NOT EXISTS (SELECT 1 FROM {Table<MediaRecord>(session)} m WHERE m.id = @prefix || s.record)
-              ON CONFLICT DO NOTHING
-              RETURNING {hashColumns}),
-            k AS (SELECT c.col, c.key FROM ins CROSS JOIN LATERAL (VALUES {string.Join(", ", ImportedMedia.HashColumns.Select(c => $"('{c}', ins.{c})"))}) AS c(col, key)
-                  WHERE c.key IS NOT NULL),
-            holders AS (
-              SELECT k.key, CAST(h.data ->> 'CaseId' AS uuid) AS case_id FROM k JOIN {holdings} h ON h.data ->> 'Key' = k.key
-              UNION ALL {probes})
-            SELECT (SELECT count(*) FROM ins)::int, coalesce((SELECT array_agg(pdq) FROM ins WHERE pdq IS NOT NULL), ARRAY[]::text[]),
-                   coalesce((SELECT array_agg(key) FROM (SELECT key FROM holders GROUP BY key
-                             HAVING bool_or(case_id <> @case) AND NOT bool_or(case_id = @case)) elsewhere), ARRAY[]::text[])
-            """, connection))
-        {
-            insert.Parameters.AddWithValue("case", state.Id);
-            insert.Parameters.AddWithValue("prefix", $"{state.Id:N}|");
-            insert.Parameters.AddWithValue("batch", BatchId);
-            insert.Parameters.AddWithValue("now", now);
-            insert.Parameters.AddWithValue("version", eventVersion);
-            insert.Parameters.AddWithValue("unit", Caller.UnitId);
-            await using var reader = await insert.ExecuteReaderAsync(cancellation);
-            await reader.ReadAsync(cancellation);
-            addedRecords = reader.GetInt32(0);
-            newPdq = reader.GetFieldValue<string[]>(1);
-            heldElsewhereKeys = reader.GetFieldValue<string[]>(2);
-        }
-        var elsewhere = heldElsewhereKeys.ToHashSet();
-        var heldElsewhere = Rows.SelectMany(r => r.Hashes).Select(h => h.Canonical).Where(c => elsewhere.Remove(c.Key)).ToList();
+
+        // The new records' keys another case holds and this one does not are decided on (locked, then correlated).
+        var heldElsewhere = fresh.SelectMany(r => r.Row.Hashes).Select(h => h.Canonical)
+            .Where(c => !heldHere.Contains(c.Key) && heldElsewhereOnly.Remove(c.Key)).ToList();
         // Near-matched set-wise against the index, as AddMedia near-matches one hash.
-        var near = Index is null ? [] : newPdq.Distinct()
-            .Select(key => (key, Hash256.TryParse(key.AsSpan(4), out var hash) ? Index.Near(hash) : []))
-            .Where(n => n.Item2.Count > 0).ToDictionary(n => n.key, n => n.Item2);
-        return this with { Staged = new Written(version, addedRecords, heldElsewhere) { Near = near } };
+        var near = Index is null ? [] : fresh.Select(r => r.Row.Pdq).OfType<string>().Distinct()
+            .Select(hex => Hash256.TryParse(hex, out var hash) ? (Key: MediaHashes.KeyOf(hash), Near: Index.Near(hash)) : (Key: "", Near: []))
+            .Where(n => n.Near.Count > 0).ToDictionary(n => n.Key, n => n.Near);
+        return this with { Staged = new Written(version, fresh.Count, heldElsewhere) { Near = near } };
     }
 
     public override IReadOnlyList<string> KeysToLock(CaseFile? state) => state is null || Staged is null
@@ -195,17 +208,4 @@ public sealed record ImportMediaBatch(string BatchId, long FirstRow, IReadOnlyLi
     }
 
     private static string Table<T>(IQuerySession session) => session.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
-
-    private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken cancellation)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(cancellation);
-    }
-
-    private static async Task<T> Scalar<T>(NpgsqlConnection connection, string sql, CancellationToken cancellation, params (string Name, object Value)[] parameters)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
-        return (T)(await command.ExecuteScalarAsync(cancellation))!;
-    }
 }

@@ -19,6 +19,14 @@ public sealed record MediaBatchRow(IReadOnlyList<(RawIdentifier Raw, CanonicalId
 {
     public IReadOnlyList<string> Keys { get; } = [.. Hashes.Select(h => h.Canonical.Key)];
 
+    /// The record's name within its case (MediaRecord.DigestOf its keys).
+    public string Record => record ??= MediaRecord.DigestOf(Keys);
+    private string? record;
+
+    /// The row's key in each hash column of imported_media (ImportedMedia.HashColumns order), null where it has none.
+    public string?[] Columns => columns ??= [.. ImportedMedia.HashColumns.Select(c => Keys.FirstOrDefault(k => ImportedMedia.ColumnOf(k) == c))];
+    private string?[]? columns;
+
     /// The line the batch digest takes for the row: its keys, PDQ quality, category and flags.
     public string CanonicalLine =>
         $"{string.Join(',', Keys)}|{PdqQuality}|{Category}|{(VictimIdentified ? 1 : 0)}{(OffenderIdentified ? 1 : 0)}{(Distributed ? 1 : 0)}{(ProviderFilter ? 1 : 0)}";

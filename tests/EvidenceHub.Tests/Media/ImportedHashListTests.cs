@@ -209,6 +209,28 @@ public sealed class ImportedHashListTests(HubFixture hub) : IClassFixture<HubFix
         count.Parameters.AddWithValue("case", Guid.Parse(caseId));
         Assert.Equal(0L, (long)(await count.ExecuteScalarAsync())!);
     }
+
+    /// A batch and a single add of the same hash to another case, at the same moment: whichever commits second sees
+    /// the first (HashListLock), so exactly one of the two answers counts the correlation. Without the lock both look
+    /// before either commits, and both count none (the batch is made large so that its transaction is long).
+    [Fact]
+    public async Task A_single_add_racing_a_batch_of_the_same_hash_correlates_exactly_once()
+    {
+        for (var round = 0; round < 10; round++)
+        {
+            var shared = Row();
+            var nlCase = await nl.OpenedCase(Tlp.Green);
+            var beCase = await be.OpenedCase(Tlp.Green);
+            var importing = Import(nl, nlCase, [shared, .. Enumerable.Range(0, 3_000).Select(_ => new MediaRow { Sha256 = Hex(32), Md5 = Hex(16), Category = 1 })]);
+            await Task.Delay(round * 4);
+            var adding = be.AddSuspectIdentifierAsync(new AddSuspectIdentifierRequest
+            {
+                CommandId = NewId(), CaseId = beCase, Identifier = new SuspectIdentifierInput { Kind = IdentifierKind.FileHashSha256, Value = shared.Sha256 },
+            }).ResponseAsync;
+            var (imported, added) = (Assert.Single(await importing), await adding);
+            Assert.Equal(1, imported.Correlations + added.Correlations);
+        }
+    }
 }
 
 /// The imported rows have a limit of their own (Limits:Cases:MaxImportedRows): a hash list larger than a case's
