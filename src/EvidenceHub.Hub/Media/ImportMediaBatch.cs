@@ -159,7 +159,7 @@ public sealed record ImportMediaBatch(string BatchId, long FirstRow, IReadOnlyLi
 
         // The new records' keys another case holds and this one does not are decided on (locked, then correlated).
         var heldElsewhere = fresh.SelectMany(r => r.Row.Hashes).Select(h => h.Canonical)
-            .Where(c => !heldHere.Contains(c.Key) && heldElsewhereOnly.Remove(c.Key)).ToList();
+            .Where(c => heldElsewhereOnly.Remove(c.Key)).ToList();
         // Near-matched set-wise against the index, as AddMedia near-matches one hash.
         var near = Index is null ? [] : fresh.Select(r => r.Row.Pdq).OfType<string>().Distinct()
             .Select(hex => Hash256.TryParse(hex, out var hash) ? (Key: MediaHashes.KeyOf(hash), Near: Index.Near(hash)) : (Key: "", Near: []))
