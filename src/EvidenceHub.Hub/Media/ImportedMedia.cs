@@ -44,6 +44,9 @@ public static class ImportedMedia
             table.Indexes.Add(new IndexDefinition($"ix_imported_media_{column}") { Columns = [column], Predicate = $"{column} IS NOT NULL" });
         // Only the near-match index reads a batch's rows back (MediaHashes.CatchUp), and only those with a PDQ hash.
         table.Indexes.Add(new IndexDefinition("ix_imported_media_pdq_batch") { Columns = ["batch_id"], Predicate = "pdq IS NOT NULL" });
+        // A case's rows in the order they were added, read a batch or a page at a time (blind tokens of a batch, a
+        // case as of a moment) rather than by scanning every row of a case that holds millions.
+        table.Indexes.Add(new IndexDefinition("ix_imported_media_case_version") { Columns = ["case_id", "added_at_version", "file_row"] });
         return table;
     }
 
@@ -114,6 +117,19 @@ public static class ImportedMedia
         SELECT DISTINCT ON (k, i.case_id) {AsHolding("i", "k")}
         FROM unnest(?::text[]) AS k JOIN {Table} i ON {Holds("i", "k")}
         ORDER BY k, i.case_id, i.added_at_version
+        """;
+
+    /// The keys of one batch's rows still stored (two parameters: the case id, the batch event's case version).
+    public static readonly string KeysOfBatch = $"""
+        SELECT DISTINCT u.k FROM {Table} i CROSS JOIN LATERAL unnest({KeysOf("i")}) AS u(k)
+        WHERE i.case_id = ? AND i.added_at_version = ?
+        """;
+
+    /// The keys of the rows stored after a row (two parameters: its case id and record; the first: the empty uuid and
+    /// ''), at most limit rows, with the last row's case id and record: the blind-token backfill's walk over every row.
+    public static string KeysAfter(int limit) => $"""
+        SELECT jsonb_build_object('CaseId', i.case_id, 'Record', i.record, 'Keys', to_jsonb({KeysOf("i")})) FROM {Table} i
+        WHERE (i.case_id, i.record) > (?, ?) ORDER BY i.case_id, i.record LIMIT {limit}
         """;
 }
 
