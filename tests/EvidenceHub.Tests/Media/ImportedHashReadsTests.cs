@@ -79,4 +79,90 @@ public sealed class ImportedHashReadsTests(HubFixture hub) : IClassFixture<HubFi
         Assert.Equal(absent.ToByteArray(), hidden.ToByteArray());
         Assert.True(owner.Hit);
     }
+    private Task<Case> AsOf(string caseId, long version, int pageSize = 0, string pageToken = "") => hub.Audit("EU-AUDIT").GetCaseAsOfAsync(new GetCaseAsOfRequest
+    {
+        CaseId = caseId, Version = version, Justification = Why, PageSize = pageSize, PageToken = pageToken,
+    }).ResponseAsync;
+
+    private static List<string> KeysOf(Case answer) => answer.Identifiers.Select(i => i.Key).ToList();
+
+    private static List<string> KeysOf(params MediaRow[] rows) => rows.SelectMany(r => new[] { "sha256:" + r.Sha256, "md5:" + r.Md5 }).ToList();
+
+    /// Builds a case: a batch (a, b), an identifier, a batch (c), then a's record retracted; returns the versions after
+    /// each step.
+    private async Task<(string CaseId, MediaRow A, MediaRow B, MediaRow C, string Email, long[] Versions)> CaseWithTwoBatches()
+    {
+        var (a, b, c) = (Row(), Row(), Row());
+        var email = $"{Guid.NewGuid():N}@example.org";
+        var caseId = await nl.OpenedCase(Tlp.Green);
+        var first = (await Import(nl, caseId, a, b)).Version;
+        var identifier = (await nl.AddSuspectIdentifierAsync(AddIdentifier(caseId, IdentifierKind.EmailAddress, email))).Version;
+        var second = (await Import(nl, caseId, c)).Version;
+        var retracted = (await nl.RetractMediaAsync(new RetractMediaRequest { CommandId = NewId(), CaseId = caseId, FileHash = a.Md5, Reason = "not from the seized server" })).Version;
+        return (caseId, a, b, c, "email:" + email, [first, identifier, second, retracted]);
+    }
+
+    [Fact]
+    public async Task A_case_as_of_a_moment_lists_the_hashes_imported_by_then_and_a_record_retracted_later_as_it_stood()
+    {
+        var (caseId, a, b, c, email, versions) = await CaseWithTwoBatches();
+
+        var before = await AsOf(caseId, 1);
+        var afterFirst = await AsOf(caseId, versions[0]);
+        var beforeRetraction = await AsOf(caseId, versions[2]);
+        var now = await AsOf(caseId, versions[3]);
+        var byTime = await hub.Audit("EU-AUDIT").GetCaseAsOfAsync(new GetCaseAsOfRequest { CaseId = caseId, AsOfTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow), Justification = Why });
+
+        Assert.Empty(before.Identifiers);
+        Assert.Equal(KeysOf(a, b), KeysOf(afterFirst));
+        Assert.Equal([.. KeysOf(a, b), email, .. KeysOf(c)], KeysOf(beforeRetraction));
+        Assert.Equal([.. KeysOf(b), email, .. KeysOf(c)], KeysOf(now));
+        Assert.Equal(KeysOf(now), KeysOf(byTime));
+        var retractedThen = beforeRetraction.Identifiers.First(i => i.Key == "sha256:" + a.Sha256);
+        var stored = beforeRetraction.Identifiers.First(i => i.Key == "sha256:" + b.Sha256);
+        Assert.Equal((IdentifierKind.FileHashSha256, a.Sha256, "NL-TBKK"), (retractedThen.Kind, retractedThen.CanonicalValue, retractedThen.AddedByUnit));
+        Assert.Equal(stored.AddedAt.ToDateTimeOffset().DateTime, retractedThen.AddedAt.ToDateTimeOffset().DateTime, TimeSpan.FromSeconds(5));
+        Assert.All(new[] { before, afterFirst, beforeRetraction, now }, page => Assert.Empty(page.NextPageToken));
+    }
+
+    [Fact]
+    public async Task A_case_as_of_a_moment_comes_a_page_at_a_time_each_hash_once_in_the_order_added()
+    {
+        var (caseId, _, _, _, _, versions) = await CaseWithTwoBatches();
+        var whole = KeysOf(await AsOf(caseId, versions[2]));
+
+        var paged = new List<string>();
+        var pages = 0;
+        var token = "";
+        do
+        {
+            var page = await AsOf(caseId, versions[2], pageSize: 2, pageToken: token);
+            Assert.InRange(page.Identifiers.Count, 1, 2);
+            paged.AddRange(KeysOf(page));
+            token = page.NextPageToken;
+            pages++;
+        } while (token.Length > 0);
+        var firstToken = (await AsOf(caseId, versions[2], pageSize: 2)).NextPageToken;
+        var otherMoment = await Failure(() => AsOf(caseId, versions[3], pageSize: 2, pageToken: firstToken));
+        var garbled = await Failure(() => AsOf(caseId, versions[2], pageSize: 2, pageToken: "not-a-token"));
+        var negative = await Failure(() => AsOf(caseId, versions[2], pageSize: -1));
+
+        Assert.Equal(7, whole.Count);
+        Assert.Equal(whole, paged);
+        Assert.Equal(4, pages);
+        Assert.Equal((StatusCode.InvalidArgument, "page_token"), (otherMoment.Code, otherMoment.Field));
+        Assert.Equal((StatusCode.InvalidArgument, "page_token"), (garbled.Code, garbled.Field));
+        Assert.Equal((StatusCode.InvalidArgument, "page_size"), (negative.Code, negative.Field));
+    }
+
+    [Fact]
+    public async Task An_erased_case_as_of_any_moment_lists_no_imported_hash()
+    {
+        var (caseId, _, _, _, _, versions) = await CaseWithTwoBatches();
+
+        await nl.EraseCaseAsync(new EraseCaseRequest { CommandId = NewId(), CaseId = caseId, LegalBasis = ErasureBasis.CourtOrder, Reason = "court order 2026/78" });
+
+        foreach (var version in versions)
+            Assert.DoesNotContain((await AsOf(caseId, version)).Identifiers, i => i.Kind is IdentifierKind.FileHashSha256 or IdentifierKind.FileHashMd5);
+    }
 }
