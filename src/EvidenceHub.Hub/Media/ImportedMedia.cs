@@ -132,6 +132,14 @@ public static class ImportedMedia
         SELECT jsonb_build_object('CaseId', i.case_id, 'Record', i.record, 'Keys', to_jsonb({KeysOf("i")})) FROM {Table} i
         WHERE (i.case_id, i.record) > (?, ?) ORDER BY i.case_id, i.record LIMIT {limit}
         """;
+    /// A SQL relation (one jsonb column) of a case's first imported hashes (one parameter: the case id), as holdings in
+    /// the order they were added, at most limit of them, read along the index however many the case holds.
+    public static string FirstHoldingsOfCase(int limit) => $"""
+        SELECT {AsHolding("i", "u.k")} FROM (SELECT * FROM {Table} WHERE case_id = ? ORDER BY added_at_version, file_row LIMIT {limit}) i
+        CROSS JOIN LATERAL unnest({KeysOf("i")}) WITH ORDINALITY AS u(k, n)
+        ORDER BY i.added_at_version, i.file_row, u.n LIMIT {limit}
+        """;
+
     /// A case's imported hashes as of a case version, as holdings in the order they were added (case version, file row,
     /// key), after a cursor, at most about limit of them: the rows stored now that were added by then, read along the
     /// index. Parameters: the case id, the version, the cursor's version, file row and key (1-based; 0 for none).

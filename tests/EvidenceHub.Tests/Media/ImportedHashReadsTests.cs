@@ -165,4 +165,98 @@ public sealed class ImportedHashReadsTests(HubFixture hub) : IClassFixture<HubFi
         foreach (var version in versions)
             Assert.DoesNotContain((await AsOf(caseId, version)).Identifiers, i => i.Kind is IdentifierKind.FileHashSha256 or IdentifierKind.FileHashMd5);
     }
+    private readonly CaseService.CaseServiceClient be = hub.Cases("BE-FCCU");
+    private readonly CaseService.CaseServiceClient ca = hub.Cases("CA-RCMP-NCECC");
+
+    private Task<SuspectNetwork> NetworkAround(string unit, string caseId) =>
+        hub.Lookups(unit).GetNetworkAsync(new GetNetworkRequest { CaseId = caseId, Justification = Why }).ResponseAsync;
+
+    private static SuspectNetwork Network(LookupService.LookupServiceClient lookups, string sha256) => lookups.GetNetwork(new GetNetworkRequest
+    {
+        Justification = Why, Identifier = new IdentifierQuery { Raw = new SuspectIdentifierInput { Kind = IdentifierKind.FileHashSha256, Value = sha256 } },
+    });
+
+    [Fact]
+    public async Task Cases_sharing_an_imported_hash_or_one_imported_and_one_held_join_one_network()
+    {
+        var (shared, heldToo, own) = (Row(), Row(), Row());
+        var nlCase = await nl.OpenedCase(Tlp.Green);
+        await Import(nl, nlCase, shared, heldToo);
+        var beCase = await be.OpenedCase(Tlp.Green);
+        await Import(be, beCase, new MediaRow { Sha256 = shared.Sha256, Md5 = own.Md5, Category = 1 });
+        var caCase = await ca.OpenedCase(Tlp.Green);
+        await ca.AddSuspectIdentifierAsync(AddIdentifier(caCase, IdentifierKind.FileHashMd5, heldToo.Md5));
+
+        var around = await NetworkAround("NL-TBKK", nlCase);
+        var fromValue = Network(partner, shared.Sha256);
+        var fromBe = await NetworkAround("BE-FCCU", beCase);
+
+        Assert.Equal(["BE-FCCU", "CA-RCMP-NCECC", "NL-TBKK"], around.Cases.Select(c => c.OwnerUnit));
+        Assert.Equal(new[] { "md5:" + heldToo.Md5, "md5:" + own.Md5, "md5:" + shared.Md5, "sha256:" + heldToo.Sha256, "sha256:" + shared.Sha256 }.Order(StringComparer.Ordinal),
+            around.Identifiers.Select(i => i.Key));
+        Assert.Equal(2, around.Identifiers.Single(i => i.Key == "sha256:" + shared.Sha256).CaseCount);
+        Assert.Equal(2, around.Identifiers.Single(i => i.Key == "md5:" + heldToo.Md5).CaseCount);
+        Assert.Equal(["md5:" + heldToo.Md5], around.Cases.Single(c => c.OwnerUnit == "CA-RCMP-NCECC").IdentifierKeys);
+        Assert.False(around.Truncated);
+        Assert.Equal(around.ToByteArray(), fromBe.ToByteArray());
+        Assert.Equal(around.Identifiers.Select(i => (i.Key, i.CaseCount)), fromValue.Identifiers.Select(i => (i.Key, i.CaseCount)));
+        Assert.Equal(around.Cases.Select(c => c.CaseReference), fromValue.Cases.Select(c => c.CaseReference));
+    }
+
+    [Fact]
+    public async Task A_hidden_case_sharing_an_imported_hash_is_neither_shown_nor_counted_nor_walked()
+    {
+        var (shared, hiddenOnly) = (Row(), Row());
+        var nlCase = await nl.OpenedCase(Tlp.Green);
+        await Import(nl, nlCase, shared);
+        var beCase = await be.OpenedCase(Tlp.Green);
+        await Import(be, beCase, new MediaRow { Sha256 = shared.Sha256, Category = 1 });
+        var without = Network(partner, shared.Sha256);
+        var red = await be.OpenedCase(Tlp.Red);
+        await Import(be, red, new MediaRow { Sha256 = shared.Sha256, Md5 = hiddenOnly.Md5, Category = 1 });
+        // A case the partner may see that holds only what the hidden case holds: reachable through the hidden case alone.
+        var beyond = await ca.OpenedCase(Tlp.Green);
+        await Import(ca, beyond, new MediaRow { Md5 = hiddenOnly.Md5, Category = 1 });
+
+        var with = Network(partner, shared.Sha256);
+        var auditor = Network(hub.Lookups("EU-AUDIT"), shared.Sha256);
+
+        Assert.Equal(without.ToByteArray(), with.ToByteArray());
+        Assert.Equal(2, with.Identifiers.Single(i => i.Key == "sha256:" + shared.Sha256).CaseCount);
+        Assert.Equal(3, auditor.Identifiers.Single(i => i.Key == "sha256:" + shared.Sha256).CaseCount);
+        Assert.Equal(4, auditor.Cases.Count);
+    }
+}
+
+/// A network walked from a hash-list case reads its imported hashes only up to the network's identifier limit
+/// (Limits:Answers:NetworkMaxIdentifiers), then ends truncated, as a case with too many identifiers does.
+public sealed class ImportedHashNetworkLimitTests(ImportedHashNetworkLimitTests.SmallNetworks hub) : IClassFixture<ImportedHashNetworkLimitTests.SmallNetworks>
+{
+    public sealed class SmallNetworks : HubFixture
+    {
+        protected override IEnumerable<(string Key, string Value)> MoreSettings() => [("Limits:Answers:NetworkMaxIdentifiers", "5")];
+    }
+
+    private static MediaRow Row() => new() { Sha256 = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), Md5 = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), Category = 1 };
+
+    private async Task<SuspectNetwork> AroundCaseWith(int rows)
+    {
+        var nl = hub.Cases("NL-TBKK");
+        var caseId = await nl.OpenedCase(Tlp.Green);
+        using var call = nl.ImportMedia();
+        await call.RequestStream.WriteAsync(new MediaBatch { BatchId = NewId(), CaseId = caseId, FirstRow = 1, Rows = { Enumerable.Range(0, rows).Select(_ => Row()) } });
+        await call.RequestStream.CompleteAsync();
+        await call.ResponseStream.ReadAllAsync().SingleAsync();
+        return await hub.Lookups("NL-TBKK").GetNetworkAsync(new GetNetworkRequest { CaseId = caseId, Justification = new Justification { Purpose = "Mapping the ring" } });
+    }
+
+    [Fact]
+    public async Task A_hash_list_case_larger_than_the_limit_shows_the_limit_and_says_truncated()
+    {
+        var large = await AroundCaseWith(300);
+        var small = await AroundCaseWith(2);
+
+        Assert.Equal((true, 5), (large.Truncated, large.Identifiers.Count));
+        Assert.Equal((false, 4), (small.Truncated, small.Identifiers.Count));
+    }
 }
