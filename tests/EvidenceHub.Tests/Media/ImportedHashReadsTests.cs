@@ -61,6 +61,29 @@ public sealed class ImportedHashReadsTests(HubFixture hub) : IClassFixture<HubFi
         Assert.True((await partner.LookupAsync(ByToken(md5Token))).Hit);
     }
 
+    /// Erasing another case's holding of the same hash deletes the tokens no other case needs: not those of a hash
+    /// still imported.
+    [Fact]
+    public async Task Erasing_another_cases_holding_of_an_imported_hash_keeps_its_blind_lookup()
+    {
+        var row = Row();
+        var importing = await nl.OpenedCase(Tlp.Green);
+        await Import(nl, importing, row);
+        var holding = await nl.OpenedCase(Tlp.Green);
+        await nl.AddSuspectIdentifierAsync(AddIdentifier(holding, IdentifierKind.FileHashSha256, row.Sha256));
+        var token = await OprfLookupTests.OprfToken(partner, "sha256:" + row.Sha256);
+        await hub.ProjectionsCaughtUp();
+
+        await nl.EraseSuspectIdentifierAsync(new EraseSuspectIdentifierRequest
+        {
+            CommandId = NewId(), CaseId = holding, IdentifierKey = "sha256:" + row.Sha256, LegalBasis = ErasureBasis.UnlawfulProcessing, Reason = "wrong case",
+        });
+        await hub.ProjectionsCaughtUp();
+
+        var answer = await partner.LookupAsync(ByToken(token));
+        Assert.Equal("NL-TBKK", Assert.Single(answer.Disclosures).OwnerUnit);
+    }
+
     [Fact]
     public async Task A_blind_lookup_of_a_hidden_cases_imported_hash_answers_as_one_nobody_holds()
     {
@@ -143,6 +166,8 @@ public sealed class ImportedHashReadsTests(HubFixture hub) : IClassFixture<HubFi
             pages++;
         } while (token.Length > 0);
         var firstToken = (await AsOf(caseId, versions[2], pageSize: 2)).NextPageToken;
+        var another = (await CaseWithTwoBatches()).CaseId;
+        var otherCase = await Failure(() => AsOf(another, versions[2], pageSize: 2, pageToken: firstToken));
         var otherMoment = await Failure(() => AsOf(caseId, versions[3], pageSize: 2, pageToken: firstToken));
         var garbled = await Failure(() => AsOf(caseId, versions[2], pageSize: 2, pageToken: "not-a-token"));
         var negative = await Failure(() => AsOf(caseId, versions[2], pageSize: -1));
@@ -151,6 +176,7 @@ public sealed class ImportedHashReadsTests(HubFixture hub) : IClassFixture<HubFi
         Assert.Equal(whole, paged);
         Assert.Equal(4, pages);
         Assert.Equal((StatusCode.InvalidArgument, "page_token"), (otherMoment.Code, otherMoment.Field));
+        Assert.Equal((StatusCode.InvalidArgument, "page_token"), (otherCase.Code, otherCase.Field));
         Assert.Equal((StatusCode.InvalidArgument, "page_token"), (garbled.Code, garbled.Field));
         Assert.Equal((StatusCode.InvalidArgument, "page_size"), (negative.Code, negative.Field));
     }
