@@ -131,6 +131,33 @@ public sealed class FeedAndAuditTests(CliHub hub) : IClassFixture<CliHub>
         Assert.Equal(ExitCodes.NotAllowed, notAuditor.Code);
     }
 
+    /// More identifiers than one page (Limits:Answers:CasePageSize, 1,000): the CLI follows the pages.
+    [Fact]
+    public async Task As_of_shows_a_hash_list_case_whole_across_pages()
+    {
+        var reference = Unique.Reference("NL");
+        await hub.Run("NL-TBKK", "cases", "open", "--reference", reference, "--offence", "sextortion", "--tlp", "green");
+        var caseId = await hub.CaseIdOf("NL-TBKK", reference);
+        using var nl = hub.Connect("NL-TBKK");
+        using (var import = nl.Cases.ImportMedia())
+        {
+            string Hex(int bytes) => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(bytes));
+            await import.RequestStream.WriteAsync(new Contracts.V1.MediaBatch
+            {
+                BatchId = Guid.NewGuid().ToString(), CaseId = caseId, FirstRow = 1,
+                Rows = { Enumerable.Range(0, 600).Select(_ => new Contracts.V1.MediaRow { Sha256 = Hex(32), Md5 = Hex(16), Category = 1 }) },
+            });
+            await import.RequestStream.CompleteAsync();
+            while (await import.ResponseStream.MoveNext(CancellationToken.None)) { }
+        }
+
+        var asOf = await hub.Run(CliHub.Auditor, "--json", "audit", "as-of", caseId, "--version", "2", "--why", "supervision");
+
+        Assert.True(asOf.Code == ExitCodes.Ok, asOf.ToString());
+        var keys = asOf.Json()[0].GetProperty("identifiers").EnumerateArray().Select(i => i.GetProperty("key").GetString()).ToList();
+        Assert.Equal(1200, keys.Distinct().Count());
+    }
+
     [Fact]
     public async Task An_auditor_checks_a_checkpoint_the_log_and_an_inclusion_proof_locally()
     {

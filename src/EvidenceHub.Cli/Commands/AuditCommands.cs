@@ -138,6 +138,13 @@ public static class AuditCommands
             request.OwningUnit = run.Get(owningUnit) ?? "";
             using var hub = run.Connect();
             var file = await hub.Audit.GetCaseAsOfAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+            // Identifiers (imported hashes included) come in pages; victim links and handoffs whole with each.
+            for (var page = file; page.NextPageToken != "";)
+            {
+                request.PageToken = page.NextPageToken;
+                page = await hub.Audit.GetCaseAsOfAsync(request, deadline: hub.Deadline, cancellationToken: cancellation);
+                file.Identifiers.AddRange(page.Identifiers);
+            }
             CaseView.Render(run.Output, file, request.AsOfCase == GetCaseAsOfRequest.AsOfOneofCase.AsOfTime
                 ? $"Case {file.CaseId} as it stood at {Output.Time(request.AsOfTime)}:" : $"Case {file.CaseId} as of version {request.Version}:");
             return ExitCodes.Ok;

@@ -45,7 +45,7 @@ public sealed class AuditService(
         reading = reading.Justified(Justifications.Required(request.Justification, "justification", MaxJustificationLength));
         var moment = CaseMoment.Of(request, clock.GetUtcNow());
         var caseId = (await cases.Target(reading, address, owningUnit, context.CancellationToken)).Id;
-        return await cases.AsOf(reading, caseId, moment, context.CancellationToken);
+        return await cases.AsOf(reading, caseId, moment, request.PageSize, request.PageToken, context.CancellationToken);
     }
 
     [Authorize(Roles = Roles.Auditor)]

@@ -97,10 +97,12 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         return RequestFields.RequiredText(owningUnit, "owning_unit", 64);
     }
 
-    /// The case as it stood at a past moment, whole, with its handoffs as they stood then: one past its deadline at
-    /// that moment shows as expired. Only for those who may read its history (see History).
-    public async Task<Case> AsOf(AccessEntry.Draft reading, Guid caseId, CaseMoment moment, CancellationToken cancellation)
+    /// The case as it stood at a past moment, with its handoffs as they stood then: one past its deadline at that
+    /// moment shows as expired; its identifiers (imported hashes included) a page at a time (CaseMomentPage). Only for
+    /// those who may read its history (see History).
+    public async Task<Case> AsOf(AccessEntry.Draft reading, Guid caseId, CaseMoment moment, int pageSize, string pageToken, CancellationToken cancellation)
     {
+        if (pageSize < 0) throw Rejection.InvalidArgument("page_size", "must not be negative");
         var current = await HistoryVersion(reading.Caller, caseId, cancellation);
         if (moment.Version > current) throw Rejection.OutOfRange("version", $"case {caseId} has {current} versions");
 
@@ -112,9 +114,13 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
 
         // Today's keys, not those of the moment: a link, an identifier or a case erased since shows the placeholder in every past view too.
         var keys = await SubjectKeyStore.LoadCase(query, caseId, cancellation);
-        var answer = CaseMapping.ToProto(file, identifiers, revision, withVictims: true, now: moment.Time ?? revision.UpdatedAt, keys);
+        var page = CaseMomentPage.Of(pageSize, pageToken, caseId, revision.Version, limits.Value.Answers);
+        var (listed, nextPageToken) = await page.Read(query, identifiers, cancellation);
+        var answer = CaseMapping.ToProto(file, listed, revision, withVictims: true, now: moment.Time ?? revision.UpdatedAt, keys);
         answer.ReviewDueAt = Timestamp.FromDateTimeOffset(Lifecycle.ReviewRules.DueAt(file, revision, retention.Value));
-        await accessLog.Record(Answered(reading.Asking($"case {caseId} as of {moment}").AboutCase(caseId), answer, Disclosed(answer, CaseView.Full)), cancellation);
+        answer.NextPageToken = nextPageToken;
+        var disclosed = Disclosed(answer, CaseView.Full) + (pageToken.Length > 0 ? " (a later page)" : "") + (nextPageToken.Length > 0 ? " (more pages follow)" : "");
+        await accessLog.Record(Answered(reading.Asking($"case {caseId} as of {moment}").AboutCase(caseId), answer, disclosed), cancellation);
         return answer;
     }
 

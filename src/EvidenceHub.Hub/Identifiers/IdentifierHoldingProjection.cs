@@ -54,15 +54,16 @@ public sealed class IdentifierHoldingProjection : IProjection
         return Task.CompletedTask;
     }
 
-    /// The blind tokens of an erased holding's value, unless another case still holds it (tokens map to the pseudonym,
-    /// which every holder of the value shares). Tokens the daemon has not made yet are never made: their value no
-    /// longer opens (BlindTokenProjection).
+    /// The blind tokens of an erased holding's value, unless another case still holds it, or any case imported it as a
+    /// hash (tokens map to the match key, which every holder of the value shares). Tokens the daemon has not made yet
+    /// are never made: their value no longer opens (BlindTokenProjection).
     private static void DeleteTokensHeldByNoOtherCase(IDocumentOperations operations, SuspectIdentifierErased erased)
     {
         string Table<T>() => operations.DocumentStore.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
         operations.QueueSqlCommand(
             $"DELETE FROM {Table<Lookup.BlindToken>()} WHERE data ->> 'Key' = ? AND NOT EXISTS " +
-            $"(SELECT 1 FROM {Table<IdentifierHolding>()} h WHERE h.data ->> 'Key' = ? AND CAST(h.data ->> 'CaseId' AS uuid) <> ?)",
-            erased.Key, erased.Key, erased.CaseId);
+            $"(SELECT 1 FROM {Table<IdentifierHolding>()} h WHERE h.data ->> 'Key' = ? AND CAST(h.data ->> 'CaseId' AS uuid) <> ?) AND NOT EXISTS " +
+            $"(SELECT 1 FROM {Media.ImportedMedia.Table} i WHERE {Media.ImportedMedia.Holds("i", "CAST(? AS text)")})",
+            erased.Key, erased.Key, erased.CaseId, erased.Key);
     }
 }

@@ -35,10 +35,31 @@ public sealed class BlindTokenBackfill(IDocumentStore store, BlindTokens tokens,
                 }
                 await writer.SaveChangesAsync(stoppingToken);
             }
-            var identifierKeys = holdings;
+            var imported = await BackfillImported(make, stoppingToken);
             session.Store(new Done { Id = keyId });
             await session.SaveChangesAsync(stoppingToken);
-            logger.LogInformation("Made blind tokens under key {KeyId} for {Count} identifiers", keyId, identifierKeys.Count);
+            logger.LogInformation("Made blind tokens under key {KeyId} for {Count} identifiers and {Imported} imported hashes", keyId, holdings.Count, imported);
+        }
+    }
+
+    private sealed record ImportedRow(Guid CaseId, string Record, string[] Keys);
+
+    /// The imported hash lists' keys (rows of their own, not holdings), a page of rows at a time in key order, so that
+    /// millions of rows never sit in memory at once. A hash's match key is its canonical key.
+    private async Task<long> BackfillImported(Func<string, string> make, CancellationToken cancellation)
+    {
+        var made = 0L;
+        var after = (CaseId: Guid.Empty, Record: "");
+        while (true)
+        {
+            await using var session = store.LightweightSession();
+            var rows = await session.QueryAsync<ImportedRow>(Media.ImportedMedia.KeysAfter(5_000), cancellation, after.CaseId, after.Record);
+            if (rows.Count == 0) return made;
+            var keys = rows.SelectMany(r => r.Keys).Distinct().ToList();
+            Store.BulkDocuments.Insert(session, keys.AsParallel().Select(key => { var token = make(key); return (token, new BlindToken { Id = token, Key = key }); }).ToList(), replace: true);
+            await session.SaveChangesAsync(cancellation);
+            made += keys.Count;
+            after = (rows[^1].CaseId, rows[^1].Record);
         }
     }
 }

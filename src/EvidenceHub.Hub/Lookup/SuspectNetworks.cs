@@ -58,19 +58,43 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
             WHERE s.id = ? AND {DisclosureSql.Discloses("s.data", "r")}
             """, cancellation, [.. DisclosureSql.Parameters(caller, now), caseId])).FirstOrDefault();
 
-        /// The holdings of the given identifiers (or of the given cases) that the caller may see, with their cases.
-        private async Task<IReadOnlyList<Reached>> Holdings(string[]? keys, Guid[]? caseIds) => await session.QueryAsync<Reached>($"""
+        /// The holdings of the given identifiers that the caller may see, with their cases: identifier holdings and
+        /// imported hash-list rows alike (ImportedMedia.HoldingsOfKey), counted alike for the common flag.
+        private async Task<IReadOnlyList<Reached>> HoldingsOf(string[] keys) => await session.QueryAsync<Reached>($"""
             SELECT jsonb_build_object('Holding', h.data, 'Case', c.data,
                 'Holders', (SELECT count(*) FROM (
-                    SELECT 1 FROM {Table<IdentifierHolding>()} x,
+                    SELECT DISTINCT x.data ->> 'CaseId' FROM {Media.ImportedMedia.HoldingsOfKey(Table<IdentifierHolding>(), "k.key")} AS x(data),
                          LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(x.data ->> 'CaseId' AS uuid) LIMIT 1) AS xc
-                    WHERE x.data ->> 'Key' = h.data ->> 'Key' AND {DisclosureSql.Discloses("xc.data", "r", "x.data")}
+                    WHERE {DisclosureSql.Discloses("xc.data", "r", "x.data")}
                     LIMIT {correlation.CommonThreshold}) AS seen))
+            FROM {DisclosureSql.RecipientRelation} AS r, unnest(?::text[]) AS k(key),
+                 LATERAL {Media.ImportedMedia.HoldingsOfKey(Table<IdentifierHolding>(), "k.key")} AS h(data),
+                 LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid) LIMIT 1) AS c
+            WHERE {DisclosureSql.Discloses("c.data", "r", "h.data")}
+            """, cancellation, [.. DisclosureSql.Parameters(caller, now), keys]);
+
+        /// The identifier holdings of the given cases that the caller may see, with their cases.
+        private async Task<IReadOnlyList<Reached>> HoldingsOf(Guid[] caseIds) => await session.QueryAsync<Reached>($"""
+            SELECT jsonb_build_object('Holding', h.data, 'Case', c.data, 'Holders', 0)
             FROM {DisclosureSql.RecipientRelation} AS r, {Table<IdentifierHolding>()} h,
                  LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = CAST(h.data ->> 'CaseId' AS uuid) LIMIT 1) AS c
-            WHERE {(keys is not null ? "h.data ->> 'Key' = ANY(?::text[])" : "CAST(h.data ->> 'CaseId' AS uuid) = ANY(?::uuid[])")}
-              AND {DisclosureSql.Discloses("c.data", "r", "h.data")}
-            """, cancellation, [.. DisclosureSql.Parameters(caller, now), keys is not null ? keys : caseIds!]);
+            WHERE CAST(h.data ->> 'CaseId' AS uuid) = ANY(?::uuid[]) AND {DisclosureSql.Discloses("c.data", "r", "h.data")}
+            """, cancellation, [.. DisclosureSql.Parameters(caller, now), caseIds]);
+
+        /// The first imported hashes of a case (a hash list may hold millions) that the caller may see, in the order
+        /// they were added: one more than the walk may show, so that a case holding more either shows them all or ends
+        /// the walk truncated, as a case with too many identifiers does.
+        private async Task<IReadOnlyList<Reached>> ImportedOf(Guid caseId) => await session.QueryAsync<Reached>($"""
+            SELECT jsonb_build_object('Holding', h.data, 'Case', c.data, 'Holders', 0)
+            FROM {DisclosureSql.RecipientRelation} AS r, ({Media.ImportedMedia.FirstHoldingsOfCase(limits.NetworkMaxIdentifiers + 1)}) AS h(data),
+                 LATERAL (SELECT s.data FROM {Table<CaseSummary>()} s WHERE s.id = ? LIMIT 1) AS c
+            WHERE {DisclosureSql.Discloses("c.data", "r", "h.data")}
+            """, cancellation, [.. DisclosureSql.Parameters(caller, now), caseId, caseId]);
+
+        /// Which of the given cases hold imported hashes (few do: hash-list cases).
+        private async Task<IReadOnlyList<Guid>> Importing(Guid[] caseIds) => await session.QueryAsync<Guid>(
+            $"SELECT c.id FROM unnest(?::uuid[]) AS c(id) WHERE EXISTS (SELECT 1 FROM {Media.ImportedMedia.Table} i WHERE i.case_id = c.id) ORDER BY c.id",
+            cancellation, caseIds);
 
         public async Task<Shown> From(IEnumerable<string> startKeys, IEnumerable<CaseSummary> startCases)
         {
@@ -85,7 +109,7 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
                 {
                     var keys = frontierKeys.ToArray();
                     frontierKeys.Clear();
-                    foreach (var group in (await Holdings(keys, null)).GroupBy(r => r.Holding.Key))
+                    foreach (var group in (await HoldingsOf(keys)).GroupBy(r => r.Holding.Key))
                     {
                         kinds[group.Key] = group.First().Holding.Kind;
                         // A common identifier is shown (by the cases that hold it), but its holders are not walked.
@@ -108,9 +132,18 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
                 {
                     var caseIds = frontierCases.ToArray();
                     frontierCases.Clear();
-                    foreach (var reached in await Holdings(null, caseIds))
+                    foreach (var reached in await HoldingsOf(caseIds))
                         if (Holds(reached.Holding.CaseId, reached.Holding)) frontierKeys.Add(reached.Holding.Key);
                         else if (truncated) break;
+                    // A case's imported hashes one case at a time, each read up to the limit: the walk ends truncated
+                    // before it would read a hash list whole.
+                    foreach (var caseId in truncated ? [] : await Importing(caseIds))
+                    {
+                        foreach (var reached in await ImportedOf(caseId))
+                            if (Holds(reached.Holding.CaseId, reached.Holding)) frontierKeys.Add(reached.Holding.Key);
+                            else if (truncated) break;
+                        if (truncated) break;
+                    }
                 }
             }
             var answer = Network(truncated);

@@ -50,6 +50,9 @@ public static class ImportedMedia
             table.Indexes.Add(new IndexDefinition($"ix_imported_media_{column}") { Columns = [column], Method = IndexMethod.hash, Predicate = $"{column} IS NOT NULL" });
         // Only the near-match index reads a batch's rows back (MediaHashes.CatchUp), and only those with a PDQ hash.
         table.Indexes.Add(new IndexDefinition("ix_imported_media_pdq_batch") { Columns = ["batch_id"], Predicate = "pdq IS NOT NULL" });
+        // A case's rows in the order they were added, read a batch or a page at a time (blind tokens of a batch, a
+        // case as of a moment) rather than by scanning every row of a case that holds millions.
+        table.Indexes.Add(new IndexDefinition("ix_imported_media_case_version") { Columns = ["case_id", "added_at_version", "file_row"] });
         return table;
     }
 
@@ -101,7 +104,8 @@ public static class ImportedMedia
     public static string SelectRecords(string where) => $"""
         SELECT jsonb_build_object('Id', replace(CAST(i.case_id AS text), '-', '') || '|' || i.record, 'CaseId', i.case_id, 'Keys', to_jsonb({KeysOf("i")}),
             'Pdq', substr(i.pdq, 5), 'PdqQuality', i.pdq_quality, 'VictimIdentified', i.victim_identified, 'OffenderIdentified', i.offender_identified,
-            'Distributed', i.distributed, 'Category', i.category, 'ProviderFilter', i.provider_filter, 'AddedAt', i.added_at, 'BatchId', i.batch_id)
+            'Distributed', i.distributed, 'Category', i.category, 'ProviderFilter', i.provider_filter, 'AddedAt', i.added_at, 'BatchId', i.batch_id,
+            'FileRow', i.file_row)
         FROM {Table} i WHERE {where}
         """;
 
@@ -125,6 +129,54 @@ public static class ImportedMedia
         SELECT DISTINCT ON (k, i.case_id) {AsHolding("i", "k")}
         FROM unnest(?::text[]) AS k JOIN {Table} i ON {Holds("i", "k")}
         ORDER BY k, i.case_id, i.added_at_version
+        """;
+
+    /// The keys of one batch's rows still stored (two parameters: the case id, the batch event's case version).
+    public static readonly string KeysOfBatch = $"""
+        SELECT DISTINCT u.k FROM {Table} i CROSS JOIN LATERAL unnest({KeysOf("i")}) AS u(k)
+        WHERE i.case_id = ? AND i.added_at_version = ?
+        """;
+
+    /// The keys of the rows stored after a row (two parameters: its case id and record; the first: the empty uuid and
+    /// ''), at most limit rows, with the last row's case id and record: the blind-token backfill's walk over every row.
+    public static string KeysAfter(int limit) => $"""
+        SELECT jsonb_build_object('CaseId', i.case_id, 'Record', i.record, 'Keys', to_jsonb({KeysOf("i")})) FROM {Table} i
+        WHERE (i.case_id, i.record) > (?, ?) ORDER BY i.case_id, i.record LIMIT {limit}
+        """;
+    /// A SQL relation (one jsonb column) of a case's first imported hashes (one parameter: the case id), as holdings in
+    /// the order they were added, at most limit of them, read along the index however many the case holds.
+    public static string FirstHoldingsOfCase(int limit) => $"""
+        SELECT {AsHolding("i", "u.k")} FROM (SELECT * FROM {Table} WHERE case_id = ? ORDER BY added_at_version, file_row LIMIT {limit}) i
+        CROSS JOIN LATERAL unnest({KeysOf("i")}) WITH ORDINALITY AS u(k, n)
+        ORDER BY i.added_at_version, i.file_row, u.n LIMIT {limit}
+        """;
+
+    /// A case's imported hashes as of a case version, as holdings in the order they were added (case version, file row,
+    /// key), after a cursor, at most about limit of them: the rows stored now that were added by then, read along the
+    /// index. Parameters: the case id, the version, the cursor's version, file row and key (1-based; 0 for none).
+    public static string HoldingsAsOf(int limit) => $"""
+        SELECT jsonb_build_object('Version', i.added_at_version, 'Row', i.file_row, 'N', u.n, 'Holding', {AsHolding("i", "u.k")})
+        FROM (SELECT * FROM {Table} WHERE case_id = ? AND added_at_version <= ? AND (added_at_version, file_row) >= (?, ?)
+              ORDER BY added_at_version, file_row LIMIT {limit}) i
+        CROSS JOIN LATERAL unnest({KeysOf("i")}) WITH ORDINALITY AS u(k, n)
+        WHERE (i.added_at_version, i.file_row, u.n) > (?, ?, ?)
+        """;
+
+    /// The same for the rows deleted since the version (their records retracted after it, from batches imported by
+    /// then): rebuilt from the retraction events, which name each record's keys, batch and file row, and the batch
+    /// events. None of an erased case: erasure destroys. Parameters: the case id, the version, the version again, the
+    /// cursor's version, file row and key.
+    public static string RetractedHoldingsAsOf(int limit) => $"""
+        SELECT jsonb_build_object('Version', g.added_at_version, 'Row', g.file_row, 'N', u.n, 'Holding', {AsHolding("g", "u.k")})
+        FROM (SELECT r.stream_id AS case_id, b.timestamp AS added_at, coalesce(b.headers ->> '{EventHeaders.Unit}', '') AS added_by_unit,
+                     b.version AS added_at_version, CAST(r.data ->> 'FileRow' AS bigint) AS file_row, r.data -> 'Keys' AS keys
+              FROM {EventStore.Schema}.mt_events r
+              JOIN {EventStore.Schema}.mt_events b ON b.stream_id = r.stream_id AND b.type = 'media_batch_imported' AND b.data ->> 'BatchId' = r.data ->> 'BatchId'
+              WHERE r.stream_id = ? AND r.type = 'media_retracted' AND r.version > ? AND r.data ->> 'BatchId' IS NOT NULL AND b.version <= ?
+                AND NOT EXISTS (SELECT 1 FROM {EventStore.Schema}.mt_events e WHERE e.stream_id = r.stream_id AND e.type = 'case_erased')) g
+        CROSS JOIN LATERAL jsonb_array_elements_text(g.keys) WITH ORDINALITY AS u(k, n)
+        WHERE (g.added_at_version, g.file_row, u.n) > (?, ?, ?)
+        ORDER BY g.added_at_version, g.file_row, u.n LIMIT {limit}
         """;
 }
 

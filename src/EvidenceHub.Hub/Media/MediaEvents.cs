@@ -11,8 +11,10 @@ public sealed record MediaAdded(
     bool Distributed, int Category, Guid? VictimLinkId, bool ProviderFilter = false) : ICaseEvent;
 
 /// The owner withdrew a media record; its identifiers are retracted beside it and its PDQ hash near-matches no more.
-/// Reason: sealed under the case subject (CaseText), so that erasing the case erases it.
-public sealed record MediaRetracted(Guid CaseId, IReadOnlyList<string> Keys, string? Pdq, Erasure.Sealed Reason) : ICaseEvent;
+/// Reason: sealed under the case subject (CaseText), so that erasing the case erases it. BatchId and FileRow: where an
+/// imported record came from, whose row leaves with this event: the case as of an earlier moment still lists it.
+public sealed record MediaRetracted(Guid CaseId, IReadOnlyList<string> Keys, string? Pdq, Erasure.Sealed Reason, string? BatchId = null, long? FileRow = null)
+    : ICaseEvent;
 
 public sealed class MediaOptions
 {

@@ -24,6 +24,8 @@ public sealed class MediaRecord
     public DateTimeOffset AddedAt { get; set; }
     /// The ImportMedia batch that added it; null for AddMedia (its MediaAdded is its record).
     public string? BatchId { get; set; }
+    /// Its row in the imported file; null for AddMedia.
+    public long? FileRow { get; set; }
 
     public static string IdFor(Guid caseId, IReadOnlyList<string> keys) => $"{caseId:N}|{DigestOf(keys)}";
 

@@ -67,7 +67,8 @@ public sealed record RetractMedia(string FileHash, string Reason, MediaHashes In
                     break;
             }
         }
-        var retracted = new MediaRetracted(current.Id, record.Keys, record.Pdq, Erasure.CaseText.Seal(current, keys, nameof(MediaRetracted.Reason), Reason));
+        var retracted = new MediaRetracted(current.Id, record.Keys, record.Pdq, Erasure.CaseText.Seal(current, keys, nameof(MediaRetracted.Reason), Reason),
+            record.BatchId, record.BatchId is null ? null : record.FileRow);
         Records.Record(retracted, now);
         events.Add(retracted);
         return new(events, new CommandResult());

@@ -189,7 +189,7 @@ public sealed class OprfLookupTests(HubFixture hub)
 }
 
 /// Rotation over a database of its own, with one hub after another as an operator would restart it: a new current
-/// key makes tokens for the identifiers already held, an older key's tokens work until the key is removed.
+/// key makes tokens for the identifiers (and imported hashes) already held, an older key's tokens work until the key is removed.
 public sealed class OprfRotationTests : IAsyncLifetime
 {
     private static readonly byte[] SeedA = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
@@ -225,6 +225,7 @@ public sealed class OprfRotationTests : IAsyncLifetime
     {
         var handle = Unique.SnapchatHandle();
         var identifierKey = "account:snapchat:" + handle;
+        var importedSha256 = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         string tokenA;
         await using (var first = Hub(("a", SeedA)))
         {
@@ -232,6 +233,10 @@ public sealed class OprfRotationTests : IAsyncLifetime
             var open = OpenCase(tlp: Tlp.Green);
             await nl.OpenCaseAsync(open);
             await nl.AddSuspectIdentifierAsync(AddIdentifier(open.CaseId, IdentifierKind.PlatformAccount, handle, "snapchat"));
+            using var import = nl.ImportMedia();
+            await import.RequestStream.WriteAsync(new MediaBatch { BatchId = NewId(), CaseId = open.CaseId, FirstRow = 1, Rows = { new MediaRow { Sha256 = importedSha256, Category = 1 } } });
+            await import.RequestStream.CompleteAsync();
+            await import.ResponseStream.ReadAllAsync().SingleAsync();
             tokenA = await OprfLookupTests.OprfToken(new LookupService.LookupServiceClient(Channel(first, "US-HSI-C3")), identifierKey);
             Assert.StartsWith("oprf1:a:", tokenA);
             await first.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
@@ -246,6 +251,8 @@ public sealed class OprfRotationTests : IAsyncLifetime
             // Made by the backfill for the identifier held before key b existed.
             Assert.True((await OprfLookupTests.UntilHit(lookups, ByToken(tokenB))).Hit);
             Assert.True((await lookups.LookupAsync(ByToken(tokenA))).Hit);
+            // And for a hash imported before it (a row of a hash list, not a holding).
+            Assert.True((await OprfLookupTests.UntilHit(lookups, ByToken(await OprfLookupTests.OprfToken(lookups, "sha256:" + importedSha256)))).Hit);
         }
 
         await using (var retired = Hub(("b", SeedB)))

@@ -52,6 +52,8 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
         // The hidden case's owner erases an identifier or the whole case, imports a media batch, files a takedown request
         // for its media; the observer also asks about the media's file hash.
         HiddenOwnerErasesIdentifier, HiddenOwnerErasesCase, HiddenOwnerImportsMedia, HiddenOwnerFilesTakedown, LookupMediaHash,
+        // A unit the observer may see imports the same hash (in both worlds), and the observer walks the network from it.
+        BystanderImportsMedia, NetworkFromMediaHash,
     }
 
     public sealed record Step(Op Op, int X, int Y)
@@ -74,7 +76,7 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
         Op.HiddenOwnerRegradesIdentifier, Op.HiddenOwnerReplacesIdentifier, Op.HiddenOwnerReviews, Op.HiddenOwnerCorrectsVictim, Op.HiddenOwnerErasesVictim];
 
     private static readonly Op[] OwnerErasureAndMedia = [Op.HiddenOwnerErasesIdentifier, Op.HiddenOwnerErasesIdentifier, Op.HiddenOwnerErasesCase,
-        Op.HiddenOwnerImportsMedia, Op.HiddenOwnerImportsMedia, Op.HiddenOwnerFilesTakedown, Op.LookupMediaHash];
+        Op.HiddenOwnerImportsMedia, Op.HiddenOwnerImportsMedia, Op.HiddenOwnerFilesTakedown, Op.LookupMediaHash, Op.BystanderImportsMedia, Op.NetworkFromMediaHash];
 
     private static Gen<Sequence> Sequences(params Op[][] ops)
     {
@@ -514,6 +516,22 @@ public sealed class NonInterferenceTests(TwoWorlds worlds)
                 {
                     CommandId = NewId(), CaseId = w.HiddenCase, VictimLinkId = w.HiddenVictims[step.X % w.HiddenVictims.Count],
                     Country = new[] { "BE", "DE", "NL", "CA" }[step.Y], AgeBand = AgeBand._16To17, Reason = "victim re-interviewed",
+                }).ResponseAsync);
+                break;
+            case Op.BystanderImportsMedia:
+                var importer = w.Hub.Cases(Bystander);
+                w.BystanderCase ??= (await importer.OpenCaseAsync(w.Open("bystander", Tlp.Green))).CaseId;
+                using (var import = importer.ImportMedia())
+                {
+                    await import.RequestStream.WriteAsync(new MediaBatch { BatchId = NewId(), CaseId = w.BystanderCase, Rows = { new MediaRow { Sha256 = Sha256Of(value) } } });
+                    await import.RequestStream.CompleteAsync();
+                    await import.ResponseStream.ReadAllAsync().ToListAsync();
+                }
+                break;
+            case Op.NetworkFromMediaHash:
+                await seen.Call(what, () => lookups.GetNetworkAsync(new GetNetworkRequest
+                {
+                    Identifier = new IdentifierQuery { Raw = new SuspectIdentifierInput { Kind = IdentifierKind.FileHashSha256, Value = Sha256Of(value) } }, Justification = Why,
                 }).ResponseAsync);
                 break;
             case Op.LookupMediaHash:
