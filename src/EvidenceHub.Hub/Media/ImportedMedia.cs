@@ -24,8 +24,9 @@ public static class ImportedMedia
     /// Hash indexes on the hash columns: only equality is ever asked of them, and a hash index costs a COPY less than
     /// half what a B-tree on the same random text does (a row of two hashes: ~0.45 of a plain COPY against ~0.2,
     /// docs/media.md). No index on the record name: a record is found by one of its hashes and its case
-    /// (RecordsOf), and the case's rows, in the order they were added, by (case_id, added_at_version, file_row), whose
-    /// values only grow within a case.
+    /// (IsRecord), and the case's rows, in the order they were added, by (case_id, added_at_version, file_row), whose
+    /// values only grow within a case (read a batch or a page at a time: blind tokens of a batch, GetCase, a case as
+    /// of a moment, erasure).
     public static Table Schema()
     {
         var table = new Table(Table);
@@ -50,9 +51,6 @@ public static class ImportedMedia
             table.Indexes.Add(new IndexDefinition($"ix_imported_media_{column}") { Columns = [column], Method = IndexMethod.hash, Predicate = $"{column} IS NOT NULL" });
         // Only the near-match index reads a batch's rows back (MediaHashes.CatchUp), and only those with a PDQ hash.
         table.Indexes.Add(new IndexDefinition("ix_imported_media_pdq_batch") { Columns = ["batch_id"], Predicate = "pdq IS NOT NULL" });
-        // A case's rows in the order they were added, read a batch or a page at a time (blind tokens of a batch, a
-        // case as of a moment) rather than by scanning every row of a case that holds millions.
-        table.Indexes.Add(new IndexDefinition("ix_imported_media_case_version") { Columns = ["case_id", "added_at_version", "file_row"] });
         return table;
     }
 
