@@ -21,6 +21,11 @@ public static class ImportedMedia
     /// The hash columns, in the order MediaAdded lists a record's keys.
     public static readonly string[] HashColumns = ["sha256", "sha1", "md5", "pdq"];
 
+    public const string RestrictedKeys = "restricted_keys";
+
+    /// A SQL condition: the row (alias) holds the key (a text expression) restricted on its own.
+    public static string IsRestricted(string alias, string key) => $"COALESCE({key} = ANY({alias}.{RestrictedKeys}), false)";
+
     public static Table Schema()
     {
         var table = new Table(Table);
@@ -44,6 +49,9 @@ public static class ImportedMedia
             table.Indexes.Add(new IndexDefinition($"ix_imported_media_{column}") { Columns = [column], Predicate = $"{column} IS NOT NULL" });
         // Only the near-match index reads a batch's rows back (MediaHashes.CatchUp), and only those with a PDQ hash.
         table.Indexes.Add(new IndexDefinition("ix_imported_media_pdq_batch") { Columns = ["batch_id"], Predicate = "pdq IS NOT NULL" });
+        // The row's keys the owner restricted one by one (RestrictData of an identifier), null for none: each is then
+        // held as a restricted holding is (ImportedMediaProjection sets and clears them).
+        table.AddColumn(RestrictedKeys, "text[]");
         return table;
     }
 
@@ -62,11 +70,11 @@ public static class ImportedMedia
 
     /// A SQL expression: the imported row (alias) as the identifier holding of one of its keys (a text expression),
     /// jsonb shaped like an IdentifierHolding document, so that the disclosure predicate and the readers of holdings
-    /// read it alike. Never restricted on its own (only its case may be); no subject: nothing of it is sealed.
+    /// read it alike; restricted when the owner restricted that key of it. No subject: nothing of it is sealed.
     public static string AsHolding(string alias, string key) => $"""
         jsonb_build_object('Id', replace(CAST({alias}.case_id AS text), '-', '') || '|' || {key}, 'Key', {key},
             'Kind', {KindOf(key)}, 'CaseId', {alias}.case_id, 'AddedAt', {alias}.added_at, 'Subject', '00000000-0000-0000-0000-000000000000',
-            'AddedByUnit', {alias}.added_by_unit, 'AddedAtVersion', {alias}.added_at_version, 'Restricted', false, 'Imported', true)
+            'AddedByUnit', {alias}.added_by_unit, 'AddedAtVersion', {alias}.added_at_version, 'Restricted', {IsRestricted(alias, key)}, 'Imported', true)
         """;
 
     private static string KindOf(string key) => $"""
@@ -101,11 +109,19 @@ public static class ImportedMedia
          UNION ALL SELECT {AsHolding("i", key)} FROM {Table} i WHERE {Holds("i", key)})
         """;
 
-    /// A case's imported hashes as holdings, in the order they were added (by batch, then file row), after a case
-    /// version (two parameters: the case id, the version), at most limit of them: GetCase's page of them.
+    /// A case's imported hashes after a position in the case's list (CasePage.Position: the batch's case version, the
+    /// file row, the key's ordinal in the row), in that order, at most limit of them, each as jsonb {Holding, Row,
+    /// Ordinal}: GetCase's page of them. A batch's rows share one version, so the row and ordinal go on where a page
+    /// ended inside a batch. Five parameters: the position's version, row and ordinal, whether the reader sees
+    /// restricted keys, and the case id.
     public static string HoldingsOfCase(int limit) => $"""
-        SELECT {AsHolding("i", "u.k")} FROM {Table} i CROSS JOIN LATERAL unnest({KeysOf("i")}) WITH ORDINALITY AS u(k, n)
-        WHERE i.case_id = ? AND i.added_at_version > ? ORDER BY i.added_at_version, i.file_row, u.n LIMIT {limit}
+        SELECT jsonb_build_object('Holding', {AsHolding("i", "u.k")}, 'Row', i.file_row, 'Ordinal', u.n)
+        FROM {Table} i CROSS JOIN LATERAL unnest({KeysOf("i")}) WITH ORDINALITY AS u(k, n)
+        CROSS JOIN (SELECT ?::bigint AS version, ?::bigint AS file_row, ?::bigint AS ordinal, ?::boolean AS sees_restricted) AS after
+        WHERE i.case_id = ? AND (i.added_at_version, i.file_row) >= (after.version, after.file_row)
+          AND (i.added_at_version, i.file_row, u.n) > (after.version, after.file_row, after.ordinal)
+          AND (after.sees_restricted OR NOT {IsRestricted("i", "u.k")})
+        ORDER BY i.added_at_version, i.file_row, u.n LIMIT {limit}
         """;
 
     /// The imported rows holding the given keys (one text[] parameter), as holdings: one per case and key, the first
@@ -117,8 +133,9 @@ public static class ImportedMedia
         """;
 }
 
-/// Keeps the imported rows in step with the events that withdraw them, inline with the append: a retracted media
-/// record leaves (MediaRetracted), and an erased case leaves whole (CaseErased).
+/// Keeps the imported rows in step with the events that withdraw or restrict them, inline with the append: a retracted
+/// media record leaves (MediaRetracted), an erased case leaves whole (CaseErased), and a restricted identifier of the
+/// case is marked on the rows holding it (DataRestricted, RestrictionLifted), as its holding would be.
 public sealed class ImportedMediaProjection : IProjection
 {
     public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
@@ -132,6 +149,16 @@ public sealed class ImportedMediaProjection : IProjection
                     break;
                 case CaseErased erased:
                     operations.QueueSqlCommand($"DELETE FROM {ImportedMedia.Table} WHERE case_id = ?", erased.CaseId);
+                    break;
+                case Restriction.DataRestricted { What.IdentifierKey: { } key } restricted when ImportedMedia.ColumnOf(key) is { } column:
+                    operations.QueueSqlCommand(
+                        $"UPDATE {ImportedMedia.Table} SET {ImportedMedia.RestrictedKeys} = array_append(array_remove(COALESCE({ImportedMedia.RestrictedKeys}, CAST('{{}}' AS text[])), ?), ?) " +
+                        $"WHERE case_id = ? AND {column} = ?", key, key, restricted.CaseId, key);
+                    break;
+                case Restriction.RestrictionLifted { What.IdentifierKey: { } key } lifted when ImportedMedia.ColumnOf(key) is { } column:
+                    operations.QueueSqlCommand(
+                        $"UPDATE {ImportedMedia.Table} SET {ImportedMedia.RestrictedKeys} = NULLIF(array_remove({ImportedMedia.RestrictedKeys}, ?), CAST('{{}}' AS text[])) " +
+                        $"WHERE case_id = ? AND {column} = ?", key, lifted.CaseId, key);
                     break;
             }
         }

@@ -1,0 +1,110 @@
+using System.Security.Cryptography;
+using EvidenceHub.Contracts.V1;
+using EvidenceHub.Tests.Infrastructure;
+using Grpc.Core;
+using static EvidenceHub.Tests.Infrastructure.Commands;
+
+namespace EvidenceHub.Tests.Media;
+
+/// What an imported hash (a row of an ImportMedia batch) does like a held identifier, over real gRPC and PostgreSQL:
+/// restricted on its own and lifted again.
+public sealed class ImportedHashGapsTests(HubFixture hub) : IClassFixture<HubFixture>
+{
+    private static readonly Justification Why = new() { Purpose = "Hash list from a seized server", CaseReference = "NL-2026-0042" };
+    private const string Basis = "LED Art. 16(3)(a): accuracy contested";
+    private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");
+    private readonly CaseService.CaseServiceClient be = hub.Cases("BE-FCCU");
+    private readonly CaseService.CaseServiceClient ca = hub.Cases("CA-RCMP-NCECC");
+
+    private static string Hex(int bytes) => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes));
+
+    private static MediaRow Row() => new() { Sha256 = Hex(32), Md5 = Hex(16), Category = 1, ProviderFilter = true };
+
+    private static async Task<List<MediaBatchResult>> Import(CaseService.CaseServiceClient cases, string caseId, params MediaRow[] rows)
+    {
+        using var call = cases.ImportMedia();
+        await call.RequestStream.WriteAsync(new MediaBatch { BatchId = NewId(), CaseId = caseId, FirstRow = 1, Rows = { rows } });
+        await call.RequestStream.CompleteAsync();
+        return await call.ResponseStream.ReadAllAsync().ToListAsync();
+    }
+
+    private Task<LookupAnswer> Lookup(string unit, string sha256) => hub.Lookups(unit).LookupAsync(new LookupRequest
+    {
+        Justification = Why, Identifier = new IdentifierQuery { Raw = new SuspectIdentifierInput { Kind = IdentifierKind.FileHashSha256, Value = sha256 } },
+    }).ResponseAsync;
+
+    private async Task<List<bool>> Known(params HashQuestion[] questions)
+    {
+        var provider = new HashCheckService.HashCheckServiceClient(hub.Channel(hub.CertificateOf(HashCheckTests.Provider)));
+        return [.. (await provider.CheckHashesAsync(new CheckHashesRequest { Questions = { questions } })).Answers.Select(a => a.Known)];
+    }
+
+    private static RestrictDataRequest Restrict(string caseId, string key, string? commandId = null) =>
+        new() { CommandId = commandId ?? NewId(), CaseId = caseId, IdentifierKey = key, Reason = "accuracy contested", LegalBasis = Basis };
+
+    private static LiftRestrictionRequest Lift(string caseId, string key) =>
+        new() { CommandId = NewId(), CaseId = caseId, IdentifierKey = key, Reason = "accuracy confirmed" };
+
+    private Task<CommandResult> AddHash(CaseService.CaseServiceClient unit, string caseId, string sha256) =>
+        unit.AddSuspectIdentifierAsync(AddIdentifier(caseId, IdentifierKind.FileHashSha256, sha256)).ResponseAsync;
+
+    [Fact]
+    public async Task An_imported_hash_restricted_on_its_own_is_held_like_a_restricted_identifier_until_the_restriction_is_lifted()
+    {
+        var row = Row();
+        var key = "sha256:" + row.Sha256;
+        var nlCase = await nl.OpenedCase(Tlp.Green);
+        Assert.Single(await Import(nl, nlCase, row));
+        var beCase = await be.OpenedCase(Tlp.Green);
+        Assert.Equal(1, (await AddHash(be, beCase, row.Sha256)).Correlations);
+        Assert.True((await Lookup("US-HSI-C3", row.Sha256)).Hit);
+        Assert.Equal([true, true], await Known(new HashQuestion { Sha256 = row.Sha256 }, new HashQuestion { Md5 = row.Md5 }));
+        var beStart = await hub.Feed("BE-FCCU").LastPosition();
+
+        var commandId = NewId();
+        var restricted = await nl.RestrictDataAsync(Restrict(nlCase, key, commandId));
+        var retried = await nl.RestrictDataAsync(Restrict(nlCase, key, commandId));
+        var again = await nl.RestrictDataAsync(Restrict(nlCase, key));
+
+        // Asked again: the same answer (replayed), and restricting what is restricted appends nothing.
+        Assert.Equal((true, restricted.Version), (retried.Replayed, retried.Version));
+        Assert.Equal((false, restricted.Version), (again.Replayed, again.Version));
+        // A partner's lookup and the provider's hash check: a value nobody holds (BE's own holding aside); the row's
+        // other hash is not restricted.
+        var stranger = await Lookup("US-HSI-C3", row.Sha256);
+        Assert.Equal(["BE-FCCU"], stranger.Disclosures.Select(d => d.OwnerUnit));
+        Assert.Equal([false, true], await Known(new HashQuestion { Sha256 = row.Sha256 }, new HashQuestion { Md5 = row.Md5 }));
+        // BE, told of the correlation on it, is told of the restriction once.
+        var notice = Assert.Single(await hub.FeedAfter("BE-FCCU", beStart), i => i.Restriction is not null).Restriction;
+        Assert.Equal(("NL-TBKK", false, key, beCase), (notice.OwnerUnit, notice.Lifted, notice.IdentifierKeys.Single(), notice.YourCaseIds.Single()));
+        // The owner still sees it, marked; the target of a handoff request sees the case without it.
+        Assert.Contains((await Lookup("NL-TBKK", row.Sha256)).Disclosures, d => d.OwnerUnit == "NL-TBKK");
+        var owners = await nl.GetCaseAsync(new GetCaseRequest { CaseId = nlCase, Justification = Why });
+        Assert.True(owners.Identifiers.Single(i => i.Key == key).Restricted);
+        await nl.RequestHandoffAsync(new RequestHandoffRequest { CommandId = NewId(), CaseId = nlCase, TargetUnit = "BE-FCCU", Reason = "BE leads" });
+        var bes = await be.GetCaseAsync(new GetCaseRequest { CaseId = nlCase, Justification = Why });
+        Assert.Equal(["md5:" + row.Md5], bes.Identifiers.Select(i => i.Key));
+
+        // A later single add correlates with it as with a restricted holding: with nothing.
+        var held = Row();
+        var heldCase = await nl.OpenedCase(Tlp.Green);
+        await AddHash(nl, heldCase, held.Sha256);
+        await nl.RestrictDataAsync(Restrict(heldCase, "sha256:" + held.Sha256));
+        var caStart = await hub.Feed("CA-RCMP-NCECC").LastPosition();
+        var caCase = await ca.OpenedCase(Tlp.Green);
+        var onImported = await AddHash(ca, caCase, row.Sha256);
+        var onHeld = await AddHash(ca, caCase, held.Sha256);
+        Assert.Equal((1, 0), (onImported.Correlations, onHeld.Correlations)); // the 1: BE's own holding
+        Assert.DoesNotContain(await hub.FeedAfter("CA-RCMP-NCECC", caStart), i => i.Correlation?.OtherCase?.OwnerUnit == "NL-TBKK");
+
+        // Lifted: it matches again, the correlation missed meanwhile is found now, and lifting twice appends nothing.
+        var lifted = await nl.LiftRestrictionAsync(Lift(nlCase, key));
+        var liftedAgain = await nl.LiftRestrictionAsync(Lift(nlCase, key));
+        Assert.Equal(lifted.Version, liftedAgain.Version);
+        Assert.Equal(["BE-FCCU", "CA-RCMP-NCECC", "NL-TBKK"], (await Lookup("US-HSI-C3", row.Sha256)).Disclosures.Select(d => d.OwnerUnit).Order());
+        Assert.Equal([true, true], await Known(new HashQuestion { Sha256 = row.Sha256 }, new HashQuestion { Md5 = row.Md5 }));
+        var toCa = (await hub.FeedAfter("CA-RCMP-NCECC", caStart)).Where(i => i.Correlation?.OtherCase?.OwnerUnit == "NL-TBKK").Select(i => i.Correlation).ToList();
+        Assert.Equal([(key, caCase)], toCa.Select(c => (c.IdentifierKey, c.YourCaseId)));
+        Assert.False((await nl.GetCaseAsync(new GetCaseRequest { CaseId = nlCase, Justification = Why })).Identifiers.Single(i => i.Key == key).Restricted);
+    }
+}
