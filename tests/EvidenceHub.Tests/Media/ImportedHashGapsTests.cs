@@ -107,4 +107,42 @@ public sealed class ImportedHashGapsTests(HubFixture hub) : IClassFixture<HubFix
         Assert.Equal([(key, caCase)], toCa.Select(c => (c.IdentifierKey, c.YourCaseId)));
         Assert.False((await nl.GetCaseAsync(new GetCaseRequest { CaseId = nlCase, Justification = Why })).Identifiers.Single(i => i.Key == key).Restricted);
     }
+
+    [Fact]
+    public async Task A_batch_larger_than_a_page_is_read_page_by_page_every_hash_once_and_in_order()
+    {
+        var caseId = await nl.OpenedCase(Tlp.Green);
+        var (before, after) = (Hex(32), Hex(32));
+        await AddHash(nl, caseId, before);
+        var rows = Enumerable.Range(0, 7).Select(_ => Row()).ToArray();
+        Assert.Single(await Import(nl, caseId, rows));
+        await AddHash(nl, caseId, after);
+        string[] expected = ["sha256:" + before, .. rows.SelectMany(r => new[] { "sha256:" + r.Sha256, "md5:" + r.Md5 }), "sha256:" + after];
+
+        var keys = new List<string>();
+        var tokens = new List<string>();
+        var token = "";
+        do
+        {
+            var page = await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = Why, PageSize = 4, PageToken = token });
+            Assert.InRange(page.Identifiers.Count, 1, 4);
+            keys.AddRange(page.Identifiers.Select(i => i.Key));
+            token = page.NextPageToken;
+            tokens.Add(token);
+        } while (token.Length > 0);
+
+        Assert.Equal(expected, keys);
+        // A token the hub did not give out, or of another case, names page_token; a unit that may not see the case is
+        // answered with a good token exactly as for a case that does not exist.
+        var malformed = await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = Why, PageToken = tokens[0] + "x" }).ResponseAsync);
+        var another = await nl.OpenedCase();
+        var otherCase = await Failure(() => nl.GetCaseAsync(new GetCaseRequest { CaseId = another, Justification = Why, PageToken = tokens[0] }).ResponseAsync);
+        Assert.Equal((StatusCode.InvalidArgument, "page_token"), (malformed.Code, malformed.Field));
+        Assert.Equal((StatusCode.InvalidArgument, "page_token"), (otherCase.Code, otherCase.Field));
+        var hidden = await Failure(() => be.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = Why, PageToken = tokens[0] }).ResponseAsync);
+        var missingId = Guid.NewGuid();
+        var forged = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"{missingId:N}.3.1.1.0")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var missing = await Failure(() => be.GetCaseAsync(new GetCaseRequest { CaseId = missingId.ToString(), Justification = Why, PageToken = forged }).ResponseAsync);
+        Assert.Equal((StatusCode.NotFound, missing.Field), (hidden.Code, hidden.Field));
+    }
 }
