@@ -23,6 +23,14 @@ public static class TakedownWithdrawals
         _ => null,
     };
 
+    /// What the requesting unit's feed says when the hub withdrew its request: the cause as the history shows it while
+    /// the unit leads the case (its own, or one it co-leads: it is told of every restriction and erasure of it anyway);
+    /// once it no longer leads it (handed off, left as co-lead), only that the hub withdrew it.
+    public static string ToRequestingUnit(TakedownWithdrawal cause, bool leadsCase) =>
+        leadsCase && Cause(cause) is { } words ? words : ToFormerLead;
+
+    public const string ToFormerLead = "withdrawn by the hub: the request's material is no longer asked about";
+
     /// The hub's withdrawal of a request still open; null when it was answered or withdrawn meanwhile.
     public static TakedownWithdrawn? ByHub(TakedownRecord record, TakedownWithdrawal cause, DateTimeOffset now) =>
         record.IsOpen && cause != TakedownWithdrawal.ByRequestingUnit
