@@ -198,6 +198,37 @@ public sealed class TakedownEndingTests(TakedownHub hub) : IClassFixture<Takedow
             (told.CaseId, told.CaseReference, told.Provider, told.Reason));
     }
 
+    /// A request reads only the records it names (by their hashes): named by any file hash, in any spelling, an imported
+    /// record as an added one; an unknown hash, or a retracted record's, is refused naming its field.
+    [Fact]
+    public async Task A_request_finds_the_records_it_names_and_refuses_unknown_and_retracted_ones()
+    {
+        var (caseId, importedSha) = await CaseWithImportedMedia();
+        var addedSha = Hex(32);
+        await nl.AddMediaAsync(new AddMediaRequest { CommandId = NewId(), CaseId = caseId, Sha256 = addedSha, Category = 2 });
+        var (retractedCase, retractedSha) = await CaseWithImportedMedia();
+        await nl.RetractMediaAsync(new RetractMediaRequest { CommandId = NewId(), CaseId = retractedCase, FileHash = retractedSha, Reason = "not this case's image" });
+        var retractedAdded = Hex(32);
+        await nl.AddMediaAsync(new AddMediaRequest { CommandId = NewId(), CaseId = caseId, Sha256 = retractedAdded, Category = 1 });
+        await nl.RetractMediaAsync(new RetractMediaRequest { CommandId = NewId(), CaseId = caseId, FileHash = retractedAdded, Reason = "not this case's image" });
+        FileTakedownRequestRequest Filing(string on, params string[] media) =>
+            new() { CommandId = NewId(), CaseId = on, Provider = Provider, Media = { media }, Locations = { "https://files.hoster.example/x" } };
+
+        var unknown = await Failure(() => nl.FileTakedownRequestAsync(Filing(caseId, addedSha, Hex(32))).ResponseAsync);
+        var retractedImported = await Failure(() => nl.FileTakedownRequestAsync(Filing(retractedCase, retractedSha)).ResponseAsync);
+        var retractedOne = await Failure(() => nl.FileTakedownRequestAsync(Filing(caseId, importedSha, retractedAdded)).ResponseAsync);
+        var otherCase = await Failure(() => nl.FileTakedownRequestAsync(Filing(retractedCase, addedSha)).ResponseAsync);
+        var filed = await nl.FileTakedownRequestAsync(Filing(caseId, " SHA256:" + importedSha.ToUpperInvariant(), addedSha.ToUpperInvariant(), "sha256:" + importedSha));
+
+        Assert.Equal((StatusCode.NotFound, "media[1]"), Pick(unknown));
+        Assert.Equal((StatusCode.NotFound, "media[0]"), Pick(retractedImported));
+        Assert.Equal((StatusCode.NotFound, "media[1]"), Pick(retractedOne));
+        Assert.Equal((StatusCode.NotFound, "media[0]"), Pick(otherCase));
+        // The imported record named twice is one item, with its hashes and category; the added one is the other.
+        var notice = Assert.Single(await NoticesOf(filed.RequestId));
+        Assert.Equal([(importedSha, true, 1), (addedSha, false, 2)], notice.Material.Select(m => (m.Sha256, m.Md5.Length > 0, m.Category)));
+    }
+
     [Fact]
     public async Task A_requesting_unit_that_no_longer_leads_the_case_is_told_that_the_hub_withdrew_its_request_and_not_why()
     {
