@@ -21,10 +21,10 @@ public static class ImportedMedia
     /// The hash columns, in the order MediaAdded lists a record's keys.
     public static readonly string[] HashColumns = ["sha256", "sha1", "md5", "pdq"];
 
-    public const string RestrictedKeys = "restricted_keys";
-
-    /// A SQL condition: the row (alias) holds the key (a text expression) restricted on its own.
-    public static string IsRestricted(string alias, string key) => $"COALESCE({key} = ANY({alias}.{RestrictedKeys}), false)";
+    /// A SQL condition: the case of the row (alias) restricted the key (a text expression) on its own (RestrictData of an
+    /// identifier), whichever of its rows, or holdings, holds it.
+    public static string IsRestricted(string alias, string key) =>
+        $"EXISTS (SELECT 1 FROM {RestrictedHashes.Table} r WHERE r.case_id = {alias}.case_id AND r.key = {key})";
 
     public static Table Schema()
     {
@@ -49,9 +49,6 @@ public static class ImportedMedia
             table.Indexes.Add(new IndexDefinition($"ix_imported_media_{column}") { Columns = [column], Predicate = $"{column} IS NOT NULL" });
         // Only the near-match index reads a batch's rows back (MediaHashes.CatchUp), and only those with a PDQ hash.
         table.Indexes.Add(new IndexDefinition("ix_imported_media_pdq_batch") { Columns = ["batch_id"], Predicate = "pdq IS NOT NULL" });
-        // The row's keys the owner restricted one by one (RestrictData of an identifier), null for none: each is then
-        // held as a restricted holding is (ImportedMediaProjection sets and clears them).
-        table.AddColumn(RestrictedKeys, "text[]");
         return table;
     }
 
@@ -92,7 +89,11 @@ public static class ImportedMedia
     }
 
     /// Registers the table with the store's schema (created and migrated with the rest).
-    public static void AddImportedMedia(this StoreOptions options) => options.Storage.ExtendedSchemaObjects.Add(Schema());
+    public static void AddImportedMedia(this StoreOptions options)
+    {
+        options.Storage.ExtendedSchemaObjects.Add(Schema());
+        options.Storage.ExtendedSchemaObjects.Add(RestrictedHashes.Schema());
+    }
 
     /// An imported row read back as a media record (RetractMedia, AddMedia's "already there", the case's media list).
     public static string SelectRecords(string where) => $"""
@@ -134,8 +135,8 @@ public static class ImportedMedia
 }
 
 /// Keeps the imported rows in step with the events that withdraw or restrict them, inline with the append: a retracted
-/// media record leaves (MediaRetracted), an erased case leaves whole (CaseErased), and a restricted identifier of the
-/// case is marked on the rows holding it (DataRestricted, RestrictionLifted), as its holding would be.
+/// media record leaves (MediaRetracted), an erased case leaves whole (CaseErased), and a hash the case restricted on
+/// its own is noted (DataRestricted) until the restriction is lifted (RestrictionLifted): RestrictedHashes.
 public sealed class ImportedMediaProjection : IProjection
 {
     public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
@@ -149,16 +150,13 @@ public sealed class ImportedMediaProjection : IProjection
                     break;
                 case CaseErased erased:
                     operations.QueueSqlCommand($"DELETE FROM {ImportedMedia.Table} WHERE case_id = ?", erased.CaseId);
+                    operations.QueueSqlCommand($"DELETE FROM {RestrictedHashes.Table} WHERE case_id = ?", erased.CaseId);
                     break;
-                case Restriction.DataRestricted { What.IdentifierKey: { } key } restricted when ImportedMedia.ColumnOf(key) is { } column:
-                    operations.QueueSqlCommand(
-                        $"UPDATE {ImportedMedia.Table} SET {ImportedMedia.RestrictedKeys} = array_append(array_remove(COALESCE({ImportedMedia.RestrictedKeys}, CAST('{{}}' AS text[])), ?), ?) " +
-                        $"WHERE case_id = ? AND {column} = ?", key, key, restricted.CaseId, key);
+                case Restriction.DataRestricted { What.IdentifierKey: { } key } restricted when ImportedMedia.ColumnOf(key) is not null:
+                    operations.QueueSqlCommand($"INSERT INTO {RestrictedHashes.Table} (case_id, key) VALUES (?, ?) ON CONFLICT DO NOTHING", restricted.CaseId, key);
                     break;
-                case Restriction.RestrictionLifted { What.IdentifierKey: { } key } lifted when ImportedMedia.ColumnOf(key) is { } column:
-                    operations.QueueSqlCommand(
-                        $"UPDATE {ImportedMedia.Table} SET {ImportedMedia.RestrictedKeys} = NULLIF(array_remove({ImportedMedia.RestrictedKeys}, ?), CAST('{{}}' AS text[])) " +
-                        $"WHERE case_id = ? AND {column} = ?", key, lifted.CaseId, key);
+                case Restriction.RestrictionLifted { What.IdentifierKey: { } key } lifted when ImportedMedia.ColumnOf(key) is not null:
+                    operations.QueueSqlCommand($"DELETE FROM {RestrictedHashes.Table} WHERE case_id = ? AND key = ?", lifted.CaseId, key);
                     break;
             }
         }

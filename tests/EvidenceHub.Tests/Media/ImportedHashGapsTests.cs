@@ -85,11 +85,20 @@ public sealed class ImportedHashGapsTests(HubFixture hub) : IClassFixture<HubFix
         var bes = await be.GetCaseAsync(new GetCaseRequest { CaseId = nlCase, Justification = Why });
         Assert.Equal(["md5:" + row.Md5], bes.Identifiers.Select(i => i.Key));
 
-        // A later single add correlates with it as with a restricted holding: with nothing.
+        // The restriction is the case's, of the key: a later batch bringing the same hash in another record of the case,
+        // or a restricted holding's hash imported later, stays restricted.
+        Assert.Single(await Import(nl, nlCase, new MediaRow { Sha256 = row.Sha256, Md5 = Hex(16), Category = 1, ProviderFilter = true }));
+        Assert.Equal(["BE-FCCU"], (await Lookup("US-HSI-C3", row.Sha256)).Disclosures.Select(d => d.OwnerUnit));
+        Assert.Equal([false], await Known(new HashQuestion { Sha256 = row.Sha256 }));
         var held = Row();
         var heldCase = await nl.OpenedCase(Tlp.Green);
         await AddHash(nl, heldCase, held.Sha256);
         await nl.RestrictDataAsync(Restrict(heldCase, "sha256:" + held.Sha256));
+        Assert.Single(await Import(nl, heldCase, held));
+        Assert.False((await Lookup("US-HSI-C3", held.Sha256)).Hit);
+        Assert.Equal([false, true], await Known(new HashQuestion { Sha256 = held.Sha256 }, new HashQuestion { Md5 = held.Md5 }));
+
+        // A later single add correlates with it as with a restricted holding: with nothing.
         var caStart = await hub.Feed("CA-RCMP-NCECC").LastPosition();
         var caCase = await ca.OpenedCase(Tlp.Green);
         var onImported = await AddHash(ca, caCase, row.Sha256);
@@ -105,7 +114,8 @@ public sealed class ImportedHashGapsTests(HubFixture hub) : IClassFixture<HubFix
         Assert.Equal([true, true], await Known(new HashQuestion { Sha256 = row.Sha256 }, new HashQuestion { Md5 = row.Md5 }));
         var toCa = (await hub.FeedAfter("CA-RCMP-NCECC", caStart)).Where(i => i.Correlation?.OtherCase?.OwnerUnit == "NL-TBKK").Select(i => i.Correlation).ToList();
         Assert.Equal([(key, caCase)], toCa.Select(c => (c.IdentifierKey, c.YourCaseId)));
-        Assert.False((await nl.GetCaseAsync(new GetCaseRequest { CaseId = nlCase, Justification = Why })).Identifiers.Single(i => i.Key == key).Restricted);
+        // Both of the case's records that hold it show it unrestricted again.
+        Assert.Equal([false, false], (await nl.GetCaseAsync(new GetCaseRequest { CaseId = nlCase, Justification = Why })).Identifiers.Where(i => i.Key == key).Select(i => i.Restricted));
     }
 
     [Fact]
