@@ -49,8 +49,8 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         // A holding stands alone at its version: it follows the page's last position when its version does.
         var loadingHoldings = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId && h.AddedAtVersion > page.After.Version && (all || !h.Restricted))
             .OrderBy(h => h.AddedAtVersion).Take(page.Size + 1).ToList();
-        var loadingImported = holdings.Query<ImportedHolding>(Media.ImportedMedia.HoldingsOfCase(page.Size + 1),
-            page.After.Version, page.After.Row, page.After.Ordinal, all, caseId);
+        var loadingImported = holdings.Query<ImportedHolding>(Media.ImportedMedia.HoldingsOfCase(page.Size + 1, seesRestricted: all),
+            page.After.Version, page.After.Row, page.After.Ordinal, caseId);
         var loadingLatest = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId).OrderByDescending(h => h.AddedAtVersion).FirstOrDefault();
         // The keys that open its free text, its identifiers and (for those who see them) its victim links.
         var loadingKeys = SubjectKeyStore.LoadCases(holdings, [caseId]);

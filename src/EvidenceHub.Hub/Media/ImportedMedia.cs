@@ -113,15 +113,15 @@ public static class ImportedMedia
     /// A case's imported hashes after a position in the case's list (CasePage.Position: the batch's case version, the
     /// file row, the key's ordinal in the row), in that order, at most limit of them, each as jsonb {Holding, Row,
     /// Ordinal}: GetCase's page of them. A batch's rows share one version, so the row and ordinal go on where a page
-    /// ended inside a batch. Five parameters: the position's version, row and ordinal, whether the reader sees
-    /// restricted keys, and the case id.
-    public static string HoldingsOfCase(int limit) => $"""
+    /// ended inside a batch. Restricted keys only for a reader who sees them (seesRestricted). Four parameters: the
+    /// position's version, row and ordinal, and the case id.
+    public static string HoldingsOfCase(int limit, bool seesRestricted) => $"""
         SELECT jsonb_build_object('Holding', {AsHolding("i", "u.k")}, 'Row', i.file_row, 'Ordinal', u.n)
         FROM {Table} i CROSS JOIN LATERAL unnest({KeysOf("i")}) WITH ORDINALITY AS u(k, n)
-        CROSS JOIN (SELECT ?::bigint AS version, ?::bigint AS file_row, ?::bigint AS ordinal, ?::boolean AS sees_restricted) AS after
+        CROSS JOIN (SELECT ?::bigint AS version, ?::bigint AS file_row, ?::bigint AS ordinal) AS after
         WHERE i.case_id = ? AND (i.added_at_version, i.file_row) >= (after.version, after.file_row)
           AND (i.added_at_version, i.file_row, u.n) > (after.version, after.file_row, after.ordinal)
-          AND (after.sees_restricted OR NOT {IsRestricted("i", "u.k")})
+          {(seesRestricted ? "" : $"AND NOT {IsRestricted("i", "u.k")}")}
         ORDER BY i.added_at_version, i.file_row, u.n LIMIT {limit}
         """;
 

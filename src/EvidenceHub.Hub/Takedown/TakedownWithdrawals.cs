@@ -56,8 +56,8 @@ public static class TakedownWithdrawals
     private sealed record Found(Guid Id, int Cause);
 
     /// The SQL of a request's cause (an int of TakedownWithdrawal), or NULL while all its material is askable. A record
-    /// of an imported hash list is its row (found by the digest of its keys, as its primary key names it), and a hash
-    /// of it is held, or restricted, in that row.
+    /// of an imported hash list is its row (found by the digest of its keys, as its primary key names it), a hash of it
+    /// is held in that row, and restricted as the case's restricted hashes say (RestrictedHashes).
     public static string CauseOf(string request, string cases, string media, string holdings) => $"""
         (SELECT CASE
             WHEN f.id IS NULL OR f.data ->> 'ErasedAt' IS NOT NULL THEN {(int)TakedownWithdrawal.CaseErased}
@@ -75,8 +75,7 @@ public static class TakedownWithdrawals
             WHEN EXISTS (SELECT 1 FROM jsonb_array_elements_text({request}.data -> 'Keys') k
                 WHERE k NOT LIKE 'pdq:%' AND (
                     EXISTS (SELECT 1 FROM {holdings} h WHERE h.id = replace(CAST(f.id AS text), '-', '') || '|' || k AND CAST(h.data ->> 'Restricted' AS boolean))
-                    OR EXISTS (SELECT 1 FROM {ImportedMedia.Table} i WHERE i.case_id = f.id AND (i.sha256 = k OR i.sha1 = k OR i.md5 = k)
-                               AND {ImportedMedia.IsRestricted("i", "k")})))
+                    OR EXISTS (SELECT 1 FROM {RestrictedHashes.Table} r WHERE r.case_id = f.id AND r.key = k)))
                 THEN {(int)TakedownWithdrawal.HashRestricted}
          END
          FROM (SELECT 1) one LEFT JOIN {cases} f ON f.id = CAST({request}.data ->> 'CaseId' AS uuid))
