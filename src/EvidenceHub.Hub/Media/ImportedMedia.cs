@@ -88,7 +88,7 @@ public static class ImportedMedia
                 $"{held.Key} came with an imported hash list: withdraw its media record with RetractMedia (or erase the case).", ("identifier_key", held.Key));
     }
 
-    /// Registers the table with the store's schema (created and migrated with the rest).
+    /// Registers the tables (imported rows, restricted hashes) with the store's schema (created and migrated with the rest).
     public static void AddImportedMedia(this StoreOptions options)
     {
         options.Storage.ExtendedSchemaObjects.Add(Schema());
