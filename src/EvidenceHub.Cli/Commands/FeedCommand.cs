@@ -117,6 +117,9 @@ public static class FeedCommand
             FeedItem.ItemOneofCase.TakedownAnswer => $"{head} TAKEDOWN {TakedownCommand.Word(item.TakedownAnswer.Status).ToUpperInvariant()} by {item.TakedownAnswer.Provider}: request " +
                                                      $"{item.TakedownAnswer.RequestId} for your case {item.TakedownAnswer.CaseReference} ({item.TakedownAnswer.CaseId})" +
                                                      (item.TakedownAnswer.Answer.Length > 0 ? $", \"{item.TakedownAnswer.Answer}\"" : ""),
+            FeedItem.ItemOneofCase.TakedownWithdrawn => $"{head} TAKEDOWN WITHDRAWN BY THE HUB: request {item.TakedownWithdrawn.RequestId} to {item.TakedownWithdrawn.Provider} " +
+                                                        $"for your case {item.TakedownWithdrawn.CaseReference}" +
+                                                        (item.TakedownWithdrawn.CaseId.Length > 0 ? $" ({item.TakedownWithdrawn.CaseId})" : "") + $": {item.TakedownWithdrawn.Reason}",
             _ => $"{head} (an item this client does not know)",
         };
     }

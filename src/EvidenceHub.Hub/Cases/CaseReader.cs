@@ -46,9 +46,11 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         // Restricted identifiers and victim links are for the owner and auditors only (a handoff's target sees less).
         var all = sees == CaseView.Full;
         var holdings = query.CreateBatchQuery();
-        var loadingHoldings = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId && h.AddedAtVersion > page.AfterIdentifierVersion && (all || !h.Restricted))
+        // A holding stands alone at its version: it follows the page's last position when its version does.
+        var loadingHoldings = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId && h.AddedAtVersion > page.After.Version && (all || !h.Restricted))
             .OrderBy(h => h.AddedAtVersion).Take(page.Size + 1).ToList();
-        var loadingImported = holdings.Query<IdentifierHolding>(Media.ImportedMedia.HoldingsOfCase(page.Size + 1), caseId, page.AfterIdentifierVersion);
+        var loadingImported = holdings.Query<ImportedHolding>(Media.ImportedMedia.HoldingsOfCase(page.Size + 1, seesRestricted: all),
+            page.After.Version, page.After.Row, page.After.Ordinal, caseId);
         var loadingLatest = holdings.Query<IdentifierHolding>().Where(h => h.CaseId == caseId).OrderByDescending(h => h.AddedAtVersion).FirstOrDefault();
         // The keys that open its free text, its identifiers and (for those who see them) its victim links.
         var loadingKeys = SubjectKeyStore.LoadCases(holdings, [caseId]);
@@ -61,12 +63,17 @@ public sealed class CaseReader(IQuerySession query, AccessLog accessLog, TimePro
         var answer = CaseMapping.ToProto(file, [], revision, withVictims: false, now, keys);
         answer.ReviewDueAt = Timestamp.FromDateTimeOffset(Lifecycle.ReviewRules.DueAt(file, revision, retention.Value));
         if (!all) answer.VictimCount = file.Victims.Count(v => !v.Restricted && !v.IsErased);
-        page.Fill(answer, file, (await loadingHoldings).Concat(await loadingImported).Select(h => h.ToCaseIdentifier()), withVictims: all, keys);
+        var held = (await loadingHoldings).Select(h => h.ToCaseIdentifier()).Select(i => (i, CasePage.Position.Of(i)));
+        var imported = (await loadingImported).Select(h => (h.Holding.ToCaseIdentifier(), new CasePage.Position(h.Holding.AddedAtVersion, h.Row, h.Ordinal)));
+        page.Fill(answer, file, held.Concat(imported), withVictims: all, keys);
         var disclosed = Disclosed(answer, sees) + (pageToken.Length > 0 ? " (a later page)" : "") +
                         (answer.NextPageToken.Length > 0 ? " (more pages follow)" : "");
         await accessLog.Record(Answered(reading, answer, disclosed), cancellation);
         return answer;
     }
+
+    /// An imported hash as a holding, with its place in the case's list after its batch's version (ImportedMedia.HoldingsOfCase).
+    private sealed record ImportedHolding(IdentifierHolding Holding, long Row, int Ordinal);
 
     /// The case a request names: by id, or by a reference through the claims of the unit that gave it. An unknown
     /// reference is refused like an unknown case, and the refusal recorded.

@@ -51,12 +51,13 @@ public sealed class ProviderHashes(MediaHashes media)
                 AND NOT COALESCE(h.data ->> 'Restricted' = 'true', false)
                 AND NOT COALESCE(s.data ->> 'Restricted' = 'true', false)
               UNION ALL
-              -- An imported record flagged by its owner: its row is the flag (no holding of its own to restrict).
+              -- An imported record flagged by its owner: its row is the flag, and its restricted keys its holdings' flags.
               SELECT k, i.category
               FROM unnest(?::text[]) AS k
               JOIN {ImportedMedia.Table} i ON {ImportedMedia.Holds("i", "k")}
               JOIN {Table<CaseSummary>()} s ON s.id = i.case_id
-              WHERE i.provider_filter AND NOT COALESCE(s.data ->> 'Restricted' = 'true', false)) AS held
+              WHERE i.provider_filter AND NOT {ImportedMedia.IsRestricted("i", "k")}
+                AND NOT COALESCE(s.data ->> 'Restricted' = 'true', false)) AS held
             GROUP BY held.key
             """;
     }

@@ -69,6 +69,7 @@ public static class IdentifierMapping
         {
             Kind = ToProto(identifier.Kind), CanonicalValue = value, RawValue = value, Key = identifier.Key, Pseudonym = identifier.Key,
             AddedAt = identifier.AddedAt == default ? null : Timestamp.FromDateTimeOffset(identifier.AddedAt), AddedByUnit = identifier.AddedByUnit,
+            Restricted = identifier.Restricted,
         };
     }
 

@@ -42,24 +42,24 @@ public sealed class BlindTokenBackfill(IDocumentStore store, BlindTokens tokens,
         }
     }
 
-    private sealed record ImportedRow(Guid CaseId, string Record, string[] Keys);
+    private sealed record ImportedRow(Guid CaseId, long Version, long FileRow, string[] Keys);
 
-    /// The imported hash lists' keys (rows of their own, not holdings), a page of rows at a time in key order, so that
+    /// The imported hash lists' keys (rows of their own, not holdings), a page of rows at a time in the order of their index, so that
     /// millions of rows never sit in memory at once. A hash's match key is its canonical key.
     private async Task<long> BackfillImported(Func<string, string> make, CancellationToken cancellation)
     {
         var made = 0L;
-        var after = (CaseId: Guid.Empty, Record: "");
+        var after = (CaseId: Guid.Empty, Version: 0L, FileRow: 0L);
         while (true)
         {
             await using var session = store.LightweightSession();
-            var rows = await session.QueryAsync<ImportedRow>(Media.ImportedMedia.KeysAfter(5_000), cancellation, after.CaseId, after.Record);
+            var rows = await session.QueryAsync<ImportedRow>(Media.ImportedMedia.KeysAfter(5_000), cancellation, after.CaseId, after.Version, after.FileRow);
             if (rows.Count == 0) return made;
             var keys = rows.SelectMany(r => r.Keys).Distinct().ToList();
             Store.BulkDocuments.Insert(session, keys.AsParallel().Select(key => { var token = make(key); return (token, new BlindToken { Id = token, Key = key }); }).ToList(), replace: true);
             await session.SaveChangesAsync(cancellation);
             made += keys.Count;
-            after = (rows[^1].CaseId, rows[^1].Record);
+            after = (rows[^1].CaseId, rows[^1].Version, rows[^1].FileRow);
         }
     }
 }

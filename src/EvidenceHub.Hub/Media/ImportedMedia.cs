@@ -21,6 +21,11 @@ public static class ImportedMedia
     /// The hash columns, in the order MediaAdded lists a record's keys.
     public static readonly string[] HashColumns = ["sha256", "sha1", "md5", "pdq"];
 
+    /// A SQL condition: the case of the row (alias) restricted the key (a text expression) on its own (RestrictData of an
+    /// identifier), whichever of its rows, or holdings, holds it.
+    public static string IsRestricted(string alias, string key) =>
+        $"EXISTS (SELECT 1 FROM {RestrictedHashes.Table} r WHERE r.case_id = {alias}.case_id AND r.key = {key})";
+
     /// Hash indexes on the hash columns: only equality is ever asked of them, and a hash index costs a COPY less than
     /// half what a B-tree on the same random text does (a row of two hashes: ~0.45 of a plain COPY against ~0.2,
     /// docs/media.md). No index on the record name: a record is found by one of its hashes and its case
@@ -74,11 +79,11 @@ public static class ImportedMedia
 
     /// A SQL expression: the imported row (alias) as the identifier holding of one of its keys (a text expression),
     /// jsonb shaped like an IdentifierHolding document, so that the disclosure predicate and the readers of holdings
-    /// read it alike. Never restricted on its own (only its case may be); no subject: nothing of it is sealed.
+    /// read it alike; restricted when the owner restricted that key of it. No subject: nothing of it is sealed.
     public static string AsHolding(string alias, string key) => $"""
         jsonb_build_object('Id', replace(CAST({alias}.case_id AS text), '-', '') || '|' || {key}, 'Key', {key},
             'Kind', {KindOf(key)}, 'CaseId', {alias}.case_id, 'AddedAt', {alias}.added_at, 'Subject', '00000000-0000-0000-0000-000000000000',
-            'AddedByUnit', {alias}.added_by_unit, 'AddedAtVersion', {alias}.added_at_version, 'Restricted', false, 'Imported', true)
+            'AddedByUnit', {alias}.added_by_unit, 'AddedAtVersion', {alias}.added_at_version, 'Restricted', {IsRestricted(alias, key)}, 'Imported', true)
         """;
 
     private static string KindOf(string key) => $"""
@@ -95,8 +100,12 @@ public static class ImportedMedia
                 $"{held.Key} came with an imported hash list: withdraw its media record with RetractMedia (or erase the case).", ("identifier_key", held.Key));
     }
 
-    /// Registers the table with the store's schema (created and migrated with the rest).
-    public static void AddImportedMedia(this StoreOptions options) => options.Storage.ExtendedSchemaObjects.Add(Schema());
+    /// Registers the tables (imported rows, restricted hashes) with the store's schema (created and migrated with the rest).
+    public static void AddImportedMedia(this StoreOptions options)
+    {
+        options.Storage.ExtendedSchemaObjects.Add(Schema());
+        options.Storage.ExtendedSchemaObjects.Add(RestrictedHashes.Schema());
+    }
 
     /// An imported row read back as a media record (RetractMedia, AddMedia's "already there", the case's media list).
     public static string SelectRecords(string where) => $"""
@@ -114,11 +123,19 @@ public static class ImportedMedia
          UNION ALL SELECT {AsHolding("i", key)} FROM {Table} i WHERE {Holds("i", key)})
         """;
 
-    /// A case's imported hashes as holdings, in the order they were added (by batch, then file row), after a case
-    /// version (two parameters: the case id, the version), at most limit of them: GetCase's page of them.
-    public static string HoldingsOfCase(int limit) => $"""
-        SELECT {AsHolding("i", "u.k")} FROM {Table} i CROSS JOIN LATERAL unnest({KeysOf("i")}) WITH ORDINALITY AS u(k, n)
-        WHERE i.case_id = ? AND i.added_at_version > ? ORDER BY i.added_at_version, i.file_row, u.n LIMIT {limit}
+    /// A case's imported hashes after a position in the case's list (CasePage.Position: the batch's case version, the
+    /// file row, the key's ordinal in the row), in that order, at most limit of them, each as jsonb {Holding, Row,
+    /// Ordinal}: GetCase's page of them. A batch's rows share one version, so the row and ordinal go on where a page
+    /// ended inside a batch. Restricted keys only for a reader who sees them (seesRestricted). Four parameters: the
+    /// position's version, row and ordinal, and the case id.
+    public static string HoldingsOfCase(int limit, bool seesRestricted) => $"""
+        SELECT jsonb_build_object('Holding', {AsHolding("i", "u.k")}, 'Row', i.file_row, 'Ordinal', u.n)
+        FROM {Table} i CROSS JOIN LATERAL unnest({KeysOf("i")}) WITH ORDINALITY AS u(k, n)
+        CROSS JOIN (SELECT ?::bigint AS version, ?::bigint AS file_row, ?::bigint AS ordinal) AS after
+        WHERE i.case_id = ? AND (i.added_at_version, i.file_row) >= (after.version, after.file_row)
+          AND (i.added_at_version, i.file_row, u.n) > (after.version, after.file_row, after.ordinal)
+          {(seesRestricted ? "" : $"AND NOT {IsRestricted("i", "u.k")}")}
+        ORDER BY i.added_at_version, i.file_row, u.n LIMIT {limit}
         """;
 
     /// The imported rows holding the given keys (one text[] parameter), as holdings: one per case and key, the first
@@ -135,11 +152,12 @@ public static class ImportedMedia
         WHERE i.case_id = ? AND i.added_at_version = ?
         """;
 
-    /// The keys of the rows stored after a row (two parameters: its case id and record; the first: the empty uuid and
-    /// ''), at most limit rows, with the last row's case id and record: the blind-token backfill's walk over every row.
+    /// The keys of the rows stored after a row (three parameters: its case id, batch version and file row; the first:
+    /// the empty uuid, 0, 0), at most limit rows, with the last row's position: the blind-token backfill's walk over
+    /// every row, along the index on (case_id, added_at_version, file_row).
     public static string KeysAfter(int limit) => $"""
-        SELECT jsonb_build_object('CaseId', i.case_id, 'Record', i.record, 'Keys', to_jsonb({KeysOf("i")})) FROM {Table} i
-        WHERE (i.case_id, i.record) > (?, ?) ORDER BY i.case_id, i.record LIMIT {limit}
+        SELECT jsonb_build_object('CaseId', i.case_id, 'Version', i.added_at_version, 'FileRow', i.file_row, 'Keys', to_jsonb({KeysOf("i")})) FROM {Table} i
+        WHERE (i.case_id, i.added_at_version, i.file_row) > (?, ?, ?) ORDER BY i.case_id, i.added_at_version, i.file_row LIMIT {limit}
         """;
     /// A SQL relation (one jsonb column) of a case's first imported hashes (one parameter: the case id), as holdings in
     /// the order they were added, at most limit of them, read along the index however many the case holds.
@@ -178,8 +196,9 @@ public static class ImportedMedia
         """;
 }
 
-/// Keeps the imported rows in step with the events that withdraw them, inline with the append: a retracted media
-/// record leaves (MediaRetracted), and an erased case leaves whole (CaseErased).
+/// Keeps the imported rows in step with the events that withdraw or restrict them, inline with the append: a retracted
+/// media record leaves (MediaRetracted), an erased case leaves whole (CaseErased), and a hash the case restricted on
+/// its own is noted (DataRestricted) until the restriction is lifted (RestrictionLifted): RestrictedHashes.
 public sealed class ImportedMediaProjection : IProjection
 {
     public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
@@ -194,6 +213,13 @@ public sealed class ImportedMediaProjection : IProjection
                     break;
                 case CaseErased erased:
                     operations.QueueSqlCommand($"DELETE FROM {ImportedMedia.Table} WHERE case_id = ?", erased.CaseId);
+                    operations.QueueSqlCommand($"DELETE FROM {RestrictedHashes.Table} WHERE case_id = ?", erased.CaseId);
+                    break;
+                case Restriction.DataRestricted { What.IdentifierKey: { } key } restricted when ImportedMedia.ColumnOf(key) is not null:
+                    operations.QueueSqlCommand($"INSERT INTO {RestrictedHashes.Table} (case_id, key) VALUES (?, ?) ON CONFLICT DO NOTHING", restricted.CaseId, key);
+                    break;
+                case Restriction.RestrictionLifted { What.IdentifierKey: { } key } lifted when ImportedMedia.ColumnOf(key) is not null:
+                    operations.QueueSqlCommand($"DELETE FROM {RestrictedHashes.Table} WHERE case_id = ? AND key = ?", lifted.CaseId, key);
                     break;
             }
         }

@@ -22,7 +22,7 @@ public sealed record FileTakedownRequest(
     /// The provider's open requests by key (when each was filed), read under the provider's lock (Prepared).
     public IReadOnlyDictionary<string, DateTimeOffset>? OpenAtProvider { get; init; }
 
-    /// The case's media records, read with them (Prepared): the records named must be among them.
+    /// The case's media records the request names, read with them (Prepared): each named must be among them.
     public IReadOnlyList<MediaRecord> CaseMedia { get; init; } = [];
 
     public static FileTakedownRequest From(FileTakedownRequestRequest request, Caller caller, CaseTarget target, UnitRegistry units, TakedownOptions options)
@@ -79,7 +79,7 @@ public sealed record FileTakedownRequest(
     {
         await session.QueryAsync<long>("select count(*) from (select pg_advisory_xact_lock(hashtextextended(?, 17))) locked",
             cancellation, ["takedown:" + Provider.Id]);
-        var media = await TakedownMedia.Of(session, state.Id, cancellation);
+        var media = await TakedownMedia.Named(session, state.Id, Media, cancellation);
         var keys = (this with { CaseMedia = media }).KeysToLock(state).ToArray();
         var table = session.DocumentStore.Options.FindOrResolveDocumentType(typeof(TakedownRecord)).TableName.QualifiedName;
         var open = keys.Length == 0 ? [] : await session.QueryAsync<OpenKey>($"""

@@ -26,15 +26,30 @@ public sealed partial class FeedProjection
         })], NoteOf(record.Note));
     }
 
-    /// The provider is told once that it need not act: the requesting unit's reason, or the hub's words.
+    /// The provider is told once that it need not act: the requesting unit's reason, or the hub's words. When the hub
+    /// withdrew it, the requesting unit is told too (it did not do it): of an erased case only its reference, as
+    /// CaseErasedNotice names it, so that nothing ties the item to the case's id.
     public async Task Project(IEvent<TakedownWithdrawn> e, IDocumentOperations operations)
     {
         if (await operations.LoadAsync<TakedownRecord>(e.Data.RequestId) is not { } record) return;
         var notice = TakedownMapping.Notice(record, record.Notifications, TakedownState.Withdrawn);
-        if (e.Data.Cause != TakedownWithdrawal.ByRequestingUnit) notice.WithdrawalReason = TakedownWithdrawals.ToProvider;
+        List<(string Unit, FeedItem Item)> items = [(e.Data.Provider, new FeedItem { Takedown = notice })];
+        if (e.Data.Cause != TakedownWithdrawal.ByRequestingUnit)
+        {
+            notice.WithdrawalReason = TakedownWithdrawals.ToProvider;
+            var file = await operations.LoadAsync<CaseFile>(record.CaseId);
+            items.Add((record.RequestingUnit, new FeedItem
+            {
+                TakedownWithdrawn = new TakedownWithdrawnNotice
+                {
+                    RequestId = record.Id.ToString(), CaseId = file is null || file.IsErased ? "" : record.CaseId.ToString(), CaseReference = file?.Reference ?? "",
+                    Provider = record.Provider, Reason = TakedownWithdrawals.ToRequestingUnit(e.Data.Cause, file?.IsLedBy(record.RequestingUnit) == true),
+                },
+            }));
+        }
         List<SealedText> texts = [.. NoteOf(record.Note)];
         if (e.Data.Reason is { } reason) texts.Add(new SealedText("takedown.withdrawal_reason", nameof(TakedownWithdrawn.Reason), reason));
-        await Store(operations, e, [(e.Data.Provider, new FeedItem { Takedown = notice })], texts);
+        await Store(operations, e, items, texts);
     }
 
     private static List<SealedText> NoteOf(Sealed? note) => note is null ? [] : [new SealedText("takedown.note", nameof(TakedownFiled.Note), note)];

@@ -1,3 +1,4 @@
+using EvidenceHub.Hub.Media;
 using Marten;
 
 namespace EvidenceHub.Hub.Takedown;
@@ -21,6 +22,14 @@ public static class TakedownWithdrawals
         TakedownWithdrawal.CaseErased => "withdrawn by the hub: the case was erased",
         _ => null,
     };
+
+    /// What the requesting unit's feed says when the hub withdrew its request: the cause as the history shows it while
+    /// the unit leads the case (its own, or one it co-leads: it is told of every restriction and erasure of it anyway);
+    /// once it no longer leads it (handed off, left as co-lead), only that the hub withdrew it.
+    public static string ToRequestingUnit(TakedownWithdrawal cause, bool leadsCase) =>
+        leadsCase && Cause(cause) is { } words ? words : ToFormerLead;
+
+    public const string ToFormerLead = "withdrawn by the hub: the request's material is no longer asked about";
 
     /// The hub's withdrawal of a request still open; null when it was answered or withdrawn meanwhile.
     public static TakedownWithdrawn? ByHub(TakedownRecord record, TakedownWithdrawal cause, DateTimeOffset now) =>
@@ -46,19 +55,27 @@ public static class TakedownWithdrawals
 
     private sealed record Found(Guid Id, int Cause);
 
-    /// The SQL of a request's cause (an int of TakedownWithdrawal), or NULL while all its material is askable.
+    /// The SQL of a request's cause (an int of TakedownWithdrawal), or NULL while all its material is askable. A record
+    /// of an imported hash list is its row (found by its first hash, its case and the digest of its keys), a hash of it
+    /// is held in that row, and restricted as the case's restricted hashes say (RestrictedHashes).
     public static string CauseOf(string request, string cases, string media, string holdings) => $"""
         (SELECT CASE
             WHEN f.id IS NULL OR f.data ->> 'ErasedAt' IS NOT NULL THEN {(int)TakedownWithdrawal.CaseErased}
             WHEN CAST(f.data ->> 'Restricted' AS boolean) THEN {(int)TakedownWithdrawal.CaseRestricted}
             WHEN EXISTS (SELECT 1 FROM jsonb_array_elements({request}.data -> 'Material') m
-                WHERE NOT EXISTS (SELECT 1 FROM {media} mr WHERE CAST(mr.data ->> 'CaseId' AS uuid) = f.id AND mr.data -> 'Keys' = m -> 'Keys'))
+                WHERE NOT EXISTS (SELECT 1 FROM {media} mr WHERE CAST(mr.data ->> 'CaseId' AS uuid) = f.id AND mr.data -> 'Keys' = m -> 'Keys')
+                  AND NOT EXISTS (SELECT 1 FROM {ImportedMedia.Table} i WHERE (m -> 'Keys' ->> 0) IN (i.sha256, i.sha1, i.md5) AND i.case_id = f.id AND i.record =
+                      (SELECT left(encode(sha256(convert_to(string_agg(x.k, chr(10) ORDER BY x.n), 'UTF8')), 'hex'), 16)
+                       FROM jsonb_array_elements_text(m -> 'Keys') WITH ORDINALITY AS x(k, n))))
                 THEN {(int)TakedownWithdrawal.MediaRetracted}
             WHEN EXISTS (SELECT 1 FROM jsonb_array_elements_text({request}.data -> 'Keys') k
-                WHERE k NOT LIKE 'pdq:%' AND NOT EXISTS (SELECT 1 FROM {holdings} h WHERE h.id = replace(CAST(f.id AS text), '-', '') || '|' || k))
+                WHERE k NOT LIKE 'pdq:%' AND NOT EXISTS (SELECT 1 FROM {holdings} h WHERE h.id = replace(CAST(f.id AS text), '-', '') || '|' || k)
+                  AND NOT EXISTS (SELECT 1 FROM {ImportedMedia.Table} i WHERE i.case_id = f.id AND (i.sha256 = k OR i.sha1 = k OR i.md5 = k)))
                 THEN {(int)TakedownWithdrawal.HashNotHeld}
-            WHEN EXISTS (SELECT 1 FROM jsonb_array_elements_text({request}.data -> 'Keys') k, {holdings} h
-                WHERE k NOT LIKE 'pdq:%' AND h.id = replace(CAST(f.id AS text), '-', '') || '|' || k AND CAST(h.data ->> 'Restricted' AS boolean))
+            WHEN EXISTS (SELECT 1 FROM jsonb_array_elements_text({request}.data -> 'Keys') k
+                WHERE k NOT LIKE 'pdq:%' AND (
+                    EXISTS (SELECT 1 FROM {holdings} h WHERE h.id = replace(CAST(f.id AS text), '-', '') || '|' || k AND CAST(h.data ->> 'Restricted' AS boolean))
+                    OR EXISTS (SELECT 1 FROM {RestrictedHashes.Table} r WHERE r.case_id = f.id AND r.key = k)))
                 THEN {(int)TakedownWithdrawal.HashRestricted}
          END
          FROM (SELECT 1) one LEFT JOIN {cases} f ON f.id = CAST({request}.data ->> 'CaseId' AS uuid))

@@ -298,4 +298,17 @@ public sealed class TakedownDeciderTests
         Assert.Equal((StatusCode.InvalidArgument, "command_id"),
             Status(Refusal(() => TakedownAnswer.Removed(new ReportRemovedRequest { RequestId = RequestId.ToString(), CommandId = new string('x', 500) }))));
     }
+
+    [Theory]
+    [InlineData(TakedownWithdrawal.MediaRetracted)]
+    [InlineData(TakedownWithdrawal.HashNotHeld)]
+    [InlineData(TakedownWithdrawal.HashRestricted)]
+    [InlineData(TakedownWithdrawal.CaseRestricted)]
+    [InlineData(TakedownWithdrawal.CaseErased)]
+    public void The_requesting_unit_is_told_the_hubs_cause_while_it_leads_the_case_and_no_cause_after(TakedownWithdrawal cause)
+    {
+        Assert.Equal(TakedownWithdrawals.Cause(cause), TakedownWithdrawals.ToRequestingUnit(cause, leadsCase: true));
+        Assert.Equal(TakedownWithdrawals.ToFormerLead, TakedownWithdrawals.ToRequestingUnit(cause, leadsCase: false));
+        Assert.DoesNotContain(Enum.GetValues<TakedownWithdrawal>(), c => TakedownWithdrawals.Cause(c) == TakedownWithdrawals.ToFormerLead);
+    }
 }

@@ -13,8 +13,10 @@ namespace EvidenceHub.Tests.NonInterference;
 /// same whether or not a hidden case holds media it may not learn of: media not flagged for providers, flagged media
 /// whose hash was restricted or whose record was retracted, and takedown requests addressed to another provider (filed,
 /// withdrawn by their unit, or withdrawn by the hub once their media is retracted). A bystander unit flags media, files
-/// takedown requests to the observer and withdraws them in both worlds, and the hub's timed work runs in both, so that
-/// there is something to see; the observer's answers carry command ids and are retried.
+/// takedown requests to the observer and withdraws them (or retracts their media, so that the hub withdraws them and
+/// tells it on its feed) in both worlds, and the hub's timed work runs in both, so that there is something to see; the
+/// observer's answers carry command ids and are retried. The bystander's feed is compared too: what the hub tells a
+/// requesting unit of its requests is the same whatever a hidden case holds.
 [Collection(TwoWorldsCollection.Name)]
 public sealed class ProviderNonInterferenceTests(TwoWorlds worlds)
 {
@@ -30,7 +32,7 @@ public sealed class ProviderNonInterferenceTests(TwoWorlds worlds)
         CheckHashes, ListNotices, GetHiddenNotice, AcknowledgeHiddenNotice, AnswerVisibleNotice,
         // In both worlds: the bystander flags media for providers and asks the observer to take it down, or withdraws a
         // request; the hub's timed work runs a round (withdrawals and re-notifications).
-        BystanderFlagsAndFiles, BystanderWithdraws, TimedRound,
+        BystanderFlagsAndFiles, BystanderWithdraws, BystanderRetracts, TimedRound,
         // In world A only: what the hidden case's owner does that no provider may learn of.
         HiddenUnflaggedMedia, HiddenFlaggedMediaRestricted, HiddenFlaggedMediaRetracted, HiddenTakedownToAnotherProvider, HiddenTakedownEnded,
     }
@@ -61,6 +63,7 @@ public sealed class ProviderNonInterferenceTests(TwoWorlds worlds)
         /// The bystander's requests by the value they name, for its withdrawals.
         public Dictionary<string, string> BystanderRequests { get; } = [];
         public long FeedStart { get; set; }
+        public long BystanderFeedStart { get; set; }
         /// The same in both worlds, unique per sequence: the observer's answers' command ids derive from it.
         public string Nonce { get; init; } = "";
     }
@@ -76,6 +79,7 @@ public sealed class ProviderNonInterferenceTests(TwoWorlds worlds)
         {
             await CaughtUp(w.Hub);
             w.FeedStart = await w.Hub.Feed(Observer).LastPosition();
+            w.BystanderFeedStart = await w.Hub.Feed(Bystander).LastPosition();
         }));
         foreach (var step in steps)
             await Task.WhenAll(both.Select(w => Do(w, step, values)));
@@ -83,6 +87,7 @@ public sealed class ProviderNonInterferenceTests(TwoWorlds worlds)
         {
             await CaughtUp(w.Hub);
             w.Seen.SawFeed(await w.Hub.Feed(Observer).ReadAll(w.FeedStart));
+            w.Seen.Saw("bystander feed", (await w.Hub.Feed(Bystander).ReadAll(w.BystanderFeedStart)).Cast<Google.Protobuf.IMessage>());
         }));
         if (Observation.Difference(a.Seen, b.Seen) is { } difference)
             throw new Xunit.Sdk.XunitException($"{Observer} can tell the worlds apart ({string.Join(", ", steps.Select(s => s.ToString()))}):\n{difference}");
@@ -137,7 +142,10 @@ public sealed class ProviderNonInterferenceTests(TwoWorlds worlds)
                 break;
             case Op.BystanderFlagsAndFiles:
                 var bystander = w.Hub.Cases(Bystander);
-                w.BystanderCase ??= await bystander.OpenedCase(Tlp.Green);
+                // Its reference the same in both worlds: its feed names it.
+                var opening = OpenCase(tlp: Tlp.Green);
+                opening.Reference = "BYSTANDER-" + w.Nonce[..12];
+                w.BystanderCase ??= (await bystander.OpenCaseAsync(opening)).CaseId;
                 await Quietly(() => bystander.AddMediaAsync(Media(w.BystanderCase, value, flagged: true, category: 1)).ResponseAsync);
                 if (await Quietly(() => bystander.FileTakedownRequestAsync(Filing(w.BystanderCase, Observer, value)).ResponseAsync) is { RequestId.Length: > 0 } filed)
                 {
@@ -151,6 +159,16 @@ public sealed class ProviderNonInterferenceTests(TwoWorlds worlds)
                 {
                     CommandId = NewId(), CaseId = w.BystanderCase, RequestId = mine, Reason = "filed in error",
                 }).ResponseAsync);
+                break;
+            case Op.BystanderRetracts:
+                // The media of one of its requests, and a round: the hub withdraws the request and tells the bystander.
+                if (w.BystanderCase is null || w.BystanderRequests.Count == 0) return;
+                var retracted = w.BystanderRequests.Keys.Order(StringComparer.Ordinal).ElementAt(step.X % w.BystanderRequests.Count);
+                await Quietly(() => w.Hub.Cases(Bystander).RetractMediaAsync(new RetractMediaRequest
+                {
+                    CommandId = NewId(), CaseId = w.BystanderCase, FileHash = retracted, Reason = "not this case's image",
+                }).ResponseAsync);
+                await w.Hub.Factory.Services.GetRequiredService<Hub.Lifecycle.TimedWorkRunner>().RunRound(CancellationToken.None);
                 break;
             case Op.TimedRound:
                 await w.Hub.Factory.Services.GetRequiredService<Hub.Lifecycle.TimedWorkRunner>().RunRound(CancellationToken.None);

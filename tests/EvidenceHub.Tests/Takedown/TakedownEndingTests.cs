@@ -85,6 +85,8 @@ public sealed class TakedownEndingTests(TakedownHub hub) : IClassFixture<Takedow
         hub.Clock.Advance(TimeSpan.FromHours(49));
         await Runner.RunRound(CancellationToken.None);
         Assert.Equal(2, (await NoticesOf(requestId)).Count);
+        // It withdrew the request itself: nothing on its own feed says so.
+        Assert.DoesNotContain(await hub.FeedAfter("NL-TBKK", 0), i => i.TakedownWithdrawn?.RequestId == requestId);
 
         var history = await History(requestId);
         Assert.Equal((TakedownStatus.Withdrawn, null), (history.Status, history.NextNotificationAt));
@@ -105,17 +107,40 @@ public sealed class TakedownEndingTests(TakedownHub hub) : IClassFixture<Takedow
         Assert.Equal(TakedownStatus.Withdrawn, (await History(syncRequest)).Status);
     }
 
-    public enum Gone { MediaRetracted, CaseRestricted, CaseErased, HashErased }
+    public enum Gone { MediaRetracted, CaseRestricted, CaseErased, HashErased, HashRestricted, ImportedMediaRetracted, ImportedHashRestricted }
+
+    /// A case whose one media record came with an imported hash list (a row of imported_media, not a document).
+    private async Task<(string CaseId, string Sha256)> CaseWithImportedMedia()
+    {
+        var caseId = await nl.OpenedCase(Tlp.Red);
+        var sha = Hex(32);
+        using var call = nl.ImportMedia();
+        await call.RequestStream.WriteAsync(new MediaBatch
+        {
+            BatchId = NewId(), CaseId = caseId, FirstRow = 1, Rows = { new MediaRow { Sha256 = sha, Md5 = Hex(16), Category = 1, Distributed = true } },
+        });
+        await call.RequestStream.CompleteAsync();
+        Assert.Single(await call.ResponseStream.ReadAllAsync().ToListAsync());
+        return (caseId, sha);
+    }
 
     [Theory]
     [InlineData(Gone.MediaRetracted, "a media record of the request was retracted")]
     [InlineData(Gone.CaseRestricted, "the case was restricted")]
     [InlineData(Gone.CaseErased, "the case was erased")]
     [InlineData(Gone.HashErased, "is no longer held by the case")]
+    [InlineData(Gone.HashRestricted, "a file hash of the request was restricted")]
+    [InlineData(Gone.ImportedMediaRetracted, "a media record of the request was retracted")]
+    [InlineData(Gone.ImportedHashRestricted, "a file hash of the request was restricted")]
     public async Task Material_no_longer_the_cases_to_ask_about_ends_its_open_request_the_provider_is_told_once_and_never_again(Gone gone, string cause)
     {
-        var (caseId, sha) = await CaseWithMedia();
+        var imported = gone is Gone.ImportedMediaRetracted or Gone.ImportedHashRestricted;
+        var (caseId, sha) = imported ? await CaseWithImportedMedia() : await CaseWithMedia();
         var requestId = await Filed(caseId, sha);
+        var reference = (await nl.GetCaseAsync(new GetCaseRequest { CaseId = caseId, Justification = AuditClient.Why })).Reference;
+        // An imported record is its case's material as an added one is: the hub's round leaves its request open.
+        await Runner.RunRound(CancellationToken.None);
+        Assert.Equal(TakedownStatus.Open, (await History(requestId)).Status);
         await hoster.AcknowledgeAsync(new AcknowledgeRequest { RequestId = requestId, CommandId = NewId() });
         // Another open request of another case, which nothing touches: it is notified again as before.
         var (untouchedCase, untouchedSha) = await CaseWithMedia();
@@ -130,6 +155,12 @@ public sealed class TakedownEndingTests(TakedownHub hub) : IClassFixture<Takedow
                 break;
             case Gone.CaseErased:
                 await nl.EraseCaseAsync(new EraseCaseRequest { CommandId = NewId(), CaseId = caseId, Reason = "linked by mistake", LegalBasis = ErasureBasis.UnlawfulProcessing });
+                break;
+            case Gone.HashRestricted or Gone.ImportedHashRestricted:
+                await nl.RestrictDataAsync(new RestrictDataRequest { CommandId = NewId(), CaseId = caseId, IdentifierKey = "sha256:" + sha, Reason = "accuracy contested", LegalBasis = "LED Art. 16(3)(a)" });
+                break;
+            case Gone.ImportedMediaRetracted:
+                await nl.RetractMediaAsync(new RetractMediaRequest { CommandId = NewId(), CaseId = caseId, FileHash = sha, Reason = "not this case's image" });
                 break;
             case Gone.HashErased:
                 await nl.EraseSuspectIdentifierAsync(new EraseSuspectIdentifierRequest
@@ -160,6 +191,60 @@ public sealed class TakedownEndingTests(TakedownHub hub) : IClassFixture<Takedow
         Assert.Contains(cause, history.History[2].Text);
         var records = await hub.Audit("EU-AUDIT").AccessLog(new QueryAccessLogRequest { CaseId = caseId });
         Assert.Single(records, r => r.Unit == HubCaller.UnitId && r.Operation == "WithdrawTakedownRequest" && r.Disclosed.Contains(requestId));
+
+        // The requesting unit is told once, in the words its history shows it; an erased case by its reference only.
+        var told = Assert.Single(await hub.FeedAfter("NL-TBKK", 0), i => i.TakedownWithdrawn?.RequestId == requestId).TakedownWithdrawn;
+        Assert.Equal((gone == Gone.CaseErased ? "" : caseId, reference, Provider, history.History[2].Text),
+            (told.CaseId, told.CaseReference, told.Provider, told.Reason));
+    }
+
+    /// A request reads only the records it names (by their hashes): named by any file hash, in any spelling, an imported
+    /// record as an added one; an unknown hash, or a retracted record's, is refused naming its field.
+    [Fact]
+    public async Task A_request_finds_the_records_it_names_and_refuses_unknown_and_retracted_ones()
+    {
+        var (caseId, importedSha) = await CaseWithImportedMedia();
+        var addedSha = Hex(32);
+        await nl.AddMediaAsync(new AddMediaRequest { CommandId = NewId(), CaseId = caseId, Sha256 = addedSha, Category = 2 });
+        var (retractedCase, retractedSha) = await CaseWithImportedMedia();
+        await nl.RetractMediaAsync(new RetractMediaRequest { CommandId = NewId(), CaseId = retractedCase, FileHash = retractedSha, Reason = "not this case's image" });
+        var retractedAdded = Hex(32);
+        await nl.AddMediaAsync(new AddMediaRequest { CommandId = NewId(), CaseId = caseId, Sha256 = retractedAdded, Category = 1 });
+        await nl.RetractMediaAsync(new RetractMediaRequest { CommandId = NewId(), CaseId = caseId, FileHash = retractedAdded, Reason = "not this case's image" });
+        FileTakedownRequestRequest Filing(string on, params string[] media) =>
+            new() { CommandId = NewId(), CaseId = on, Provider = Provider, Media = { media }, Locations = { "https://files.hoster.example/x" } };
+
+        var unknown = await Failure(() => nl.FileTakedownRequestAsync(Filing(caseId, addedSha, Hex(32))).ResponseAsync);
+        var retractedImported = await Failure(() => nl.FileTakedownRequestAsync(Filing(retractedCase, retractedSha)).ResponseAsync);
+        var retractedOne = await Failure(() => nl.FileTakedownRequestAsync(Filing(caseId, importedSha, retractedAdded)).ResponseAsync);
+        var otherCase = await Failure(() => nl.FileTakedownRequestAsync(Filing(retractedCase, addedSha)).ResponseAsync);
+        var filed = await nl.FileTakedownRequestAsync(Filing(caseId, " SHA256:" + importedSha.ToUpperInvariant(), addedSha.ToUpperInvariant(), "sha256:" + importedSha));
+
+        Assert.Equal((StatusCode.NotFound, "media[1]"), Pick(unknown));
+        Assert.Equal((StatusCode.NotFound, "media[0]"), Pick(retractedImported));
+        Assert.Equal((StatusCode.NotFound, "media[1]"), Pick(retractedOne));
+        Assert.Equal((StatusCode.NotFound, "media[0]"), Pick(otherCase));
+        // The imported record named twice is one item, with its hashes and category; the added one is the other.
+        var notice = Assert.Single(await NoticesOf(filed.RequestId));
+        Assert.Equal([(importedSha, true, 1), (addedSha, false, 2)], notice.Material.Select(m => (m.Sha256, m.Md5.Length > 0, m.Category)));
+    }
+
+    [Fact]
+    public async Task A_requesting_unit_that_no_longer_leads_the_case_is_told_that_the_hub_withdrew_its_request_and_not_why()
+    {
+        var (caseId, sha) = await CaseWithMedia();
+        var requestId = await Filed(caseId, sha);
+        var handoff = await nl.RequestHandoffAsync(new RequestHandoffRequest { CommandId = NewId(), CaseId = caseId, TargetUnit = "BE-FCCU", Reason = "BE leads" });
+        await be.AcceptHandoffAsync(new AcceptHandoffRequest { CommandId = NewId(), CaseId = caseId, HandoffId = handoff.HandoffId });
+        var beStart = await hub.Feed("BE-FCCU").LastPosition();
+        await be.RestrictDataAsync(new RestrictDataRequest { CommandId = NewId(), CaseId = caseId, IdentifierKey = "sha256:" + sha, Reason = "accuracy contested", LegalBasis = "LED Art. 16(3)(a)" });
+
+        await Runner.RunRound(CancellationToken.None);
+
+        Assert.Equal(TakedownStatus.Withdrawn, (await History(requestId)).Status);
+        var told = Assert.Single(await hub.FeedAfter("NL-TBKK", 0), i => i.TakedownWithdrawn?.RequestId == requestId).TakedownWithdrawn;
+        Assert.Equal(TakedownWithdrawals.ToFormerLead, told.Reason);
+        Assert.DoesNotContain(await hub.FeedAfter("BE-FCCU", beStart), i => i.TakedownWithdrawn is not null);
     }
 
     [Fact]
