@@ -35,7 +35,7 @@ public sealed class BlindTokenBackfill(IDocumentStore store, BlindTokens tokens,
                 }
                 await writer.SaveChangesAsync(stoppingToken);
             }
-            var imported = await BackfillImported(make, stoppingToken);
+            var imported = tokens.ForHashLists ? await BackfillImported(make, stoppingToken) : 0;
             session.Store(new Done { Id = keyId });
             await session.SaveChangesAsync(stoppingToken);
             logger.LogInformation("Made blind tokens under key {KeyId} for {Count} identifiers and {Imported} imported hashes", keyId, holdings.Count, imported);

@@ -11,8 +11,8 @@ namespace EvidenceHub.Hub.Lookup;
 /// Makes the tokens of every identifier added, in the async daemon (see LookupSetup): a page of events' tokens in one
 /// statement, since a statement per token made the daemon's writes compete with ingest. A token is made from the
 /// canonical key (what a partner blinds), opened with the holding's subject key, and stands for the match key; a
-/// holding erased before the daemon came to it opens no more and gets no token. An imported hash list's batch
-/// (MediaBatchImported) gets the tokens of the keys of its rows still stored: a record retracted or a case erased
+/// holding erased before the daemon came to it opens no more and gets no token. When BlindTokens.ForHashLists, an
+/// imported hash list's batch (MediaBatchImported) gets the tokens of the keys of its rows still stored: a record retracted or a case erased
 /// before the daemon came to it gets none, as an erased holding.
 public sealed class BlindTokenProjection(BlindTokens tokens) : IProjection
 {
@@ -27,7 +27,7 @@ public sealed class BlindTokenProjection(BlindTokens tokens) : IProjection
                 .ToList();
             BulkDocuments.Insert(operations, made, replace: true);
         }
-        foreach (var batch in events.Where(e => e.Data is MediaBatchImported))
+        foreach (var batch in events.Where(e => e.Data is MediaBatchImported && tokens.ForHashLists))
             await MakeImported(operations.DocumentStore, ((MediaBatchImported)batch.Data).CaseId, batch.Version, cancellation);
     }
 
@@ -44,8 +44,9 @@ public sealed class BlindTokenProjection(BlindTokens tokens) : IProjection
         await session.SaveChangesAsync(cancellation);
     }
 
-    /// Tokens of hash keys, on every core: an OPRF evaluation costs tens of microseconds, and a batch has thousands.
-    public List<(string, BlindToken)> Make(IReadOnlyCollection<string> keys) => keys.AsParallel()
+    /// Tokens of hash keys, on half the cores (an OPRF evaluation costs tens of microseconds, and a batch has
+    /// thousands), the other half left to the hub's answers.
+    public List<(string, BlindToken)> Make(IReadOnlyCollection<string> keys) => keys.AsParallel().WithDegreeOfParallelism(Math.Max(1, Environment.ProcessorCount / 2))
         .SelectMany(key => tokens.TokensFor(key).Select(token => (token, new BlindToken { Id = token, Key = key })))
         .ToList();
 

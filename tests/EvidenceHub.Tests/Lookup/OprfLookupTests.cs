@@ -212,6 +212,7 @@ public sealed class OprfRotationTests : IAsyncLifetime
                 host.UseSetting(key, value);
             foreach (var (id, seed) in keys) host.UseSetting($"Lookup:OprfKeys:{id}", Convert.ToBase64String(seed));
             host.UseSetting("Lookup:CurrentOprfKey", keys[^1].Id);
+            host.UseSetting("Lookup:BlindTokensForHashLists", "true");
             host.ConfigureServices(services => services.AddSingleton<IStartupFilter, TestClientCertificate>());
         });
 

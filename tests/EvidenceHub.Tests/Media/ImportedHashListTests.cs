@@ -210,6 +210,23 @@ public sealed class ImportedHashListTests(HubFixture hub) : IClassFixture<HubFix
         Assert.Equal(0L, (long)(await count.ExecuteScalarAsync())!);
     }
 
+    /// Blind tokens for imported hash lists are off by default (Lookup:BlindTokensForHashLists; ImportedHashReadsTests
+    /// turns them on): a blind lookup of an imported hash is a no-hit, the same hash by value a hit.
+    [Fact]
+    public async Task By_default_an_imported_hash_is_found_by_value_and_not_by_blind_token()
+    {
+        var row = Row();
+        Assert.Single(await Import(nl, await nl.OpenedCase(Tlp.Green), row));
+        var partner = hub.Lookups("US-HSI-C3");
+        var token = await EvidenceHub.Tests.Lookup.OprfLookupTests.OprfToken(partner, "sha256:" + row.Sha256);
+        await hub.ProjectionsCaughtUp();
+
+        var blind = await partner.LookupAsync(new LookupRequest { Justification = Why, Identifier = new IdentifierQuery { BlindToken = token } });
+
+        Assert.False(blind.Hit);
+        Assert.True((await Lookup("US-HSI-C3", row.Sha256)).Hit);
+    }
+
     /// A batch and a single add of the same hash to another case, at the same moment: whichever commits second sees
     /// the first (HashListLock), so exactly one of the two answers counts the correlation. Without the lock both look
     /// before either commits, and both count none (the batch is made large so that its transaction is long).

@@ -10,8 +10,14 @@ namespace EvidenceHub.Tests.Media;
 
 /// The readers that follow a case's imported hash-list rows like its identifiers, over real gRPC and PostgreSQL:
 /// blind-token lookups (OPRF), the case as of a past moment, and suspect networks.
-public sealed class ImportedHashReadsTests(HubFixture hub) : IClassFixture<HubFixture>
+public sealed class ImportedHashReadsTests(ImportedHashReadsTests.WithHashListTokens hub) : IClassFixture<ImportedHashReadsTests.WithHashListTokens>
 {
+    /// Blind tokens for imported hash lists are off by default (their cost: docs/media.md).
+    public sealed class WithHashListTokens : HubFixture
+    {
+        protected override IEnumerable<(string Key, string Value)> MoreSettings() => [("Lookup:BlindTokensForHashLists", "true")];
+    }
+
     private static readonly Justification Why = new() { Purpose = "Hash list from a seized server", CaseReference = "NL-2026-0042" };
     private readonly CaseService.CaseServiceClient nl = hub.Cases("NL-TBKK");
     private readonly LookupService.LookupServiceClient partner = hub.Lookups("US-HSI-C3");
