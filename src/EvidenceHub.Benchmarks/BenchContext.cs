@@ -97,25 +97,6 @@ public sealed class BenchContext(RunningHub hub, ThrowawayDatabase database, Npg
         return Stopwatch.GetElapsedTime(started);
     }
 
-    /// Waits until every asynchronous projection but those whose name contains the given word has caught up with the
-    /// store, then the audit log's writer: how long the rest of the hub's background work took, when one projection
-    /// is known to take longer (the blind tokens of a hash list).
-    public async Task<TimeSpan> SettledApartFrom(string projection)
-    {
-        var started = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(started) < Sizes.LogCatchUpBudget)
-        {
-            var (stored, behind) = await Scalars2(
-                $"SELECT (SELECT coalesce(max(seq_id), 0) FROM {Schema}.mt_events), " +
-                $"(SELECT count(*) FROM {Schema}.mt_event_progression WHERE name <> 'HighWaterMark' AND name NOT LIKE '%{projection}%' " +
-                $"AND last_seq_id < (SELECT coalesce(max(seq_id), 0) FROM {Schema}.mt_events))");
-            if (stored >= 0 && behind == 0) break;
-            await Task.Delay(100);
-        }
-        await LogCaughtUp();
-        return Stopwatch.GetElapsedTime(started);
-    }
-
     /// Waits until the audit log's writer has logged every stored event. Null when this hub keeps no audit log.
     private async Task<TimeSpan?> LogCaughtUp()
     {
