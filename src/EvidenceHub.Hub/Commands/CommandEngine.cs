@@ -108,7 +108,15 @@ public sealed class CommandEngine(IDocumentStore store, TimeProvider clock, IOpt
         // Read only for a case the caller may see: a hidden one costs what a missing one does.
         var wholeCases = commands.Where(c => c.LocksEveryIdentifierOfItsCase && Visible(StreamOf(c)?.State, caller, seenAt) is not null)
             .Select(c => c.CaseId!.Value).Distinct().ToArray();
-        if (wholeCases.Length > 0) keys.AddRange(await LockedIdentifiers.KeysHeldBy(session, wholeCases, cancellation));
+        if (wholeCases.Length > 0)
+        {
+            // Exclusively before the keys are read: a hash of the case's imported rows has no key lock until someone
+            // correlates on it, and a hash writer (holding the lock shared) could otherwise correlate with the case
+            // after its keys were read, unseen by the erasure or restriction (Media.HashListLock).
+            await session.BeginTransactionAsync(cancellation);
+            await session.QueryAsync<long>($"select count(*) from (select {Media.HashListLock.ExclusiveCall}) locked", cancellation);
+            keys.AddRange(await LockedIdentifiers.KeysHeldBy(session, wholeCases, cancellation));
+        }
         var index = await LockAndLoadIndex(session, keys, caseIds, caller, seenAt, cancellation);
 
         var outcomes = new CommandOutcome[commands.Count];

@@ -91,6 +91,11 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
             WHERE {DisclosureSql.Discloses("c.data", "r", "h.data")}
             """, cancellation, [.. DisclosureSql.Parameters(caller, now), caseId, caseId]);
 
+        /// Whether the case holds more imported hashes (with repeats) than one window of ImportedOf reads.
+        private async Task<bool> ImportedWindowFull(Guid caseId) => (await session.QueryAsync<long>(
+            $"SELECT count(*) FROM ({Media.ImportedMedia.FirstHoldingsOfCase(limits.NetworkMaxIdentifiers + 1)}) AS h(data)", cancellation, caseId)).Single()
+            > limits.NetworkMaxIdentifiers;
+
         /// Which of the given cases hold imported hashes (few do: hash-list cases).
         private async Task<IReadOnlyList<Guid>> Importing(Guid[] caseIds) => await session.QueryAsync<Guid>(
             $"SELECT c.id FROM unnest(?::uuid[]) AS c(id) WHERE EXISTS (SELECT 1 FROM {Media.ImportedMedia.Table} i WHERE i.case_id = c.id) ORDER BY c.id",
@@ -142,6 +147,9 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
                         foreach (var reached in await ImportedOf(caseId))
                             if (Holds(reached.Holding.CaseId, reached.Holding)) frontierKeys.Add(reached.Holding.Key);
                             else if (truncated) break;
+                        // The window is read before what the caller may not see is left out, and a hash may repeat in
+                        // it: a full window may hide more hashes than it showed, so the answer says so.
+                        if (!truncated && await ImportedWindowFull(caseId)) truncated = true;
                         if (truncated) break;
                     }
                 }

@@ -39,6 +39,8 @@ public sealed record MediaBatchRow(IReadOnlyList<(RawIdentifier Raw, CanonicalId
 /// exactly when AddMedia would refuse it), each bad row named rows[i].field; and its digest.
 public static class MediaBatchRows
 {
+    public const long MaxFirstRow = 100_000_000_000_000_000;
+
     public static IReadOnlyList<MediaBatchRow> Check(MediaBatch batch, Caller caller, CaseTarget target, MediaHashes media, CorrelationOptions correlation,
         CaseLimits limits, MediaImportOptions options)
     {
@@ -48,6 +50,8 @@ public static class MediaBatchRows
         if (batch.CalculateSize() > options.MaxBatchBytes)
             throw Rejection.InvalidArgument("rows", $"the batch is larger than {options.MaxBatchBytes} bytes (MediaImport:MaxBatchBytes): send fewer rows");
         if (batch.FirstRow < 0) throw Rejection.InvalidArgument("first_row", "is not negative");
+        // A file row is a position in a page token (CasePage: at most 18 digits), and first_row + rows must not wrap.
+        if (batch.FirstRow > MaxFirstRow) throw Rejection.InvalidArgument("first_row", $"is at most {MaxFirstRow:N0} (a file row, counted from 1)");
 
         var rows = new List<MediaBatchRow>(batch.Rows.Count);
         var violations = new List<(string, string)>();

@@ -99,6 +99,23 @@ public sealed class ImportMediaTests(HubFixture hub) : IClassFixture<HubFixture>
         Assert.Equal(6, (await Identifiers(nl, caseId)).Count);
     }
 
+    /// A file row goes into GetCase's page tokens (at most 18 digits), and first_row plus the rows must not wrap.
+    [Theory]
+    [InlineData(-1L)]
+    [InlineData(100_000_000_000_000_001L)]
+    [InlineData(long.MaxValue)]
+    public async Task A_first_row_out_of_range_is_refused_naming_it(long firstRow)
+    {
+        var caseId = await nl.OpenedCase(Tlp.Green);
+        var batch = Batch(caseId, Row(), Row());
+        batch.FirstRow = firstRow;
+
+        var failure = await Failure(() => Import(nl, batch));
+
+        Assert.Equal((StatusCode.InvalidArgument, "first_row"), (failure.Code, failure.Field));
+        Assert.Equal(["case_opened"], await EventTypes(caseId));
+    }
+
     [Fact]
     public async Task A_bad_row_refuses_the_whole_batch_naming_the_row()
     {

@@ -271,12 +271,14 @@ public sealed class ImportedHashNetworkLimitTests(ImportedHashNetworkLimitTests.
 
     private static MediaRow Row() => new() { Sha256 = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), Md5 = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), Category = 1 };
 
-    private async Task<SuspectNetwork> AroundCaseWith(int rows)
+    private Task<SuspectNetwork> AroundCaseWith(int rows) => AroundCaseWith(Enumerable.Range(0, rows).Select(_ => Row()).ToArray());
+
+    private async Task<SuspectNetwork> AroundCaseWith(MediaRow[] rows)
     {
         var nl = hub.Cases("NL-TBKK");
         var caseId = await nl.OpenedCase(Tlp.Green);
         using var call = nl.ImportMedia();
-        await call.RequestStream.WriteAsync(new MediaBatch { BatchId = NewId(), CaseId = caseId, FirstRow = 1, Rows = { Enumerable.Range(0, rows).Select(_ => Row()) } });
+        await call.RequestStream.WriteAsync(new MediaBatch { BatchId = NewId(), CaseId = caseId, FirstRow = 1, Rows = { rows } });
         await call.RequestStream.CompleteAsync();
         await call.ResponseStream.ReadAllAsync().SingleAsync();
         return await hub.Lookups("NL-TBKK").GetNetworkAsync(new GetNetworkRequest { CaseId = caseId, Justification = new Justification { Purpose = "Mapping the ring" } });
@@ -290,5 +292,16 @@ public sealed class ImportedHashNetworkLimitTests(ImportedHashNetworkLimitTests.
 
         Assert.Equal((true, 5), (large.Truncated, large.Identifiers.Count));
         Assert.Equal((false, 4), (small.Truncated, small.Identifiers.Count));
+    }
+
+    /// Five records sharing one SHA-256: the first window (six key slots) holds four distinct hashes, under the
+    /// limit, yet two more are behind it: the answer must say it is truncated.
+    [Fact]
+    public async Task A_hash_list_whose_first_hashes_repeat_still_says_truncated_when_more_are_behind()
+    {
+        var shared = Row().Sha256;
+        var network = await AroundCaseWith([.. Enumerable.Range(0, 5).Select(_ => new MediaRow { Sha256 = shared, Md5 = Row().Md5, Category = 1 })]);
+
+        Assert.True(network.Truncated);
     }
 }
