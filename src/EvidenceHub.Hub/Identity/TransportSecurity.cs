@@ -25,13 +25,26 @@ public static class TransportSecurity
     public static void Apply(HttpsConnectionAdapterOptions https)
     {
         https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-        // CipherSuitesPolicy is OpenSSL's (Linux); elsewhere the operating system's TLS defaults apply.
-        if (!OperatingSystem.IsLinux()) return;
-        var policy = new CipherSuitesPolicy(AllowedCipherSuites);
         var earlier = https.OnAuthenticate;
+        // No TLS session resumption: on Linux, .NET 10 resumes sessions with client certificates, and resumed sessions
+        // have lost the certificate's state (dotnet/runtime#123238); a unit whose reconnect resumed would be refused as
+        // unauthenticated. Suspected, not proven, cause of rare 401s of valid units in the real-Kestrel tests. A full
+        // handshake per connection costs little: a unit's HTTP/2 connection is long-lived.
+        // CipherSuitesPolicy is OpenSSL's (Linux); elsewhere the operating system's TLS defaults apply.
+        if (!OperatingSystem.IsLinux())
+        {
+            https.OnAuthenticate = (connection, options) =>
+            {
+                earlier?.Invoke(connection, options);
+                options.AllowTlsResume = false;
+            };
+            return;
+        }
+        var policy = new CipherSuitesPolicy(AllowedCipherSuites);
         https.OnAuthenticate = (connection, options) =>
         {
             earlier?.Invoke(connection, options);
+            options.AllowTlsResume = false;
             options.CipherSuitesPolicy = policy;
             options.EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
         };
