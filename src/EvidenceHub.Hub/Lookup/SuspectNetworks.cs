@@ -91,11 +91,6 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
             WHERE {DisclosureSql.Discloses("c.data", "r", "h.data")}
             """, cancellation, [.. DisclosureSql.Parameters(caller, now), caseId, caseId]);
 
-        /// Whether the case holds more imported hashes (with repeats) than one window of ImportedOf reads.
-        private async Task<bool> ImportedWindowFull(Guid caseId) => (await session.QueryAsync<long>(
-            $"SELECT count(*) FROM ({Media.ImportedMedia.FirstHoldingsOfCase(limits.NetworkMaxIdentifiers + 1)}) AS h(data)", cancellation, caseId)).Single()
-            > limits.NetworkMaxIdentifiers;
-
         /// Which of the given cases hold imported hashes (few do: hash-list cases).
         private async Task<IReadOnlyList<Guid>> Importing(Guid[] caseIds) => await session.QueryAsync<Guid>(
             $"SELECT c.id FROM unnest(?::uuid[]) AS c(id) WHERE EXISTS (SELECT 1 FROM {Media.ImportedMedia.Table} i WHERE i.case_id = c.id) ORDER BY c.id",
@@ -144,12 +139,12 @@ public sealed class SuspectNetworks(CorrelationOptions correlation, AnswerLimits
                     // before it would read a hash list whole.
                     foreach (var caseId in truncated ? [] : await Importing(caseIds))
                     {
-                        foreach (var reached in await ImportedOf(caseId))
+                        var imported = await ImportedOf(caseId);
+                        foreach (var reached in imported)
                             if (Holds(reached.Holding.CaseId, reached.Holding)) frontierKeys.Add(reached.Holding.Key);
                             else if (truncated) break;
-                        // The window is read before what the caller may not see is left out, and a hash may repeat in
-                        // it: a full window may hide more hashes than it showed, so the answer says so.
-                        if (!truncated && await ImportedWindowFull(caseId)) truncated = true;
+                        // A full window may hold repeats of one hash and leave more behind it: the answer says so.
+                        if (imported.Count > limits.NetworkMaxIdentifiers) truncated = true;
                         if (truncated) break;
                     }
                 }

@@ -159,11 +159,12 @@ public static class ImportedMedia
         SELECT jsonb_build_object('CaseId', i.case_id, 'Version', i.added_at_version, 'FileRow', i.file_row, 'Keys', to_jsonb({KeysOf("i")})) FROM {Table} i
         WHERE (i.case_id, i.added_at_version, i.file_row) > (?, ?, ?) ORDER BY i.case_id, i.added_at_version, i.file_row LIMIT {limit}
         """;
-    /// A SQL relation (one jsonb column) of a case's first imported hashes (one parameter: the case id), as holdings in
-    /// the order they were added, at most limit of them, read along the index however many the case holds.
+    /// A SQL relation (one jsonb column) of a case's first imported hashes that are not restricted (one parameter: the
+    /// case id), as holdings in the order they were added, at most limit of them, read along the index however many
+    /// the case holds. A restricted hash is left out before the limit, so that it moves nothing in the window.
     public static string FirstHoldingsOfCase(int limit) => $"""
-        SELECT {AsHolding("i", "u.k")} FROM (SELECT * FROM {Table} WHERE case_id = ? ORDER BY added_at_version, file_row LIMIT {limit}) i
-        CROSS JOIN LATERAL unnest({KeysOf("i")}) WITH ORDINALITY AS u(k, n)
+        SELECT {AsHolding("i", "u.k")} FROM {Table} i CROSS JOIN LATERAL unnest({KeysOf("i")}) WITH ORDINALITY AS u(k, n)
+        WHERE i.case_id = ? AND NOT {IsRestricted("i", "u.k")}
         ORDER BY i.added_at_version, i.file_row, u.n LIMIT {limit}
         """;
 
