@@ -25,6 +25,15 @@ public static class Commands
         Identifier = new SuspectIdentifierInput { Kind = kind, Value = value, Platform = platform },
     };
 
+    /// One ImportMedia call of one batch (file rows from 1) into the case, and its answers.
+    public static async Task<List<MediaBatchResult>> Imported(this CaseService.CaseServiceClient cases, string caseId, params MediaRow[] rows)
+    {
+        using var call = cases.ImportMedia();
+        await call.RequestStream.WriteAsync(new MediaBatch { BatchId = NewId(), CaseId = caseId, FirstRow = 1, Rows = { rows } });
+        await call.RequestStream.CompleteAsync();
+        return await call.ResponseStream.ReadAllAsync().ToListAsync();
+    }
+
     public static async Task<string> OpenedCase(this CaseService.CaseServiceClient cases, Tlp tlp = Tlp.Amber)
     {
         var result = await cases.OpenCaseAsync(OpenCase(tlp: tlp));

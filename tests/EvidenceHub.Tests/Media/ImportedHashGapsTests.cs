@@ -20,13 +20,7 @@ public sealed class ImportedHashGapsTests(HubFixture hub) : IClassFixture<HubFix
 
     private static MediaRow Row() => new() { Sha256 = Hex(32), Md5 = Hex(16), Category = 1, ProviderFilter = true };
 
-    private static async Task<List<MediaBatchResult>> Import(CaseService.CaseServiceClient cases, string caseId, params MediaRow[] rows)
-    {
-        using var call = cases.ImportMedia();
-        await call.RequestStream.WriteAsync(new MediaBatch { BatchId = NewId(), CaseId = caseId, FirstRow = 1, Rows = { rows } });
-        await call.RequestStream.CompleteAsync();
-        return await call.ResponseStream.ReadAllAsync().ToListAsync();
-    }
+    private static Task<List<MediaBatchResult>> Import(CaseService.CaseServiceClient cases, string caseId, params MediaRow[] rows) => cases.Imported(caseId, rows);
 
     private Task<LookupAnswer> Lookup(string unit, string sha256) => hub.Lookups(unit).LookupAsync(new LookupRequest
     {

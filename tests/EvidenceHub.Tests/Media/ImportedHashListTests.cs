@@ -24,13 +24,7 @@ public sealed class ImportedHashListTests(HubFixture hub) : IClassFixture<HubFix
         Category = 1, ProviderFilter = flagged,
     };
 
-    private static async Task<List<MediaBatchResult>> Import(CaseService.CaseServiceClient cases, string caseId, params MediaRow[] rows)
-    {
-        using var call = cases.ImportMedia();
-        await call.RequestStream.WriteAsync(new MediaBatch { BatchId = NewId(), CaseId = caseId, FirstRow = 1, Rows = { rows } });
-        await call.RequestStream.CompleteAsync();
-        return await call.ResponseStream.ReadAllAsync().ToListAsync();
-    }
+    private static Task<List<MediaBatchResult>> Import(CaseService.CaseServiceClient cases, string caseId, params MediaRow[] rows) => cases.Imported(caseId, rows);
 
     private Task<LookupAnswer> Lookup(string unit, string sha256) => hub.Lookups(unit).LookupAsync(new LookupRequest
     {

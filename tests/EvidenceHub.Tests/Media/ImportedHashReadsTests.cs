@@ -26,13 +26,8 @@ public sealed class ImportedHashReadsTests(ImportedHashReadsTests.WithHashListTo
 
     private static MediaRow Row() => new() { Sha256 = Hex(32), Md5 = Hex(16), Category = 1 };
 
-    private static async Task<MediaBatchResult> Import(CaseService.CaseServiceClient cases, string caseId, params MediaRow[] rows)
-    {
-        using var call = cases.ImportMedia();
-        await call.RequestStream.WriteAsync(new MediaBatch { BatchId = NewId(), CaseId = caseId, FirstRow = 1, Rows = { rows } });
-        await call.RequestStream.CompleteAsync();
-        return await call.ResponseStream.ReadAllAsync().SingleAsync();
-    }
+    private static async Task<MediaBatchResult> Import(CaseService.CaseServiceClient cases, string caseId, params MediaRow[] rows) =>
+        Assert.Single(await cases.Imported(caseId, rows));
 
     private static LookupRequest Raw(string sha256) => new()
     {
